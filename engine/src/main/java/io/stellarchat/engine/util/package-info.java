@@ -1,0 +1,2 @@
+/** Small shared pieces: checks that throw precise exceptions, time sources. */
+package io.stellarchat.engine.util;

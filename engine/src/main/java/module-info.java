@@ -1,0 +1,11 @@
+/**
+ * The StellarChat engine: everything needed to run a GGUF model, embeddable in any Java program.
+ * It depends on the JDK only: FFM to map weights, the Vector API for kernels.
+ */
+module io.stellarchat.engine {
+    requires jdk.incubator.vector;
+
+    exports io.stellarchat.engine.util;
+    exports io.stellarchat.engine.gguf;
+    exports io.stellarchat.engine.tensor;
+}
