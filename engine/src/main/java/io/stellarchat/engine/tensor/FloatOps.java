@@ -15,11 +15,14 @@ import jdk.incubator.vector.VectorSpecies;
 public final class FloatOps {
     private static final FloatOps SCALAR = new FloatOps(null);
 
-    /** Null for the scalar path. */
-    private final VectorSpecies<Float> species;
+    /**
+     * Null for the scalar path. The species is read through {@link VectorKernels#species()} (a constant per
+     * subclass) rather than stored here: a species in an instance field defeats C2's vector intrinsics.
+     */
+    private final VectorKernels vec;
 
-    private FloatOps(VectorSpecies<Float> species) {
-        this.species = species;
+    private FloatOps(VectorKernels vec) {
+        this.vec = vec;
     }
 
     /** The scalar reference operations. */
@@ -27,25 +30,33 @@ public final class FloatOps {
         return SCALAR;
     }
 
-    /** Vector operations over {@code species}. */
+    /** Vector operations over {@code species} (64, 128, 256, 512 bits or the preferred one). */
     public static FloatOps vector(VectorSpecies<Float> species) {
-        return new FloatOps(species);
+        if (species.elementType() != float.class) {
+            throw new IllegalArgumentException("not a float species: " + species);
+        }
+        return VectorKernels.of(species.vectorShape()).ops();
+    }
+
+    static FloatOps vector(VectorKernels kernels) {
+        return new FloatOps(kernels);
     }
 
     /** Whether this instance uses the Vector API. */
     public boolean isVector() {
-        return species != null;
+        return vec != null;
     }
 
     /** {@code sum(a[aOff+i] * b[bOff+i])} for i in [0, n). */
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        if (species == null) {
+        if (vec == null) {
             float s = 0f;
             for (int i = 0; i < n; i++) {
                 s += a[aOff + i] * b[bOff + i];
             }
             return s;
         }
+        VectorSpecies<Float> species = vec.species();
         FloatVector acc = FloatVector.zero(species);
         int upper = species.loopBound(n);
         int i = 0;
@@ -78,12 +89,13 @@ public final class FloatOps {
      */
     public void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int wOff, float eps, int n) {
         float inv = (float) (1.0 / Math.sqrt(sumOfSquares(x, xOff, n) / n + eps));
-        if (species == null) {
+        if (vec == null) {
             for (int i = 0; i < n; i++) {
                 out[outOff + i] = weight[wOff + i] * (x[xOff + i] * inv);
             }
             return;
         }
+        VectorSpecies<Float> species = vec.species();
         int upper = species.loopBound(n);
         int i = 0;
         for (; i < upper; i += species.length()) {
@@ -112,7 +124,8 @@ public final class FloatOps {
         }
         float sum = 0f;
         int i = 0;
-        if (species != null) {
+        if (vec != null) {
+            VectorSpecies<Float> species = vec.species();
             FloatVector acc = FloatVector.zero(species);
             int upper = species.loopBound(n);
             for (; i < upper; i += species.length()) {
@@ -133,7 +146,8 @@ public final class FloatOps {
     /** {@code x[off+i] *= s}. */
     public void scale(float[] x, int off, int n, float s) {
         int i = 0;
-        if (species != null) {
+        if (vec != null) {
+            VectorSpecies<Float> species = vec.species();
             int upper = species.loopBound(n);
             for (; i < upper; i += species.length()) {
                 FloatVector.fromArray(species, x, off + i).mul(s).intoArray(x, off + i);
@@ -147,7 +161,8 @@ public final class FloatOps {
     /** {@code y[yOff+i] += a * x[xOff+i]}. */
     public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
         int i = 0;
-        if (species != null) {
+        if (vec != null) {
+            VectorSpecies<Float> species = vec.species();
             int upper = species.loopBound(n);
             for (; i < upper; i += species.length()) {
                 FloatVector.fromArray(species, x, xOff + i)
@@ -164,7 +179,8 @@ public final class FloatOps {
     /** Element-wise product in place: {@code a[aOff+i] *= b[bOff+i]}. */
     public void mul(float[] a, int aOff, float[] b, int bOff, int n) {
         int i = 0;
-        if (species != null) {
+        if (vec != null) {
+            VectorSpecies<Float> species = vec.species();
             int upper = species.loopBound(n);
             for (; i < upper; i += species.length()) {
                 FloatVector.fromArray(species, a, aOff + i).mul(FloatVector.fromArray(species, b, bOff + i))
@@ -179,7 +195,8 @@ public final class FloatOps {
     /** Element-wise sum in place (the residual connection): {@code a[aOff+i] += b[bOff+i]}. */
     public void add(float[] a, int aOff, float[] b, int bOff, int n) {
         int i = 0;
-        if (species != null) {
+        if (vec != null) {
+            VectorSpecies<Float> species = vec.species();
             int upper = species.loopBound(n);
             for (; i < upper; i += species.length()) {
                 FloatVector.fromArray(species, a, aOff + i).add(FloatVector.fromArray(species, b, bOff + i))
@@ -194,7 +211,8 @@ public final class FloatOps {
     /** SiLU in place: {@code x = x / (1 + exp(-x))}. */
     public void silu(float[] x, int off, int n) {
         int i = 0;
-        if (species != null) {
+        if (vec != null) {
+            VectorSpecies<Float> species = vec.species();
             int upper = species.loopBound(n);
             for (; i < upper; i += species.length()) {
                 FloatVector v = FloatVector.fromArray(species, x, off + i);
@@ -209,6 +227,6 @@ public final class FloatOps {
 
     @Override
     public String toString() {
-        return species == null ? "FloatOps[scalar]" : "FloatOps[" + species.vectorBitSize() + "-bit]";
+        return vec == null ? "FloatOps[scalar]" : "FloatOps[" + vec.species().vectorBitSize() + "-bit]";
     }
 }

@@ -81,7 +81,7 @@ public interface Kernels {
      */
     static Kernels vector() {
         requireVector();
-        return new VectorKernels(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
+        return VectorKernels.of(jdk.incubator.vector.VectorShape.preferredShape());
     }
 
     /**
@@ -100,7 +100,7 @@ public interface Kernels {
             case 512 -> jdk.incubator.vector.VectorShape.S_512_BIT;
             default -> throw new IllegalArgumentException("no vector shape of " + bits + " bits");
         };
-        return new VectorKernels(jdk.incubator.vector.VectorSpecies.of(float.class, shape));
+        return VectorKernels.of(shape);
     }
 
     /** Whether the Vector API ({@code jdk.incubator.vector}) is loaded in this JVM. */

@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -17,24 +18,77 @@ import jdk.incubator.vector.VectorSpecies;
  * every other type is decoded by {@link BlockDecoder} into a per-thread float buffer and dotted with vectors.
  * {@link #matMul} decodes a tile of {@value #TILE} weight rows once and reuses it for all activation rows.
  *
- * <p>Thread-safety: the only state is a per-thread decode buffer; the species is immutable.
+ * <p>The species must be a compile-time constant for C2 to turn vector code into vector instructions (a
+ * species read from an instance field runs several times slower than scalar code). So the species comes from
+ * {@link #species()}, which each subclass answers with a {@code static final}; a process normally loads one
+ * subclass, the call is then monomorphic, inlined, and the species a constant. Tests that mix species still
+ * compute correctly, only slower.
+ *
+ * <p>Thread-safety: the only state is a per-thread decode buffer.
  */
-final class VectorKernels implements Kernels {
+abstract sealed class VectorKernels implements Kernels {
     static final int TILE = 4;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    private final VectorSpecies<Float> species;
-    private final int lanes;
-    /** Whether int8 blocks can be widened from one 128-bit byte vector (4 to 16 float lanes). */
-    private final boolean widen;
-    private final FloatOps ops;
     private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[1024]);
 
-    VectorKernels(VectorSpecies<Float> species) {
-        this.species = species;
-        this.lanes = species.length();
-        this.widen = lanes >= 4 && lanes <= 16;
-        this.ops = FloatOps.vector(species);
+    /** The float species of every vector operation; a constant per subclass. */
+    abstract VectorSpecies<Float> species();
+
+    /** Kernels over the species of {@code shape}. */
+    static VectorKernels of(VectorShape shape) {
+        return switch (shape) {
+            case S_128_BIT -> new Bits128();
+            case S_256_BIT -> new Bits256();
+            case S_512_BIT -> new Bits512();
+            default -> shape == VectorShape.preferredShape() ? new Preferred() : new Bits64();
+        };
+    }
+
+    static final class Bits128 extends VectorKernels {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
+
+        @Override
+        VectorSpecies<Float> species() {
+            return S;
+        }
+    }
+
+    static final class Bits256 extends VectorKernels {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+
+        @Override
+        VectorSpecies<Float> species() {
+            return S;
+        }
+    }
+
+    static final class Bits512 extends VectorKernels {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+
+        @Override
+        VectorSpecies<Float> species() {
+            return S;
+        }
+    }
+
+    static final class Bits64 extends VectorKernels {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_64;
+
+        @Override
+        VectorSpecies<Float> species() {
+            return S;
+        }
+    }
+
+    /** A preferred shape other than 128/256/512 bits (e.g. a wide SVE machine). */
+    static final class Preferred extends VectorKernels {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+        @Override
+        VectorSpecies<Float> species() {
+            return S;
+        }
     }
 
     private float[] scratch(int size) {
@@ -48,12 +102,12 @@ final class VectorKernels implements Kernels {
 
     @Override
     public String description() {
-        return "vector (" + species.vectorBitSize() + "-bit, " + lanes + " floats)";
+        return "vector (" + species().vectorBitSize() + "-bit, " + species().length() + " floats)";
     }
 
     @Override
     public FloatOps ops() {
-        return ops;
+        return FloatOps.vector(this);
     }
 
     @Override
@@ -71,6 +125,7 @@ final class VectorKernels implements Kernels {
         if (type == GgmlType.F32) {
             return dotF32(w.data(), base, x, xOff, cols);
         }
+        boolean widen = species().length() >= 4 && species().length() <= 16;
         if (widen && type == GgmlType.Q8_0) {
             return dotQ8_0(w.data(), base, x, xOff, cols / 32);
         }
@@ -84,6 +139,8 @@ final class VectorKernels implements Kernels {
 
     /** a[aOff ..) . b[bOff ..) over n floats, two vector accumulators then a scalar tail. */
     float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
         FloatVector acc0 = FloatVector.zero(species);
         FloatVector acc1 = FloatVector.zero(species);
         int upper = species.loopBound(n);
@@ -105,6 +162,8 @@ final class VectorKernels implements Kernels {
     }
 
     private float dotF32(MemorySegment s, long base, float[] x, int xOff, int n) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
         FloatVector acc0 = FloatVector.zero(species);
         FloatVector acc1 = FloatVector.zero(species);
         int upper = species.loopBound(n);
@@ -129,6 +188,8 @@ final class VectorKernels implements Kernels {
     // Q8_0 block (d f16 | int8[32]): two 16-byte loads, each widened part by part to float lanes;
     // the block's sum of q*x is scaled by d once.
     private float dotQ8_0(MemorySegment s, long base, float[] x, int xOff, int blocks) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
         FloatVector acc = FloatVector.zero(species);
         int parts = 16 / lanes;
         for (int b = 0; b < blocks; b++) {
@@ -149,6 +210,8 @@ final class VectorKernels implements Kernels {
 
     // Q4_0 block (d f16 | qs[16]): low nibbles are elements 0..15, high nibbles 16..31, both minus 8.
     private float dotQ4_0(MemorySegment s, long base, float[] x, int xOff, int blocks) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
         FloatVector acc = FloatVector.zero(species);
         int parts = 16 / lanes;
         for (int b = 0; b < blocks; b++) {
@@ -207,6 +270,8 @@ final class VectorKernels implements Kernels {
 
     // Four decoded weight rows (w[0..4*cols), row-major) against one activation row: each x vector is loaded once.
     private void dot4(float[] w, int cols, float[] x, int xOff, float[] out, int outOff) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
         FloatVector a0 = FloatVector.zero(species);
         FloatVector a1 = FloatVector.zero(species);
         FloatVector a2 = FloatVector.zero(species);
