@@ -13,10 +13,13 @@ import jdk.incubator.vector.VectorSpecies;
  * The Vector API kernels. The float species is fixed at construction (the CPU's preferred one in production,
  * a smaller one in tests), so one instance always computes the same way.
  *
- * <p>Paths: F32 rows are read straight from the segment as float vectors; Q8_0 and Q4_0 blocks are widened
- * from byte vectors to float vectors in registers (int8 or nibble, then one multiply by the block scale);
- * every other type is decoded by {@link BlockDecoder} into a per-thread float buffer and dotted with vectors.
- * {@link #matMul} decodes a tile of {@value #TILE} weight rows once and reuses it for all activation rows.
+ * <p>Paths: F32 rows are read straight from the segment as float vectors; for {@link #dot} and {@link #matVec},
+ * Q8_0 and Q4_0 blocks are widened from byte vectors to float vectors in registers (int8 or nibble, then one
+ * multiply by the block scale); every other type is decoded into a per-thread float buffer (with vector code
+ * for Q8_0, Q4_0, Q4_K, Q6_K, bit-identical to {@link BlockDecoder}) and dotted with vectors.
+ * {@link #matMul} reads each weight row once for all activation rows: it decodes the row once into the buffer
+ * and dots it with tiles of {@value #TILE} activation rows, loading each weight vector once per tile (for fewer
+ * than {@value #TILE} activation rows, fused types dot the row, still in L1, with each activation row).
  *
  * <p>The species must be a compile-time constant for C2 to turn vector code into vector instructions (a
  * species read from an instance field runs several times slower than scalar code). So the species comes from
@@ -133,8 +136,113 @@ abstract sealed class VectorKernels implements Kernels {
             return dotQ4_0(w.data(), base, x, xOff, cols / 32);
         }
         float[] buf = scratch(cols);
-        BlockDecoder.decode(type, w.data(), base, cols, buf, 0);
+        decode(type, w.data(), base, cols, buf, 0);
         return dot(buf, 0, x, xOff, cols);
+    }
+
+    /**
+     * Decodes like {@link BlockDecoder#decode} (bit for bit: the same float operations per element), with vector
+     * code for Q8_0, Q4_0, Q4_K and Q6_K when the species has 4 to 16 lanes.
+     */
+    void decode(GgmlType type, MemorySegment s, long off, int n, float[] dst, int o) {
+        int lanes = species().length();
+        if (lanes < 4 || lanes > 16) {
+            BlockDecoder.decode(type, s, off, n, dst, o);
+            return;
+        }
+        switch (type) {
+            case Q8_0 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    long bo = off + 34L * b;
+                    float d = BlockDecoder.f16(s, bo);
+                    put16(load16(s, bo + 2), d, dst, o + 32 * b);
+                    put16(load16(s, bo + 18), d, dst, o + 32 * b + 16);
+                }
+            }
+            case Q4_0 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    long bo = off + 18L * b;
+                    float d = BlockDecoder.f16(s, bo);
+                    ByteVector q = load16(s, bo + 2);
+                    put16(q.and((byte) 0x0F).sub((byte) 8), d, dst, o + 32 * b);
+                    put16(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8), d, dst, o + 32 * b + 16);
+                }
+            }
+            case Q4_K -> {
+                for (int b = 0; b < n / 256; b++) {
+                    decodeQ4_K(s, off + 144L * b, dst, o + 256 * b);
+                }
+            }
+            case Q6_K -> {
+                for (int b = 0; b < n / 256; b++) {
+                    decodeQ6_K(s, off + 210L * b, dst, o + 256 * b);
+                }
+            }
+            default -> BlockDecoder.decode(type, s, off, n, dst, o);
+        }
+    }
+
+    private static ByteVector load16(MemorySegment s, long off) {
+        return ByteVector.fromMemorySegment(ByteVector.SPECIES_128, s, off, LE);
+    }
+
+    // dst[o + i] = q[i] * scale for the 16 byte lanes of q.
+    private void put16(ByteVector q, float scale, float[] dst, int o) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        for (int p = 0; p < 16 / lanes; p++) {
+            ((FloatVector) q.convertShape(VectorOperators.B2F, species, p)).mul(scale).intoArray(dst, o + p * lanes);
+        }
+    }
+
+    // dst[o + i] = scale * q[i] - min for the 16 byte lanes of q (q >= 0).
+    private void put16(ByteVector q, float scale, float min, float[] dst, int o) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        for (int p = 0; p < 16 / lanes; p++) {
+            ((FloatVector) q.convertShape(VectorOperators.B2F, species, p)).mul(scale).sub(min)
+                    .intoArray(dst, o + p * lanes);
+        }
+    }
+
+    // Q4_K: chunk c of 64 elements = 32 bytes of qs; low nibbles sub-block 2c, high nibbles sub-block 2c+1.
+    private void decodeQ4_K(MemorySegment s, long off, float[] dst, int o) {
+        float d = BlockDecoder.f16(s, off);
+        float dmin = BlockDecoder.f16(s, off + 2);
+        for (int c = 0; c < 4; c++) {
+            float d1 = d * BlockDecoder.kScale(s, off + 4, 2 * c);
+            float m1 = dmin * BlockDecoder.kMin(s, off + 4, 2 * c);
+            float d2 = d * BlockDecoder.kScale(s, off + 4, 2 * c + 1);
+            float m2 = dmin * BlockDecoder.kMin(s, off + 4, 2 * c + 1);
+            for (int half = 0; half < 2; half++) {
+                ByteVector q = load16(s, off + 16 + 32L * c + 16 * half);
+                int e = o + 64 * c + 16 * half;
+                put16(q.and((byte) 0x0F), d1, m1, dst, e);
+                put16(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F), d2, m2, dst, e + 32);
+            }
+        }
+    }
+
+    // Q6_K: element 128h + 32k + 16g + i takes its low nibble from ql[64h + 32(k&1) + 16g + i] (high nibble
+    // when k >= 2) and its top 2 bits from bits 2k of qh[32h + 16g + i]; q - 32 times d * scales[e / 16].
+    private void decodeQ6_K(MemorySegment s, long off, float[] dst, int o) {
+        float d = BlockDecoder.f16(s, off + 208);
+        for (int h = 0; h < 2; h++) {
+            for (int g = 0; g < 2; g++) {
+                ByteVector ql0 = load16(s, off + 64L * h + 16 * g);
+                ByteVector ql1 = load16(s, off + 64L * h + 32 + 16 * g);
+                ByteVector qh = load16(s, off + 128 + 32L * h + 16 * g);
+                for (int k = 0; k < 4; k++) {
+                    ByteVector ql = (k & 1) == 0 ? ql0 : ql1;
+                    ByteVector low = k < 2 ? ql.and((byte) 0x0F) : ql.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                    ByteVector high = qh.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3)
+                            .lanewise(VectorOperators.LSHL, 4);
+                    int e = 128 * h + 32 * k + 16 * g;
+                    float dl = d * s.get(BlockDecoder.I8, off + 192 + e / 16);
+                    put16(low.or(high).sub((byte) 32), dl, dst, o + e);
+                }
+            }
+        }
     }
 
     /** a[aOff ..) . b[bOff ..) over n floats, two vector accumulators then a scalar tail. */
@@ -246,30 +354,36 @@ abstract sealed class VectorKernels implements Kernels {
     @Override
     public void matMul(Tensor w, float[] x, int n, float[] out, int rowStart, int rowEnd) {
         TensorChecks.checkMatMul(w, x, n, out, rowStart, rowEnd);
-        if (n == 1) {
-            matVec(w, x, 0, out, 0, rowStart, rowEnd);
-            return;
-        }
         int cols = w.cols();
         int rows = w.rows();
-        float[] buf = scratch(TILE * cols); // (TILE, cols): the decoded weight rows of one tile
-        int r = rowStart;
-        for (; r + TILE <= rowEnd; r += TILE) {
-            BlockDecoder.decode(w.type(), w.data(), r * w.rowBytes(), TILE * cols, buf, 0);
-            for (int i = 0; i < n; i++) {
-                dot4(buf, cols, x, i * cols, out, i * rows + r);
+        GgmlType type = w.type();
+        int lanes = species().length();
+        boolean fused = type == GgmlType.F32 || (lanes >= 4 && lanes <= 16 && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0));
+        if (fused && n < TILE) {
+            // Row-outer: the weight row (a few KB) stays in L1 while each activation row reads it.
+            for (int r = rowStart; r < rowEnd; r++) {
+                for (int i = 0; i < n; i++) {
+                    out[i * rows + r] = dotRow(w, r, x, i * cols);
+                }
             }
+            return;
         }
-        for (; r < rowEnd; r++) {
-            BlockDecoder.decode(w.type(), w.data(), r * w.rowBytes(), cols, buf, 0);
-            for (int i = 0; i < n; i++) {
+        float[] buf = scratch(cols); // (cols): one decoded weight row, reused by all n activation rows
+        for (int r = rowStart; r < rowEnd; r++) {
+            decode(type, w.data(), r * w.rowBytes(), cols, buf, 0);
+            int i = 0;
+            for (; i + TILE <= n; i += TILE) {
+                dot4(buf, x, i * cols, cols, out, i * rows + r, rows);
+            }
+            for (; i < n; i++) {
                 out[i * rows + r] = dot(buf, 0, x, i * cols, cols);
             }
         }
     }
 
-    // Four decoded weight rows (w[0..4*cols), row-major) against one activation row: each x vector is loaded once.
-    private void dot4(float[] w, int cols, float[] x, int xOff, float[] out, int outOff) {
+    // One decoded weight row w[0 .. cols) against four activation rows x[xOff + j*cols ..), j = 0..3: each weight
+    // vector is loaded once for four products. Results go to out[outOff + j*outStride].
+    private void dot4(float[] w, float[] x, int xOff, int cols, float[] out, int outOff, int outStride) {
         VectorSpecies<Float> species = species();
         int lanes = species.length();
         FloatVector a0 = FloatVector.zero(species);
@@ -279,27 +393,27 @@ abstract sealed class VectorKernels implements Kernels {
         int upper = species.loopBound(cols);
         int k = 0;
         for (; k < upper; k += lanes) {
-            FloatVector xv = FloatVector.fromArray(species, x, xOff + k);
-            a0 = FloatVector.fromArray(species, w, k).fma(xv, a0);
-            a1 = FloatVector.fromArray(species, w, cols + k).fma(xv, a1);
-            a2 = FloatVector.fromArray(species, w, 2 * cols + k).fma(xv, a2);
-            a3 = FloatVector.fromArray(species, w, 3 * cols + k).fma(xv, a3);
+            FloatVector wv = FloatVector.fromArray(species, w, k);
+            a0 = FloatVector.fromArray(species, x, xOff + k).fma(wv, a0);
+            a1 = FloatVector.fromArray(species, x, xOff + cols + k).fma(wv, a1);
+            a2 = FloatVector.fromArray(species, x, xOff + 2 * cols + k).fma(wv, a2);
+            a3 = FloatVector.fromArray(species, x, xOff + 3 * cols + k).fma(wv, a3);
         }
         float s0 = a0.reduceLanes(VectorOperators.ADD);
         float s1 = a1.reduceLanes(VectorOperators.ADD);
         float s2 = a2.reduceLanes(VectorOperators.ADD);
         float s3 = a3.reduceLanes(VectorOperators.ADD);
         for (; k < cols; k++) {
-            float xk = x[xOff + k];
-            s0 += w[k] * xk;
-            s1 += w[cols + k] * xk;
-            s2 += w[2 * cols + k] * xk;
-            s3 += w[3 * cols + k] * xk;
+            float wk = w[k];
+            s0 += wk * x[xOff + k];
+            s1 += wk * x[xOff + cols + k];
+            s2 += wk * x[xOff + 2 * cols + k];
+            s3 += wk * x[xOff + 3 * cols + k];
         }
         out[outOff] = s0;
-        out[outOff + 1] = s1;
-        out[outOff + 2] = s2;
-        out[outOff + 3] = s3;
+        out[outOff + outStride] = s1;
+        out[outOff + 2 * outStride] = s2;
+        out[outOff + 3 * outStride] = s3;
     }
 
     @Override
@@ -307,6 +421,6 @@ abstract sealed class VectorKernels implements Kernels {
         TensorChecks.checkWeights(w);
         TensorChecks.checkRow(w, row);
         TensorChecks.checkSpan(w, "destination", dst, dstOff, w.cols());
-        BlockDecoder.decode(w.type(), w.data(), row * w.rowBytes(), w.cols(), dst, dstOff);
+        decode(w.type(), w.data(), row * w.rowBytes(), w.cols(), dst, dstOff);
     }
 }

@@ -141,7 +141,7 @@ class GgufGroundTruthTest {
                 float[] viaVector = new float[q.cols()];
                 double err2 = 0;
                 double ref2 = 0;
-                for (int r = 0; r < q.rows(); r++) {
+                for (int r = 0; r < q.rows(); r += 3) { // every third row keeps the test fast
                     scalar.dequantizeRow(ref, r, want, 0);
                     scalar.dequantizeRow(q, r, got, 0);
                     vector.dequantizeRow(q, r, viaVector, 0);

@@ -96,7 +96,13 @@ class KernelDifferentialTest {
     @ParameterizedTest(name = "{0} at {1} bits")
     @MethodSource("typesAndSpecies")
     void matMulAgreesWithDotForEveryActivationRow(GgmlType type, int bits) {
-        int n = 3;
+        // n = 1 and 3: below one tile of activation rows; n = 6: a tile of 4 and a tail of 2
+        for (int n : new int[] {1, 3, 6}) {
+            matMulCase(type, bits, n);
+        }
+    }
+
+    void matMulCase(GgmlType type, int bits, int n) {
         for (Kernels k : new Kernels[] {Kernels.scalar(), Kernels.vector(bits)}) {
             try (Arena arena = Arena.ofConfined()) {
                 int cols = RandomTensors.cols(type);
@@ -104,7 +110,7 @@ class KernelDifferentialTest {
                 float[] x = RandomTensors.randomFloats(n * cols, 9); // (n, cols)
                 float[] out = new float[n * ROWS];                    // (n, rows)
                 java.util.Arrays.fill(out, Float.NaN);
-                int start = 1; // so the range covers one full tile of 4 and a tail of 2
+                int start = 1; // rows 1..6: the range does not start at 0
                 k.matMul(w, x, n, out, start, ROWS);
                 for (int i = 0; i < n; i++) {
                     assertTrue(Float.isNaN(out[i * ROWS]), "row 0 is outside the range");
