@@ -12,7 +12,13 @@ import io.stellarchat.engine.gguf.GgmlType;
  * <p>Weights are read in place from their {@link Tensor#data()} segment, block by block; a whole tensor is
  * never dequantized. Activations are plain {@code float[]} rows.
  *
- * <p>Implementations are stateless and thread-safe: row ranges of one call may run on several threads.
+ * <p>Implementations are thread-safe: row ranges of one call may run on several threads. Their only state is
+ * a per-thread decode buffer (one row of floats).
+ *
+ * <p>Every method checks its arguments before reading a byte: a type without a kernel throws
+ * {@link UnsupportedOperationException}, a row length that is not whole blocks or data shorter than the shape
+ * throws {@link IllegalArgumentException}, and rows or array ranges out of bounds throw
+ * {@link IndexOutOfBoundsException}; each message names the tensor.
  */
 public interface Kernels {
 

@@ -1,6 +1,23 @@
 /**
  * Quantization formats as block layouts and the kernels over them (dot, mat-vec, mat-mat), each with a
  * scalar reference twin and a Vector API fast path; the compute pool that splits work over cores.
- * Entry points: {@link io.stellarchat.engine.tensor.Kernels}, {@link io.stellarchat.engine.tensor.Tensor}.
+ *
+ * <p>Entry points:
+ * <ul>
+ *   <li>{@link io.stellarchat.engine.tensor.Tensor}: a named tensor over a {@code MemorySegment} (usually a
+ *       slice of a mapped GGUF file).</li>
+ *   <li>{@link io.stellarchat.engine.tensor.Kernels}: dot, matVec, matMul, dequantizeRow over F32, F16, BF16,
+ *       Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K; chosen once with {@code Kernels.select()}
+ *       (system property {@code stellar.kernels=scalar} forces the reference path) and passed by constructor.</li>
+ *   <li>{@link io.stellarchat.engine.tensor.FloatOps}: RMSNorm, softmax, SiLU, dot, axpy, add, mul, scale on
+ *       float rows, from {@code kernels.ops()}.</li>
+ *   <li>{@link io.stellarchat.engine.tensor.ComputePool}: a fixed pool of platform threads running
+ *       {@code parallelFor(n, (start, end) -> ...)} over row ranges.</li>
+ *   <li>{@link io.stellarchat.engine.tensor.Quantizer}: float32 to any supported type, for the synthetic-model
+ *       maker and tests.</li>
+ * </ul>
+ *
+ * <p>Dequantization is bit-exact with ggml's {@code dequantize_row_*} (and gguf-py's {@code quants.dequantize}):
+ * same element order, same float operations in the same order. Activations stay float32.
  */
 package io.stellarchat.engine.tensor;
