@@ -144,8 +144,10 @@ class GgufGroundTruthTest {
                 for (int r = 0; r < q.rows(); r += 3) { // every third row keeps the test fast
                     scalar.dequantizeRow(ref, r, want, 0);
                     scalar.dequantizeRow(q, r, got, 0);
-                    vector.dequantizeRow(q, r, viaVector, 0);
-                    assertTrue(java.util.Arrays.equals(got, viaVector), name + " row " + r);
+                    if (r % 15 == 0) { // a sample: the differential tests cover the vector decoders on all rows
+                        vector.dequantizeRow(q, r, viaVector, 0);
+                        assertTrue(java.util.Arrays.equals(got, viaVector), name + " row " + r);
+                    }
                     for (int c = 0; c < want.length; c++) {
                         if (q.type() == GgmlType.F16) {
                             assertEquals(Float.float16ToFloat(Float.floatToFloat16(want[c])), got[c], 0f, name);
