@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The element-wise float operations of the forward pass (RMSNorm, softmax, SiLU, residual add, ...), each with
  * a scalar twin. An instance is either scalar ({@link #scalar()}) or bound to one vector species
- * ({@link #vector(VectorSpecies)}); get the one matching the chosen kernels from {@link Kernels#ops()}.
+ * ({@link #vector(int)}); get the one matching the chosen kernels from {@link Kernels#ops()}.
  *
  * <p>All arrays are plain {@code float[]} with explicit offsets; {@code n} elements are touched. Instances are
  * immutable and thread-safe. Index errors surface as the JDK's {@link IndexOutOfBoundsException}.
@@ -30,12 +30,14 @@ public final class FloatOps {
         return SCALAR;
     }
 
-    /** Vector operations over {@code species} (64, 128, 256, 512 bits or the preferred one). */
-    public static FloatOps vector(VectorSpecies<Float> species) {
-        if (species.elementType() != float.class) {
-            throw new IllegalArgumentException("not a float species: " + species);
-        }
-        return VectorKernels.of(species.vectorShape()).ops();
+    /**
+     * Vector operations over a float species of {@code bits} bits (64, 128, 256 or 512); the same as
+     * {@code Kernels.vector(bits).ops()}.
+     *
+     * @throws IllegalArgumentException when {@code bits} names no vector shape
+     */
+    public static FloatOps vector(int bits) {
+        return Kernels.vector(bits).ops();
     }
 
     static FloatOps vector(VectorKernels kernels) {

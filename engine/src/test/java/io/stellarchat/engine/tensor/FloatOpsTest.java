@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,8 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FloatOpsTest {
 
     static FloatOps[] both(int bits) {
-        VectorSpecies<Float> s = VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
-        return new FloatOps[] {FloatOps.scalar(), FloatOps.vector(s)};
+        return new FloatOps[] {FloatOps.scalar(), FloatOps.vector(bits)};
     }
 
     static void close(double want, float got, String what) {
