@@ -1,9 +1,5 @@
 package io.stellarchat.engine.tensor;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
-
 /**
  * The element-wise float operations of the forward pass (RMSNorm, softmax, SiLU, residual add, ...), each with
  * a scalar twin. An instance is either scalar ({@link #scalar()}) or bound to one vector species
@@ -11,6 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>All arrays are plain {@code float[]} with explicit offsets; {@code n} elements are touched. Instances are
  * immutable and thread-safe. Index errors surface as the JDK's {@link IndexOutOfBoundsException}.
+ *
+ * <p>This class names no {@code jdk.incubator.vector} type (the vector loops live in {@link VectorFloatOps}),
+ * so the scalar path runs on a JVM started without the vector module.
  */
 public final class FloatOps {
     private static final FloatOps SCALAR = new FloatOps(null);
@@ -51,22 +50,11 @@ public final class FloatOps {
 
     /** {@code sum(a[aOff+i] * b[bOff+i])} for i in [0, n). */
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        if (vec == null) {
-            float s = 0f;
-            for (int i = 0; i < n; i++) {
-                s += a[aOff + i] * b[bOff + i];
-            }
-            return s;
+        if (vec != null) {
+            return VectorFloatOps.dot(vec, a, aOff, b, bOff, n);
         }
-        VectorSpecies<Float> species = vec.species();
-        FloatVector acc = FloatVector.zero(species);
-        int upper = species.loopBound(n);
-        int i = 0;
-        for (; i < upper; i += species.length()) {
-            acc = FloatVector.fromArray(species, a, aOff + i).fma(FloatVector.fromArray(species, b, bOff + i), acc);
-        }
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
+        float s = 0f;
+        for (int i = 0; i < n; i++) {
             s += a[aOff + i] * b[bOff + i];
         }
         return s;
@@ -91,21 +79,11 @@ public final class FloatOps {
      */
     public void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int wOff, float eps, int n) {
         float inv = (float) (1.0 / Math.sqrt(sumOfSquares(x, xOff, n) / n + eps));
-        if (vec == null) {
-            for (int i = 0; i < n; i++) {
-                out[outOff + i] = weight[wOff + i] * (x[xOff + i] * inv);
-            }
+        if (vec != null) {
+            VectorFloatOps.scaleMul(vec, out, outOff, x, xOff, inv, weight, wOff, n);
             return;
         }
-        VectorSpecies<Float> species = vec.species();
-        int upper = species.loopBound(n);
-        int i = 0;
-        for (; i < upper; i += species.length()) {
-            FloatVector.fromArray(species, x, xOff + i).mul(inv)
-                    .mul(FloatVector.fromArray(species, weight, wOff + i))
-                    .intoArray(out, outOff + i);
-        }
-        for (; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             out[outOff + i] = weight[wOff + i] * (x[xOff + i] * inv);
         }
     }
@@ -124,104 +102,71 @@ public final class FloatOps {
         for (int i = 0; i < n; i++) {
             max = Math.max(max, x[off + i]);
         }
-        float sum = 0f;
-        int i = 0;
+        float sum;
         if (vec != null) {
-            VectorSpecies<Float> species = vec.species();
-            FloatVector acc = FloatVector.zero(species);
-            int upper = species.loopBound(n);
-            for (; i < upper; i += species.length()) {
-                FloatVector e = FloatVector.fromArray(species, x, off + i).sub(max).lanewise(VectorOperators.EXP);
-                e.intoArray(x, off + i);
-                acc = acc.add(e);
+            sum = VectorFloatOps.expMinusMax(vec, x, off, n, max);
+        } else {
+            sum = 0f;
+            for (int i = 0; i < n; i++) {
+                float e = (float) Math.exp(x[off + i] - max);
+                x[off + i] = e;
+                sum += e;
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
-            x[off + i] = e;
-            sum += e;
         }
         scale(x, off, n, 1f / sum);
     }
 
     /** {@code x[off+i] *= s}. */
     public void scale(float[] x, int off, int n, float s) {
-        int i = 0;
         if (vec != null) {
-            VectorSpecies<Float> species = vec.species();
-            int upper = species.loopBound(n);
-            for (; i < upper; i += species.length()) {
-                FloatVector.fromArray(species, x, off + i).mul(s).intoArray(x, off + i);
-            }
+            VectorFloatOps.scale(vec, x, off, n, s);
+            return;
         }
-        for (; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             x[off + i] *= s;
         }
     }
 
     /** {@code y[yOff+i] += a * x[xOff+i]}. */
     public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
-        int i = 0;
         if (vec != null) {
-            VectorSpecies<Float> species = vec.species();
-            int upper = species.loopBound(n);
-            for (; i < upper; i += species.length()) {
-                FloatVector.fromArray(species, x, xOff + i)
-                        .mul(a)
-                        .add(FloatVector.fromArray(species, y, yOff + i))
-                        .intoArray(y, yOff + i);
-            }
+            VectorFloatOps.axpy(vec, a, x, xOff, y, yOff, n);
+            return;
         }
-        for (; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             y[yOff + i] += a * x[xOff + i];
         }
     }
 
     /** Element-wise product in place: {@code a[aOff+i] *= b[bOff+i]}. */
     public void mul(float[] a, int aOff, float[] b, int bOff, int n) {
-        int i = 0;
         if (vec != null) {
-            VectorSpecies<Float> species = vec.species();
-            int upper = species.loopBound(n);
-            for (; i < upper; i += species.length()) {
-                FloatVector.fromArray(species, a, aOff + i).mul(FloatVector.fromArray(species, b, bOff + i))
-                        .intoArray(a, aOff + i);
-            }
+            VectorFloatOps.mul(vec, a, aOff, b, bOff, n);
+            return;
         }
-        for (; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             a[aOff + i] *= b[bOff + i];
         }
     }
 
     /** Element-wise sum in place (the residual connection): {@code a[aOff+i] += b[bOff+i]}. */
     public void add(float[] a, int aOff, float[] b, int bOff, int n) {
-        int i = 0;
         if (vec != null) {
-            VectorSpecies<Float> species = vec.species();
-            int upper = species.loopBound(n);
-            for (; i < upper; i += species.length()) {
-                FloatVector.fromArray(species, a, aOff + i).add(FloatVector.fromArray(species, b, bOff + i))
-                        .intoArray(a, aOff + i);
-            }
+            VectorFloatOps.add(vec, a, aOff, b, bOff, n);
+            return;
         }
-        for (; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             a[aOff + i] += b[bOff + i];
         }
     }
 
     /** SiLU in place: {@code x = x / (1 + exp(-x))}. */
     public void silu(float[] x, int off, int n) {
-        int i = 0;
         if (vec != null) {
-            VectorSpecies<Float> species = vec.species();
-            int upper = species.loopBound(n);
-            for (; i < upper; i += species.length()) {
-                FloatVector v = FloatVector.fromArray(species, x, off + i);
-                v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(x, off + i);
-            }
+            VectorFloatOps.silu(vec, x, off, n);
+            return;
         }
-        for (; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             float v = x[off + i];
             x[off + i] = v / (1f + (float) Math.exp(-v));
         }
@@ -229,6 +174,6 @@ public final class FloatOps {
 
     @Override
     public String toString() {
-        return vec == null ? "FloatOps[scalar]" : "FloatOps[" + vec.species().vectorBitSize() + "-bit]";
+        return vec == null ? "FloatOps[scalar]" : "FloatOps[" + vec.description() + "]";
     }
 }
