@@ -10,16 +10,7 @@ import java.lang.foreign.MemorySegment;
  */
 final class ScalarKernels implements Kernels {
 
-    private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[256]);
-
-    private float[] scratch(int size) {
-        float[] buf = scratch.get();
-        if (buf.length < size) {
-            buf = new float[size];
-            scratch.set(buf);
-        }
-        return buf;
-    }
+    private final RowBuffer scratch = new RowBuffer(256);
 
     @Override
     public String description() {
@@ -36,7 +27,7 @@ final class ScalarKernels implements Kernels {
         TensorChecks.checkWeights(w);
         TensorChecks.checkRow(w, row);
         TensorChecks.checkSpan(w, "activations", x, xOff, w.cols());
-        return dotRow(w, row, x, xOff, scratch(w.type().blockSize()));
+        return dotRow(w, row, x, xOff, scratch.get(w.type().blockSize()));
     }
 
     // Block by block: decode into buf, accumulate w*x in float.
@@ -63,7 +54,7 @@ final class ScalarKernels implements Kernels {
         TensorChecks.checkRowRange(w, rowStart, rowEnd);
         TensorChecks.checkSpan(w, "activations", x, xOff, w.cols());
         TensorChecks.checkSpan(w, "output", out, (long) outOff + rowStart, rowEnd - rowStart);
-        float[] buf = scratch(w.type().blockSize());
+        float[] buf = scratch.get(w.type().blockSize());
         for (int r = rowStart; r < rowEnd; r++) {
             out[outOff + r] = dotRow(w, r, x, xOff, buf);
         }
@@ -74,7 +65,7 @@ final class ScalarKernels implements Kernels {
         TensorChecks.checkMatMul(w, x, n, out, rowStart, rowEnd);
         int cols = w.cols();
         int rows = w.rows();
-        float[] buf = scratch(cols);
+        float[] buf = scratch.get(cols);
         for (int r = rowStart; r < rowEnd; r++) {
             // Decode the weight row once, use it for every activation row.
             BlockDecoder.decode(w.type(), w.data(), r * w.rowBytes(), cols, buf, 0);

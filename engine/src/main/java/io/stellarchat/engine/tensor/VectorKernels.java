@@ -33,7 +33,7 @@ abstract sealed class VectorKernels implements Kernels {
     static final int TILE = 4;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[1024]);
+    private final RowBuffer scratch = new RowBuffer(1024);
 
     /** The float species of every vector operation; a constant per subclass. */
     abstract VectorSpecies<Float> species();
@@ -94,15 +94,6 @@ abstract sealed class VectorKernels implements Kernels {
         }
     }
 
-    private float[] scratch(int size) {
-        float[] buf = scratch.get();
-        if (buf.length < size) {
-            buf = new float[size];
-            scratch.set(buf);
-        }
-        return buf;
-    }
-
     @Override
     public String description() {
         return "vector (" + species().vectorBitSize() + "-bit, " + species().length() + " floats)";
@@ -135,7 +126,7 @@ abstract sealed class VectorKernels implements Kernels {
         if (widen && type == GgmlType.Q4_0) {
             return dotQ4_0(w.data(), base, x, xOff, cols / 32);
         }
-        float[] buf = scratch(cols);
+        float[] buf = scratch.get(cols);
         decode(type, w.data(), base, cols, buf, 0);
         return dot(buf, 0, x, xOff, cols);
     }
@@ -368,7 +359,7 @@ abstract sealed class VectorKernels implements Kernels {
             }
             return;
         }
-        float[] buf = scratch(cols); // (cols): one decoded weight row, reused by all n activation rows
+        float[] buf = scratch.get(cols); // (cols): one decoded weight row, reused by all n activation rows
         for (int r = rowStart; r < rowEnd; r++) {
             decode(type, w.data(), r * w.rowBytes(), cols, buf, 0);
             int i = 0;
