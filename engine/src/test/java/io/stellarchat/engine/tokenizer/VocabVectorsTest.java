@@ -31,24 +31,30 @@ class VocabVectorsTest {
         return Stream.of("ggml-vocab-llama-spm.gguf", "ggml-vocab-phi-3.gguf", "llama3-bpe-vocab.rebuilt.gguf",
                 "qwen2-bpe-vocab.rebuilt.gguf", "ggml-vocab-gpt-2.gguf", "ggml-vocab-deepseek-coder.gguf",
                 "ggml-vocab-deepseek-llm.gguf", "ggml-vocab-falcon.gguf", "ggml-vocab-starcoder.gguf",
-                "ggml-vocab-refact.gguf", "ggml-vocab-mpt.gguf");
+                "ggml-vocab-refact.gguf", "ggml-vocab-mpt.gguf",
+                // the copies under models/vocab (same vectors, separate files)
+                "models/vocab/ggml-vocab-llama-spm.gguf", "models/vocab/ggml-vocab-gpt-2.gguf");
     }
 
     static Tokenizer tokenizer(String file) {
         return CACHE.computeIfAbsent(file, f -> {
             try {
-                return Tokenizer.create(TestGgufKeys.vocabulary(VOCABS.resolve(f)));
+                return Tokenizer.create(TestGgufKeys.vocabulary(path(f)));
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read " + f, e);
             }
         });
     }
 
+    static Path path(String file) {
+        return file.startsWith("models/") ? SHARED.resolve(file) : VOCABS.resolve(file);
+    }
+
     record Case(String input, int[] expected) {}
 
     static List<Case> cases(String file) throws IOException {
-        String inp = Files.readString(VOCABS.resolve(file + ".inp"), StandardCharsets.UTF_8);
-        List<String> lines = Files.readAllLines(VOCABS.resolve(file + ".out"), StandardCharsets.UTF_8);
+        String inp = Files.readString(path(file + ".inp"), StandardCharsets.UTF_8);
+        List<String> lines = Files.readAllLines(path(file + ".out"), StandardCharsets.UTF_8);
         String[] inputs = inp.split("\n__ggml_vocab_test__\n", -1);
         assertEquals("", inputs[inputs.length - 1], "the .inp file ends with a separator");
         assertEquals(lines.size(), inputs.length - 1, file + ": one .out line per input");
@@ -104,6 +110,34 @@ class VocabVectorsTest {
         }
         assertTrue(checked >= 40, "most inputs are checked");
         assertTrue(failures.isEmpty(), file + ": round trip differs:\n" + String.join("\n", failures));
+    }
+
+    /** llama-2-tiny-random.gguf carries the full Llama-2 vocabulary: same tokens, so the same vectors pass. */
+    @org.junit.jupiter.api.Test
+    void llama2TinyRandomHasTheLlama2VocabularyAndPassesItsVectors() throws IOException {
+        Vocabulary tiny = TestGgufKeys.vocabulary(SHARED.resolve("models/llama-2-tiny-random.gguf"));
+        Vocabulary spm = TestGgufKeys.vocabulary(VOCABS.resolve("ggml-vocab-llama-spm.gguf"));
+        assertArrayEquals(spm.tokens(), tiny.tokens());
+        assertArrayEquals(spm.scores(), tiny.scores());
+        assertArrayEquals(spm.tokenTypes(), tiny.tokenTypes());
+        Tokenizer tok = Tokenizer.create(tiny);
+        for (Case c : cases("ggml-vocab-llama-spm.gguf")) {
+            assertArrayEquals(c.expected(), tok.encode(c.input(), false, false), escape(c.input()));
+        }
+    }
+
+    /**
+     * Vocabularies without vectors (gpt-neox: no {@code tokenizer.ggml.pre}, so llama.cpp's default
+     * pre-tokenizer; baichuan: SPM) load and round-trip text.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"ggml-vocab-gpt-neox.gguf", "ggml-vocab-baichuan.gguf"})
+    void vocabulariesWithoutVectorsLoadAndRoundTrip(String file) {
+        Tokenizer tok = tokenizer(file);
+        String text = "Hello world\n\n  indented 123456 ü 中文 🦙";
+        int[] ids = tok.encode(text, false, false);
+        assertTrue(ids.length > 5);
+        assertEquals(text, tok.decode(ids, true));
     }
 
     static String escape(String s) {
