@@ -60,7 +60,10 @@ final class GgufTokenizer implements Tokenizer {
             "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>",
             "<|tool_response>", "<｜end▁of▁sentence｜>", "[e~[");
 
-    private final boolean spm;
+    /** Which of llama.cpp's algorithms: SentencePiece-style, byte-level BPE or WordPiece. */
+    private enum Kind { SPM, BPE, WPM }
+
+    private final Kind kind;
     private final String[] texts;
     private final int[] attrs;
     private final Map<String, Integer> ids;
@@ -78,17 +81,20 @@ final class GgufTokenizer implements Tokenizer {
     private final boolean addEos;
     private final boolean addSpacePrefix;
     private final boolean cleanSpaces;
+    private final OptionalInt sep;
     private final SentencePieceEncoder spmEncoder;
     private final BytePairEncoder bpeEncoder;
+    private final WordPieceEncoder wpmEncoder;
 
     GgufTokenizer(Vocabulary v) {
-        this.spm = switch (v.model()) {
-            case Vocabulary.MODEL_SPM -> true;
-            case Vocabulary.MODEL_BPE -> false;
+        this.kind = switch (v.model()) {
+            case Vocabulary.MODEL_SPM -> Kind.SPM;
+            case Vocabulary.MODEL_BPE -> Kind.BPE;
+            case Vocabulary.MODEL_WPM -> Kind.WPM;
             default -> throw new IllegalArgumentException(
-                    "unsupported tokenizer.ggml.model '" + v.model() + "' (supported: llama, gpt2)");
+                    "unsupported tokenizer.ggml.model '" + v.model() + "' (supported: llama, gpt2, bert)");
         };
-        PreType.Profile profile = spm ? null : PreType.profile(v.pre());
+        PreType.Profile profile = kind == Kind.BPE ? PreType.profile(v.pre()) : null;
         String[] tokens = v.tokens();
         int n = tokens.length;
         int[] types = v.tokenTypes();
@@ -113,17 +119,23 @@ final class GgufTokenizer implements Tokenizer {
                 default -> 0; // undefined: rendered as nothing, never matched
             };
         }
-        this.bos = v.bos();
-        this.eos = v.eos();
-        this.pad = v.pad();
-        this.addBos = v.addBos();
-        this.addEos = v.addEos();
-        this.addSpacePrefix = v.addSpacePrefix();
-        this.cleanSpaces = !spm && profile.cleanSpaces();
+        Vocabulary.SpecialTokens sp = v.special();
+        Vocabulary.Flags flags = v.flags();
+        this.bos = sp.bos();
+        this.eos = sp.eos();
+        this.pad = sp.pad();
+        this.addBos = flags.addBos();
+        this.addEos = flags.addEos();
+        this.addSpacePrefix = flags.addSpacePrefix();
+        this.cleanSpaces = switch (kind) {
+            case SPM -> false;
+            case BPE -> profile.cleanSpaces();
+            case WPM -> true;
+        };
 
         // Special tokens detected by text (llama.cpp: "auto-detect special tokens by text").
-        this.eot = v.eot().isPresent() ? v.eot() : detect(EOT_TEXTS);
-        this.eom = v.eom().isPresent() ? v.eom() : detect(EOM_TEXTS);
+        this.eot = sp.eot().isPresent() ? sp.eot() : detect(EOT_TEXTS);
+        this.eom = sp.eom().isPresent() ? sp.eom() : detect(EOM_TEXTS);
         detect(FIM_PRE_TEXTS);
         detect(FIM_SUF_TEXTS);
         detect(FIM_MID_TEXTS);
@@ -191,19 +203,30 @@ final class GgufTokenizer implements Tokenizer {
             }
         }
 
-        int[] byteTokens = new int[256];
-        for (int b = 0; b < 256; b++) {
-            byteTokens[b] = spm ? spmByteToken(b, v.unk()) : -1;
+        SentencePieceEncoder spmE = null;
+        BytePairEncoder bpeE = null;
+        WordPieceEncoder wpmE = null;
+        switch (kind) {
+            case SPM -> {
+                int[] byteTokens = new int[256];
+                for (int b = 0; b < 256; b++) {
+                    byteTokens[b] = spmByteToken(b, sp.unk());
+                }
+                spmE = new SentencePieceEncoder(ids, v.scores(), byteTokens);
+            }
+            case BPE -> bpeE = new BytePairEncoder(ids, mergeRanks(v.merges()),
+                    PreTokenizer.forType(profile.type()), profile.ignoreMerges());
+            case WPM -> {
+                int maxBytes = Arrays.stream(texts).mapToInt(GgufTokenizer::utf8Length).max().orElse(0);
+                wpmE = new WordPieceEncoder(ids, maxBytes, sp.unk().orElseThrow(
+                        () -> new IllegalArgumentException("a bert vocabulary needs tokenizer.ggml.unknown_token_id")),
+                        flags.lowercase(), flags.stripAccents());
+            }
         }
-        if (spm) {
-            this.spmEncoder = new SentencePieceEncoder(ids, v.scores(), byteTokens);
-            this.bpeEncoder = null;
-        } else {
-            Map<String, Integer> ranks = mergeRanks(v.merges());
-            this.spmEncoder = null;
-            this.bpeEncoder = new BytePairEncoder(ids, ranks, PreTokenizer.forType(profile.type()),
-                    profile.ignoreMerges());
-        }
+        this.spmEncoder = spmE;
+        this.bpeEncoder = bpeE;
+        this.wpmEncoder = wpmE;
+        this.sep = sp.sep();
     }
 
     private static Map<String, Integer> mergeRanks(String[] merges) {
@@ -268,7 +291,7 @@ final class GgufTokenizer implements Tokenizer {
             return text.getBytes(StandardCharsets.UTF_8);
         }
         if ((attr & ATTR_NORMAL) != 0) {
-            if (spm) {
+            if (kind != Kind.BPE) {
                 return text.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream(text.length());
@@ -314,8 +337,8 @@ final class GgufTokenizer implements Tokenizer {
         String s = wellFormed(text);
         List<Fragment> fragments = partition(s, parseSpecial);
         IntList out = new IntList();
-        if (addSpecial && addBos) {
-            out.add(bos.orElseThrow());
+        if (addSpecial && (addBos || kind == Kind.WPM)) { // llama.cpp's WPM always adds [CLS] … [SEP]
+            out.add(bos.orElseThrow(() -> new IllegalStateException("the vocabulary has no BOS token")));
         }
         boolean prevSpecial = true; // SPM: the first text fragment gets the space prefix
         for (Fragment f : fragments) {
@@ -325,17 +348,16 @@ final class GgufTokenizer implements Tokenizer {
                 continue;
             }
             String piece = s.substring(f.from(), f.to());
-            if (spm) {
-                if (addSpacePrefix && prevSpecial) {
-                    piece = " " + piece;
-                }
-                spmEncoder.encode(piece.replace(' ', '\u2581'), out);
-            } else {
-                bpeEncoder.encode(piece, out);
+            switch (kind) {
+                case SPM -> spmEncoder.encode((addSpacePrefix && prevSpecial ? " " + piece : piece).replace(' ', '\u2581'), out);
+                case BPE -> bpeEncoder.encode(piece, out);
+                case WPM -> wpmEncoder.encode(piece, out);
             }
             prevSpecial = false;
         }
-        if (addSpecial && addEos) {
+        if (addSpecial && kind == Kind.WPM) {
+            out.add(sep.orElseThrow(() -> new IllegalStateException("the vocabulary has no SEP token")));
+        } else if (addSpecial && addEos) {
             out.add(eos.orElseThrow());
         }
         return out.toArray();
@@ -568,6 +590,11 @@ final class GgufTokenizer implements Tokenizer {
     @Override
     public boolean isEndOfGeneration(int id) {
         return id >= 0 && id < texts.length && endOfGeneration.get(id);
+    }
+
+    /** WordPiece lowercases, strips accents and drops whitespace: decoding cannot give the input back. */
+    boolean normalizesText() {
+        return kind == Kind.WPM;
     }
 
     /** Whether {@link #decode} applies llama.cpp's clean-up of tokenization spaces (most BPE vocabularies). */

@@ -31,9 +31,10 @@ class VocabVectorsTest {
         return Stream.of("ggml-vocab-llama-spm.gguf", "ggml-vocab-phi-3.gguf", "llama3-bpe-vocab.rebuilt.gguf",
                 "qwen2-bpe-vocab.rebuilt.gguf", "ggml-vocab-gpt-2.gguf", "ggml-vocab-deepseek-coder.gguf",
                 "ggml-vocab-deepseek-llm.gguf", "ggml-vocab-falcon.gguf", "ggml-vocab-starcoder.gguf",
-                "ggml-vocab-refact.gguf", "ggml-vocab-mpt.gguf",
+                "ggml-vocab-refact.gguf", "ggml-vocab-mpt.gguf", "ggml-vocab-bert-bge.gguf",
                 // the copies under models/vocab (same vectors, separate files)
-                "models/vocab/ggml-vocab-llama-spm.gguf", "models/vocab/ggml-vocab-gpt-2.gguf");
+                "models/vocab/ggml-vocab-llama-spm.gguf", "models/vocab/ggml-vocab-gpt-2.gguf",
+                "models/vocab/ggml-vocab-bert-bge.gguf");
     }
 
     static Tokenizer tokenizer(String file) {
@@ -87,12 +88,14 @@ class VocabVectorsTest {
 
     /**
      * llama.cpp's ids decode back to the input. Vocabularies that clean up tokenization spaces (most BPE ones)
-     * change " ," and the like, so those inputs are left out for them.
+     * change " ," and the like, so those inputs are left out for them. WordPiece (BERT) normalizes text and is
+     * not expected to round-trip.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("vocabFiles")
     void decodingTheExpectedIdsGivesBackTheInput(String file) throws IOException {
         Tokenizer tok = tokenizer(file);
+        org.junit.jupiter.api.Assumptions.assumeFalse(((GgufTokenizer) tok).normalizesText(), "WordPiece is lossy");
         boolean cleans = ((GgufTokenizer) tok).cleansSpaces();
         List<String> failures = new ArrayList<>();
         int checked = 0;
