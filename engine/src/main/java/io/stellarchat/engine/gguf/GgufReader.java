@@ -201,9 +201,9 @@ final class GgufReader {
         long countAt = pos;
         long count = u64(what + " (array count)");
         if (count < 0 || count > remaining() / elementType.minEncodedSize()) {
-            throw fail(what + ": array count " + Long.toUnsignedString(count) + " at byte " + countAt + " of " + elementType
-                    + " needs at least " + (count < 0 ? "2^63" : Long.toString(count)) + " x " + elementType.minEncodedSize()
-                    + " bytes, but only " + remaining() + " bytes remain");
+            throw fail(what + ": array count " + Long.toUnsignedString(count) + " at byte " + countAt + " is impossible: "
+                    + "each " + elementType + " element takes at least " + elementType.minEncodedSize() + " bytes, but only "
+                    + remaining() + " bytes remain before the end of the file at byte " + size);
         }
         if (count > MAX_JAVA_ARRAY) {
             throw fail(what + ": array count " + count + " at byte " + countAt + " exceeds the largest supported array ("
