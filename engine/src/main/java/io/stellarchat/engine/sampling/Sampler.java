@@ -251,22 +251,70 @@ public final class Sampler {
             return best;
         }
         float max = logits[best];
+        truncate(logits, max);
+        return allTokens ? drawAll(logits, max) : drawSorted(logits, max);
+    }
+
+    // The result of truncate(): either every token whose logit is >= threshold (allTokens; no sort was
+    // needed), or the first `candidates` keys of `keys`, sorted by descending logit.
+    private boolean allTokens;
+    private float threshold;
+    private int candidates;
+
+    /** Top-k, then top-p, then min-p, on the processed logits at temperature 1; {@code max} is their max. */
+    private void truncate(float[] logits, float max) {
         int topK = params.topK();
+        boolean topP = params.topP() < 1f;
         if (topK > 0 && topK < vocabSize) {
-            return drawSorted(logits, LogitOrder.top(logits, topK, keys(topK)), max, true);
+            allTokens = false;
+            candidates = LogitOrder.top(logits, topK, keys(topK));
+            if (topP) {
+                candidates = topPOfSortedCandidates(logits, max);
+            }
+        } else if (topP) {
+            allTokens = false;
+            candidates = topPOfVocabulary(logits, max);
+        } else {
+            allTokens = true;
+            threshold = params.minP() > 0f ? minPThreshold(max) : Float.NEGATIVE_INFINITY;
+            return;
         }
-        if (params.topP() < 1f) {
-            return drawSorted(logits, topPCandidates(logits, max), max, false);
+        if (params.minP() > 0f) {
+            float t = minPThreshold(max);
+            int kept = 1; // the best token always survives
+            while (kept < candidates && logits[LogitOrder.token(keys[kept])] >= t) {
+                kept++;
+            }
+            candidates = kept;
         }
-        return drawAll(logits, max);
+    }
+
+    /**
+     * Top-p over the sorted candidates (here from top-k), normalised over them as llama.cpp's top-p after
+     * top-k: the smallest prefix whose probability reaches p. Always keeps at least one.
+     */
+    private int topPOfSortedCandidates(float[] logits, float max) {
+        double total = 0;
+        for (int i = 0; i < candidates; i++) {
+            total += Math.exp(logits[LogitOrder.token(keys[i])] - max);
+        }
+        double target = params.topP() * total;
+        double cumulative = 0;
+        for (int i = 0; i < candidates; i++) {
+            cumulative += Math.exp(logits[LogitOrder.token(keys[i])] - max);
+            if (cumulative >= target) {
+                return i + 1;
+            }
+        }
+        return candidates; // only rounding can get here
     }
 
     /**
      * Top-p over the whole vocabulary: the smallest prefix, by descending logit, whose probability
-     * reaches p, found from a growing heap selection rather than a sort of the vocabulary. Returns the
-     * number of candidates left in {@code keys}, sorted.
+     * reaches p, found from a growing heap selection (64, 256, 1024, ... tokens) rather than a sort of
+     * the vocabulary. Leaves the kept keys sorted in {@code keys} and returns their number.
      */
-    private int topPCandidates(float[] logits, float max) {
+    private int topPOfVocabulary(float[] logits, float max) {
         double total = 0;
         for (float l : logits) {
             total += Math.exp(l - max);
@@ -289,41 +337,14 @@ public final class Sampler {
         }
     }
 
-    /**
-     * Top-p on the candidate set (when {@code topPHere}: the candidates came from top-k), min-p,
-     * temperature and the draw, over the {@code n} sorted candidate keys in {@code keys}.
-     */
-    private int drawSorted(float[] logits, int n, float max, boolean topPHere) {
-        long[] k = keys;
-        if (topPHere && params.topP() < 1f) {
-            // Normalised over the top-k candidates, as llama.cpp's top-p after top-k.
-            double total = 0;
-            for (int i = 0; i < n; i++) {
-                total += Math.exp(logits[LogitOrder.token(k[i])] - max);
-            }
-            double target = params.topP() * total;
-            double cumulative = 0;
-            for (int i = 0; i < n; i++) {
-                cumulative += Math.exp(logits[LogitOrder.token(k[i])] - max);
-                if (cumulative >= target) {
-                    n = i + 1;
-                    break;
-                }
-            }
-        }
-        if (params.minP() > 0f) {
-            float threshold = minPThreshold(max);
-            int kept = 1; // the best token always survives
-            while (kept < n && logits[LogitOrder.token(k[kept])] >= threshold) {
-                kept++;
-            }
-            n = kept;
-        }
+    /** Temperature and the draw over the sorted candidates, most likely first. */
+    private int drawSorted(float[] logits, float max) {
+        int n = candidates;
         float[] w = weights(n);
         double invTemp = 1.0 / params.temperature();
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            float weight = (float) Math.exp((logits[LogitOrder.token(k[i])] - max) * invTemp);
+            float weight = (float) Math.exp((logits[LogitOrder.token(keys[i])] - max) * invTemp);
             w[i] = weight;
             sum += weight;
         }
@@ -332,15 +353,14 @@ public final class Sampler {
         for (int i = 0; i < n; i++) {
             acc += w[i];
             if (r < acc) {
-                return LogitOrder.token(k[i]);
+                return LogitOrder.token(keys[i]);
             }
         }
-        return LogitOrder.token(k[n - 1]); // r landed in the rounding gap at the end
+        return LogitOrder.token(keys[n - 1]); // r landed in the rounding gap at the end
     }
 
-    /** No top-k, no top-p: min-p as a threshold, temperature, and the draw over ids in order. */
+    /** Temperature and the draw over every token at or above the min-p threshold, by id. */
     private int drawAll(float[] logits, float max) {
-        float threshold = params.minP() > 0f ? minPThreshold(max) : Float.NEGATIVE_INFINITY;
         float[] w = weights(vocabSize);
         double invTemp = 1.0 / params.temperature();
         double sum = 0;
@@ -362,7 +382,33 @@ public final class Sampler {
                 return i;
             }
         }
-        return last;
+        return last; // r landed in the rounding gap at the end
+    }
+
+    /**
+     * The tokens that survive top-k, top-p and min-p for an already processed row, ascending by id: the
+     * set the draw chooses from. For tests of the truncation rules; draws nothing.
+     */
+    int[] keptTokens(float[] processedLogits) {
+        checkRow(processedLogits);
+        int best = argmaxChecked(processedLogits);
+        if (params.temperature() == 0f || params.topK() == 1) {
+            return new int[] {best};
+        }
+        float max = processedLogits[best];
+        truncate(processedLogits, max);
+        int[] kept;
+        if (allTokens) {
+            kept = java.util.stream.IntStream.range(0, vocabSize)
+                    .filter(i -> processedLogits[i] >= threshold).toArray();
+        } else {
+            kept = new int[candidates];
+            for (int i = 0; i < candidates; i++) {
+                kept[i] = LogitOrder.token(keys[i]);
+            }
+            Arrays.sort(kept);
+        }
+        return kept;
     }
 
     /** min-p keeps tokens with p >= minP * p_max, i.e. l >= max + ln(minP). */
