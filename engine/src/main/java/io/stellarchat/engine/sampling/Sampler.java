@@ -71,6 +71,12 @@ public final class Sampler {
     private long[] keys = new long[0];
     private float[] weights = new float[0];
 
+    // The result of truncate(): either every token whose logit is >= threshold (allTokens; no sort was
+    // needed), or the first `candidates` keys of `keys`, sorted by descending logit.
+    private boolean allTokens;
+    private float threshold;
+    private int candidates;
+
     /**
      * @param params    the request's sampling settings
      * @param vocabSize the length of every logits row, &gt; 0; every token id in {@code params.logitBias()}
@@ -254,12 +260,6 @@ public final class Sampler {
         truncate(logits, max);
         return allTokens ? drawAll(logits, max) : drawSorted(logits, max);
     }
-
-    // The result of truncate(): either every token whose logit is >= threshold (allTokens; no sort was
-    // needed), or the first `candidates` keys of `keys`, sorted by descending logit.
-    private boolean allTokens;
-    private float threshold;
-    private int candidates;
 
     /** Top-k, then top-p, then min-p, on the processed logits at temperature 1; {@code max} is their max. */
     private void truncate(float[] logits, float max) {

@@ -28,7 +28,17 @@ class LlamaCppReferenceSamplingTest {
         }
     }
 
-    static Stream<Row> rows() throws IOException {
+    private static List<Row> loaded;
+
+    /** The rows of every JSON in the pack, read once for both tests. */
+    static synchronized List<Row> rows() throws IOException {
+        if (loaded == null) {
+            loaded = load();
+        }
+        return loaded;
+    }
+
+    private static List<Row> load() throws IOException {
         Path dir = Path.of(System.getProperty("stellar.shared", "../shared"), "testdata", "engine");
         ObjectMapper json = new ObjectMapper();
         List<Path> files;
@@ -62,7 +72,7 @@ class LlamaCppReferenceSamplingTest {
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read " + f, e);
             }
-        });
+        }).toList();
     }
 
     @ParameterizedTest(name = "{0}")
