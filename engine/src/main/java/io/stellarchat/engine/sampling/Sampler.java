@@ -31,10 +31,9 @@ import java.util.random.RandomGeneratorFactory;
  * {@link #logprobs} reads. Truncation and temperature work on scratch arrays.
  *
  * <p><b>Cost per step</b> for a vocabulary of V tokens. Greedy: one pass. Top-k with {@code k < V}: a
- * bounded heap, O(V log k), then work on k candidates. Top-p without top-k: the normaliser is one pass over
- * V; the candidates are then taken in order from a heap of the best 64, 256, 1024, ... tokens until their
- * cumulative probability reaches p — a peaked distribution never sorts the vocabulary, a flat one ends in
- * one full sort. Neither top-k nor top-p: no sorting at all; min-p is a threshold
+ * bounded heap, O(V log k), then work on k candidates. Top-p without top-k: two passes over V build a histogram
+ * of probability mass by logit, and only the tokens down to the bucket where the mass reaches p are sorted
+ * — a handful for a peaked distribution, most of V only for a nearly flat one. Neither top-k nor top-p: no sorting at all; min-p is a threshold
  * {@code l >= max + ln(minP)} applied in the draw's pass. Scratch: up to {@code 12 * V} bytes, allocated on
  * first use by the paths that need it.
  *
@@ -49,8 +48,8 @@ import java.util.random.RandomGeneratorFactory;
  * after bias and penalties throws {@link IllegalArgumentException}; the caller ends the request.
  */
 public final class Sampler {
-    /** The first candidate count tried by top-p without top-k; grows by 4x until p is reached. */
-    private static final int TOP_P_FIRST_CANDIDATES = 64;
+    /** Histogram buckets used by top-p over the whole vocabulary. */
+    private static final int TOP_P_BUCKETS = 1024;
 
     private final SamplingParams params;
     private final int vocabSize;
@@ -311,30 +310,66 @@ public final class Sampler {
 
     /**
      * Top-p over the whole vocabulary: the smallest prefix, by descending logit, whose probability
-     * reaches p, found from a growing heap selection (64, 256, 1024, ... tokens) rather than a sort of
-     * the vocabulary. Leaves the kept keys sorted in {@code keys} and returns their number.
+     * reaches p, without sorting the vocabulary. A histogram of the probability mass over
+     * {@value #TOP_P_BUCKETS} equal-width buckets of {@code max - logit} finds the bucket where the
+     * cumulative mass reaches p; only the tokens in that bucket and the ones above it are keyed and sorted,
+     * and the exact cut is walked among them. Bucketing is monotone in the logit, so those tokens are exactly
+     * a prefix of the full order. Cost: two passes over V plus a sort of the collected tokens — few for a
+     * peaked distribution, most of V only for a nearly flat one. Leaves the kept keys sorted in
+     * {@code keys} and returns their number.
      */
     private int topPOfVocabulary(float[] logits, float max) {
+        float[] w = weights(vocabSize);
+        float min = max;
         double total = 0;
-        for (float l : logits) {
-            total += Math.exp(l - max);
+        for (int i = 0; i < vocabSize; i++) {
+            float l = logits[i];
+            float e = (float) Math.exp(l - max);
+            w[i] = e;
+            total += e;
+            if (l < min && l != Float.NEGATIVE_INFINITY) {
+                min = l;
+            }
         }
         double target = params.topP() * total;
-        int m = Math.min(vocabSize, TOP_P_FIRST_CANDIDATES);
-        while (true) {
-            int n = LogitOrder.top(logits, m, keys(m));
-            double cumulative = 0;
-            for (int i = 0; i < n; i++) {
-                cumulative += Math.exp(logits[LogitOrder.token(keys[i])] - max);
-                if (cumulative >= target) {
-                    return i + 1;
-                }
-            }
-            if (m == vocabSize) {
-                return n; // only rounding can get here: keep everything
-            }
-            m = (int) Math.min(vocabSize, 4L * m);
+        float range = max - min;
+        float scale = range > 0f ? TOP_P_BUCKETS / range : 0f;
+        double[] mass = new double[TOP_P_BUCKETS];
+        int[] count = new int[TOP_P_BUCKETS];
+        for (int i = 0; i < vocabSize; i++) {
+            int b = bucket(logits[i], max, scale);
+            mass[b] += w[i];
+            count[b]++;
         }
+        int last = 0; // the bucket where the cumulative mass reaches p
+        int collected = count[0];
+        double cumulative = mass[0];
+        while (cumulative < target && last < TOP_P_BUCKETS - 1) {
+            last++;
+            cumulative += mass[last];
+            collected += count[last];
+        }
+        long[] k = keys(collected);
+        int n = 0;
+        for (int i = 0; i < vocabSize; i++) {
+            if (bucket(logits[i], max, scale) <= last) {
+                k[n++] = LogitOrder.key(logits[i], i);
+            }
+        }
+        Arrays.sort(k, 0, n);
+        cumulative = 0;
+        for (int i = 0; i < n; i++) {
+            cumulative += w[LogitOrder.token(k[i])];
+            if (cumulative >= target) {
+                return i + 1;
+            }
+        }
+        return n; // only rounding can get here
+    }
+
+    private static int bucket(float logit, float max, float scale) {
+        float offset = (max - logit) * scale; // >= 0; +infinity (or NaN when scale is 0) for a -infinity logit
+        return offset < TOP_P_BUCKETS - 1 ? (int) offset : TOP_P_BUCKETS - 1;
     }
 
     /** Temperature and the draw over the sorted candidates, most likely first. */
