@@ -8,4 +8,5 @@ module io.stellarchat.engine {
     exports io.stellarchat.engine.util;
     exports io.stellarchat.engine.gguf;
     exports io.stellarchat.engine.tensor;
+    exports io.stellarchat.engine.sampling;
 }
