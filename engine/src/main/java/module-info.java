@@ -9,4 +9,5 @@ module io.stellarchat.engine {
     exports io.stellarchat.engine.gguf;
     exports io.stellarchat.engine.tensor;
     exports io.stellarchat.engine.sampling;
+    exports io.stellarchat.engine.tokenizer;
 }
