@@ -8,5 +8,6 @@ module io.stellarchat.engine {
     exports io.stellarchat.engine.util;
     exports io.stellarchat.engine.gguf;
     exports io.stellarchat.engine.tensor;
+    exports io.stellarchat.engine.sampling;
     exports io.stellarchat.engine.tokenizer;
 }

@@ -1,0 +1,57 @@
+package io.stellarchat.engine.tensor;
+
+/**
+ * The argument checks shared by the kernel implementations: each throws a precise exception naming the tensor,
+ * so a bad shape or index fails before any byte is read.
+ */
+final class TensorChecks {
+    private TensorChecks() {}
+
+    /** Checks that the kernels can read {@code w}: known type, whole blocks per row, enough bytes. */
+    static void checkWeights(Tensor w) {
+        if (!BlockDecoder.supports(w.type())) {
+            throw new UnsupportedOperationException(
+                    "tensor " + w.name() + ": no kernel for ggml type " + w.type());
+        }
+        long cols = w.dims()[0];
+        if (cols <= 0 || cols % w.type().blockSize() != 0) {
+            throw new IllegalArgumentException("tensor " + w.name() + ": row length " + cols
+                    + " is not a positive multiple of the " + w.type() + " block size " + w.type().blockSize());
+        }
+        long need = (long) w.rows() * w.rowBytes();
+        if (w.data().byteSize() < need) {
+            throw new IllegalArgumentException("tensor " + w.name() + ": data has " + w.data().byteSize()
+                    + " bytes, shape needs " + need);
+        }
+    }
+
+    static void checkRow(Tensor w, int row) {
+        if (row < 0 || row >= w.rows()) {
+            throw new IndexOutOfBoundsException("tensor " + w.name() + ": row " + row + " outside [0, " + w.rows() + ")");
+        }
+    }
+
+    static void checkRowRange(Tensor w, int rowStart, int rowEnd) {
+        if (rowStart < 0 || rowEnd > w.rows() || rowStart > rowEnd) {
+            throw new IndexOutOfBoundsException("tensor " + w.name() + ": row range [" + rowStart + ", " + rowEnd
+                    + ") outside [0, " + w.rows() + ")");
+        }
+    }
+
+    static void checkSpan(Tensor w, String what, float[] a, long off, long len) {
+        if (off < 0 || len < 0 || off + len > a.length) {
+            throw new IndexOutOfBoundsException("tensor " + w.name() + ": " + what + " range [" + off + ", "
+                    + (off + len) + ") outside float[" + a.length + "]");
+        }
+    }
+
+    static void checkMatMul(Tensor w, float[] x, int n, float[] out, int rowStart, int rowEnd) {
+        checkWeights(w);
+        checkRowRange(w, rowStart, rowEnd);
+        if (n < 0) {
+            throw new IllegalArgumentException("tensor " + w.name() + ": negative batch " + n);
+        }
+        checkSpan(w, "activations", x, 0, (long) n * w.cols());
+        checkSpan(w, "output", out, 0, (long) n * w.rows());
+    }
+}
