@@ -1,5 +1,7 @@
 package io.stellarchat.engine.tokenizer;
 
+import io.stellarchat.engine.gguf.GgufFormatException;
+import io.stellarchat.engine.gguf.GgufMetadata;
 import java.util.OptionalInt;
 
 /**
@@ -19,6 +21,16 @@ public interface Tokenizer {
      */
     static Tokenizer create(Vocabulary vocabulary) {
         return new GgufTokenizer(vocabulary);
+    }
+
+    /**
+     * The tokenizer of a GGUF file: {@code create(Vocabulary.fromMetadata(metadata))}.
+     *
+     * @throws GgufFormatException      if a {@code tokenizer.*} key has the wrong type
+     * @throws IllegalArgumentException if the vocabulary is missing, unsupported or inconsistent
+     */
+    static Tokenizer fromGguf(GgufMetadata metadata) throws GgufFormatException {
+        return create(Vocabulary.fromMetadata(metadata));
     }
 
     /**

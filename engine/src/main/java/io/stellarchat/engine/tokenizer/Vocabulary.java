@@ -1,5 +1,7 @@
 package io.stellarchat.engine.tokenizer;
 
+import io.stellarchat.engine.gguf.GgufFormatException;
+import io.stellarchat.engine.gguf.GgufMetadata;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.OptionalInt;
@@ -193,9 +195,16 @@ public record Vocabulary(String model, String pre, String name, String[] tokens,
      * to true for llama, bert and the llama3 family of pre-tokenizers; {@code add_space_prefix} defaults to
      * true for llama.
      *
-     * @throws IllegalArgumentException if a required key is missing or the model is not supported
+     * @throws GgufFormatException      if a {@code tokenizer.*} key has the wrong type
+     * @throws IllegalArgumentException if a required key is missing, the model or pre-tokenizer is not
+     *                                  supported, or the values contradict each other
      */
-    static Vocabulary fromMetadata(MetadataView m) {
+    public static Vocabulary fromMetadata(GgufMetadata metadata) throws GgufFormatException {
+        return fromMetadata(MetadataView.of(metadata));
+    }
+
+    /** {@link #fromMetadata(GgufMetadata)} over any metadata source. */
+    static Vocabulary fromMetadata(MetadataView m) throws GgufFormatException {
         if (!m.has(P + "model")) {
             throw new IllegalArgumentException("missing " + P + "model");
         }
@@ -258,11 +267,11 @@ public record Vocabulary(String model, String pre, String name, String[] tokens,
                 Arrays.copyOf(types, n), merges, special, flags);
     }
 
-    private static boolean flag(MetadataView m, String key, boolean dflt) {
+    private static boolean flag(MetadataView m, String key, boolean dflt) throws GgufFormatException {
         return m.has(P + key) ? m.bool(P + key) : dflt;
     }
 
-    private static OptionalInt id(MetadataView m, String key, int dflt, int n) {
+    private static OptionalInt id(MetadataView m, String key, int dflt, int n) throws GgufFormatException {
         // (the -1 here is a local "no default", never stored)
         int id = dflt >= 0 && dflt < n ? dflt : -1;
         if (m.has(P + key)) {

@@ -24,7 +24,7 @@ class TokenizerBehaviourTest {
     static final Path SHARED = VocabVectorsTest.SHARED;
 
     static Tokenizer stories() throws IOException {
-        return Tokenizer.create(TestGgufKeys.vocabulary(SHARED.resolve("models/stories260K.gguf")));
+        return TestVocab.tokenizer(SHARED.resolve("models/stories260K.gguf"));
     }
 
     static Tokenizer vocab(String file) {
@@ -93,12 +93,6 @@ class TokenizerBehaviourTest {
         assertEquals("Once upon a time", tok.decode(noBos, true));
         assertEquals(" Once upon a time", tok.decode(tok.encode("Once upon a time", true, false), true));
         assertEquals("<s> Once upon a time", tok.decode(tok.encode("Once upon a time", true, false), false));
-    }
-
-    @Test
-    void legacyGgufV1StoriesVocabularyTokenizesTheSame() throws IOException {
-        Tokenizer legacy = Tokenizer.create(TestGgufKeys.vocabulary(SHARED.resolve("models/legacy/tinyllamas-stories-260k-f32.gguf")));
-        assertArrayEquals(new int[] {1, 403, 407, 261, 378}, legacy.encode("Once upon a time", true, false));
     }
 
     // ---- special tokens ---------------------------------------------------------------------------------

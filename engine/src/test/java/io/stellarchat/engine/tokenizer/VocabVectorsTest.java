@@ -40,7 +40,7 @@ class VocabVectorsTest {
     static Tokenizer tokenizer(String file) {
         return CACHE.computeIfAbsent(file, f -> {
             try {
-                return Tokenizer.create(TestGgufKeys.vocabulary(path(f)));
+                return Tokenizer.create(TestVocab.load(path(f)));
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read " + f, e);
             }
@@ -118,8 +118,8 @@ class VocabVectorsTest {
     /** llama-2-tiny-random.gguf carries the full Llama-2 vocabulary: same tokens, so the same vectors pass. */
     @org.junit.jupiter.api.Test
     void llama2TinyRandomHasTheLlama2VocabularyAndPassesItsVectors() throws IOException {
-        Vocabulary tiny = TestGgufKeys.vocabulary(SHARED.resolve("models/llama-2-tiny-random.gguf"));
-        Vocabulary spm = TestGgufKeys.vocabulary(VOCABS.resolve("ggml-vocab-llama-spm.gguf"));
+        Vocabulary tiny = TestVocab.load(SHARED.resolve("models/llama-2-tiny-random.gguf"));
+        Vocabulary spm = TestVocab.load(VOCABS.resolve("ggml-vocab-llama-spm.gguf"));
         assertArrayEquals(spm.tokens(), tiny.tokens());
         assertArrayEquals(spm.scores(), tiny.scores());
         assertArrayEquals(spm.tokenTypes(), tiny.tokenTypes());
