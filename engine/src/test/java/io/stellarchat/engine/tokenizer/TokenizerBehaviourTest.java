@@ -95,6 +95,32 @@ class TokenizerBehaviourTest {
         assertEquals("<s> Once upon a time", tok.decode(tok.encode("Once upon a time", true, false), false));
     }
 
+    // ---- metadata ---------------------------------------------------------------------------------------
+
+    @Test
+    void metadataDefaultsFollowLlamaCpp() throws IOException {
+        // stories260K: no add_bos_token (llama default: add), seperator/padding ids 4294967295 = none.
+        Vocabulary stories = TestVocab.load(SHARED.resolve("models/stories260K.gguf"));
+        assertEquals(new Vocabulary.SpecialTokens(OptionalInt.of(1), OptionalInt.of(2), OptionalInt.empty(),
+                OptionalInt.empty(), OptionalInt.of(0), OptionalInt.empty(), OptionalInt.empty()), stories.special());
+        assertEquals(new Vocabulary.Flags(true, false, false, true, true, true), stories.flags());
+        assertEquals(512, stories.size());
+        // gpt-2: gpt2 model, no add_bos_token: no BOS added; no space prefix.
+        Vocabulary gpt2 = TestVocab.load(VocabVectorsTest.VOCABS.resolve("ggml-vocab-gpt-2.gguf"));
+        assertFalse(gpt2.flags().addBos());
+        assertFalse(gpt2.flags().addSpacePrefix());
+        assertEquals(50000, gpt2.merges().length);
+        assertEquals("gpt-2", gpt2.pre());
+        // llama-bpe: the llama3 profile adds BOS; the file says so too.
+        assertTrue(TestVocab.load(VocabVectorsTest.VOCABS.resolve("llama3-bpe-vocab.rebuilt.gguf")).flags().addBos());
+        // bert: [CLS] 101 as BOS, [SEP] 102, lowercase + strip accents by default.
+        Vocabulary bert = TestVocab.load(VocabVectorsTest.VOCABS.resolve("ggml-vocab-bert-bge.gguf"));
+        assertEquals(OptionalInt.of(101), bert.special().bos());
+        assertEquals(OptionalInt.of(102), bert.special().sep());
+        assertEquals(OptionalInt.of(100), bert.special().unk());
+        assertTrue(bert.flags().addSep() && bert.flags().lowercase() && bert.flags().stripAccents());
+    }
+
     // ---- special tokens ---------------------------------------------------------------------------------
 
     @Test
@@ -122,6 +148,36 @@ class TokenizerBehaviourTest {
         assertEquals("user\nhi", tok.decode(special, true));
         assertEquals("<|im_start|>user\nhi<|im_end|>", tok.decode(special, false));
         assertEquals(0, tok.encode("", true, false).length, "qwen2 adds no BOS");
+    }
+
+    @Test
+    void phi3SpecialTokensSwallowTheWhitespaceAfterThem() {
+        // llama.cpp sets RSTRIP on Phi-3's special tokens (general.name contains "phi3"), as its HF tokenizer does.
+        Tokenizer phi3 = vocab("ggml-vocab-phi-3.gguf");
+        int[] tight = phi3.encode("<|user|>Hi<|end|>", false, true);
+        assertEquals(32010, tight[0]);
+        assertEquals(32007, tight[tight.length - 1]);
+        assertArrayEquals(tight, phi3.encode("<|user|>\n  Hi<|end|>", false, true));
+        assertTrue(phi3.isEndOfGeneration(32007));
+        assertTrue(phi3.isEndOfGeneration(32000));
+    }
+
+    @Test
+    void oneTokenizerServesConcurrentRequests() throws Exception {
+        Tokenizer tok = vocab("llama3-bpe-vocab.rebuilt.gguf");
+        String text = "Concurrency: the same input, the same ids, from every thread. 1234567 🦙";
+        int[] want = tok.encode(text, true, false);
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            var futures = IntStream.range(0, 8).mapToObj(i -> pool.submit(() -> {
+                for (int k = 0; k < 50; k++) {
+                    assertArrayEquals(want, tok.encode(text, true, false));
+                }
+                return true;
+            })).toList();
+            for (var f : futures) {
+                assertTrue(f.get());
+            }
+        }
     }
 
     @Test
@@ -236,7 +292,7 @@ class TokenizerBehaviourTest {
         // One pre-token / fragment of 60k symbols: pairwise rescanning (quadratic) would take minutes.
         String oneWord = word.toString();
         String prose = "The quick brown fox jumps over the lazy dog. ".repeat(2_000);
-        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             assertTrue(spm.encode(oneWord, false, false).length > 10_000);
             assertTrue(llama3.encode(oneWord, false, false).length > 10_000);
             int[] ids = llama3.encode(prose, false, false);
