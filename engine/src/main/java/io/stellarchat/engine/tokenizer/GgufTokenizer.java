@@ -294,17 +294,15 @@ final class GgufTokenizer implements Tokenizer {
             if (kind != Kind.BPE) {
                 return text.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
             }
-            ByteArrayOutputStream out = new ByteArrayOutputStream(text.length());
-            text.codePoints().forEach(cp -> {
-                int b = ByteLevelAlphabet.decode(cp);
-                if (b >= 0) {
-                    out.write(b);
-                } else {
-                    // Not in the byte alphabet (llama.cpp prints "[UNK_BYTE_…]"): keep the character itself.
-                    out.writeBytes(new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8));
+            byte[] bytes = new byte[text.length()];
+            for (int k = 0; k < text.length(); k++) {
+                int b = ByteLevelAlphabet.decode(text.charAt(k));
+                if (b < 0) {
+                    return decodeMixed(text);
                 }
-            });
-            return out.toByteArray();
+                bytes[k] = (byte) b;
+            }
+            return bytes;
         }
         if ((attr & ATTR_BYTE) != 0) {
             if (text.length() == 6 && text.startsWith("<0x") && text.endsWith(">")) {
@@ -317,6 +315,23 @@ final class GgufTokenizer implements Tokenizer {
             return text.getBytes(StandardCharsets.UTF_8);
         }
         return new byte[0]; // unused / undefined
+    }
+
+    /**
+     * A byte-level token with characters outside the byte alphabet: llama.cpp prints "[UNK_BYTE_…]" for those;
+     * we keep such characters as themselves (their UTF-8).
+     */
+    private static byte[] decodeMixed(String text) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(text.length());
+        text.codePoints().forEach(cp -> {
+            int b = ByteLevelAlphabet.decode(cp);
+            if (b >= 0) {
+                out.write(b);
+            } else {
+                out.writeBytes(new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        return out.toByteArray();
     }
 
     // ---- encode -----------------------------------------------------------------------------------------

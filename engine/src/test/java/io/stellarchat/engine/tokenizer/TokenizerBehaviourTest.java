@@ -340,6 +340,19 @@ class TokenizerBehaviourTest {
         assertArrayEquals(new int[] {3, 0, 0}, tok.encode("aé", false, false), "é has no token: two <unk> bytes");
     }
 
+    @Test
+    void handMadeByteLevelVocabularyMergesByRankAndKeepsForeignCharacters() {
+        // Byte-level alphabet: 'Ġ' is the space byte. Merges: "a b" (rank 0) before "Ġ a" (rank 1).
+        String[] tokens = {"a", "b", "Ġ", "ab", "Ġa", "中"};
+        int[] types = {1, 1, 1, 1, 1, 1};
+        Vocabulary v = new Vocabulary("gpt2", "gpt-2", "", tokens, new float[tokens.length], types,
+                new String[] {"a b", "Ġ a"}, NO_IDS, PLAIN);
+        Tokenizer tok = Tokenizer.create(v);
+        assertArrayEquals(new int[] {2, 3}, tok.encode(" ab", false, false), "ab merges first, leaving Ġ alone");
+        assertArrayEquals(new int[] {4}, tok.encode(" a", false, false));
+        assertEquals("中", tok.decode(new int[] {5}, true), "a character outside the byte alphabet renders as itself");
+    }
+
     static Vocabulary spmVocab(String[] tokens) {
         int[] types = new int[tokens.length];
         Arrays.fill(types, Vocabulary.TYPE_NORMAL);
