@@ -69,6 +69,9 @@ public final class Sampler {
     // Scratch, allocated on first use: candidate keys (candidates) and their weights (candidates).
     private long[] keys = new long[0];
     private float[] weights = new float[0];
+    // Scratch for top-p over the vocabulary: probability mass and token count per bucket, (TOP_P_BUCKETS).
+    private final double[] bucketMass = new double[TOP_P_BUCKETS];
+    private final int[] bucketCount = new int[TOP_P_BUCKETS];
 
     // The result of truncate(): either every token whose logit is >= threshold (allTokens; no sort was
     // needed), or the first `candidates` keys of `keys`, sorted by descending logit.
@@ -332,10 +335,17 @@ public final class Sampler {
             }
         }
         double target = params.topP() * total;
+        if (vocabSize <= TOP_P_BUCKETS) {
+            // A small vocabulary: one sort is cheaper than the histogram.
+            int n = LogitOrder.top(logits, vocabSize, keys(vocabSize));
+            return prefixReaching(w, n, target);
+        }
         float range = max - min;
         float scale = range > 0f ? TOP_P_BUCKETS / range : 0f;
-        double[] mass = new double[TOP_P_BUCKETS];
-        int[] count = new int[TOP_P_BUCKETS];
+        double[] mass = bucketMass;
+        int[] count = bucketCount;
+        Arrays.fill(mass, 0.0);
+        Arrays.fill(count, 0);
         for (int i = 0; i < vocabSize; i++) {
             int b = bucket(logits[i], max, scale);
             mass[b] += w[i];
@@ -357,9 +367,14 @@ public final class Sampler {
             }
         }
         Arrays.sort(k, 0, n);
-        cumulative = 0;
+        return prefixReaching(w, n, target);
+    }
+
+    /** The length of the shortest prefix of the n sorted keys whose weights {@code w[token]} reach target. */
+    private int prefixReaching(float[] w, int n, double target) {
+        double cumulative = 0;
         for (int i = 0; i < n; i++) {
-            cumulative += w[LogitOrder.token(k[i])];
+            cumulative += w[LogitOrder.token(keys[i])];
             if (cumulative >= target) {
                 return i + 1;
             }
