@@ -31,11 +31,12 @@ import java.util.random.RandomGeneratorFactory;
  * {@link #logprobs} reads. Truncation and temperature work on scratch arrays.
  *
  * <p><b>Cost per step</b> for a vocabulary of V tokens. Greedy: one pass. Top-k with {@code k < V}: a
- * bounded heap, O(V log k), then work on k candidates. Top-p without top-k: two passes over V build a histogram
- * of probability mass by logit, and only the tokens down to the bucket where the mass reaches p are sorted
- * — a handful for a peaked distribution, most of V only for a nearly flat one. Neither top-k nor top-p: no sorting at all; min-p is a threshold
- * {@code l >= max + ln(minP)} applied in the draw's pass. Scratch: up to {@code 12 * V} bytes, allocated on
- * first use by the paths that need it.
+ * bounded heap, O(V log k), then work on k candidates. Top-p without top-k: two passes over V build a
+ * histogram of probability mass by logit, and only the tokens down to the bucket where the mass reaches p
+ * are sorted — a handful for a peaked distribution, most of V only for a nearly flat one (llama.cpp also
+ * buckets here). Neither top-k nor top-p: no sorting at all; min-p is a threshold
+ * {@code l >= max + ln(minP)} applied in the draw's pass. Scratch: up to {@code 12 * V} bytes (keys and
+ * weights), allocated on first use by the paths that need it, plus 12 KiB of histogram.
  *
  * <p><b>Log-probabilities</b> ({@link #logprobs}, {@link #sampleWithLogprobs}) are the log-softmax of the
  * processed logits at temperature 1, over the whole vocabulary, before truncation: the model's own
@@ -66,7 +67,7 @@ public final class Sampler {
     private int windowNext;
     private int[] windowSorted = new int[0]; // scratch for counting, (windowSize)
 
-    // Scratch, allocated on first use: candidate keys (candidates) and their weights (candidates).
+    // Scratch, allocated on first use and grown as needed: candidate keys (<= V) and weights (<= V).
     private long[] keys = new long[0];
     private float[] weights = new float[0];
     // Scratch for top-p over the vocabulary: probability mass and token count per bucket, (TOP_P_BUCKETS).
