@@ -40,6 +40,12 @@ final class GgufReader {
     static final int MAX_DIMS = 4;
     /** Arrays of arrays deeper than this are refused (no published model nests at all). */
     static final int MAX_ARRAY_DEPTH = 8;
+    /**
+     * Most heap the parsed header may take. Checking lengths against the file bounds allocations by the
+     * file's size, but a hostile multi-GiB file of tiny strings would still expand several-fold on the heap;
+     * real headers (vocabularies of 256k tokens and merges) take tens of MiB.
+     */
+    static final long DEFAULT_HEAP_BUDGET = 512L << 20;
     /** Largest Java array a value can be read into. */
     static final long MAX_JAVA_ARRAY = Integer.MAX_VALUE - 8;
 
@@ -56,17 +62,28 @@ final class GgufReader {
     private final MemorySegment file;
     private final long size;
     private final String source;
+    private final long heapBudget;
+    private long heapCharged; // estimated heap bytes the header objects read so far occupy
     private long pos;
 
-    private GgufReader(MemorySegment file, String source) {
+    private GgufReader(MemorySegment file, String source, long heapBudget) {
         this.file = file;
         this.size = file.byteSize();
         this.source = source;
+        this.heapBudget = heapBudget;
     }
 
     /** Parses and checks the header of the GGUF file in {@code file}; {@code source} names it in messages. */
     static Header parse(MemorySegment file, String source) throws GgufFormatException {
-        return new GgufReader(file, source).header();
+        return parse(file, source, DEFAULT_HEAP_BUDGET);
+    }
+
+    /**
+     * As {@link #parse(MemorySegment, String)}, refusing a header whose metadata and directory would take
+     * more than {@code heapBudget} bytes of heap (an estimate charged before each allocation).
+     */
+    static Header parse(MemorySegment file, String source, long heapBudget) throws GgufFormatException {
+        return new GgufReader(file, source, heapBudget).header();
     }
 
     private Header header() throws GgufFormatException {
@@ -118,6 +135,7 @@ final class GgufReader {
                 throw fail("duplicate metadata key '" + key + "' at byte " + keyAt);
             }
             GgufValueType type = valueType("metadata key '" + key + "'");
+            charge(64, "metadata key '" + key + "'");
             kvs.put(key, new GgufMetadata.Entry(type, value(key, type, 0)));
         }
         GgufMetadata metadata = new GgufMetadata(kvs, source);
@@ -132,6 +150,7 @@ final class GgufReader {
             if (byName.containsKey(name)) {
                 throw fail("duplicate tensor name '" + name + "' at byte " + nameAt);
             }
+            charge(160, "tensor '" + name + "'");
             GgufTensorInfo info = tensorInfo(name, alignment);
             tensors.add(info);
             byName.put(name, info);
@@ -210,6 +229,7 @@ final class GgufReader {
                     + MAX_JAVA_ARRAY + ")");
         }
         int n = (int) count;
+        charge(16 + (long) n * javaElementBytes(elementType), what);
         Object values = switch (elementType) {
             case UINT8, INT8 -> bulk(new byte[n], ValueLayout.JAVA_BYTE, n, 1);
             case UINT16, INT16 -> bulk(new short[n], U16, n, 2);
@@ -395,10 +415,32 @@ final class GgufReader {
         if (len > MAX_JAVA_ARRAY) {
             throw fail(what + ": string length " + len + " at byte " + lenAt + " exceeds the largest supported string");
         }
+        charge(48 + 2 * len, what); // the bytes, then the String built from them
         byte[] bytes = new byte[(int) len];
         MemorySegment.copy(file, ValueLayout.JAVA_BYTE, pos, bytes, 0, bytes.length);
         pos += len;
         return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** Heap taken per element by the Java array holding {@code type} (references for strings and arrays). */
+    private static int javaElementBytes(GgufValueType type) {
+        return switch (type) {
+            case UINT8, INT8, BOOL -> 1;
+            case UINT16, INT16 -> 2;
+            case UINT32, INT32, FLOAT32 -> 4;
+            case UINT64, INT64, FLOAT64 -> 8;
+            case STRING -> 8;
+            case ARRAY -> 8 + 32;
+        };
+    }
+
+    /** Counts {@code bytes} of heap against the budget before they are allocated. */
+    private void charge(long bytes, String what) throws GgufFormatException {
+        heapCharged += bytes;
+        if (heapCharged > heapBudget) {
+            throw fail(what + " at byte " + pos + ": the header would take more than " + (heapBudget >> 20)
+                    + " MiB of memory; a header this large is not supported");
+        }
     }
 
     private static long alignUp(long x, long alignment) {

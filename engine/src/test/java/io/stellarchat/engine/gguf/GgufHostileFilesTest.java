@@ -269,6 +269,26 @@ class GgufHostileFilesTest {
     }
 
     @Test
+    void headerThatWouldExhaustTheHeap() {
+        // 100,000 empty strings: 800 kB in the file, several times that as Java objects. With a 1 MiB budget
+        // it is refused; the real default (512 MiB) plays the same role for multi-GiB hostile files.
+        GgufBytes b = GgufBytes.header(3, 0, 1).key("tokenizer.ggml.tokens", GgufValueType.ARRAY)
+                .u32(GgufValueType.STRING.id()).u64(100_000);
+        for (int i = 0; i < 100_000; i++) {
+            b.u64(0);
+        }
+        byte[] f = b.bytes();
+        GgufFormatException e = assertThrows(GgufFormatException.class,
+                () -> GgufFile.parse(MemorySegment.ofArray(f), "hostile.gguf", 1 << 20));
+        assertMentions(e.getMessage(), "'tokenizer.ggml.tokens'", "more than 1 MiB");
+        try (GgufFile ok = GgufFile.parse(MemorySegment.ofArray(f), "fine.gguf")) {
+            assertEquals(100_000, ok.metadata().getStringArray("tokenizer.ggml.tokens").length);
+        } catch (IOException ex) {
+            throw new AssertionError(ex);
+        }
+    }
+
+    @Test
     void boolByteOtherThanZeroOrOne() {
         byte[] f = GgufBytes.header(3, 0, 1).key("flag", GgufValueType.BOOL).u8(7).bytes();
         assertMentions(refused(f), "'flag'", "BOOL byte 7");
