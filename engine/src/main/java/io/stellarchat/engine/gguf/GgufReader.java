@@ -90,6 +90,10 @@ final class GgufReader {
         // magic: u32 "GGUF"
         need(4, "the GGUF magic");
         int magic = file.get(U32, 0);
+        if (magic == Integer.reverseBytes(MAGIC)) {
+            throw fail("big-endian GGUF file: the magic at byte 0 is byte-swapped (\"FUGG\"); only little-endian GGUF "
+                    + "files are supported");
+        }
         if (magic != MAGIC) {
             throw fail("not a GGUF file: the first 4 bytes are " + hex4(0) + ", expected 47 47 55 46 (\"GGUF\")");
         }
@@ -167,7 +171,7 @@ final class GgufReader {
         for (GgufTensorInfo t : tensors) {
             if (t.offset() > dataSize || t.byteSize() > dataSize - t.offset()) {
                 throw fail("tensor '" + t.name() + "' (" + t.byteSize() + " bytes at data offset " + t.offset()
-                        + ", file byte " + (dataOffset + t.offset()) + ") leaves the file: the data region holds "
+                        + ", file byte " + fileByte(dataOffset, t.offset()) + ") leaves the file: the data region holds "
                         + dataSize + " bytes, ending at file byte " + size);
             }
         }
@@ -441,6 +445,11 @@ final class GgufReader {
             throw fail(what + " at byte " + pos + ": the header would take more than " + (heapBudget >> 20)
                     + " MiB of memory; a header this large is not supported");
         }
+    }
+
+    /** {@code dataOffset + offset} for a message, without wrapping past 2^63. */
+    private static String fileByte(long dataOffset, long offset) {
+        return offset <= Long.MAX_VALUE - dataOffset ? Long.toString(dataOffset + offset) : "beyond 2^63";
     }
 
     private static long alignUp(long x, long alignment) {

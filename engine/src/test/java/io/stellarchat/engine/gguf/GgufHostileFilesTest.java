@@ -303,6 +303,23 @@ class GgufHostileFilesTest {
     }
 
     @Test
+    void bigEndianMagic() {
+        byte[] f = valid();
+        f[0] = 'F';
+        f[1] = 'U';
+        f[2] = 'G';
+        f[3] = 'G';
+        assertMentions(refused(f), "big-endian", "magic");
+    }
+
+    @Test
+    void tensorOffsetNearTwoToThe63() {
+        long huge = Long.MAX_VALUE - 31; // a multiple of 32
+        byte[] f = validUpToTensors().tensor("t", new long[] {8}, F32, huge).padTo(32).zeros(32).bytes();
+        assertMentions(refused(f), "tensor 't'", Long.toString(huge), "beyond 2^63", "leaves the file");
+    }
+
+    @Test
     void versionOneHeaderIsTooOld() {
         byte[] v1 = valid();
         v1[4] = 1;
