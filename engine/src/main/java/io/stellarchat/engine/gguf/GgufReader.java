@@ -263,7 +263,7 @@ final class GgufReader {
                 yield inner;
             }
         };
-        return new GgufArray(elementType, values, true);
+        return GgufArray.wrap(elementType, values);
     }
 
     /** Copies {@code n} fixed-size little-endian elements into {@code dst}; the count was checked by the caller. */
