@@ -23,13 +23,21 @@ public final class GgufArray {
      * @throws IllegalArgumentException if {@code values} is not an array of that type
      */
     public GgufArray(GgufValueType elementType, Object values) {
-        this(elementType, copy(checkShape(elementType, values)), true);
+        this.elementType = elementType;
+        this.values = copy(checkShape(elementType, values));
     }
 
-    /** Wraps an array the caller will never touch again (the reader's freshly filled arrays). */
-    GgufArray(GgufValueType elementType, Object values, boolean owned) {
-        this.elementType = Objects.requireNonNull(elementType, "elementType");
+    private GgufArray(GgufValueType elementType, Object values, Void unchecked) {
+        this.elementType = elementType;
         this.values = values;
+    }
+
+    /**
+     * Wraps, without a copy or a check, an array of the right Java type that no one else holds (the
+     * reader's freshly filled arrays).
+     */
+    static GgufArray wrap(GgufValueType elementType, Object values) {
+        return new GgufArray(elementType, values, null);
     }
 
     /** The type of every element. */

@@ -71,7 +71,12 @@ public final class GgufFile implements AutoCloseable {
      * result is used; {@link #close()} does not free it. Used by tests that mutate files in memory.
      */
     static GgufFile parse(MemorySegment contents, String source) throws GgufFormatException {
-        return new GgufFile(null, null, contents, GgufReader.parse(contents, source));
+        return parse(contents, source, GgufReader.DEFAULT_HEAP_BUDGET);
+    }
+
+    /** As {@link #parse(MemorySegment, String)} with a given budget of heap for the header. */
+    static GgufFile parse(MemorySegment contents, String source, long heapBudget) throws GgufFormatException {
+        return new GgufFile(null, null, contents, GgufReader.parse(contents, source, heapBudget));
     }
 
     /** The file this was opened from. */
@@ -89,7 +94,11 @@ public final class GgufFile implements AutoCloseable {
         return header.alignment();
     }
 
-    /** File byte at which the tensor data region starts (the header end rounded up to {@link #alignment()}). */
+    /**
+     * File byte at which the tensor data region starts: the header end rounded up to {@link #alignment()}.
+     * A file without tensors may end before it (vocabulary-only files have no padding); {@link #data()} is
+     * then empty.
+     */
     public long dataOffset() {
         return header.dataOffset();
     }
@@ -133,7 +142,7 @@ public final class GgufFile implements AutoCloseable {
     /** The tensor described by {@code info}, which must come from this file's {@link #tensors()}. */
     public Tensor tensor(GgufTensorInfo info) {
         checkOpen();
-        if (header.tensorsByName().get(info.name()) != info) {
+        if (!info.equals(header.tensorsByName().get(info.name()))) {
             throw new IllegalArgumentException(info.name() + " is not a tensor of " + source());
         }
         return new Tensor(info.name(), info.type(), info.dims(), data.asSlice(info.offset(), info.byteSize()));

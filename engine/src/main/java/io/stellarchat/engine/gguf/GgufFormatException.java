@@ -12,6 +12,8 @@ import java.io.IOException;
  */
 public class GgufFormatException extends IOException {
 
+    private static final long serialVersionUID = 1L;
+
     public GgufFormatException(String message) {
         super(message);
     }

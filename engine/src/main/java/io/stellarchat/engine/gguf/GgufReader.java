@@ -40,6 +40,12 @@ final class GgufReader {
     static final int MAX_DIMS = 4;
     /** Arrays of arrays deeper than this are refused (no published model nests at all). */
     static final int MAX_ARRAY_DEPTH = 8;
+    /**
+     * Most heap the parsed header may take. Checking lengths against the file bounds allocations by the
+     * file's size, but a hostile multi-GiB file of tiny strings would still expand several-fold on the heap;
+     * real headers (vocabularies of 256k tokens and merges) take tens of MiB.
+     */
+    static final long DEFAULT_HEAP_BUDGET = 512L << 20;
     /** Largest Java array a value can be read into. */
     static final long MAX_JAVA_ARRAY = Integer.MAX_VALUE - 8;
 
@@ -56,23 +62,38 @@ final class GgufReader {
     private final MemorySegment file;
     private final long size;
     private final String source;
+    private final long heapBudget;
+    private long heapCharged; // estimated heap bytes the header objects read so far occupy
     private long pos;
 
-    private GgufReader(MemorySegment file, String source) {
+    private GgufReader(MemorySegment file, String source, long heapBudget) {
         this.file = file;
         this.size = file.byteSize();
         this.source = source;
+        this.heapBudget = heapBudget;
     }
 
     /** Parses and checks the header of the GGUF file in {@code file}; {@code source} names it in messages. */
     static Header parse(MemorySegment file, String source) throws GgufFormatException {
-        return new GgufReader(file, source).header();
+        return parse(file, source, DEFAULT_HEAP_BUDGET);
+    }
+
+    /**
+     * As {@link #parse(MemorySegment, String)}, refusing a header whose metadata and directory would take
+     * more than {@code heapBudget} bytes of heap (an estimate charged before each allocation).
+     */
+    static Header parse(MemorySegment file, String source, long heapBudget) throws GgufFormatException {
+        return new GgufReader(file, source, heapBudget).header();
     }
 
     private Header header() throws GgufFormatException {
         // magic: u32 "GGUF"
         need(4, "the GGUF magic");
         int magic = file.get(U32, 0);
+        if (magic == Integer.reverseBytes(MAGIC)) {
+            throw fail("big-endian GGUF file: the magic at byte 0 is byte-swapped (\"FUGG\"); only little-endian GGUF "
+                    + "files are supported");
+        }
         if (magic != MAGIC) {
             throw fail("not a GGUF file: the first 4 bytes are " + hex4(0) + ", expected 47 47 55 46 (\"GGUF\")");
         }
@@ -118,6 +139,7 @@ final class GgufReader {
                 throw fail("duplicate metadata key '" + key + "' at byte " + keyAt);
             }
             GgufValueType type = valueType("metadata key '" + key + "'");
+            charge(64, "metadata key '" + key + "'");
             kvs.put(key, new GgufMetadata.Entry(type, value(key, type, 0)));
         }
         GgufMetadata metadata = new GgufMetadata(kvs, source);
@@ -132,6 +154,7 @@ final class GgufReader {
             if (byName.containsKey(name)) {
                 throw fail("duplicate tensor name '" + name + "' at byte " + nameAt);
             }
+            charge(160, "tensor '" + name + "'");
             GgufTensorInfo info = tensorInfo(name, alignment);
             tensors.add(info);
             byName.put(name, info);
@@ -148,7 +171,7 @@ final class GgufReader {
         for (GgufTensorInfo t : tensors) {
             if (t.offset() > dataSize || t.byteSize() > dataSize - t.offset()) {
                 throw fail("tensor '" + t.name() + "' (" + t.byteSize() + " bytes at data offset " + t.offset()
-                        + ", file byte " + (dataOffset + t.offset()) + ") leaves the file: the data region holds "
+                        + ", file byte " + fileByte(dataOffset, t.offset()) + ") leaves the file: the data region holds "
                         + dataSize + " bytes, ending at file byte " + size);
             }
         }
@@ -210,6 +233,7 @@ final class GgufReader {
                     + MAX_JAVA_ARRAY + ")");
         }
         int n = (int) count;
+        charge(16 + (long) n * javaElementBytes(elementType), what);
         Object values = switch (elementType) {
             case UINT8, INT8 -> bulk(new byte[n], ValueLayout.JAVA_BYTE, n, 1);
             case UINT16, INT16 -> bulk(new short[n], U16, n, 2);
@@ -239,7 +263,7 @@ final class GgufReader {
                 yield inner;
             }
         };
-        return new GgufArray(elementType, values, true);
+        return GgufArray.wrap(elementType, values);
     }
 
     /** Copies {@code n} fixed-size little-endian elements into {@code dst}; the count was checked by the caller. */
@@ -395,10 +419,37 @@ final class GgufReader {
         if (len > MAX_JAVA_ARRAY) {
             throw fail(what + ": string length " + len + " at byte " + lenAt + " exceeds the largest supported string");
         }
+        charge(48 + 2 * len, what); // the bytes, then the String built from them
         byte[] bytes = new byte[(int) len];
         MemorySegment.copy(file, ValueLayout.JAVA_BYTE, pos, bytes, 0, bytes.length);
         pos += len;
         return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** Heap taken per element by the Java array holding {@code type} (references for strings and arrays). */
+    private static int javaElementBytes(GgufValueType type) {
+        return switch (type) {
+            case UINT8, INT8, BOOL -> 1;
+            case UINT16, INT16 -> 2;
+            case UINT32, INT32, FLOAT32 -> 4;
+            case UINT64, INT64, FLOAT64 -> 8;
+            case STRING -> 8;
+            case ARRAY -> 8 + 32;
+        };
+    }
+
+    /** Counts {@code bytes} of heap against the budget before they are allocated. */
+    private void charge(long bytes, String what) throws GgufFormatException {
+        heapCharged += bytes;
+        if (heapCharged > heapBudget) {
+            throw fail(what + " at byte " + pos + ": the header would take more than " + (heapBudget >> 20)
+                    + " MiB of memory; a header this large is not supported");
+        }
+    }
+
+    /** {@code dataOffset + offset} for a message, without wrapping past 2^63. */
+    private static String fileByte(long dataOffset, long offset) {
+        return offset <= Long.MAX_VALUE - dataOffset ? Long.toString(dataOffset + offset) : "beyond 2^63";
     }
 
     private static long alignUp(long x, long alignment) {

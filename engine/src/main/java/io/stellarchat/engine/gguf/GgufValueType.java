@@ -10,6 +10,7 @@ package io.stellarchat.engine.gguf;
  * of {@link GgufMetadata} apply the sign. {@code FLOAT32} is {@code Float}/{@code float[]}, {@code FLOAT64}
  * {@code Double}/{@code double[]}, {@code BOOL} {@code Boolean}/{@code boolean[]}, {@code STRING}
  * {@code String}/{@code String[]}, and an array of arrays is an {@code Object[]} of those.
+ * Strings are decoded as UTF-8; a malformed sequence (which gguf-py never writes) becomes U+FFFD.
  */
 public enum GgufValueType {
     UINT8(1),

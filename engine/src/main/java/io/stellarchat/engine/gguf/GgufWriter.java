@@ -187,7 +187,7 @@ public final class GgufWriter {
                 default -> throw new IllegalStateException();
             }
         }
-        return put(key, GgufValueType.ARRAY, new GgufArray(elementType, held, true));
+        return put(key, GgufValueType.ARRAY, GgufArray.wrap(elementType, held));
     }
 
     /**

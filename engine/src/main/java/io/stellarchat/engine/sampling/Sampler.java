@@ -31,11 +31,12 @@ import java.util.random.RandomGeneratorFactory;
  * {@link #logprobs} reads. Truncation and temperature work on scratch arrays.
  *
  * <p><b>Cost per step</b> for a vocabulary of V tokens. Greedy: one pass. Top-k with {@code k < V}: a
- * bounded heap, O(V log k), then work on k candidates. Top-p without top-k: two passes over V build a histogram
- * of probability mass by logit, and only the tokens down to the bucket where the mass reaches p are sorted
- * — a handful for a peaked distribution, most of V only for a nearly flat one. Neither top-k nor top-p: no sorting at all; min-p is a threshold
- * {@code l >= max + ln(minP)} applied in the draw's pass. Scratch: up to {@code 12 * V} bytes, allocated on
- * first use by the paths that need it.
+ * bounded heap, O(V log k), then work on k candidates. Top-p without top-k: two passes over V build a
+ * histogram of probability mass by logit, and only the tokens down to the bucket where the mass reaches p
+ * are sorted — a handful for a peaked distribution, most of V only for a nearly flat one (llama.cpp also
+ * buckets here). Neither top-k nor top-p: no sorting at all; min-p is a threshold
+ * {@code l >= max + ln(minP)} applied in the draw's pass. Scratch: up to {@code 12 * V} bytes (keys and
+ * weights), allocated on first use by the paths that need it, plus 12 KiB of histogram.
  *
  * <p><b>Log-probabilities</b> ({@link #logprobs}, {@link #sampleWithLogprobs}) are the log-softmax of the
  * processed logits at temperature 1, over the whole vocabulary, before truncation: the model's own
@@ -66,9 +67,12 @@ public final class Sampler {
     private int windowNext;
     private int[] windowSorted = new int[0]; // scratch for counting, (windowSize)
 
-    // Scratch, allocated on first use: candidate keys (candidates) and their weights (candidates).
+    // Scratch, allocated on first use and grown as needed: candidate keys (<= V) and weights (<= V).
     private long[] keys = new long[0];
     private float[] weights = new float[0];
+    // Scratch for top-p over the vocabulary: probability mass and token count per bucket, (TOP_P_BUCKETS).
+    private final double[] bucketMass = new double[TOP_P_BUCKETS];
+    private final int[] bucketCount = new int[TOP_P_BUCKETS];
 
     // The result of truncate(): either every token whose logit is >= threshold (allTokens; no sort was
     // needed), or the first `candidates` keys of `keys`, sorted by descending logit.
@@ -332,10 +336,17 @@ public final class Sampler {
             }
         }
         double target = params.topP() * total;
+        if (vocabSize <= TOP_P_BUCKETS) {
+            // A small vocabulary: one sort is cheaper than the histogram.
+            int n = LogitOrder.top(logits, vocabSize, keys(vocabSize));
+            return prefixReaching(w, n, target);
+        }
         float range = max - min;
         float scale = range > 0f ? TOP_P_BUCKETS / range : 0f;
-        double[] mass = new double[TOP_P_BUCKETS];
-        int[] count = new int[TOP_P_BUCKETS];
+        double[] mass = bucketMass;
+        int[] count = bucketCount;
+        Arrays.fill(mass, 0.0);
+        Arrays.fill(count, 0);
         for (int i = 0; i < vocabSize; i++) {
             int b = bucket(logits[i], max, scale);
             mass[b] += w[i];
@@ -357,9 +368,14 @@ public final class Sampler {
             }
         }
         Arrays.sort(k, 0, n);
-        cumulative = 0;
+        return prefixReaching(w, n, target);
+    }
+
+    /** The length of the shortest prefix of the n sorted keys whose weights {@code w[token]} reach target. */
+    private int prefixReaching(float[] w, int n, double target) {
+        double cumulative = 0;
         for (int i = 0; i < n; i++) {
-            cumulative += w[LogitOrder.token(k[i])];
+            cumulative += w[LogitOrder.token(keys[i])];
             if (cumulative >= target) {
                 return i + 1;
             }

@@ -269,6 +269,26 @@ class GgufHostileFilesTest {
     }
 
     @Test
+    void headerThatWouldExhaustTheHeap() {
+        // 100,000 empty strings: 800 kB in the file, several times that as Java objects. With a 1 MiB budget
+        // it is refused; the real default (512 MiB) plays the same role for multi-GiB hostile files.
+        GgufBytes b = GgufBytes.header(3, 0, 1).key("tokenizer.ggml.tokens", GgufValueType.ARRAY)
+                .u32(GgufValueType.STRING.id()).u64(100_000);
+        for (int i = 0; i < 100_000; i++) {
+            b.u64(0);
+        }
+        byte[] f = b.bytes();
+        GgufFormatException e = assertThrows(GgufFormatException.class,
+                () -> GgufFile.parse(MemorySegment.ofArray(f), "hostile.gguf", 1 << 20));
+        assertMentions(e.getMessage(), "'tokenizer.ggml.tokens'", "more than 1 MiB");
+        try (GgufFile ok = GgufFile.parse(MemorySegment.ofArray(f), "fine.gguf")) {
+            assertEquals(100_000, ok.metadata().getStringArray("tokenizer.ggml.tokens").length);
+        } catch (IOException ex) {
+            throw new AssertionError(ex);
+        }
+    }
+
+    @Test
     void boolByteOtherThanZeroOrOne() {
         byte[] f = GgufBytes.header(3, 0, 1).key("flag", GgufValueType.BOOL).u8(7).bytes();
         assertMentions(refused(f), "'flag'", "BOOL byte 7");
@@ -280,6 +300,23 @@ class GgufHostileFilesTest {
         be[4] = 0; // version 3 written big-endian: 00 00 00 03
         be[7] = 3;
         assertMentions(refused(be), "big-endian", "0x3000000", "version 3");
+    }
+
+    @Test
+    void bigEndianMagic() {
+        byte[] f = valid();
+        f[0] = 'F';
+        f[1] = 'U';
+        f[2] = 'G';
+        f[3] = 'G';
+        assertMentions(refused(f), "big-endian", "magic");
+    }
+
+    @Test
+    void tensorOffsetNearTwoToThe63() {
+        long huge = Long.MAX_VALUE - 31; // a multiple of 32
+        byte[] f = validUpToTensors().tensor("t", new long[] {8}, F32, huge).padTo(32).zeros(32).bytes();
+        assertMentions(refused(f), "tensor 't'", Long.toString(huge), "beyond 2^63", "leaves the file");
     }
 
     @Test

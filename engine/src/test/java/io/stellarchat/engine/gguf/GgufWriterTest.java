@@ -82,6 +82,19 @@ class GgufWriterTest {
         };
     }
 
+    /** The ids of the GGUF specification (ggml docs/gguf.md, enum gguf_metadata_value_type). */
+    @Test
+    void valueTypeIdsAreThoseOfTheSpecification() {
+        String[] spec = {"UINT8", "INT8", "UINT16", "INT16", "UINT32", "INT32", "FLOAT32", "BOOL", "STRING", "ARRAY",
+            "UINT64", "INT64", "FLOAT64"};
+        for (int id = 0; id < spec.length; id++) {
+            assertEquals(spec[id], GgufValueType.byId(id).name());
+            assertEquals(id, GgufValueType.valueOf(spec[id]).id());
+        }
+        assertEquals(null, GgufValueType.byId(13));
+        assertEquals(null, GgufValueType.byId(-1));
+    }
+
     @Test
     void uint64AboveLongMaxIsAnErrorNamingTheKey() throws IOException {
         try (GgufFile f = roundTrip(new GgufWriter().putUInt64("big.count", -2L))) {

@@ -161,6 +161,17 @@ class SamplerTest {
         assertMatches(new double[] {0, expected[1], 0, expected[0], expected[2], 0}, counts, n);
     }
 
+    @Test
+    void topPThenTemperatureDrawsFollowSoftmaxAtTemperatureOverTheKeptSet() {
+        float[] logits = {2f, 1f, 0.5f, 0f, -1f, -3f, 1.5f};
+        int[] kept = topPByFullSort(logits, 0.8); // truncation is decided at temperature 1
+        assertArrayEquals(new int[] {0, 1, 6}, kept);
+        double[] q = softmax(new float[] {2f, 1f, 1.5f}, 0.7);
+        int n = 100_000;
+        int[] counts = histogram(new Sampler(PURE.withTopP(0.8f).withTemperature(0.7f), logits.length), logits, n);
+        assertMatches(new double[] {q[0], q[1], 0, 0, 0, 0, q[2]}, counts, n);
+    }
+
     // ---- truncation rules ----
 
     @Test

@@ -38,6 +38,11 @@ public final class StellarCli {
         cli.addSubcommand(new ServeCommand(env));
         cli.addSubcommand(new ConfigCommand(env));
         cli.addSubcommand(new VersionCommand(env));
+        cli.addSubcommand(new RunCommand(env));
+        cli.addSubcommand(new InspectCommand(env));
+        cli.addSubcommand(new TokenizeCommand(env));
+        cli.addSubcommand(new LogitsCommand(env));
+        cli.addSubcommand(new CommandLine(new GgufCommand(env)).addSubcommand(new GgufCommand.Synth(env)));
 
         cli.setOut(env.out());
         cli.setErr(env.err());
