@@ -8,4 +8,9 @@ module io.stellarchat.engine {
     exports io.stellarchat.engine.util;
     exports io.stellarchat.engine.gguf;
     exports io.stellarchat.engine.tensor;
+    exports io.stellarchat.engine.sampling;
+    exports io.stellarchat.engine.tokenizer;
+    exports io.stellarchat.engine.model;
+    exports io.stellarchat.engine.model.synth;
+    exports io.stellarchat.engine.runtime;
 }

@@ -12,5 +12,13 @@ module io.stellarchat.server {
     requires micrometer.registry.prometheus;
     requires java.net.http;
 
+    exports io.stellarchat.server.config;
+    exports io.stellarchat.server.observe;
+    exports io.stellarchat.server.api;
+    exports io.stellarchat.server.cli;
+
     opens io.stellarchat.server.cli to info.picocli;
+    // Jackson writes the wire records (error bodies, /ready) reflectively.
+    opens io.stellarchat.server.api to com.fasterxml.jackson.databind;
+    opens io.stellarchat.server.observe to com.fasterxml.jackson.databind;
 }

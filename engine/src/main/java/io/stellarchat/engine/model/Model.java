@@ -1,0 +1,138 @@
+package io.stellarchat.engine.model;
+
+import io.stellarchat.engine.gguf.GgufFile;
+import io.stellarchat.engine.gguf.GgufMetadata;
+import io.stellarchat.engine.tensor.ComputePool;
+import io.stellarchat.engine.tensor.Kernels;
+import io.stellarchat.engine.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A loaded model: its metadata, hyper-parameters, tokenizer and forward pass. The weights stay in the
+ * memory-mapped GGUF file for the life of this object; {@link #close()} unmaps them (idempotent).
+ *
+ * <p>Threads: the metadata, config and tokenizer are immutable and safe to share. The {@link Transformer}
+ * has one owner at a time (the generation or engine loop that runs it).
+ */
+public final class Model implements AutoCloseable {
+    private final GgufFile file;
+    private final ModelConfig config;
+    private final Tokenizer tokenizer;
+    private final Transformer transformer;
+    private final Kernels kernels;
+    private final ComputePool pool;
+    private final boolean ownsPool;
+    private final String name;
+    private boolean closed;
+
+    private Model(String name, GgufFile file, ModelConfig config, Tokenizer tokenizer, Transformer transformer,
+                  Kernels kernels, ComputePool pool, boolean ownsPool) {
+        this.name = name;
+        this.file = file;
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.transformer = transformer;
+        this.kernels = kernels;
+        this.pool = pool;
+        this.ownsPool = ownsPool;
+    }
+
+    /** Loads with one compute thread per core and kernels chosen from the CPU. */
+    public static Model load(Path path) throws IOException {
+        return load(path, ModelOptions.defaults());
+    }
+
+    /**
+     * Opens the GGUF file, picks the architecture from {@code general.architecture}, reads the
+     * hyper-parameters, binds the weights and builds the tokenizer.
+     *
+     * @throws io.stellarchat.engine.gguf.GgufFormatException when the file is not valid GGUF
+     * @throws ModelLoadException when it is valid but cannot be run (naming the key or tensor)
+     */
+    public static Model load(Path path, ModelOptions options) throws IOException {
+        GgufFile file = GgufFile.open(path);
+        ComputePool pool = null;
+        boolean ownsPool = options.pool() == null;
+        try {
+            String archName = file.metadata().getString("general.architecture", "");
+            if (archName.isEmpty()) {
+                throw new ModelLoadException("metadata key 'general.architecture' is missing");
+            }
+            Architecture arch = Architectures.find(archName).orElseThrow(() -> new ModelLoadException(
+                    "architecture '" + archName + "' is not supported (supported: " + Architectures.names() + ")"));
+            ModelConfig config = arch.readConfig(file);
+            ModelWeights weights = arch.bindWeights(file, config);
+            Tokenizer tokenizer = Tokenizer.fromGguf(file.metadata());
+            if (tokenizer.vocabSize() > config.vocabSize()) {
+                throw new ModelLoadException("tokenizer has " + tokenizer.vocabSize()
+                        + " tokens but token_embd.weight has only " + config.vocabSize() + " rows");
+            }
+            Kernels kernels = options.kernels() != null ? options.kernels() : Kernels.select();
+            int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
+            pool = ownsPool ? new ComputePool(threads) : options.pool();
+            Transformer transformer = new Transformer(config, weights, kernels, pool);
+            String fn = path.getFileName().toString();
+            String name = file.metadata().getString("general.name", fn.endsWith(".gguf") ? fn.substring(0, fn.length() - 5) : fn);
+            return new Model(name, file, config, tokenizer, transformer, kernels, pool, ownsPool);
+        } catch (IOException | RuntimeException e) {
+            if (ownsPool && pool != null) {
+                pool.close();
+            }
+            file.close();
+            throw e;
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public GgufMetadata metadata() {
+        return file.metadata();
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The forward pass; one owner thread at a time. */
+    public Transformer transformer() {
+        return transformer;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    public Path path() {
+        return file.path();
+    }
+
+    /** Size of the GGUF file in bytes (the weights are mapped, not copied). */
+    public long fileSize() {
+        return file.fileSize();
+    }
+
+    /** {@code general.name} if present, else the file name without extension. */
+    public String name() {
+        return name;
+    }
+
+    /** A fresh KV cache for one sequence of at most {@code contextLength} tokens. */
+    public KvCache newKvCache(int contextLength) {
+        return new KvCache(config, contextLength);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (ownsPool) {
+            pool.close();
+        }
+        file.close();
+    }
+}

@@ -1,0 +1,283 @@
+package io.stellarchat.engine.model;
+
+import io.stellarchat.engine.tensor.ComputePool;
+import io.stellarchat.engine.tensor.Kernels;
+import io.stellarchat.engine.tensor.Tensor;
+import io.stellarchat.engine.util.Checks;
+
+/**
+ * The forward pass of a Llama-family decoder over a batch of tokens that may come from several sequences.
+ *
+ * <p>Per block, for every token of the batch (T tokens, shapes in brackets):
+ * <pre>
+ *   xb  = RMSNorm(x) * attn_norm                          [T, dim]
+ *   q   = xb · Wq (+ bq)   k = xb · Wk (+ bk)   v = xb · Wv (+ bv)
+ *                                                        [T, qDim], [T, kvDim], [T, kvDim]
+ *   q,k = RMSNorm per head * q_norm / k_norm   (qwen3 only)
+ *   q,k = RoPE(position)                                  NORM: adjacent pairs; NEOX: halves
+ *   K/V cache of the token's sequence, row = position  ← k, v
+ *   att = softmax(q_h · K_g^T / sqrt(headDim)) · V_g      per head h, KV group g = h / (heads / kvHeads),
+ *                                                         over positions 0..pos of the same sequence
+ *   x  += att · Wo                                        [T, dim]
+ *   xb  = RMSNorm(x) * ffn_norm
+ *   x  += (silu(xb · Wgate) * (xb · Wup)) · Wdown          SwiGLU, [T, ffnDim] → [T, dim]
+ * </pre>
+ * then {@code logits = RMSNorm(x) * output_norm · Wout} for the rows the caller asked for.
+ *
+ * <p>Each weight matrix is multiplied once for the whole batch ({@link Kernels#matMul}), its rows split over
+ * the {@link ComputePool}; attention splits over (token, head) pairs.
+ *
+ * <p>Threads: one owner thread calls {@link #forward}; it alone touches the scratch buffers between pool
+ * calls. Inside a pool call each worker writes a disjoint range of the output. Not reentrant.
+ */
+public final class Transformer {
+    private final ModelConfig c;
+    private final ModelWeights w;
+    private final Kernels kernels;
+    private final ComputePool pool;
+    private final double[] invFreq; // (ropeDims/2): rotation frequency of each pair
+
+    // Scratch buffers, grown on demand (owner thread only).
+    private int capacity;
+    private float[] x, xb, q, k, v, att, ffnGate, ffnUp, proj;
+
+    public Transformer(ModelConfig config, ModelWeights weights, Kernels kernels, ComputePool pool) {
+        this.c = config;
+        this.w = weights;
+        this.kernels = kernels;
+        this.pool = pool;
+        int pairs = config.ropeDims() / 2;
+        this.invFreq = new double[pairs];
+        for (int i = 0; i < pairs; i++) {
+            double f = Math.pow(config.ropeTheta(), -2.0 * i / config.ropeDims());
+            if (weights.ropeFreqs() != null) {
+                f /= weights.ropeFreqs()[i];
+            }
+            invFreq[i] = f;
+        }
+    }
+
+    public ModelConfig config() {
+        return c;
+    }
+
+    /**
+     * Runs the batch through the model.
+     *
+     * @param tokens    token id of each batch row
+     * @param positions position of each row within its sequence; rows of one sequence must be in
+     *                  increasing order and its cache must already hold positions 0..pos-1 (or receive them
+     *                  earlier in this batch)
+     * @param caches    the KV cache of each row's sequence
+     * @param logitRows batch rows whose logits are wanted, in the order they are returned
+     * @return logits, (logitRows.length, vocab) row-major
+     */
+    public float[] forward(int[] tokens, int[] positions, KvCache[] caches, int[] logitRows) {
+        int n = tokens.length;
+        Checks.require(n > 0 && positions.length == n && caches.length == n, "batch arrays must have equal length > 0");
+        for (int i = 0; i < n; i++) {
+            if (tokens[i] < 0 || tokens[i] >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + tokens[i] + " is outside the vocabulary [0, "
+                        + c.vocabSize() + ")");
+            }
+            if (positions[i] < 0 || positions[i] >= caches[i].capacity()) {
+                throw new IllegalArgumentException("position " + positions[i] + " is outside the context of "
+                        + caches[i].capacity() + " tokens");
+            }
+        }
+        ensureCapacity(n);
+        int dim = c.dim();
+        for (int i = 0; i < n; i++) {
+            kernels.dequantizeRow(w.tokenEmbedding(), tokens[i], x, i * dim);
+        }
+        for (int l = 0; l < c.layers(); l++) {
+            layer(l, w.layers().get(l), n, positions, caches);
+        }
+        // Final norm and output projection only for the requested rows.
+        int m = logitRows.length;
+        if (m == 0) {
+            return new float[0];
+        }
+        float[] sel = new float[m * dim];
+        for (int j = 0; j < m; j++) {
+            rmsNorm(x, logitRows[j] * dim, w.outputNorm(), sel, j * dim, dim, c.rmsEps());
+        }
+        float[] logits = new float[m * c.vocabSize()];
+        matMul(w.output(), sel, m, logits);
+        return logits;
+    }
+
+    private void layer(int l, LayerWeights lw, int n, int[] positions, KvCache[] caches) {
+        int dim = c.dim();
+        int qDim = c.qDim();
+        int kvDim = c.kvDim();
+        for (int i = 0; i < n; i++) {
+            rmsNorm(x, i * dim, lw.attnNorm(), xb, i * dim, dim, c.rmsEps());
+        }
+        matMul(lw.wq(), xb, n, q);
+        matMul(lw.wk(), xb, n, k);
+        matMul(lw.wv(), xb, n, v);
+        for (int i = 0; i < n; i++) {
+            if (lw.bq() != null) {
+                addInPlace(q, i * qDim, lw.bq(), qDim);
+                addInPlace(k, i * kvDim, lw.bk(), kvDim);
+                addInPlace(v, i * kvDim, lw.bv(), kvDim);
+            }
+            for (int h = 0; h < c.heads(); h++) {
+                int off = i * qDim + h * c.headDim();
+                if (lw.qNorm() != null) {
+                    rmsNorm(q, off, lw.qNorm(), q, off, c.headDim(), c.rmsEps());
+                }
+                rope(q, off, positions[i]);
+            }
+            for (int h = 0; h < c.kvHeads(); h++) {
+                int off = i * kvDim + h * c.headDim();
+                if (lw.kNorm() != null) {
+                    rmsNorm(k, off, lw.kNorm(), k, off, c.headDim(), c.rmsEps());
+                }
+                rope(k, off, positions[i]);
+            }
+            KvCache cache = caches[i];
+            System.arraycopy(k, i * kvDim, cache.keys[l], positions[i] * kvDim, kvDim);
+            System.arraycopy(v, i * kvDim, cache.values[l], positions[i] * kvDim, kvDim);
+        }
+        pool.parallelFor(n * c.heads(), (start, end) -> attention(l, start, end, positions, caches));
+        matMul(lw.wo(), att, n, proj);
+        addInPlace(x, 0, proj, n * dim);
+
+        for (int i = 0; i < n; i++) {
+            rmsNorm(x, i * dim, lw.ffnNorm(), xb, i * dim, dim, c.rmsEps());
+        }
+        matMul(lw.wGate(), xb, n, ffnGate);
+        matMul(lw.wUp(), xb, n, ffnUp);
+        int f = n * c.ffnDim();
+        for (int i = 0; i < f; i++) {
+            float g = ffnGate[i];
+            ffnGate[i] = g / (1f + (float) Math.exp(-g)) * ffnUp[i];
+        }
+        matMul(lw.wDown(), ffnGate, n, proj);
+        addInPlace(x, 0, proj, n * dim);
+    }
+
+    /** Attention for the (token, head) pairs {@code [start, end)} of the batch. */
+    private void attention(int l, int start, int end, int[] positions, KvCache[] caches) {
+        int hd = c.headDim();
+        int qDim = c.qDim();
+        int kvDim = c.kvDim();
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        float[] scores = new float[positions.length == 0 ? 1 : maxPosition(positions) + 1];
+        for (int idx = start; idx < end; idx++) {
+            int i = idx / c.heads();
+            int h = idx % c.heads();
+            int g = h / c.groupSize();
+            int pos = positions[i];
+            float[] keys = caches[i].keys[l];
+            float[] vals = caches[i].values[l];
+            int qOff = i * qDim + h * hd;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t = 0; t <= pos; t++) {
+                int kOff = t * kvDim + g * hd;
+                float s = 0f;
+                for (int d = 0; d < hd; d++) {
+                    s += q[qOff + d] * keys[kOff + d];
+                }
+                s *= scale;
+                scores[t] = s;
+                if (s > max) {
+                    max = s;
+                }
+            }
+            double sum = 0;
+            for (int t = 0; t <= pos; t++) {
+                float e = (float) Math.exp(scores[t] - max);
+                scores[t] = e;
+                sum += e;
+            }
+            float inv = (float) (1.0 / sum);
+            int oOff = i * qDim + h * hd;
+            java.util.Arrays.fill(att, oOff, oOff + hd, 0f);
+            for (int t = 0; t <= pos; t++) {
+                float a = scores[t] * inv;
+                int vOff = t * kvDim + g * hd;
+                for (int d = 0; d < hd; d++) {
+                    att[oOff + d] += a * vals[vOff + d];
+                }
+            }
+        }
+    }
+
+    private static int maxPosition(int[] positions) {
+        int m = 0;
+        for (int p : positions) {
+            m = Math.max(m, p);
+        }
+        return m;
+    }
+
+    /** Rotates the first {@code ropeDims} dims of one head at {@code buf[off..]} by position {@code pos}. */
+    private void rope(float[] buf, int off, int pos) {
+        int pairs = c.ropeDims() / 2;
+        double p = pos / (double) c.ropeScale();
+        for (int i = 0; i < pairs; i++) {
+            double angle = p * invFreq[i];
+            float cos = (float) Math.cos(angle);
+            float sin = (float) Math.sin(angle);
+            int a;
+            int b;
+            if (c.ropeType() == RopeType.NORM) {
+                a = off + 2 * i;
+                b = a + 1;
+            } else {
+                a = off + i;
+                b = off + i + pairs;
+            }
+            float x0 = buf[a];
+            float x1 = buf[b];
+            buf[a] = x0 * cos - x1 * sin;
+            buf[b] = x0 * sin + x1 * cos;
+        }
+    }
+
+    /** out[outOff..+n) = in[inOff..+n) / rms(in) * weight; in and out may be the same range. */
+    static void rmsNorm(float[] in, int inOff, float[] weight, float[] out, int outOff, int n, float eps) {
+        double ss = 0;
+        for (int i = 0; i < n; i++) {
+            float t = in[inOff + i];
+            ss += (double) t * t;
+        }
+        float scale = (float) (1.0 / Math.sqrt(ss / n + eps));
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = in[inOff + i] * scale * weight[i];
+        }
+    }
+
+    private static void addInPlace(float[] dst, int off, float[] src, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[off + i] += src[i];
+        }
+    }
+
+    private void matMul(Tensor weight, float[] in, int n, float[] out) {
+        if (n == 1) {
+            pool.parallelFor(weight.rows(), (s, e) -> kernels.matVec(weight, in, 0, out, 0, s, e));
+        } else {
+            pool.parallelFor(weight.rows(), (s, e) -> kernels.matMul(weight, in, n, out, s, e));
+        }
+    }
+
+    private void ensureCapacity(int n) {
+        if (n <= capacity) {
+            return;
+        }
+        capacity = n;
+        x = new float[n * c.dim()];
+        xb = new float[n * c.dim()];
+        q = new float[n * c.qDim()];
+        k = new float[n * c.kvDim()];
+        v = new float[n * c.kvDim()];
+        att = new float[n * c.qDim()];
+        ffnGate = new float[n * c.ffnDim()];
+        ffnUp = new float[n * c.ffnDim()];
+        proj = new float[n * c.dim()];
+    }
+}

@@ -1,0 +1,2 @@
+/** The {@code llama} architecture: hyper-parameters and its entry in the architecture table. */
+package io.stellarchat.engine.model.llama;

@@ -1,0 +1,145 @@
+package io.stellarchat.engine.runtime;
+
+import io.stellarchat.engine.model.KvCache;
+import io.stellarchat.engine.model.Model;
+import io.stellarchat.engine.sampling.SampledToken;
+import io.stellarchat.engine.sampling.Sampler;
+import io.stellarchat.engine.sampling.StopSequenceMatcher;
+import io.stellarchat.engine.tokenizer.StreamingDetokenizer;
+import io.stellarchat.engine.tokenizer.Tokenizer;
+import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * Generates one sequence at a time on a {@link Model}: prompt processing in batches, then one token per
+ * forward pass, streaming each token to a consumer.
+ *
+ * <p>Threads: {@link #generate} runs on the caller's thread, which drives the model's compute pool. The
+ * model's forward pass has one owner at a time, so concurrent calls are serialised by a fair lock (the
+ * batching scheduler of {@code engine.runtime} replaces this for serving). All per-request state — KV
+ * cache, sampler and its random generator, UTF-8 decoder, stop matcher — is created per call.
+ */
+public final class Generator {
+    /** Prompt tokens per forward pass during prompt processing. */
+    private static final int PREFILL_BATCH = 512;
+
+    private final Model model;
+    private final ReentrantLock modelLock = new ReentrantLock(true);
+
+    public Generator(Model model) {
+        this.model = model;
+    }
+
+    /**
+     * Runs the request to completion (or cancellation), streaming events to {@code consumer} on this thread.
+     *
+     * @throws ContextOverflowException when the prompt leaves no room in the context
+     */
+    public GenerationResult generate(GenerationRequest request, CancellationToken cancel,
+                                     Consumer<GenerationEvent> consumer) {
+        int[] prompt = request.promptTokens();
+        int ctx = request.contextLength();
+        if (prompt.length >= ctx) {
+            throw new ContextOverflowException(prompt.length, ctx);
+        }
+        Tokenizer tokenizer = model.tokenizer();
+        int vocab = model.config().vocabSize();
+        for (int t : prompt) {
+            if (t < 0 || t >= vocab) {
+                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        Sampler sampler = new Sampler(request.sampling(), vocab);
+        for (int t : prompt) {
+            sampler.accept(t);
+        }
+        StreamingDetokenizer detok = tokenizer.newDetokenizer();
+        StopSequenceMatcher stops = new StopSequenceMatcher(request.stop());
+        StringBuilder text = new StringBuilder();
+
+        modelLock.lock();
+        try {
+            KvCache cache = model.newKvCache(ctx);
+            long start = System.nanoTime();
+            float[] logits = prefill(prompt, cache);
+            long firstToken = 0;
+            int generated = 0;
+            int pos = prompt.length;
+            FinishReason reason = null;
+            while (reason == null) {
+                if (cancel.isCancelled()) {
+                    reason = FinishReason.CANCELLED;
+                    break;
+                }
+                if (generated >= request.maxTokens()) {
+                    reason = FinishReason.LENGTH;
+                    break;
+                }
+                SampledToken s = sampler.sampleWithLogprobs(logits);
+                int token = s.token();
+                if (generated == 0) {
+                    firstToken = System.nanoTime();
+                }
+                generated++;
+                sampler.accept(token);
+                if (!request.ignoreEos() && tokenizer.isEndOfGeneration(token)) {
+                    reason = FinishReason.STOP_TOKEN;
+                    break;
+                }
+                StopSequenceMatcher.Result r = stops.push(detok.push(token));
+                text.append(r.text());
+                consumer.accept(new GenerationEvent.Token(token, r.text(), s.logprob(), s.top()));
+                if (r.stopped()) {
+                    reason = FinishReason.STOP_SEQUENCE;
+                    break;
+                }
+                if (pos >= ctx) {
+                    reason = FinishReason.LENGTH;
+                    break;
+                }
+                if (generated < request.maxTokens() && !cancel.isCancelled()) {
+                    logits = model.transformer().forward(new int[] {token}, new int[] {pos},
+                            new KvCache[] {cache}, new int[] {0});
+                }
+                pos++;
+            }
+            if (reason != FinishReason.STOP_SEQUENCE) {
+                StopSequenceMatcher.Result r = stops.push(detok.flush());
+                String tail = r.stopped() ? r.text() : r.text() + stops.flush();
+                if (r.stopped()) {
+                    reason = FinishReason.STOP_SEQUENCE;
+                }
+                if (!tail.isEmpty()) {
+                    text.append(tail);
+                    consumer.accept(new GenerationEvent.Tail(tail));
+                }
+            }
+            long end = System.nanoTime();
+            long promptNanos = (generated > 0 ? firstToken : end) - start;
+            long genNanos = generated > 0 ? end - firstToken : 0;
+            return new GenerationResult(reason, text.toString(),
+                    new Usage(prompt.length, 0, generated, promptNanos, genNanos));
+        } finally {
+            modelLock.unlock();
+        }
+    }
+
+    /** Runs the prompt through the model in batches; returns the logits of its last position. */
+    private float[] prefill(int[] prompt, KvCache cache) {
+        float[] logits = null;
+        for (int from = 0; from < prompt.length; from += PREFILL_BATCH) {
+            int to = Math.min(prompt.length, from + PREFILL_BATCH);
+            int n = to - from;
+            int[] positions = new int[n];
+            KvCache[] caches = new KvCache[n];
+            for (int i = 0; i < n; i++) {
+                positions[i] = from + i;
+            }
+            Arrays.fill(caches, cache);
+            int[] rows = to == prompt.length ? new int[] {n - 1} : new int[0];
+            logits = model.transformer().forward(Arrays.copyOfRange(prompt, from, to), positions, caches, rows);
+        }
+        return logits;
+    }
+}

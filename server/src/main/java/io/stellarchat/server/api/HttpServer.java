@@ -1,0 +1,99 @@
+package io.stellarchat.server.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+import io.stellarchat.server.config.ServerConfig;
+import io.stellarchat.server.observe.HttpMetrics;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP server: Javalin 7 on Jetty 12, handlers on virtual threads.
+ *
+ * <p>Lifecycle: NEW → {@link #start()} → STARTED → {@link #close()} → CLOSED (close from NEW goes straight to
+ * CLOSED; a second close does nothing). Shutdown is graceful: Jetty stops accepting connections, a
+ * {@link GracefulHandler} lets requests already in flight finish for up to {@code server.drain_timeout},
+ * then remaining connections are closed.
+ *
+ * <p>Every request passes through {@code RequestTracking} (id, log context, access log, metrics) and every
+ * failure through {@link ErrorMapping}; the route groups given to the constructor add the features.
+ */
+public final class HttpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+    private static final int NEW = 0;
+    private static final int STARTED = 1;
+    private static final int CLOSED = 2;
+
+    private final ServerConfig config;
+    private final Javalin app;
+    private final AtomicInteger state = new AtomicInteger(NEW);
+
+    /**
+     * @param config  listener settings (host, port, body limit, drain timeout)
+     * @param mapper  the JSON mapper for bodies and errors
+     * @param metrics where request metrics are recorded
+     * @param groups  the features' routes, registered in order
+     */
+    public HttpServer(ServerConfig config, ObjectMapper mapper, HttpMetrics metrics, List<RouteGroup> groups) {
+        this.config = config;
+        ErrorMapping errors = new ErrorMapping(mapper, config.maxBodyBytes());
+        RequestTracking tracking = new RequestTracking(metrics, config.maxBodyBytes());
+        this.app = Javalin.create(cfg -> {
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.startup.startupWatcherEnabled = false;
+            cfg.http.maxRequestSize = config.maxBodyBytes();
+            cfg.http.prefer405over404 = true;
+            cfg.jsonMapper(new JavalinJackson(mapper, true));
+            cfg.jetty.host = config.host();
+            cfg.jetty.port = config.port();
+            cfg.jetty.modifyServer(server -> {
+                server.setStopTimeout(config.drainTimeout().toMillis());
+                server.setHandler(new GracefulHandler()); // Javalin nests its servlet handler inside
+            });
+            cfg.requestLogger.http(tracking::after);
+            cfg.routes.before(tracking::before);
+            errors.register(cfg.routes);
+            for (RouteGroup group : groups) group.register(cfg.routes);
+        });
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @return the bound port (the real one when the configured port is 0)
+     * @throws IllegalStateException if already started or closed
+     * @throws io.javalin.util.JavalinException if the port cannot be bound
+     */
+    public int start() {
+        if (!state.compareAndSet(NEW, STARTED)) throw new IllegalStateException("server already started or closed");
+        if (!config.isLoopbackOnly() && config.apiKeys().isEmpty()) {
+            log.warn("listening on {} (not only loopback) with no API keys configured: anyone who can reach "
+                    + "this port can use the service; set server.api_keys", config.host());
+        }
+        app.start();
+        log.info("listening on http://{}:{}", config.host(), port());
+        return port();
+    }
+
+    /** The bound port; valid after {@link #start()}. */
+    public int port() {
+        return app.port();
+    }
+
+    /** Stops accepting, drains in-flight requests up to the drain timeout, then stops. Idempotent. */
+    @Override
+    public void close() {
+        int previous = state.getAndSet(CLOSED);
+        if (previous != STARTED) return;
+        log.info("shutting down: draining in-flight requests for up to {} ms", config.drainTimeout().toMillis());
+        long t0 = System.nanoTime();
+        app.stop();
+        log.info("stopped after {} ms", (System.nanoTime() - t0) / 1_000_000);
+    }
+}

@@ -1,0 +1,96 @@
+package io.stellarchat.server.api;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/**
+ * Reads a request body as JSON, never more than the configured limit (also when the client sends no
+ * {@code Content-Length}). Malformed JSON becomes a 400 {@code invalid_request_error} naming the problem and
+ * its line and column; a body over the limit becomes a 413.
+ */
+public final class JsonBodyReader {
+    private final ObjectMapper mapper;
+    private final long maxBytes;
+
+    public JsonBodyReader(ObjectMapper mapper, long maxBytes) {
+        this.mapper = mapper;
+        this.maxBytes = maxBytes;
+    }
+
+    /** The body as a JSON tree. */
+    public JsonNode readTree(Context ctx) {
+        byte[] body = readBytes(ctx);
+        if (body.length == 0) throw ApiException.invalidRequest(null, "Request body is empty; expected JSON.");
+        try {
+            return mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw invalidJson(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The body bound to {@code type} (a record mirroring the wire schema). */
+    public <T> T read(Context ctx, Class<T> type) {
+        byte[] body = readBytes(ctx);
+        if (body.length == 0) throw ApiException.invalidRequest(null, "Request body is empty; expected JSON.");
+        try {
+            return mapper.readValue(body, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw ApiException.invalidRequest(e.getPropertyName(), "Unrecognized request argument supplied: "
+                    + e.getPropertyName() + where(e.getLocation()));
+        } catch (MismatchedInputException e) {
+            String param = param(e);
+            throw ApiException.invalidRequest(param, "Invalid value" + (param == null ? "" : " for '" + param + "'")
+                    + ": " + e.getOriginalMessage() + where(e.getLocation()));
+        } catch (JsonProcessingException e) {
+            throw invalidJson(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The raw body, at most {@code maxBytes}. */
+    public byte[] readBytes(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > maxBytes) throw ApiException.tooLarge(maxBytes);
+        try (InputStream in = ctx.bodyInputStream()) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            if (bytes.length > maxBytes) throw ApiException.tooLarge(maxBytes);
+            return bytes;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading request body", e);
+        }
+    }
+
+    /** The JSON path of a binding error as OpenAI writes params: {@code messages[0].role}. */
+    private static String param(MismatchedInputException e) {
+        StringBuilder b = new StringBuilder();
+        for (var ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (!b.isEmpty()) b.append('.');
+                b.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                b.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return b.isEmpty() ? null : b.toString();
+    }
+
+    private static ApiException invalidJson(JsonProcessingException e) {
+        return ApiException.invalidRequest(null, "Invalid JSON in request body: " + e.getOriginalMessage()
+                + where(e.getLocation()));
+    }
+
+    private static String where(JsonLocation at) {
+        return at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+    }
+}

@@ -1,0 +1,53 @@
+package io.stellarchat.server.cli;
+
+import io.stellarchat.server.config.LoadedConfig;
+import io.stellarchat.server.observe.LogSetup;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code stellar serve}: runs the service until SIGTERM or SIGINT, then shuts down gracefully (stop
+ * accepting, let in-flight requests finish up to {@code server.drain_timeout}, close).
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the HTTP service (OpenAI-compatible API, health, metrics).")
+final class ServeCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+    private final CliEnvironment env;
+
+    @Mixin
+    ConfigOptions config;
+
+    ServeCommand(CliEnvironment env) {
+        this.env = env;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        LoadedConfig loaded = config.load(env);
+        LogSetup.apply(loaded.config().logging());
+        log.info("{}; configuration from {}", StellarVersion.line(),
+                loaded.file() == null ? "defaults, environment and flags" : loaded.file());
+        for (String w : loaded.warnings()) log.warn(w);
+
+        StellarService service = new StellarService(loaded.config(), List.of());
+        try {
+            service.start();
+        } catch (RuntimeException e) {
+            service.close();
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("stellar-shutdown").unstarted(() -> {
+            service.close();
+            stopped.countDown();
+        }));
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,82 @@
+package io.stellarchat.server.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.stellarchat.server.api.HealthRoutes;
+import io.stellarchat.server.api.HttpServer;
+import io.stellarchat.server.api.MetricsRoutes;
+import io.stellarchat.server.api.RouteGroup;
+import io.stellarchat.server.config.StellarConfig;
+import io.stellarchat.server.observe.HttpMetrics;
+import io.stellarchat.server.observe.JvmMetrics;
+import io.stellarchat.server.observe.Readiness;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The composition root of the running service: builds every component from the configuration and wires
+ * them by constructor. To add a feature, build its component here, register its readiness checks on
+ * {@link #readiness()}, and add its {@link RouteGroup} to the list in the constructor.
+ *
+ * <p>Owns what it builds: {@link #close()} stops the HTTP server (draining requests) and then the rest.
+ */
+public final class StellarService implements AutoCloseable {
+    private final StellarConfig config;
+    private final PrometheusMeterRegistry registry;
+    private final JvmMetrics jvmMetrics;
+    private final Readiness readiness;
+    private final HttpServer http;
+
+    /**
+     * @param config      the validated configuration
+     * @param extraRoutes additional route groups (tests register slow or failing routes here)
+     */
+    public StellarService(StellarConfig config, List<RouteGroup> extraRoutes) {
+        this.config = config;
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.jvmMetrics = new JvmMetrics(registry);
+        this.readiness = new Readiness();
+        ObjectMapper json = new ObjectMapper();
+
+        List<RouteGroup> groups = new ArrayList<>();
+        groups.add(new HealthRoutes(readiness));
+        if (config.metrics().enabled()) groups.add(new MetricsRoutes(registry));
+        // Feature route groups are added here (OpenAI API, sessions, admin ...).
+        groups.addAll(extraRoutes);
+
+        this.http = new HttpServer(config.server(), json, new HttpMetrics(registry), groups);
+    }
+
+    /** Starts serving; returns the bound port. */
+    public int start() {
+        return http.start();
+    }
+
+    /** The bound port, after {@link #start()}. */
+    public int port() {
+        return http.port();
+    }
+
+    /** Where components register their readiness checks. */
+    public Readiness readiness() {
+        return readiness;
+    }
+
+    /** The metrics registry components record into. */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    public StellarConfig config() {
+        return config;
+    }
+
+    /** Drains and stops the HTTP server, then releases the rest. Idempotent. */
+    @Override
+    public void close() {
+        http.close();
+        jvmMetrics.close();
+        registry.close();
+    }
+}

@@ -1,0 +1,58 @@
+package io.stellarchat.server.config;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every configuration key, in README order. This table is the one source for environment variable names,
+ * error messages and the README reference (checked by a test).
+ */
+public final class ConfigKeys {
+    private ConfigKeys() {}
+
+    public static final ConfigKey SERVER_HOST = new ConfigKey("server.host", "127.0.0.1",
+            "a host name or IP address", false, true,
+            "Interface to listen on. Anything but loopback is an explicit choice and logs a warning while no API keys are set.");
+    public static final ConfigKey SERVER_PORT = new ConfigKey("server.port", "8080",
+            "an integer 0..65535 (0 picks a free port)", false, true, "TCP port to listen on.");
+    public static final ConfigKey SERVER_MAX_BODY_BYTES = new ConfigKey("server.max_body_bytes", "8MiB",
+            "a size 1 B..2GiB: bytes, or a number with KiB, MiB or GiB", false, true,
+            "Largest request body accepted; larger bodies get 413.");
+    public static final ConfigKey SERVER_DRAIN_TIMEOUT = new ConfigKey("server.drain_timeout", "10s",
+            "a duration 0s..1h: a number with ms, s, m or h", false, true,
+            "On shutdown, how long in-flight requests may run before the server closes.");
+    public static final ConfigKey SERVER_API_KEYS = new ConfigKey("server.api_keys", "",
+            "a list of non-empty strings (env: comma-separated)", true, true,
+            "Accepted API keys (secret, masked when printed). Empty: no authentication.");
+    public static final ConfigKey LOGGING_FORMAT = new ConfigKey("logging.format", "text",
+            "text or json", false, true, "Console log layout: human-readable text, or one JSON object per line.");
+    public static final ConfigKey LOGGING_LEVEL = new ConfigKey("logging.level", "info",
+            "trace, debug, info, warn or error", false, true, "Root log level.");
+    public static final ConfigKey MODELS_DIR = new ConfigKey("models.dir", "./models",
+            "a path", false, true, "Directory holding GGUF model files.");
+    public static final ConfigKey MODELS_LIST = new ConfigKey("models.list", "",
+            "a list of {id, path, aliases, context_length} (YAML only)", false, false,
+            "Models declared explicitly: id (required), path (required), aliases (list), context_length (0 = the model's own).");
+    public static final ConfigKey DATA_DIR = new ConfigKey("data.dir", "./data",
+            "a path", false, true, "Directory for the service's own files (database, later).");
+    public static final ConfigKey METRICS_ENABLED = new ConfigKey("metrics.enabled", "true",
+            "true or false", false, true, "Serve Prometheus metrics at GET /metrics.");
+
+    /** All keys, in the order they are documented and printed. */
+    public static final List<ConfigKey> ALL = List.of(SERVER_HOST, SERVER_PORT, SERVER_MAX_BODY_BYTES,
+            SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, LOGGING_FORMAT, LOGGING_LEVEL, MODELS_DIR, MODELS_LIST,
+            DATA_DIR, METRICS_ENABLED);
+
+    /** Environment variables the launcher reads that are not configuration keys. */
+    public static final List<String> OTHER_ENV = List.of("STELLAR_CONFIG", "STELLAR_JAVA_OPTS");
+
+    /** The key at a dotted path. */
+    public static Optional<ConfigKey> byPath(String path) {
+        return ALL.stream().filter(k -> k.path().equals(path)).findFirst();
+    }
+
+    /** The distinct section names, in order. */
+    public static List<String> sections() {
+        return ALL.stream().map(ConfigKey::section).distinct().toList();
+    }
+}

@@ -1,0 +1,176 @@
+package io.stellarchat.server.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Builds the {@link StellarConfig} from its four layers, later wins: built-in defaults → YAML file →
+ * environment variables → command-line flags.
+ *
+ * <p>Each layer produces raw values keyed by dotted path ({@code server.port}); the last layer that sets a
+ * key wins whole (lists are replaced, not merged). Only then are values typed and validated, so a problem
+ * names the layer its value came from. Unknown keys in the file or in flags are errors (a typo must not be
+ * silently ignored); an unknown {@code STELLAR_*} environment variable is a warning, since the environment
+ * is shared with other tools.
+ */
+public final class ConfigLoader {
+    /** The file read when neither {@code --config} nor {@code STELLAR_CONFIG} names one. */
+    public static final String DEFAULT_FILE = "stellar.yaml";
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private ConfigLoader() {}
+
+    /**
+     * Reads and validates the configuration.
+     *
+     * @throws ConfigException naming every bad key and value, or an unreadable or malformed file
+     * @throws UncheckedIOException when the file exists but cannot be read
+     */
+    public static LoadedConfig load(ConfigInputs inputs) {
+        Map<String, ValueReader.Raw> raw = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+
+        for (ConfigKey key : ConfigKeys.ALL) {
+            JsonNode node = key == ConfigKeys.SERVER_API_KEYS || key == ConfigKeys.MODELS_LIST
+                    ? JsonNodeFactory.instance.arrayNode() : TextNode.valueOf(key.defaultText());
+            raw.put(key.path(), new ValueReader.Raw(node, "default"));
+        }
+
+        Path file = chooseFile(inputs);
+        if (file != null) readFile(file, raw, problems);
+
+        for (var e : new TreeMap<>(inputs.env()).entrySet()) {
+            String name = e.getKey();
+            if (!name.startsWith(ConfigKey.ENV_PREFIX) || ConfigKeys.OTHER_ENV.contains(name)) continue;
+            ConfigKey key = ConfigKeys.ALL.stream().filter(k -> k.envVar().equals(name)).findFirst().orElse(null);
+            if (key == null) {
+                warnings.add("ignoring unknown environment variable " + name + " (known: "
+                        + String.join(", ", ConfigKeys.ALL.stream().map(ConfigKey::envVar)
+                        .filter(s -> !s.isEmpty()).toList()) + ")");
+            } else {
+                raw.put(key.path(), new ValueReader.Raw(TextNode.valueOf(e.getValue()), "env " + name));
+            }
+        }
+
+        for (var e : new TreeMap<>(inputs.flags()).entrySet()) {
+            ConfigKey key = ConfigKeys.byPath(e.getKey()).orElse(null);
+            if (key == null || !key.fromEnv()) {
+                problems.add("unknown key '" + e.getKey() + "' (from flag); allowed keys: " + settableKeys());
+            } else {
+                raw.put(key.path(), new ValueReader.Raw(TextNode.valueOf(e.getValue()), "flag"));
+            }
+        }
+
+        ValueReader reader = new ValueReader();
+        StellarConfig config = assemble(raw, reader);
+        problems.addAll(reader.problems());
+        if (!problems.isEmpty()) throw new ConfigException(problems);
+
+        Map<String, String> origins = new LinkedHashMap<>();
+        raw.forEach((k, v) -> origins.put(k, v.origin()));
+        return new LoadedConfig(config, file, origins, warnings);
+    }
+
+    /** {@code --config}, else {@code STELLAR_CONFIG}, else {@code ./stellar.yaml} when it exists, else none. */
+    static Path chooseFile(ConfigInputs inputs) {
+        if (inputs.configFile() != null) return inputs.configFile();
+        String fromEnv = inputs.env().get("STELLAR_CONFIG");
+        if (fromEnv != null && !fromEnv.isBlank()) return Path.of(fromEnv.strip());
+        Path local = inputs.workingDirectory().resolve(DEFAULT_FILE);
+        return Files.isRegularFile(local) ? local : null;
+    }
+
+    private static void readFile(Path file, Map<String, ValueReader.Raw> raw, List<String> problems) {
+        JsonNode root;
+        try {
+            String text = Files.readString(file);
+            root = text.isBlank() ? JsonNodeFactory.instance.objectNode() : YAML.readTree(text);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("config file " + file + " does not exist");
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new ConfigException("config file " + file + " is not valid YAML" + where + ": "
+                    + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read config file " + file, e);
+        }
+        if (root == null || root.isNull() || root.isMissingNode()) return;
+        String origin = "file " + file;
+        if (!root.isObject()) {
+            problems.add("config file " + file + ": the top level must be a mapping of sections ("
+                    + String.join(", ", ConfigKeys.sections()) + ")");
+            return;
+        }
+        Set<String> sections = new HashSet<>(ConfigKeys.sections());
+        for (var section : root.properties()) {
+            String name = section.getKey();
+            if (!sections.contains(name)) {
+                problems.add("unknown key '" + name + "' (from " + origin + "); allowed sections: "
+                        + String.join(", ", ConfigKeys.sections()));
+                continue;
+            }
+            JsonNode body = section.getValue();
+            if (body.isNull()) continue;
+            if (!body.isObject()) {
+                problems.add(name + " = " + ValueReader.show(body) + " (from " + origin
+                        + "): wrong type, expected a mapping of " + keysOf(name));
+                continue;
+            }
+            for (var entry : body.properties()) {
+                String path = name + "." + entry.getKey();
+                if (ConfigKeys.byPath(path).isEmpty()) {
+                    problems.add("unknown key '" + path + "' (from " + origin + "); allowed in '" + name + "': "
+                            + keysOf(name));
+                } else if (!entry.getValue().isNull()) {
+                    raw.put(path, new ValueReader.Raw(entry.getValue(), origin));
+                }
+            }
+        }
+    }
+
+    private static String keysOf(String section) {
+        return String.join(", ", ConfigKeys.ALL.stream().filter(k -> k.section().equals(section))
+                .map(ConfigKey::name).toList());
+    }
+
+    private static String settableKeys() {
+        return String.join(", ", ConfigKeys.ALL.stream().filter(ConfigKey::fromEnv).map(ConfigKey::path).toList());
+    }
+
+    private static StellarConfig assemble(Map<String, ValueReader.Raw> raw, ValueReader r) {
+        var server = new ServerConfig(
+                r.string(ConfigKeys.SERVER_HOST, raw.get("server.host")),
+                r.integer("server.port", ConfigKeys.SERVER_PORT, raw.get("server.port"), 0, 65_535),
+                r.size(ConfigKeys.SERVER_MAX_BODY_BYTES, raw.get("server.max_body_bytes"), 1, ValueReader.MAX_BODY),
+                r.duration(ConfigKeys.SERVER_DRAIN_TIMEOUT, raw.get("server.drain_timeout"), ValueReader.MAX_DRAIN),
+                r.strings("server.api_keys", ConfigKeys.SERVER_API_KEYS, raw.get("server.api_keys")).stream()
+                        .map(Secret::new).toList());
+        var logging = new LoggingConfig(
+                r.choice(ConfigKeys.LOGGING_FORMAT, raw.get("logging.format"), LoggingConfig.Format.class),
+                r.choice(ConfigKeys.LOGGING_LEVEL, raw.get("logging.level"), LoggingConfig.Level.class));
+        var models = new ModelsConfig(r.path(ConfigKeys.MODELS_DIR, raw.get("models.dir")),
+                ModelListReader.read(raw.get("models.list"), r));
+        var data = new DataConfig(r.path(ConfigKeys.DATA_DIR, raw.get("data.dir")));
+        var metrics = new MetricsConfig(r.bool(ConfigKeys.METRICS_ENABLED, raw.get("metrics.enabled")));
+        return new StellarConfig(server, logging, models, data, metrics);
+    }
+}

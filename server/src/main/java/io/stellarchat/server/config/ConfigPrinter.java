@@ -1,0 +1,90 @@
+package io.stellarchat.server.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Renders the effective configuration as YAML that {@link ConfigLoader} reads back, secrets masked, each
+ * value followed by a comment saying where it came from when that is not the built-in default.
+ */
+public final class ConfigPrinter {
+    private ConfigPrinter() {}
+
+    public static String render(LoadedConfig loaded) {
+        StellarConfig c = loaded.config();
+        StringBuilder out = new StringBuilder();
+        out.append("# effective StellarChat configuration")
+                .append(loaded.file() == null ? " (no config file)" : " (file " + loaded.file() + ")").append('\n');
+        section(out, "server");
+        line(out, loaded, ConfigKeys.SERVER_HOST, quote(c.server().host()));
+        line(out, loaded, ConfigKeys.SERVER_PORT, Integer.toString(c.server().port()));
+        line(out, loaded, ConfigKeys.SERVER_MAX_BODY_BYTES, Long.toString(c.server().maxBodyBytes()));
+        line(out, loaded, ConfigKeys.SERVER_DRAIN_TIMEOUT, quote(duration(c.server().drainTimeout())));
+        line(out, loaded, ConfigKeys.SERVER_API_KEYS, list(c.server().apiKeys().stream().map(Secret::masked).toList()));
+        section(out, "logging");
+        line(out, loaded, ConfigKeys.LOGGING_FORMAT, c.logging().format().key());
+        line(out, loaded, ConfigKeys.LOGGING_LEVEL, c.logging().level().key());
+        section(out, "models");
+        line(out, loaded, ConfigKeys.MODELS_DIR, quote(c.models().dir().toString()));
+        if (c.models().list().isEmpty()) {
+            line(out, loaded, ConfigKeys.MODELS_LIST, "[]");
+        } else {
+            line(out, loaded, ConfigKeys.MODELS_LIST, "");
+            for (ModelEntry m : c.models().list()) {
+                out.append("    - id: ").append(quote(m.id())).append('\n')
+                        .append("      path: ").append(quote(m.path().toString())).append('\n')
+                        .append("      aliases: ").append(list(m.aliases())).append('\n')
+                        .append("      context_length: ").append(m.contextLength()).append('\n');
+            }
+        }
+        section(out, "data");
+        line(out, loaded, ConfigKeys.DATA_DIR, quote(c.data().dir().toString()));
+        section(out, "metrics");
+        line(out, loaded, ConfigKeys.METRICS_ENABLED, Boolean.toString(c.metrics().enabled()));
+        return out.toString();
+    }
+
+    private static void section(StringBuilder out, String name) {
+        out.append(name).append(":\n");
+    }
+
+    private static void line(StringBuilder out, LoadedConfig loaded, ConfigKey key, String value) {
+        out.append("  ").append(key.name()).append(':');
+        if (!value.isEmpty()) out.append(' ').append(value);
+        String origin = loaded.origins().getOrDefault(key.path(), "default");
+        if (!origin.equals("default")) out.append("  # from ").append(origin);
+        out.append('\n');
+    }
+
+    /** Durations print in the unit they were most likely written in. */
+    static String duration(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 3_600_000 == 0 && ms > 0) return ms / 3_600_000 + "h";
+        if (ms % 60_000 == 0 && ms > 0) return ms / 60_000 + "m";
+        if (ms % 1000 == 0) return ms / 1000 + "s";
+        return ms + "ms";
+    }
+
+    private static String list(List<String> items) {
+        return items.stream().map(ConfigPrinter::quote).collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    /** A YAML double-quoted scalar (JSON string escaping is valid there). */
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char ch : s.toCharArray()) {
+            switch (ch) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (ch < 0x20) b.append(String.format("\\u%04x", (int) ch));
+                    else b.append(ch);
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+}

@@ -1,0 +1,34 @@
+package io.stellarchat.server.config;
+
+import java.util.Objects;
+
+/**
+ * The whole effective configuration: immutable, typed and already validated. Built by {@link ConfigLoader};
+ * {@link #defaults()} is the built-in layer alone.
+ *
+ * @param server  the HTTP listener
+ * @param logging log format and level
+ * @param models  where models come from (the engine fills this in later)
+ * @param data    where the service keeps its files
+ * @param metrics the Prometheus endpoint
+ */
+public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsConfig models, DataConfig data,
+                            MetricsConfig metrics) {
+    public StellarConfig {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(logging, "logging");
+        Objects.requireNonNull(models, "models");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(metrics, "metrics");
+    }
+
+    /** The built-in defaults, as documented in {@link ConfigKeys}. */
+    public static StellarConfig defaults() {
+        return ConfigLoader.load(ConfigInputs.none()).config();
+    }
+
+    /** A copy with another server section (tests use it to pick port 0). */
+    public StellarConfig withServer(ServerConfig newServer) {
+        return new StellarConfig(newServer, logging, models, data, metrics);
+    }
+}
