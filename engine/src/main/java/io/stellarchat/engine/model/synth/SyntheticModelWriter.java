@@ -63,7 +63,7 @@ public final class SyntheticModelWriter {
             w.putUInt32(p + "rope.dimension_count", shape.headDim());
             for (String key : vm.keys()) {
                 if (key.startsWith("tokenizer.")) {
-                    w.put(key, vm.type(key), vm.raw(key));
+                    w.copy(vm, key);
                 }
             }
 
