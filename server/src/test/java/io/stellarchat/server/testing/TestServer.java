@@ -65,7 +65,7 @@ public final class TestServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        client.close();
+        client.shutdownNow();
         registry.close();
     }
 }
