@@ -70,7 +70,8 @@ class StellarCliTest {
     void configReadsStellarYamlFromTheWorkingDirectory() throws Exception {
         Files.writeString(dir.resolve("stellar.yaml"), "logging:\n  level: warn\n");
         assertEquals(0, run("config"));
-        assertTrue(out.toString().contains("level: warn  # from file "), out.toString());
+        assertTrue(out.toString().contains("level: warn  # from file\n"), out.toString());
+        assertTrue(out.toString().contains("(file " + dir.resolve("stellar.yaml") + ")"), out.toString());
     }
 
     @Test
