@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * then remaining connections are closed.
  *
  * <p>Every request passes through {@code RequestTracking} (id, log context, access log, metrics) and every
- * failure through {@link ErrorMapping}; the route groups given to the constructor add the features.
+ * failure through {@code ErrorMapping}; the route groups given to the constructor add the features.
  */
 public final class HttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);

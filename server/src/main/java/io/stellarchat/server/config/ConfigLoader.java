@@ -44,6 +44,15 @@ public final class ConfigLoader {
      * @throws UncheckedIOException when the file exists but cannot be read
      */
     public static LoadedConfig load(ConfigInputs inputs) {
+        return load(inputs, true);
+    }
+
+    /** The built-in layer alone: no file, no environment, no flags. */
+    static StellarConfig defaults() {
+        return load(new ConfigInputs(null, Map.of(), Map.of(), Path.of("")), false).config();
+    }
+
+    private static LoadedConfig load(ConfigInputs inputs, boolean readFile) {
         Map<String, ValueReader.Raw> raw = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
@@ -54,7 +63,7 @@ public final class ConfigLoader {
             raw.put(key.path(), new ValueReader.Raw(node, "default"));
         }
 
-        Path file = chooseFile(inputs);
+        Path file = readFile ? chooseFile(inputs) : null;
         if (file != null) readFile(file, raw, problems);
 
         for (var e : new TreeMap<>(inputs.env()).entrySet()) {

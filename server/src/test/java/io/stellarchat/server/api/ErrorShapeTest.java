@@ -113,6 +113,7 @@ class ErrorShapeTest {
         var r = server.send(server.request("/test/echo").POST(HttpRequest.BodyPublishers.ofString("x".repeat(1025))));
         JsonNode e = assertError(r, 413, "invalid_request_error");
         assertTrue(e.get("message").asText().contains("1024"), e.toString());
+        assertTrue(r.headers().firstValue("X-Request-Id").isPresent(), "rejected requests still get an id");
     }
 
     @Test
@@ -146,6 +147,7 @@ class ErrorShapeTest {
             JsonNode e = assertError(r, 500, "server_error");
             String msg = e.get("message").asText();
             assertTrue(msg.contains("boom-req-1"), msg);
+            assertEquals("boom-req-1", r.headers().firstValue("X-Request-Id").orElseThrow());
             assertFalse(r.body().contains("secret internal detail"), r.body());
             assertFalse(r.body().contains("IllegalStateException"), r.body());
             assertFalse(r.body().contains("\tat "), r.body());
