@@ -57,6 +57,7 @@ public final class HttpServer implements AutoCloseable {
             cfg.jetty.modifyServer(server -> {
                 server.setStopTimeout(config.drainTimeout().toMillis());
                 server.setHandler(new GracefulHandler()); // Javalin nests its servlet handler inside
+                server.setErrorHandler(new JettyErrorBodies(mapper));
             });
             cfg.requestLogger.http(tracking::after);
             cfg.routes.before(tracking::before);

@@ -70,6 +70,32 @@ class ErrorShapeTest {
         assertTrue(e.get("param").isNull());
     }
 
+    /** Sends raw bytes (requests java.net.http refuses to build) and returns status line and body. */
+    static String[] raw(String request) throws Exception {
+        try (var socket = new java.net.Socket("127.0.0.1", server.port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return new String[] {response.lines().findFirst().orElse(""),
+                    response.substring(response.indexOf("\r\n\r\n") + 4)};
+        }
+    }
+
+    @Test
+    void requestsJettyRejectsBeforeRoutingUseTheSameShape() throws Exception {
+        String[] badUri = raw("GET /%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertTrue(badUri[0].startsWith("HTTP/1.1 400"), badUri[0]);
+        JsonNode e = TestServer.JSON.readTree(badUri[1]).get("error");
+        assertEquals("invalid_request_error", e.get("type").asText());
+        assertEquals(List.of("message", "type", "param", "code"), fieldNames(e));
+
+        String[] bigHeader = raw("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000)
+                + "\r\nConnection: close\r\n\r\n");
+        assertTrue(bigHeader[0].startsWith("HTTP/1.1 431"), bigHeader[0]);
+        assertEquals("invalid_request_error", TestServer.JSON.readTree(bigHeader[1]).get("error").get("type").asText());
+    }
+
     @Test
     void wrongMethodIs405NamingAllowedMethods() throws Exception {
         var r = server.send(server.request("/health").DELETE());
