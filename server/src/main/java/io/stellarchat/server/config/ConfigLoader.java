@@ -1,6 +1,7 @@
 package io.stellarchat.server.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,7 +34,9 @@ import java.util.TreeMap;
 public final class ConfigLoader {
     /** The file read when neither {@code --config} nor {@code STELLAR_CONFIG} names one. */
     public static final String DEFAULT_FILE = "stellar.yaml";
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    // A key written twice is a mistake, not "last one wins".
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private ConfigLoader() {}
 

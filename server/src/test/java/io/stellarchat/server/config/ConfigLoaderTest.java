@@ -219,6 +219,8 @@ class ConfigLoaderTest {
     void malformedOrMissingFileIsAClearError() throws IOException {
         String msg = invalid(yaml("server:\n  port: 1\n bad: [\n"), Map.of(), Map.of()).getMessage();
         assertTrue(msg.contains("not valid YAML") && msg.contains("line"), msg);
+        msg = invalid(yaml("server:\n  port: 1\n  port: 2\n"), Map.of(), Map.of()).getMessage();
+        assertTrue(msg.contains("Duplicate field 'port'") && msg.contains("line 3"), msg);
         msg = invalid(dir.resolve("absent.yaml"), Map.of(), Map.of()).getMessage();
         assertTrue(msg.contains("absent.yaml does not exist"), msg);
     }
