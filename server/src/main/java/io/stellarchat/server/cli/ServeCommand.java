@@ -45,6 +45,7 @@ final class ServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("stellar-shutdown").unstarted(() -> {
             service.close();
+            log.info("shutdown complete");
             stopped.countDown();
         }));
         stopped.await();
