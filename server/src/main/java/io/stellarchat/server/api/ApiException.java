@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * A request that fails with a client-visible error. Throw it from any handler (or anything a handler calls);
- * {@link ErrorMapping} turns it into the status and the body {@code {"error":{message,type,param,code}}}.
+ * {@code ErrorMapping} turns it into the status and the body {@code {"error":{message,type,param,code}}}.
  * The message is shown to the client, so it must not contain secrets or internals.
  */
 public final class ApiException extends RuntimeException {

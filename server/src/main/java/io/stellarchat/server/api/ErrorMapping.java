@@ -15,12 +15,12 @@ import org.slf4j.LoggerFactory;
  * 500 whose message carries the request id and nothing else; the stack trace goes to the log, whose line
  * carries the same id.
  */
-public final class ErrorMapping {
+final class ErrorMapping {
     private static final Logger log = LoggerFactory.getLogger(ErrorMapping.class);
     private final ObjectMapper mapper;
     private final long maxBodyBytes;
 
-    public ErrorMapping(ObjectMapper mapper, long maxBodyBytes) {
+    ErrorMapping(ObjectMapper mapper, long maxBodyBytes) {
         this.mapper = mapper;
         this.maxBodyBytes = maxBodyBytes;
     }
@@ -62,7 +62,7 @@ public final class ErrorMapping {
     }
 
     /** Writes {@code e} as the response: its status and the JSON error body. */
-    public void write(Context ctx, ApiException e) {
+    void write(Context ctx, ApiException e) {
         ctx.status(e.status()).contentType("application/json").result(bytes(ErrorBody.of(e)));
     }
 

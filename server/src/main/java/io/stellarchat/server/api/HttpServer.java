@@ -3,9 +3,11 @@ package io.stellarchat.server.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
+import io.javalin.util.JavalinException;
 import io.stellarchat.server.config.ServerConfig;
 import io.stellarchat.server.observe.HttpMetrics;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
@@ -20,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * then remaining connections are closed.
  *
  * <p>Every request passes through {@code RequestTracking} (id, log context, access log, metrics) and every
- * failure through {@link ErrorMapping}; the route groups given to the constructor add the features.
+ * failure through {@code ErrorMapping}; the route groups given to the constructor add the features.
  */
 public final class HttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
@@ -55,6 +57,7 @@ public final class HttpServer implements AutoCloseable {
             cfg.jetty.modifyServer(server -> {
                 server.setStopTimeout(config.drainTimeout().toMillis());
                 server.setHandler(new GracefulHandler()); // Javalin nests its servlet handler inside
+                server.setErrorHandler(new JettyErrorBodies(mapper));
             });
             cfg.requestLogger.http(tracking::after);
             cfg.routes.before(tracking::before);
@@ -93,7 +96,17 @@ public final class HttpServer implements AutoCloseable {
         if (previous != STARTED) return;
         log.info("shutting down: draining in-flight requests for up to {} ms", config.drainTimeout().toMillis());
         long t0 = System.nanoTime();
-        app.stop();
-        log.info("stopped after {} ms", (System.nanoTime() - t0) / 1_000_000);
+        try {
+            app.stop();
+            log.info("stopped after {} ms", (System.nanoTime() - t0) / 1_000_000);
+        } catch (JavalinException e) {
+            // Jetty finishes stopping and then reports the graceful phase that ran out of time.
+            if (e.getCause() instanceof TimeoutException) {
+                log.warn("drain timeout of {} ms expired with requests still in flight; they were cut off",
+                        config.drainTimeout().toMillis());
+            } else {
+                log.warn("error while stopping the HTTP server", e);
+            }
+        }
     }
 }

@@ -64,7 +64,7 @@ final class RequestTracking {
                     .addKeyValue("bytes", bytes)
                     .addKeyValue("duration_ms", Math.round(millis * 1000.0) / 1000.0)
                     .log("{} {} {} {}B {}ms", ctx.method().name(), ctx.path(), status, bytes,
-                            String.format("%.1f", millis));
+                            String.format(java.util.Locale.ROOT, "%.1f", millis));
         } finally {
             LogContext.leave();
         }

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code stellar config}: prints the effective configuration as YAML, secrets masked, with each value's origin. */
-@Command(name = "config", mixinStandardHelpOptions = true,
+@Command(name = "config", mixinStandardHelpOptions = true, versionProvider = StellarVersion.class,
         description = "Print the effective configuration (defaults < file < environment < flags), secrets masked.")
 final class ConfigCommand implements Callable<Integer> {
     private final CliEnvironment env;

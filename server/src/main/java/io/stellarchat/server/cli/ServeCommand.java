@@ -14,7 +14,7 @@ import picocli.CommandLine.Mixin;
  * {@code stellar serve}: runs the service until SIGTERM or SIGINT, then shuts down gracefully (stop
  * accepting, let in-flight requests finish up to {@code server.drain_timeout}, close).
  */
-@Command(name = "serve", mixinStandardHelpOptions = true,
+@Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = StellarVersion.class,
         description = "Run the HTTP service (OpenAI-compatible API, health, metrics).")
 final class ServeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
@@ -45,6 +45,7 @@ final class ServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("stellar-shutdown").unstarted(() -> {
             service.close();
+            log.info("shutdown complete");
             stopped.countDown();
         }));
         stopped.await();

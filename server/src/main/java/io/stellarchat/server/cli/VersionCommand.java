@@ -4,7 +4,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /** {@code stellar version}: prints the version line. */
-@Command(name = "version", mixinStandardHelpOptions = true, description = "Print the version and exit.")
+@Command(name = "version", mixinStandardHelpOptions = true, versionProvider = StellarVersion.class,
+        description = "Print the version and exit.")
 final class VersionCommand implements Callable<Integer> {
     private final CliEnvironment env;
 

@@ -22,11 +22,6 @@ public record ConfigInputs(Path configFile, Map<String, String> env, Map<String,
         Objects.requireNonNull(workingDirectory, "workingDirectory");
     }
 
-    /** Defaults only: no file, no environment, no flags. */
-    public static ConfigInputs none() {
-        return new ConfigInputs(null, Map.of(), Map.of(), Path.of("/nonexistent-stellar-dir"));
-    }
-
     /** The real process: its environment and current directory. */
     public static ConfigInputs process(Path configFile, Map<String, String> flags) {
         return new ConfigInputs(configFile, System.getenv(), flags, Path.of("").toAbsolutePath());

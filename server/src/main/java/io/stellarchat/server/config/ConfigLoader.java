@@ -1,6 +1,7 @@
 package io.stellarchat.server.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,7 +34,9 @@ import java.util.TreeMap;
 public final class ConfigLoader {
     /** The file read when neither {@code --config} nor {@code STELLAR_CONFIG} names one. */
     public static final String DEFAULT_FILE = "stellar.yaml";
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    // A key written twice is a mistake, not "last one wins".
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private ConfigLoader() {}
 
@@ -44,6 +47,15 @@ public final class ConfigLoader {
      * @throws UncheckedIOException when the file exists but cannot be read
      */
     public static LoadedConfig load(ConfigInputs inputs) {
+        return load(inputs, true);
+    }
+
+    /** The built-in layer alone: no file, no environment, no flags. */
+    static StellarConfig defaults() {
+        return load(new ConfigInputs(null, Map.of(), Map.of(), Path.of("")), false).config();
+    }
+
+    private static LoadedConfig load(ConfigInputs inputs, boolean readFile) {
         Map<String, ValueReader.Raw> raw = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
@@ -54,7 +66,7 @@ public final class ConfigLoader {
             raw.put(key.path(), new ValueReader.Raw(node, "default"));
         }
 
-        Path file = chooseFile(inputs);
+        Path file = readFile ? chooseFile(inputs) : null;
         if (file != null) readFile(file, raw, problems);
 
         for (var e : new TreeMap<>(inputs.env()).entrySet()) {

@@ -19,7 +19,7 @@ public final class ConfigPrinter {
         section(out, "server");
         line(out, loaded, ConfigKeys.SERVER_HOST, quote(c.server().host()));
         line(out, loaded, ConfigKeys.SERVER_PORT, Integer.toString(c.server().port()));
-        line(out, loaded, ConfigKeys.SERVER_MAX_BODY_BYTES, Long.toString(c.server().maxBodyBytes()));
+        line(out, loaded, ConfigKeys.SERVER_MAX_BODY_BYTES, size(c.server().maxBodyBytes()));
         line(out, loaded, ConfigKeys.SERVER_DRAIN_TIMEOUT, quote(duration(c.server().drainTimeout())));
         line(out, loaded, ConfigKeys.SERVER_API_KEYS, list(c.server().apiKeys().stream().map(Secret::masked).toList()));
         section(out, "logging");
@@ -53,8 +53,17 @@ public final class ConfigPrinter {
         out.append("  ").append(key.name()).append(':');
         if (!value.isEmpty()) out.append(' ').append(value);
         String origin = loaded.origins().getOrDefault(key.path(), "default");
+        if (origin.startsWith("file ")) origin = "file"; // the header names it
         if (!origin.equals("default")) out.append("  # from ").append(origin);
         out.append('\n');
+    }
+
+    /** Sizes print with the largest binary unit that divides them exactly. */
+    static String size(long bytes) {
+        if (bytes > 0 && bytes % (1L << 30) == 0) return (bytes >> 30) + "GiB";
+        if (bytes > 0 && bytes % (1L << 20) == 0) return (bytes >> 20) + "MiB";
+        if (bytes > 0 && bytes % (1L << 10) == 0) return (bytes >> 10) + "KiB";
+        return Long.toString(bytes);
     }
 
     /** Durations print in the unit they were most likely written in. */

@@ -24,7 +24,7 @@ public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsCo
 
     /** The built-in defaults, as documented in {@link ConfigKeys}. */
     public static StellarConfig defaults() {
-        return ConfigLoader.load(ConfigInputs.none()).config();
+        return ConfigLoader.defaults();
     }
 
     /** A copy with another server section (tests use it to pick port 0). */

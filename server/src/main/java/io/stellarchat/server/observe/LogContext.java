@@ -8,7 +8,8 @@ import org.slf4j.MDC;
 /**
  * The log context (SLF4J MDC) of a request, and wrappers that carry it to other threads. MDC is
  * thread-local, so work handed to an executor loses the request id unless wrapped:
- * {@code executor.execute(LogContext.wrap(task))}, or wrap the executor once with {@link #wrap(Executor)}.
+ * {@code executor.execute(LogContext.wrap(task))}, or wrap the executor once with {@link #wrapExecutor(Executor)}. (Distinct names, because a lambda
+ * would fit several overloads.)
  */
 public final class LogContext {
     /** MDC key of the request id. */
@@ -46,7 +47,7 @@ public final class LogContext {
     }
 
     /** A callable that runs with the MDC of the calling thread. */
-    public static <T> Callable<T> wrap(Callable<T> task) {
+    public static <T> Callable<T> wrapCallable(Callable<T> task) {
         Map<String, String> captured = MDC.getCopyOfContextMap();
         return () -> {
             Map<String, String> previous = MDC.getCopyOfContextMap();
@@ -60,7 +61,7 @@ public final class LogContext {
     }
 
     /** An executor whose tasks run with the MDC of whoever submitted them. */
-    public static Executor wrap(Executor executor) {
+    public static Executor wrapExecutor(Executor executor) {
         return task -> executor.execute(wrap(task));
     }
 
