@@ -4,6 +4,7 @@
  */
 module io.stellarchat.engine {
     requires jdk.incubator.vector;
+    requires java.logging;
 
     exports io.stellarchat.engine.util;
     exports io.stellarchat.engine.gguf;

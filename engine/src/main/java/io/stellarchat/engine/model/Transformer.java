@@ -73,6 +73,25 @@ public final class Transformer {
      * @return logits, (logitRows.length, vocab) row-major
      */
     public float[] forward(int[] tokens, int[] positions, KvCache[] caches, int[] logitRows) {
+        float[] sel = finalHidden(tokens, positions, caches, logitRows);
+        int m = logitRows.length;
+        if (m == 0) {
+            return new float[0];
+        }
+        float[] logits = new float[m * c.vocabSize()];
+        matMul(w.output(), sel, m, logits);
+        return logits;
+    }
+
+    /**
+     * Like {@link #forward}, but returns the final hidden states (after {@code output_norm}) of the requested
+     * rows instead of logits: (hiddenRows.length, dim) row-major. Used for embeddings.
+     */
+    public float[] hidden(int[] tokens, int[] positions, KvCache[] caches, int[] hiddenRows) {
+        return finalHidden(tokens, positions, caches, hiddenRows);
+    }
+
+    private float[] finalHidden(int[] tokens, int[] positions, KvCache[] caches, int[] rows) {
         int n = tokens.length;
         Checks.require(n > 0 && positions.length == n && caches.length == n, "batch arrays must have equal length > 0");
         for (int i = 0; i < n; i++) {
@@ -85,6 +104,9 @@ public final class Transformer {
                         + caches[i].capacity() + " tokens");
             }
         }
+        for (int r : rows) {
+            Checks.require(r >= 0 && r < n, "requested row " + r + " is outside the batch of " + n);
+        }
         ensureCapacity(n);
         int dim = c.dim();
         for (int i = 0; i < n; i++) {
@@ -93,18 +115,12 @@ public final class Transformer {
         for (int l = 0; l < c.layers(); l++) {
             layer(l, w.layers().get(l), n, positions, caches);
         }
-        // Final norm and output projection only for the requested rows.
-        int m = logitRows.length;
-        if (m == 0) {
-            return new float[0];
-        }
+        int m = rows.length;
         float[] sel = new float[m * dim];
         for (int j = 0; j < m; j++) {
-            rmsNorm(x, logitRows[j] * dim, w.outputNorm(), sel, j * dim, dim, c.rmsEps());
+            rmsNorm(x, rows[j] * dim, w.outputNorm(), sel, j * dim, dim, c.rmsEps());
         }
-        float[] logits = new float[m * c.vocabSize()];
-        matMul(w.output(), sel, m, logits);
-        return logits;
+        return sel;
     }
 
     private void layer(int l, LayerWeights lw, int n, int[] positions, KvCache[] caches) {

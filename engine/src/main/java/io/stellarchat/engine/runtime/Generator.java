@@ -125,6 +125,57 @@ public final class Generator {
         }
     }
 
+    /**
+     * An embedding of {@code tokens}: the final hidden states (after the output norm) averaged over all
+     * positions (mean pooling), then scaled to unit L2 norm. Decoder models have no pooling head of their
+     * own; this is the common choice for them (as llama.cpp's {@code --pooling mean}).
+     */
+    public float[] embed(int[] tokens) {
+        int ctx = model.config().contextLength();
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("cannot embed an empty input");
+        }
+        if (tokens.length > ctx) {
+            throw new ContextOverflowException(tokens.length, ctx);
+        }
+        int dim = model.config().dim();
+        double[] sum = new double[dim];
+        modelLock.lock();
+        try {
+            KvCache cache = model.newKvCache(tokens.length);
+            for (int from = 0; from < tokens.length; from += PREFILL_BATCH) {
+                int to = Math.min(tokens.length, from + PREFILL_BATCH);
+                int n = to - from;
+                int[] positions = new int[n];
+                int[] rows = new int[n];
+                KvCache[] caches = new KvCache[n];
+                for (int i = 0; i < n; i++) {
+                    positions[i] = from + i;
+                    rows[i] = i;
+                }
+                Arrays.fill(caches, cache);
+                float[] h = model.transformer().hidden(Arrays.copyOfRange(tokens, from, to), positions, caches, rows);
+                for (int i = 0; i < n; i++) {
+                    for (int d = 0; d < dim; d++) {
+                        sum[d] += h[i * dim + d];
+                    }
+                }
+            }
+        } finally {
+            modelLock.unlock();
+        }
+        double norm = 0;
+        for (double v : sum) {
+            norm += v * v;
+        }
+        norm = Math.sqrt(norm);
+        float[] out = new float[dim];
+        for (int d = 0; d < dim; d++) {
+            out[d] = norm > 0 ? (float) (sum[d] / norm) : 0f;
+        }
+        return out;
+    }
+
     /** Runs the prompt through the model in batches; returns the logits of its last position. */
     private float[] prefill(int[] prompt, KvCache cache) {
         float[] logits = null;
