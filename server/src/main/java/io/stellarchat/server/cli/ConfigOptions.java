@@ -25,7 +25,7 @@ public final class ConfigOptions {
     @Option(names = "--port", paramLabel = "PORT", description = "TCP port, 0 for any free one (server.port).")
     String port;
 
-    @Option(names = "--models", paramLabel = "DIR", description = "Directory of GGUF models (models.dir).")
+    @Option(names = {"--models-dir", "--models"}, paramLabel = "DIR", description = "Directory of GGUF models (models.dir).")
     String models;
 
     @Option(names = "--log-format", paramLabel = "FORMAT", description = "text or json (logging.format).")

@@ -33,6 +33,19 @@ public final class ConfigKeys {
     public static final ConfigKey MODELS_LIST = new ConfigKey("models.list", "",
             "a list of {id, path, aliases, context_length} (YAML only)", false, false,
             "Models declared explicitly: id (required), path (required), aliases (list), context_length (0 = the model's own).");
+    public static final ConfigKey ENGINE_THREADS = new ConfigKey("engine.threads", "0",
+            "an integer 0..1024 (0 = one per core)", false, true, "Compute threads of the local engine, shared by all models.");
+    public static final ConfigKey ENGINE_CONTEXT_LENGTH = new ConfigKey("engine.context_length", "4096",
+            "an integer 0..1048576 (0 = the model's own)", false, true,
+            "Context (KV cache) per request for models whose entry does not set context_length; capped at the model's own.");
+    public static final ConfigKey ENGINE_QUEUE_DEPTH = new ConfigKey("engine.queue_depth", "64",
+            "an integer 1..100000", false, true, "Requests that may wait per model; beyond it requests get 429 with Retry-After.");
+    public static final ConfigKey ENGINE_MAX_WAIT = new ConfigKey("engine.max_wait", "60s",
+            "a duration 0s..1h: a number with ms, s, m or h", false, true,
+            "How long a request may wait for its model before it gets 503 with Retry-After.");
+    public static final ConfigKey ENGINE_KEEP_ALIVE = new ConfigKey("engine.keep_alive", "5s",
+            "a duration 0s..1h: a number with ms, s, m or h", false, true,
+            "Interval of SSE ': keep-alive' comments while a streamed request waits for tokens.");
     public static final ConfigKey DATA_DIR = new ConfigKey("data.dir", "./data",
             "a path", false, true, "Directory for the service's own files (database, later).");
     public static final ConfigKey METRICS_ENABLED = new ConfigKey("metrics.enabled", "true",
@@ -41,6 +54,7 @@ public final class ConfigKeys {
     /** All keys, in the order they are documented and printed. */
     public static final List<ConfigKey> ALL = List.of(SERVER_HOST, SERVER_PORT, SERVER_MAX_BODY_BYTES,
             SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, LOGGING_FORMAT, LOGGING_LEVEL, MODELS_DIR, MODELS_LIST,
+            ENGINE_THREADS, ENGINE_CONTEXT_LENGTH, ENGINE_QUEUE_DEPTH, ENGINE_MAX_WAIT, ENGINE_KEEP_ALIVE,
             DATA_DIR, METRICS_ENABLED);
 
     /** Environment variables the launcher reads that are not configuration keys. */

@@ -181,8 +181,14 @@ public final class ConfigLoader {
                 r.choice(ConfigKeys.LOGGING_LEVEL, raw.get("logging.level"), LoggingConfig.Level.class));
         var models = new ModelsConfig(r.path(ConfigKeys.MODELS_DIR, raw.get("models.dir")),
                 ModelListReader.read(raw.get("models.list"), r));
+        var engine = new EngineConfig(
+                r.integer("engine.threads", ConfigKeys.ENGINE_THREADS, raw.get("engine.threads"), 0, 1024),
+                r.integer("engine.context_length", ConfigKeys.ENGINE_CONTEXT_LENGTH, raw.get("engine.context_length"), 0, 1 << 20),
+                r.integer("engine.queue_depth", ConfigKeys.ENGINE_QUEUE_DEPTH, raw.get("engine.queue_depth"), 1, 100_000),
+                r.duration(ConfigKeys.ENGINE_MAX_WAIT, raw.get("engine.max_wait"), ValueReader.MAX_DRAIN),
+                r.duration(ConfigKeys.ENGINE_KEEP_ALIVE, raw.get("engine.keep_alive"), ValueReader.MAX_DRAIN));
         var data = new DataConfig(r.path(ConfigKeys.DATA_DIR, raw.get("data.dir")));
         var metrics = new MetricsConfig(r.bool(ConfigKeys.METRICS_ENABLED, raw.get("metrics.enabled")));
-        return new StellarConfig(server, logging, models, data, metrics);
+        return new StellarConfig(server, logging, models, engine, data, metrics);
     }
 }

@@ -38,6 +38,12 @@ public final class ConfigPrinter {
                         .append("      context_length: ").append(m.contextLength()).append('\n');
             }
         }
+        section(out, "engine");
+        line(out, loaded, ConfigKeys.ENGINE_THREADS, Integer.toString(c.engine().threads()));
+        line(out, loaded, ConfigKeys.ENGINE_CONTEXT_LENGTH, Integer.toString(c.engine().contextLength()));
+        line(out, loaded, ConfigKeys.ENGINE_QUEUE_DEPTH, Integer.toString(c.engine().queueDepth()));
+        line(out, loaded, ConfigKeys.ENGINE_MAX_WAIT, quote(duration(c.engine().maxWait())));
+        line(out, loaded, ConfigKeys.ENGINE_KEEP_ALIVE, quote(duration(c.engine().keepAlive())));
         section(out, "data");
         line(out, loaded, ConfigKeys.DATA_DIR, quote(c.data().dir().toString()));
         section(out, "metrics");

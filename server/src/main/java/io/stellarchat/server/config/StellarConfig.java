@@ -9,15 +9,17 @@ import java.util.Objects;
  * @param server  the HTTP listener
  * @param logging log format and level
  * @param models  where models come from (the engine fills this in later)
+ * @param engine  how the local engine runs models
  * @param data    where the service keeps its files
  * @param metrics the Prometheus endpoint
  */
-public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsConfig models, DataConfig data,
-                            MetricsConfig metrics) {
+public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsConfig models, EngineConfig engine,
+                            DataConfig data, MetricsConfig metrics) {
     public StellarConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(logging, "logging");
         Objects.requireNonNull(models, "models");
+        Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(metrics, "metrics");
     }
@@ -29,6 +31,11 @@ public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsCo
 
     /** A copy with another server section (tests use it to pick port 0). */
     public StellarConfig withServer(ServerConfig newServer) {
-        return new StellarConfig(newServer, logging, models, data, metrics);
+        return new StellarConfig(newServer, logging, models, engine, data, metrics);
+    }
+
+    /** A copy with another models section. */
+    public StellarConfig withModels(ModelsConfig newModels) {
+        return new StellarConfig(server, logging, newModels, engine, data, metrics);
     }
 }
