@@ -15,6 +15,17 @@ import java.util.Set;
  */
 final class Parser {
     private static final int MAX_NESTING = 200;
+    /** Every filter jinja2 knows (plus HF's tojson): other names fail at compile time, as in jinja2. */
+    private static final Set<String> KNOWN_FILTERS = Set.of("abs", "attr", "batch", "capitalize", "center", "count",
+            "d", "default", "dictsort", "e", "escape", "filesizeformat", "first", "float", "forceescape", "format",
+            "groupby", "indent", "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min",
+            "pprint", "random", "reject", "rejectattr", "replace", "reverse", "round", "safe", "select", "selectattr",
+            "slice", "sort", "string", "striptags", "sum", "title", "tojson", "trim", "truncate", "unique", "upper",
+            "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr");
+    private static final Set<String> KNOWN_TESTS = Set.of("boolean", "callable", "defined", "divisibleby", "eq",
+            "equalto", "escaped", "even", "false", "filter", "float", "ge", "greaterthan", "gt", "in", "integer",
+            "iterable", "le", "lessthan", "lower", "lt", "mapping", "ne", "none", "number", "odd", "sameas",
+            "sequence", "string", "test", "true", "undefined", "upper", "==", "!=", "<", "<=", ">", ">=");
     private static final Set<String> TEST_ARG_STOP = Set.of("else", "or", "and", "if", "is", "in", "not");
 
     private final List<Token> tokens;
@@ -652,6 +663,9 @@ final class Parser {
             next();
             name.append('.').append(expectName());
         }
+        if (!KNOWN_FILTERS.contains(name.toString())) {
+            throw error("No filter named '" + name + "'.", nameTok);
+        }
         List<Expr> args = new ArrayList<>();
         List<String> kwNames = new ArrayList<>();
         List<Expr> kwValues = new ArrayList<>();
@@ -681,6 +695,9 @@ final class Parser {
         while (peek().isOp(".")) {
             next();
             name = name + "." + expectName();
+        }
+        if (!KNOWN_TESTS.contains(name)) {
+            throw error("No test named '" + name + "'.", nt);
         }
         List<Expr> args = new ArrayList<>();
         Token t = peek();

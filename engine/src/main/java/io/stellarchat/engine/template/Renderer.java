@@ -23,8 +23,9 @@ import java.util.Map;
  * (output size, loop iterations, call depth) with a {@link TemplateException} instead of an OOM, hang or
  * StackOverflowError.
  *
- * <p>Scopes follow jinja2: a for loop, macro, call, filter or generation body gets a child scope, so a
- * {@code set} inside it is invisible outside (hence {@code namespace()}); {@code if} does not.
+ * <p>Scopes follow jinja2: each iteration of a for loop, and each macro, call, filter or generation body, gets a
+ * fresh child scope, so a {@code set} inside it is invisible outside and in the next iteration (hence
+ * {@code namespace()}); {@code if} does not.
  */
 final class Renderer {
     static final int MAX_OUTPUT_CHARS = 1 << 20;
@@ -202,9 +203,10 @@ final class Renderer {
         for (int i = 0; i < items.size(); i++) {
             tick();
             loop.index0 = i;
-            bindTargets(f.targets(), items.get(i), loopScope);
-            loopScope.vars.put("loop", loop);
-            Flow fl = exec(f.body(), loopScope);
+            Scope iterationScope = new Scope(scope);
+            bindTargets(f.targets(), items.get(i), iterationScope);
+            iterationScope.vars.put("loop", loop);
+            Flow fl = exec(f.body(), iterationScope);
             if (fl == Flow.BREAK) {
                 break;
             }
