@@ -14,4 +14,5 @@ module io.stellarchat.engine {
     exports io.stellarchat.engine.model;
     exports io.stellarchat.engine.model.synth;
     exports io.stellarchat.engine.runtime;
+    exports io.stellarchat.engine.template;
 }

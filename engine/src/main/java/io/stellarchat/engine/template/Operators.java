@@ -1,0 +1,316 @@
+package io.stellarchat.engine.template;
+
+import io.stellarchat.engine.template.PyValues.Undefined;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Python's binary operators and comparisons over template values (int/float/bool promotion as in CPython). */
+final class Operators {
+    private Operators() {
+    }
+
+    static Object binary(String op, Object a, Object b) throws TemplateException {
+        if (op.equals("+") && (a instanceof PyValues.Markup || b instanceof PyValues.Markup)) {
+            Object x = PyValues.unwrap(a);
+            Object y = PyValues.unwrap(b);
+            if (x instanceof String s && y instanceof String t) {
+                String left = a instanceof PyValues.Markup ? s : Builtins.escape(s);
+                String right = b instanceof PyValues.Markup ? t : Builtins.escape(t);
+                return new PyValues.Markup(Renderer.checkSize(left + right));
+            }
+        }
+        a = PyValues.unwrap(a);
+        b = PyValues.unwrap(b);
+        if (a instanceof Undefined u) {
+            throw u.error();
+        }
+        if (b instanceof Undefined u) {
+            throw u.error();
+        }
+        if (PyValues.isNumber(a) && PyValues.isNumber(b)) {
+            return arithmetic(op, a, b);
+        }
+        switch (op) {
+            case "+" -> {
+                if (a instanceof String s && b instanceof String t) {
+                    return Renderer.checkSize(s + t);
+                }
+                if (a instanceof List<?> x && b instanceof List<?> y && (a instanceof PyValues.Tuple)
+                        == (b instanceof PyValues.Tuple)) {
+                    if ((long) x.size() + y.size() > Renderer.MAX_ITERATIONS) {
+                        throw TemplateException.render("list too long");
+                    }
+                    List<Object> out = new ArrayList<>(x);
+                    out.addAll(y);
+                    return a instanceof PyValues.Tuple ? new PyValues.Tuple(out) : out;
+                }
+                if (a instanceof String) {
+                    throw TemplateException.render("can only concatenate str (not \"" + PyValues.typeName(b)
+                            + "\") to str");
+                }
+                if (a instanceof List && !(a instanceof PyValues.Tuple)) {
+                    throw TemplateException.render("can only concatenate list (not \"" + PyValues.typeName(b)
+                            + "\") to list");
+                }
+            }
+            case "*" -> {
+                if (a instanceof String s && PyValues.isIntLike(b)) {
+                    return repeat(s, PyValues.asLong(b));
+                }
+                if (b instanceof String s && PyValues.isIntLike(a)) {
+                    return repeat(s, PyValues.asLong(a));
+                }
+                if (a instanceof List<?> l && PyValues.isIntLike(b)) {
+                    return repeat(l, PyValues.asLong(b));
+                }
+                if (b instanceof List<?> l && PyValues.isIntLike(a)) {
+                    return repeat(l, PyValues.asLong(a));
+                }
+            }
+            case "%" -> {
+                if (a instanceof String s) {
+                    return percentFormat(s, b);
+                }
+            }
+            default -> {
+            }
+        }
+        throw TemplateException.render("unsupported operand type(s) for " + op + ": '" + PyValues.typeName(a)
+                + "' and '" + PyValues.typeName(b) + "'");
+    }
+
+    private static String repeat(String s, long n) throws TemplateException {
+        if (n <= 0 || s.isEmpty()) {
+            return "";
+        }
+        if (n * (long) s.length() > Renderer.MAX_OUTPUT_CHARS || n > Renderer.MAX_OUTPUT_CHARS) {
+            throw TemplateException.render("string longer than " + Renderer.MAX_OUTPUT_CHARS + " characters");
+        }
+        return s.repeat((int) n);
+    }
+
+    private static List<Object> repeat(List<?> l, long n) throws TemplateException {
+        List<Object> out = new ArrayList<>();
+        if (n <= 0) {
+            return out;
+        }
+        if (n * (long) l.size() > Renderer.MAX_ITERATIONS || n > Renderer.MAX_ITERATIONS) {
+            throw TemplateException.render("list too long");
+        }
+        for (long i = 0; i < n; i++) {
+            out.addAll(l);
+        }
+        return out;
+    }
+
+    private static Object arithmetic(String op, Object a, Object b) throws TemplateException {
+        boolean ints = PyValues.isIntLike(a) && PyValues.isIntLike(b);
+        try {
+            if (ints) {
+                long x = PyValues.asLong(a);
+                long y = PyValues.asLong(b);
+                return switch (op) {
+                    case "+" -> Math.addExact(x, y);
+                    case "-" -> Math.subtractExact(x, y);
+                    case "*" -> Math.multiplyExact(x, y);
+                    case "/" -> {
+                        if (y == 0) {
+                            throw TemplateException.render("division by zero");
+                        }
+                        yield (double) x / (double) y;
+                    }
+                    case "//" -> {
+                        if (y == 0) {
+                            throw TemplateException.render("integer division or modulo by zero");
+                        }
+                        yield Math.floorDiv(x, y);
+                    }
+                    case "%" -> {
+                        if (y == 0) {
+                            throw TemplateException.render("integer modulo by zero");
+                        }
+                        yield Math.floorMod(x, y);
+                    }
+                    case "**" -> {
+                        if (y < 0) {
+                            yield Math.pow(x, y);
+                        }
+                        long r = 1;
+                        for (long i = 0; i < y; i++) {
+                            r = Math.multiplyExact(r, x);
+                            if (r == 0 || r == 1 && x == 1) {
+                                break;
+                            }
+                        }
+                        yield r;
+                    }
+                    default -> throw TemplateException.render("unknown operator " + op);
+                };
+            }
+        } catch (ArithmeticException e) {
+            throw TemplateException.render("integer overflow in '" + op + "'");
+        }
+        double x = PyValues.asDouble(a);
+        double y = PyValues.asDouble(b);
+        return switch (op) {
+            case "+" -> x + y;
+            case "-" -> x - y;
+            case "*" -> x * y;
+            case "/" -> {
+                if (y == 0) {
+                    throw TemplateException.render("float division by zero");
+                }
+                yield x / y;
+            }
+            case "//" -> {
+                if (y == 0) {
+                    throw TemplateException.render("float floor division by zero");
+                }
+                yield Math.floor(x / y);
+            }
+            case "%" -> {
+                if (y == 0) {
+                    throw TemplateException.render("float modulo");
+                }
+                double m = x % y;
+                if (m != 0 && ((m < 0) != (y < 0))) {
+                    m += y;
+                }
+                yield m;
+            }
+            case "**" -> Math.pow(x, y);
+            default -> throw TemplateException.render("unknown operator " + op);
+        };
+    }
+
+    static boolean compare(String op, Object a, Object b) throws TemplateException {
+        return switch (op) {
+            case "==" -> PyValues.equal(a, b);
+            case "!=" -> !PyValues.equal(a, b);
+            case "<" -> PyValues.compare(a, b, op) < 0;
+            case "<=" -> PyValues.compare(a, b, op) <= 0;
+            case ">" -> PyValues.compare(a, b, op) > 0;
+            case ">=" -> PyValues.compare(a, b, op) >= 0;
+            case "in" -> contains(b, a);
+            case "notin" -> !contains(b, a);
+            default -> throw TemplateException.render("unknown comparison " + op);
+        };
+    }
+
+    /** Python {@code needle in container}. */
+    static boolean contains(Object container, Object needle) throws TemplateException {
+        container = PyValues.unwrap(container);
+        needle = PyValues.unwrap(needle);
+        switch (container) {
+            case String s -> {
+                if (needle instanceof Undefined u) {
+                    throw u.error();
+                }
+                if (!(needle instanceof String n)) {
+                    throw TemplateException.render("'in <string>' requires string as left operand, not "
+                            + PyValues.typeName(needle));
+                }
+                return s.contains(n);
+            }
+            case List<?> l -> {
+                for (Object o : l) {
+                    if (PyValues.equal(o, needle)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            case Map<?, ?> m -> {
+                if (m.containsKey(needle)) {
+                    return true;
+                }
+                for (Object k : m.keySet()) {
+                    if (PyValues.equal(k, needle)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            case Undefined u -> {
+                return false;
+            }
+            case null -> throw TemplateException.render("argument of type 'NoneType' is not iterable");
+            default -> throw TemplateException.render("argument of type '" + PyValues.typeName(container)
+                    + "' is not iterable");
+        }
+    }
+
+    /** {@code "fmt" % args}: %s, %r, %d, %i, %f (with precision), %x, %%. */
+    static String percentFormat(String fmt, Object argsValue) throws TemplateException {
+        List<?> args = argsValue instanceof PyValues.Tuple t ? t : List.of(argsValue == null ? "None" : argsValue);
+        if (argsValue == null) {
+            args = java.util.Collections.singletonList(null);
+        }
+        StringBuilder sb = new StringBuilder();
+        int ai = 0;
+        for (int i = 0; i < fmt.length(); i++) {
+            char c = fmt.charAt(i);
+            if (c != '%') {
+                sb.append(c);
+                continue;
+            }
+            int j = i + 1;
+            while (j < fmt.length() && "0123456789.-+ #".indexOf(fmt.charAt(j)) >= 0) {
+                j++;
+            }
+            if (j >= fmt.length()) {
+                throw TemplateException.render("incomplete format");
+            }
+            String spec = fmt.substring(i + 1, j);
+            char conv = fmt.charAt(j);
+            i = j;
+            if (conv == '%') {
+                sb.append('%');
+                continue;
+            }
+            if (ai >= args.size()) {
+                throw TemplateException.render("not enough arguments for format string");
+            }
+            Object v = args.get(ai++);
+            switch (conv) {
+                case 's' -> sb.append(pad(PyValues.str(v), spec));
+                case 'r' -> sb.append(pad(PyValues.repr(v), spec));
+                case 'd', 'i' -> sb.append(pad(Long.toString(v instanceof Double d ? (long) (double) d
+                        : PyValues.asLong(requireNumber(v))), spec));
+                case 'f', 'F' -> sb.append(String.format("%" + spec + "f", PyValues.asDouble(requireNumber(v))));
+                case 'x' -> sb.append(Long.toHexString(PyValues.asLong(requireNumber(v))));
+                default -> throw TemplateException.render("unsupported format character '" + conv + "'");
+            }
+        }
+        if (ai < args.size()) {
+            throw TemplateException.render("not all arguments converted during string formatting");
+        }
+        return Renderer.checkSize(sb.toString());
+    }
+
+    private static Object requireNumber(Object v) throws TemplateException {
+        if (!PyValues.isNumber(v)) {
+            throw TemplateException.render("a real number is required, not " + PyValues.typeName(v));
+        }
+        return v;
+    }
+
+    private static String pad(String s, String spec) {
+        if (spec.isEmpty()) {
+            return s;
+        }
+        boolean left = spec.startsWith("-");
+        String w = spec.replaceAll("[^0-9].*", "").isEmpty() ? spec.replaceAll("[-+ #0]", "") : spec;
+        try {
+            int width = Integer.parseInt(w.replaceAll("\\..*", "").replaceAll("[^0-9]", ""));
+            if (s.length() >= width) {
+                return s;
+            }
+            String fill = " ".repeat(width - s.length());
+            return left ? s + fill : fill + s;
+        } catch (NumberFormatException e) {
+            return s;
+        }
+    }
+}
