@@ -2,6 +2,13 @@ package io.stellarchat.server.cli;
 
 import io.stellarchat.server.config.LoadedConfig;
 import io.stellarchat.server.observe.LogSetup;
+import io.stellarchat.server.config.ModelEntry;
+import io.stellarchat.server.config.ModelsConfig;
+import io.stellarchat.server.config.StellarConfig;
+import io.stellarchat.server.gateway.ModelRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -9,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code stellar serve}: runs the service until SIGTERM or SIGINT, then shuts down gracefully (stop
@@ -23,6 +31,10 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "A GGUF model to serve (repeatable), in addition to models.list and models.dir; its id is the file name without .gguf.")
+    List<Path> extraModels = new ArrayList<>();
+
     ServeCommand(CliEnvironment env) {
         this.env = env;
     }
@@ -35,7 +47,21 @@ final class ServeCommand implements Callable<Integer> {
                 loaded.file() == null ? "defaults, environment and flags" : loaded.file());
         for (String w : loaded.warnings()) log.warn(w);
 
-        StellarService service = new StellarService(loaded.config(), List.of());
+        StellarConfig cfg = loaded.config();
+        if (!extraModels.isEmpty()) {
+            List<ModelEntry> list = new ArrayList<>(cfg.models().list());
+            for (Path p : extraModels) {
+                list.add(new ModelEntry(ModelRegistry.idFor(p), p, List.of(), 0));
+            }
+            cfg = cfg.withModels(new ModelsConfig(cfg.models().dir(), list));
+        }
+        ModelRegistry models;
+        try {
+            models = ModelRegistry.load(cfg.models(), cfg.engine());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot load models: " + e.getMessage(), e);
+        }
+        StellarService service = new StellarService(cfg, models, List.of());
         try {
             service.start();
         } catch (RuntimeException e) {

@@ -7,7 +7,11 @@ import io.stellarchat.server.api.HealthRoutes;
 import io.stellarchat.server.api.HttpServer;
 import io.stellarchat.server.api.MetricsRoutes;
 import io.stellarchat.server.api.RouteGroup;
+import io.stellarchat.server.api.openai.OpenAiRoutes;
 import io.stellarchat.server.config.StellarConfig;
+import io.stellarchat.server.gateway.LocalModel;
+import io.stellarchat.server.gateway.ModelRegistry;
+import io.stellarchat.server.observe.ReadinessCheck;
 import io.stellarchat.server.observe.HttpMetrics;
 import io.stellarchat.server.observe.JvmMetrics;
 import io.stellarchat.server.observe.Readiness;
@@ -27,13 +31,24 @@ public final class StellarService implements AutoCloseable {
     private final JvmMetrics jvmMetrics;
     private final Readiness readiness;
     private final HttpServer http;
+    private final ModelRegistry models;
 
     /**
      * @param config      the validated configuration
      * @param extraRoutes additional route groups (tests register slow or failing routes here)
      */
     public StellarService(StellarConfig config, List<RouteGroup> extraRoutes) {
+        this(config, ModelRegistry.empty(), extraRoutes);
+    }
+
+    /**
+     * @param config      the validated configuration
+     * @param models      the loaded models (the service closes them)
+     * @param extraRoutes additional route groups (tests register slow or failing routes here)
+     */
+    public StellarService(StellarConfig config, ModelRegistry models, List<RouteGroup> extraRoutes) {
         this.config = config;
+        this.models = models;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.jvmMetrics = new JvmMetrics(registry);
         this.readiness = new Readiness();
@@ -43,6 +58,9 @@ public final class StellarService implements AutoCloseable {
         groups.add(new HealthRoutes(readiness));
         if (config.metrics().enabled()) groups.add(new MetricsRoutes(registry));
         // Feature route groups are added here (OpenAI API, sessions, admin ...).
+        groups.add(new OpenAiRoutes(models, json, config.server().maxBodyBytes(), config.engine().keepAlive()));
+        readiness.register(ReadinessCheck.of("models", () -> ReadinessCheck.Result.ok(
+                models.models().size() + " model(s) loaded: " + models.models().stream().map(LocalModel::id).toList())));
         groups.addAll(extraRoutes);
 
         this.http = new HttpServer(config.server(), json, new HttpMetrics(registry), groups);
@@ -68,6 +86,11 @@ public final class StellarService implements AutoCloseable {
         return registry;
     }
 
+    /** The models being served. */
+    public ModelRegistry models() {
+        return models;
+    }
+
     public StellarConfig config() {
         return config;
     }
@@ -76,6 +99,7 @@ public final class StellarService implements AutoCloseable {
     @Override
     public void close() {
         http.close();
+        models.close();
         jvmMetrics.close();
         registry.close();
     }

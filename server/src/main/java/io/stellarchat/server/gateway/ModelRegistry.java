@@ -1,0 +1,203 @@
+package io.stellarchat.server.gateway;
+
+import io.stellarchat.engine.gguf.GgmlType;
+import io.stellarchat.engine.gguf.GgufFile;
+import io.stellarchat.engine.gguf.GgufTensorInfo;
+import io.stellarchat.engine.model.Model;
+import io.stellarchat.engine.model.ModelOptions;
+import io.stellarchat.engine.runtime.SerialEngine;
+import io.stellarchat.engine.tensor.ComputePool;
+import io.stellarchat.engine.template.ChatTemplate;
+import io.stellarchat.engine.template.TemplateException;
+import io.stellarchat.server.config.EngineConfig;
+import io.stellarchat.server.config.ModelEntry;
+import io.stellarchat.server.config.ModelsConfig;
+import java.io.IOException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The models this process serves, by id and alias. Built once at start-up (immutable afterwards, so safe to
+ * read from any request thread); owns the models, their engines and the shared compute pool, and closes
+ * them in {@link #close()}.
+ *
+ * <p>Sources, in order: the configured {@code models.list}, then every {@code *.gguf} in {@code models.dir}
+ * not already listed. A listed model that fails to load stops start-up (the operator asked for it); a file
+ * found by the directory scan that fails is logged and skipped.
+ */
+public final class ModelRegistry implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
+
+    private final Map<String, LocalModel> byName;
+    private final List<LocalModel> models;
+    private final ComputePool pool;
+    private boolean closed;
+
+    private ModelRegistry(List<LocalModel> models, ComputePool pool) {
+        this.models = List.copyOf(models);
+        this.pool = pool;
+        Map<String, LocalModel> names = new LinkedHashMap<>();
+        for (LocalModel m : models) {
+            names.put(m.id(), m);
+        }
+        for (LocalModel m : models) {
+            for (String a : m.aliases()) {
+                names.putIfAbsent(a, m);
+            }
+        }
+        this.byName = Map.copyOf(names);
+    }
+
+    /** A registry with no models (for tests and for a server started without any). */
+    public static ModelRegistry empty() {
+        return new ModelRegistry(List.of(), null);
+    }
+
+    /** Loads every configured and discovered model. */
+    public static ModelRegistry load(ModelsConfig models, EngineConfig engine) throws IOException {
+        List<ModelEntry> entries = new ArrayList<>(models.list());
+        List<Path> listed = entries.stream().map(e -> e.path().toAbsolutePath().normalize()).toList();
+        List<Path> discovered = new ArrayList<>();
+        if (Files.isDirectory(models.dir())) {
+            try (Stream<Path> s = Files.list(models.dir())) {
+                s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf"))
+                        .filter(p -> !listed.contains(p.toAbsolutePath().normalize()))
+                        .sorted()
+                        .forEach(discovered::add);
+            }
+        }
+        if (entries.isEmpty() && discovered.isEmpty()) {
+            log.info("no models configured: put a GGUF file in {} (or pass --model FILE.gguf, or list it under "
+                    + "models.list in stellar.yaml) and restart; /v1/models is empty until then",
+                    models.dir().toAbsolutePath());
+            return empty();
+        }
+        int threads = engine.threads() > 0 ? engine.threads() : Runtime.getRuntime().availableProcessors();
+        ComputePool pool = new ComputePool(threads);
+        List<LocalModel> loaded = new ArrayList<>();
+        try {
+            for (ModelEntry e : entries) {
+                loaded.add(loadOne(e.id(), e.aliases(), e.path(), e.contextLength(), engine, pool, loaded));
+            }
+            for (Path p : discovered) {
+                String id = idFor(p);
+                try {
+                    loaded.add(loadOne(id, List.of(), p, 0, engine, pool, loaded));
+                } catch (IOException | RuntimeException ex) {
+                    log.error("skipping {}: {}", p, ex.getMessage());
+                }
+            }
+        } catch (IOException | RuntimeException ex) {
+            loaded.forEach(ModelRegistry::closeModel);
+            pool.close();
+            throw ex;
+        }
+        return new ModelRegistry(loaded, pool);
+    }
+
+    /** The model id for a file: its name without {@code .gguf}. */
+    public static String idFor(Path p) {
+        String n = p.getFileName().toString();
+        return n.toLowerCase(Locale.ROOT).endsWith(".gguf") ? n.substring(0, n.length() - 5) : n;
+    }
+
+    private static LocalModel loadOne(String id, List<String> aliases, Path path, int ctxOverride, EngineConfig engine,
+                                      ComputePool pool, List<LocalModel> already) throws IOException {
+        for (LocalModel m : already) {
+            if (m.id().equals(id) || m.aliases().contains(id)) {
+                throw new IOException("model id '" + id + "' (" + path + ") is already used by " + m.model().path());
+            }
+        }
+        long start = System.nanoTime();
+        Model model = Model.load(path, new ModelOptions(0, null, pool));
+        try {
+            String source = model.metadata().has("tokenizer.chat_template")
+                    ? model.metadata().getString("tokenizer.chat_template") : null;
+            ChatTemplate template;
+            boolean fallback = source == null;
+            if (fallback) {
+                template = ChatTemplate.chatMlFallback();
+            } else {
+                try {
+                    template = ChatTemplate.compile(source);
+                } catch (TemplateException e) {
+                    log.warn("model {}: its chat template does not compile ({}); using the ChatML fallback", id,
+                            e.getMessage());
+                    template = ChatTemplate.chatMlFallback();
+                    fallback = true;
+                }
+            }
+            int trained = model.config().contextLength();
+            int ctx = ctxOverride > 0 ? Math.min(ctxOverride, trained)
+                    : engine.contextLength() > 0 ? Math.min(engine.contextLength(), trained) : trained;
+            SerialEngine serial = new SerialEngine(model, id, engine.queueDepth(), engine.maxWait(), Duration.ofSeconds(30));
+            long created = Files.getLastModifiedTime(path).toMillis() / 1000;
+            String[] quant = quantization(path);
+            LocalModel lm = new LocalModel(id, aliases, model, serial, template, fallback, ctx, created, quant[0],
+                    Long.parseLong(quant[1]));
+            log.info("loaded model {} from {}: {} {}, {} parameters, context {}, template {}, in {} ms", id, path,
+                    model.config().architecture(), quant[0], quant[1], ctx, fallback ? "ChatML fallback" : "from the model",
+                    (System.nanoTime() - start) / 1_000_000);
+            return lm;
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** The weight type holding most parameters, and the parameter count. */
+    private static String[] quantization(Path path) throws IOException {
+        try (GgufFile f = GgufFile.open(path)) {
+            Map<GgmlType, Long> byType = new EnumMap<>(GgmlType.class);
+            long total = 0;
+            for (GgufTensorInfo t : f.tensors()) {
+                byType.merge(t.type(), t.elements(), Long::sum);
+                total += t.elements();
+            }
+            String q = byType.entrySet().stream().max(Map.Entry.comparingByValue())
+                    .map(e -> e.getKey().name()).orElse("unknown");
+            return new String[] {q, Long.toString(total)};
+        }
+    }
+
+    /** The model called {@code name} (id or alias). */
+    public Optional<LocalModel> find(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    /** All models, in load order. */
+    public List<LocalModel> models() {
+        return models;
+    }
+
+    private static void closeModel(LocalModel m) {
+        m.engine().close();
+        m.model().close();
+    }
+
+    /** Stops the engines, unmaps the models, stops the compute pool. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        models.forEach(ModelRegistry::closeModel);
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+}
