@@ -15,13 +15,16 @@ import picocli.CommandLine.Option;
 final class GgufCommand implements Callable<Integer> {
     private final CliEnvironment env;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     GgufCommand(CliEnvironment env) {
         this.env = env;
     }
 
     @Override
     public Integer call() {
-        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "missing subcommand (synth)");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (synth)");
     }
 
     /** {@code stellar gguf synth}: a random-weight model of a real shape. */
@@ -29,6 +32,9 @@ final class GgufCommand implements Callable<Integer> {
             description = "Write a random-weight model of a real shape (for benchmarks and tests).")
     static final class Synth implements Callable<Integer> {
         private final CliEnvironment env;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
 
         @Option(names = "--arch", defaultValue = "llama", description = "llama, qwen2 or qwen3 (default: ${DEFAULT-VALUE}).")
         String arch;
@@ -62,7 +68,7 @@ final class GgufCommand implements Callable<Integer> {
                 s = SyntheticShape.of(arch, shape);
                 t = SyntheticType.parse(type);
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), e.getMessage());
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
             long start = System.nanoTime();
             new SyntheticModelWriter(arch, s, t, seed).write(vocabFrom, output);

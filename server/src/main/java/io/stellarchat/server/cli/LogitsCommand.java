@@ -22,6 +22,9 @@ import picocli.CommandLine.Option;
 final class LogitsCommand implements Callable<Integer> {
     private final CliEnvironment env;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file.")
     Path model;
 
@@ -41,7 +44,7 @@ final class LogitsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (top < 1) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--top must be >= 1, got " + top);
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--top must be >= 1, got " + top);
         }
         try (Model m = Model.load(model, ModelOptions.defaults().withThreads(threads))) {
             int n = tokens.size();

@@ -46,6 +46,16 @@ public final class StellarCli {
 
         cli.setOut(env.out());
         cli.setErr(env.err());
+        cli.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cmd = ex.getCommandLine();
+            java.io.PrintWriter err = cmd.getErr();
+            err.println("stellar: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            err.println();
+            cmd.usage(err);
+            err.flush();
+            return USAGE;
+        });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof ConfigException config) {
                 env.err().println("stellar: " + config.getMessage());
