@@ -2,6 +2,8 @@
 module io.stellarchat.server {
     requires io.stellarchat.engine;
     requires io.javalin;
+    requires org.eclipse.jetty.ee10.servlet;
+    requires org.eclipse.jetty.server;
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
     requires info.picocli;

@@ -28,7 +28,19 @@ final class GenerationRunner {
     /** A non-streaming request gives up when its choice produces nothing for this long. */
     private static final Duration STALL = Duration.ofMinutes(5);
 
+    /** How often a non-streamed request checks that its client is still connected. */
+    private static final Duration CLIENT_CHECK = Duration.ofMillis(250);
+
     private final Duration keepAlive;
+
+    /** The client of a non-streamed request closed its connection; the generation was cancelled. */
+    static final class ClientGone extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ClientGone() {
+            super("client disconnected", null, false, false);
+        }
+    }
 
     GenerationRunner(Duration keepAlive) {
         this.keepAlive = keepAlive.isZero() ? Duration.ofSeconds(5) : keepAlive;
@@ -126,10 +138,19 @@ final class GenerationRunner {
         List<ChoiceResult.TokenInfo> tokens = new ArrayList<>();
         StringBuilder text = new StringBuilder();
         long idleSince = System.nanoTime();
+        ClientWatch watch = listener == null ? ClientWatch.of(ctx) : null;
+        long nextCheck = System.nanoTime() + CLIENT_CHECK.toNanos();
         while (true) {
+            if (watch != null && System.nanoTime() >= nextCheck) {
+                nextCheck = System.nanoTime() + CLIENT_CHECK.toNanos();
+                if (watch.clientGone()) {
+                    h.cancel();
+                    throw new ClientGone();
+                }
+            }
             StreamItem item;
             try {
-                item = h.poll(keepAlive);
+                item = h.poll(listener == null ? CLIENT_CHECK : keepAlive);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 h.cancel();

@@ -50,11 +50,20 @@ public final class OpenAiRoutes implements RouteGroup {
     public void register(JavalinDefaultRoutingApi routes) {
         routes.get("/v1/models", this::listModels);
         routes.get("/v1/models/{id}", this::getModel);
-        routes.post("/v1/chat/completions", this::chatCompletions);
-        routes.post("/v1/completions", this::completions);
+        routes.post("/v1/chat/completions", ctx -> whileConnected(ctx, this::chatCompletions));
+        routes.post("/v1/completions", ctx -> whileConnected(ctx, this::completions));
         routes.post("/v1/embeddings", new EmbeddingsHandler(registry, json, body)::handle);
         routes.post("/tokenize", new TokenizeHandler(registry, json, body)::tokenize);
         routes.post("/detokenize", new TokenizeHandler(registry, json, body)::detokenize);
+    }
+
+    /** Runs a generating handler; a client that went away ends it quietly (its generation is cancelled). */
+    private static void whileConnected(Context ctx, io.javalin.http.Handler handler) throws Exception {
+        try {
+            handler.handle(ctx);
+        } catch (GenerationRunner.ClientGone e) {
+            log.info("client disconnected before the answer was ready; generation cancelled");
+        }
     }
 
     // ---- models -------------------------------------------------------------------------------------
