@@ -10,6 +10,7 @@ import io.stellarchat.server.api.RouteGroup;
 import io.stellarchat.server.api.openai.OpenAiRoutes;
 import io.stellarchat.server.config.StellarConfig;
 import io.stellarchat.server.gateway.LocalModel;
+import io.stellarchat.server.gateway.ModelMetrics;
 import io.stellarchat.server.gateway.ModelRegistry;
 import io.stellarchat.server.observe.ReadinessCheck;
 import io.stellarchat.server.observe.HttpMetrics;
@@ -58,7 +59,8 @@ public final class StellarService implements AutoCloseable {
         groups.add(new HealthRoutes(readiness));
         if (config.metrics().enabled()) groups.add(new MetricsRoutes(registry));
         // Feature route groups are added here (OpenAI API, sessions, admin ...).
-        groups.add(new OpenAiRoutes(models, json, config.server().maxBodyBytes(), config.engine().keepAlive()));
+        groups.add(new OpenAiRoutes(models, json, config.server().maxBodyBytes(), config.engine().keepAlive(),
+                new ModelMetrics(registry, models)));
         readiness.register(ReadinessCheck.of("models", () -> ReadinessCheck.Result.ok(
                 models.models().size() + " model(s) loaded: " + models.models().stream().map(LocalModel::id).toList())));
         groups.addAll(extraRoutes);

@@ -32,6 +32,7 @@ final class GenerationRunner {
     private static final Duration CLIENT_CHECK = Duration.ofMillis(250);
 
     private final Duration keepAlive;
+    private final io.stellarchat.server.gateway.ModelMetrics metrics;
 
     /** The client of a non-streamed request closed its connection; the generation was cancelled. */
     static final class ClientGone extends RuntimeException {
@@ -42,8 +43,9 @@ final class GenerationRunner {
         }
     }
 
-    GenerationRunner(Duration keepAlive) {
+    GenerationRunner(Duration keepAlive, io.stellarchat.server.gateway.ModelMetrics metrics) {
         this.keepAlive = keepAlive.isZero() ? Duration.ofSeconds(5) : keepAlive;
+        this.metrics = metrics;
     }
 
     /** Receives a streamed choice's pieces; may throw to signal the client is gone. */
@@ -186,6 +188,7 @@ final class GenerationRunner {
                     }
                 }
                 case StreamItem.Finished(GenerationResult r) -> {
+                    metrics.record(model.id(), r.usage());
                     return new ChoiceResult(index, text.toString(), r.finishReason(), r.usage(), List.copyOf(tokens));
                 }
                 case StreamItem.Failed(RuntimeException e) -> throw failure(ctx, e);

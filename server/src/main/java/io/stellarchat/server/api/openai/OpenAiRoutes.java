@@ -39,11 +39,12 @@ public final class OpenAiRoutes implements RouteGroup {
     private final JsonBodyReader body;
     private final GenerationRunner runner;
 
-    public OpenAiRoutes(ModelRegistry registry, ObjectMapper json, long maxBodyBytes, Duration keepAlive) {
+    public OpenAiRoutes(ModelRegistry registry, ObjectMapper json, long maxBodyBytes, Duration keepAlive,
+                        io.stellarchat.server.gateway.ModelMetrics metrics) {
         this.registry = registry;
         this.json = json;
         this.body = new JsonBodyReader(json, maxBodyBytes);
-        this.runner = new GenerationRunner(keepAlive);
+        this.runner = new GenerationRunner(keepAlive, metrics);
     }
 
     @Override
