@@ -562,9 +562,26 @@ abstract sealed class VectorKernels implements Kernels {
             }
             return;
         }
-        float[] buf = scratch.get(cols); // (cols): one decoded weight row, reused by all n activation rows
-        for (int r = rowStart; r < rowEnd; r++) {
-            decode(type, w.data(), r * w.rowBytes(), cols, buf, 0);
+        // Two weight rows at a time, decoded once into buf (2 x cols floats, in L1), against tiles of TILE
+        // activation rows: 8 accumulators, 2 weight loads and 4 activation loads per 8 fma.
+        float[] buf = scratch.get(2 * cols);
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int r = rowStart;
+        for (; r + 2 <= rowEnd; r += 2) {
+            decode(type, data, r * rowBytes, cols, buf, 0);
+            decode(type, data, (r + 1) * rowBytes, cols, buf, cols);
+            int i = 0;
+            for (; i + TILE <= n; i += TILE) {
+                dot2x4(buf, x, i * cols, cols, out, i * rows + r, rows);
+            }
+            for (; i < n; i++) {
+                out[i * rows + r] = dot(buf, 0, x, i * cols, cols);
+                out[i * rows + r + 1] = dot(buf, cols, x, i * cols, cols);
+            }
+        }
+        for (; r < rowEnd; r++) {
+            decode(type, data, r * rowBytes, cols, buf, 0);
             int i = 0;
             for (; i + TILE <= n; i += TILE) {
                 dot4(buf, x, i * cols, cols, out, i * rows + r, rows);
@@ -572,6 +589,55 @@ abstract sealed class VectorKernels implements Kernels {
             for (; i < n; i++) {
                 out[i * rows + r] = dot(buf, 0, x, i * cols, cols);
             }
+        }
+    }
+
+    // Two decoded weight rows w[0 .. cols) and w[cols .. 2 cols) against four activation rows x[xOff + j*cols ..),
+    // j = 0..3. Results go to out[outOff + j*outStride] (first row) and out[outOff + j*outStride + 1] (second).
+    private void dot2x4(float[] w, float[] x, int xOff, int cols, float[] out, int outOff, int outStride) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        FloatVector a0 = FloatVector.zero(species);
+        FloatVector a1 = FloatVector.zero(species);
+        FloatVector a2 = FloatVector.zero(species);
+        FloatVector a3 = FloatVector.zero(species);
+        FloatVector b0 = FloatVector.zero(species);
+        FloatVector b1 = FloatVector.zero(species);
+        FloatVector b2 = FloatVector.zero(species);
+        FloatVector b3 = FloatVector.zero(species);
+        int upper = species.loopBound(cols);
+        int k = 0;
+        for (; k < upper; k += lanes) {
+            FloatVector wa = FloatVector.fromArray(species, w, k);
+            FloatVector wb = FloatVector.fromArray(species, w, cols + k);
+            FloatVector x0 = FloatVector.fromArray(species, x, xOff + k);
+            a0 = x0.fma(wa, a0);
+            b0 = x0.fma(wb, b0);
+            FloatVector x1 = FloatVector.fromArray(species, x, xOff + cols + k);
+            a1 = x1.fma(wa, a1);
+            b1 = x1.fma(wb, b1);
+            FloatVector x2 = FloatVector.fromArray(species, x, xOff + 2 * cols + k);
+            a2 = x2.fma(wa, a2);
+            b2 = x2.fma(wb, b2);
+            FloatVector x3 = FloatVector.fromArray(species, x, xOff + 3 * cols + k);
+            a3 = x3.fma(wa, a3);
+            b3 = x3.fma(wb, b3);
+        }
+        float[] sums = {
+            a0.reduceLanes(VectorOperators.ADD), a1.reduceLanes(VectorOperators.ADD),
+            a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD),
+            b0.reduceLanes(VectorOperators.ADD), b1.reduceLanes(VectorOperators.ADD),
+            b2.reduceLanes(VectorOperators.ADD), b3.reduceLanes(VectorOperators.ADD)};
+        for (; k < cols; k++) {
+            for (int j = 0; j < 4; j++) {
+                float xj = x[xOff + j * cols + k];
+                sums[j] += w[k] * xj;
+                sums[4 + j] += w[cols + k] * xj;
+            }
+        }
+        for (int j = 0; j < 4; j++) {
+            out[outOff + j * outStride] = sums[j];
+            out[outOff + j * outStride + 1] = sums[4 + j];
         }
     }
 

@@ -112,6 +112,14 @@ class KernelDifferentialTest {
                 java.util.Arrays.fill(out, Float.NaN);
                 int start = 1; // rows 1..6: the range does not start at 0
                 k.matMul(w, x, n, out, start, ROWS);
+                float[] odd = new float[n * ROWS];  // rows 2..6: an odd count of weight rows
+                k.matMul(w, x, n, odd, 2, ROWS);
+                for (int i = 0; i < n; i++) {
+                    for (int r = 2; r < ROWS; r++) {
+                        assertEquals(out[i * ROWS + r], odd[i * ROWS + r], tolerance(w, r, x, i * cols),
+                                k.description() + " " + type + " odd range, batch " + i + " row " + r);
+                    }
+                }
                 for (int i = 0; i < n; i++) {
                     assertTrue(Float.isNaN(out[i * ROWS]), "row 0 is outside the range");
                     for (int r = start; r < ROWS; r++) {
