@@ -70,7 +70,7 @@ public final class Model implements AutoCloseable {
             }
             Kernels kernels = options.kernels() != null ? options.kernels() : Kernels.select();
             int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
-            pool = ownsPool ? new ComputePool(threads) : options.pool();
+            pool = ownsPool ? ComputePool.withParallelism(threads) : options.pool(); // threads - 1 workers + caller
             Transformer transformer = new Transformer(config, weights, kernels, pool);
             String fn = path.getFileName().toString();
             String name = file.metadata().getString("general.name", fn.endsWith(".gguf") ? fn.substring(0, fn.length() - 5) : fn);

@@ -6,7 +6,8 @@ import io.stellarchat.engine.tensor.Kernels;
 /**
  * How to load a model.
  *
- * @param threads compute threads when the model creates its own pool ({@code 0}: one per core)
+ * @param threads compute threads in all, the calling thread included, when the model creates its own pool
+ *     ({@code 0}: one per core)
  * @param kernels the kernels to compute with, or {@code null} to select them from the CPU
  * @param pool    a shared compute pool (the caller closes it), or {@code null} to create one owned by the model
  */

@@ -84,9 +84,26 @@ public final class ComputePool implements AutoCloseable {
     private volatile boolean closed;
     private final AtomicInteger busy = new AtomicInteger();
 
-    /** A pool of one worker per available processor. */
+    /**
+     * A pool whose workers plus the calling thread use every available processor: {@code cores - 1} workers,
+     * because the caller of {@link #parallelFor} runs chunks too (N workers + caller on N cores would
+     * oversubscribe them by one thread and make the last chunk wait for a time slice).
+     */
     public ComputePool() {
-        this(Runtime.getRuntime().availableProcessors());
+        this(Math.max(0, Runtime.getRuntime().availableProcessors() - 1));
+    }
+
+    /**
+     * A pool for {@code parallelism} threads in all: {@code parallelism - 1} workers plus the caller of
+     * {@link #parallelFor}; {@code 1} runs everything on the caller.
+     *
+     * @throws IllegalArgumentException when {@code parallelism} is less than 1
+     */
+    public static ComputePool withParallelism(int parallelism) {
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
+        }
+        return new ComputePool(parallelism - 1);
     }
 
     /**
@@ -107,7 +124,7 @@ public final class ComputePool implements AutoCloseable {
         }
     }
 
-    /** Number of worker threads (not counting callers). */
+    /** Number of worker threads (not counting callers); {@code threads() + 1} threads run a call. */
     public int threads() {
         return workers.length;
     }

@@ -5,6 +5,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -14,12 +16,20 @@ import jdk.incubator.vector.VectorSpecies;
  * a smaller one in tests), so one instance always computes the same way.
  *
  * <p>Paths: F32 rows are read straight from the segment as float vectors; for {@link #dot} and {@link #matVec},
- * Q8_0 and Q4_0 blocks are widened from byte vectors to float vectors in registers (int8 or nibble, then one
- * multiply by the block scale); every other type is decoded into a per-thread float buffer (with vector code
- * for Q8_0, Q4_0, Q4_K, Q6_K, bit-identical to {@link BlockDecoder}) and dotted with vectors.
+ * Q8_0, Q4_0, Q4_K, Q6_K, F16 and BF16 are widened from byte (or short) vectors to float vectors in registers;
+ * every other type is decoded by {@link BlockDecoder} into a per-thread float buffer and dotted with vectors.
  * {@link #matMul} reads each weight row once for all activation rows: it decodes the row once into the buffer
- * and dots it with tiles of {@value #TILE} activation rows, loading each weight vector once per tile (for fewer
- * than {@value #TILE} activation rows, fused types dot the row, still in L1, with each activation row).
+ * (vector decode bit-identical to {@link BlockDecoder}) and dots it with tiles of {@value #TILE} activation rows,
+ * loading each weight vector once per tile (for fewer than {@value #TILE} activation rows, fused types dot the
+ * row, still in L1, with each activation row).
+ *
+ * <p>Widening keeps lane counts equal: a float species of L lanes pairs with the byte species of L lanes
+ * ({@link #bytes()}: 64-bit bytes for 256-bit floats, 128-bit bytes for 512-bit floats), and every conversion is
+ * {@code convertShape(B2F, species, 0)} between them. C2 intrinsifies only such casts; the previous
+ * 16-byte-to-8-float {@code convertShape} with a part index fell back to Java code ({@code AbstractVector
+ * .defaultCast}) and made the vector path 3-4x slower than scalar. Float species of 128 bits or less have no
+ * byte species of their lane count and decode with {@link BlockDecoder} (correct, not fast; production uses the
+ * preferred species, 256 or 512 bits on x86).
  *
  * <p>The species must be a compile-time constant for C2 to turn vector code into vector instructions (a
  * species read from an instance field runs several times slower than scalar code). So the species comes from
@@ -38,6 +48,18 @@ abstract sealed class VectorKernels implements Kernels {
     /** The float species of every vector operation; a constant per subclass. */
     abstract VectorSpecies<Float> species();
 
+    /**
+     * The byte species with as many lanes as {@link #species()} (64-bit bytes for 256-bit floats), or null when
+     * there is none (floats of 128 bits or less): then quantized rows are decoded by {@link BlockDecoder}.
+     */
+    abstract VectorSpecies<Byte> bytes();
+
+    /** The short species with as many lanes as {@link #species()}; only called when {@link #bytes()} is not null. */
+    abstract VectorSpecies<Short> shorts();
+
+    /** The int species of {@link #species()}'s shape. */
+    abstract VectorSpecies<Integer> ints();
+
     /** Kernels over the species of {@code shape}. */
     static VectorKernels of(VectorShape shape) {
         return switch (shape) {
@@ -55,6 +77,21 @@ abstract sealed class VectorKernels implements Kernels {
         VectorSpecies<Float> species() {
             return S;
         }
+
+        @Override
+        VectorSpecies<Byte> bytes() {
+            return null;
+        }
+
+        @Override
+        VectorSpecies<Short> shorts() {
+            return null;
+        }
+
+        @Override
+        VectorSpecies<Integer> ints() {
+            return IntVector.SPECIES_128;
+        }
     }
 
     static final class Bits256 extends VectorKernels {
@@ -63,6 +100,21 @@ abstract sealed class VectorKernels implements Kernels {
         @Override
         VectorSpecies<Float> species() {
             return S;
+        }
+
+        @Override
+        VectorSpecies<Byte> bytes() {
+            return ByteVector.SPECIES_64;
+        }
+
+        @Override
+        VectorSpecies<Short> shorts() {
+            return ShortVector.SPECIES_128;
+        }
+
+        @Override
+        VectorSpecies<Integer> ints() {
+            return IntVector.SPECIES_256;
         }
     }
 
@@ -73,6 +125,21 @@ abstract sealed class VectorKernels implements Kernels {
         VectorSpecies<Float> species() {
             return S;
         }
+
+        @Override
+        VectorSpecies<Byte> bytes() {
+            return ByteVector.SPECIES_128;
+        }
+
+        @Override
+        VectorSpecies<Short> shorts() {
+            return ShortVector.SPECIES_256;
+        }
+
+        @Override
+        VectorSpecies<Integer> ints() {
+            return IntVector.SPECIES_512;
+        }
     }
 
     static final class Bits64 extends VectorKernels {
@@ -82,15 +149,50 @@ abstract sealed class VectorKernels implements Kernels {
         VectorSpecies<Float> species() {
             return S;
         }
+
+        @Override
+        VectorSpecies<Byte> bytes() {
+            return null;
+        }
+
+        @Override
+        VectorSpecies<Short> shorts() {
+            return null;
+        }
+
+        @Override
+        VectorSpecies<Integer> ints() {
+            return IntVector.SPECIES_64;
+        }
     }
 
     /** A preferred shape other than 128/256/512 bits (e.g. a wide SVE machine). */
     static final class Preferred extends VectorKernels {
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+        private static final VectorSpecies<Byte> B = S.length() == 8 || S.length() == 16
+                ? VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * S.length())) : null;
+        private static final VectorSpecies<Short> SH = B == null ? null
+                : VectorSpecies.of(short.class, VectorShape.forBitSize(16 * S.length()));
+        private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
 
         @Override
         VectorSpecies<Float> species() {
             return S;
+        }
+
+        @Override
+        VectorSpecies<Byte> bytes() {
+            return B;
+        }
+
+        @Override
+        VectorSpecies<Short> shorts() {
+            return SH;
+        }
+
+        @Override
+        VectorSpecies<Integer> ints() {
+            return I;
         }
     }
 
@@ -119,12 +221,25 @@ abstract sealed class VectorKernels implements Kernels {
         if (type == GgmlType.F32) {
             return dotF32(w.data(), base, x, xOff, cols);
         }
-        boolean widen = species().length() >= 4 && species().length() <= 16;
-        if (widen && type == GgmlType.Q8_0) {
-            return dotQ8_0(w.data(), base, x, xOff, cols / 32);
-        }
-        if (widen && type == GgmlType.Q4_0) {
-            return dotQ4_0(w.data(), base, x, xOff, cols / 32);
+        if (bytes() != null) {
+            switch (type) {
+                case Q8_0 -> {
+                    return dotQ8_0(w.data(), base, x, xOff, cols / 32);
+                }
+                case Q4_0 -> {
+                    return dotQ4_0(w.data(), base, x, xOff, cols / 32);
+                }
+                case Q4_K -> {
+                    return dotQ4_K(w.data(), base, x, xOff, cols / 256);
+                }
+                case Q6_K -> {
+                    return dotQ6_K(w.data(), base, x, xOff, cols / 256);
+                }
+                case F16, BF16 -> {
+                    return dotHalf(type, w.data(), base, x, xOff, cols);
+                }
+                default -> { }
+            }
         }
         float[] buf = scratch.get(cols);
         decode(type, w.data(), base, cols, buf, 0);
@@ -133,30 +248,34 @@ abstract sealed class VectorKernels implements Kernels {
 
     /**
      * Decodes like {@link BlockDecoder#decode} (bit for bit: the same float operations per element), with vector
-     * code for Q8_0, Q4_0, Q4_K and Q6_K when the species has 4 to 16 lanes.
+     * code for Q8_0, Q4_0, Q4_K, Q6_K, F16 and BF16 when a byte species of the float lane count exists.
      */
     void decode(GgmlType type, MemorySegment s, long off, int n, float[] dst, int o) {
-        int lanes = species().length();
-        if (lanes < 4 || lanes > 16) {
+        if (bytes() == null) {
             BlockDecoder.decode(type, s, off, n, dst, o);
             return;
         }
+        int lanes = species().length();
         switch (type) {
             case Q8_0 -> {
                 for (int b = 0; b < n / 32; b++) {
                     long bo = off + 34L * b;
                     float d = BlockDecoder.f16(s, bo);
-                    put16(load16(s, bo + 2), d, dst, o + 32 * b);
-                    put16(load16(s, bo + 18), d, dst, o + 32 * b + 16);
+                    for (int p = 0; p < 32; p += lanes) {
+                        widen(loadBytes(s, bo + 2 + p)).mul(d).intoArray(dst, o + 32 * b + p);
+                    }
                 }
             }
             case Q4_0 -> {
                 for (int b = 0; b < n / 32; b++) {
                     long bo = off + 18L * b;
                     float d = BlockDecoder.f16(s, bo);
-                    ByteVector q = load16(s, bo + 2);
-                    put16(q.and((byte) 0x0F).sub((byte) 8), d, dst, o + 32 * b);
-                    put16(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8), d, dst, o + 32 * b + 16);
+                    for (int p = 0; p < 16; p += lanes) {
+                        ByteVector q = loadBytes(s, bo + 2 + p);
+                        widen(q.and((byte) 0x0F).sub((byte) 8)).mul(d).intoArray(dst, o + 32 * b + p);
+                        widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)).mul(d)
+                                .intoArray(dst, o + 32 * b + 16 + p);
+                    }
                 }
             }
             case Q4_K -> {
@@ -169,35 +288,58 @@ abstract sealed class VectorKernels implements Kernels {
                     decodeQ6_K(s, off + 210L * b, dst, o + 256 * b);
                 }
             }
+            case F16, BF16 -> {
+                int i = 0;
+                for (; i + lanes <= n; i += lanes) {
+                    halfToFloat(type, s, off + 2L * i).intoArray(dst, o + i);
+                }
+                BlockDecoder.decode(type, s, off + 2L * i, n - i, dst, o + i);
+            }
             default -> BlockDecoder.decode(type, s, off, n, dst, o);
         }
     }
 
-    private static ByteVector load16(MemorySegment s, long off) {
-        return ByteVector.fromMemorySegment(ByteVector.SPECIES_128, s, off, LE);
+    /** {@code lanes} bytes from {@code off}, as a byte vector of the float lane count. */
+    private ByteVector loadBytes(MemorySegment s, long off) {
+        return ByteVector.fromMemorySegment(bytes(), s, off, LE);
     }
 
-    // dst[o + i] = q[i] * scale for the 16 byte lanes of q.
-    private void put16(ByteVector q, float scale, float[] dst, int o) {
-        VectorSpecies<Float> species = species();
-        int lanes = species.length();
-        for (int p = 0; p < 16 / lanes; p++) {
-            ((FloatVector) q.convertShape(VectorOperators.B2F, species, p)).mul(scale).intoArray(dst, o + p * lanes);
-        }
+    /**
+     * Signed bytes to floats, lane for lane. The lane counts are equal, so C2 compiles this to one
+     * sign-extension and one int-to-float conversion; a lane-count-changing {@code convertShape} with a part
+     * index is not intrinsified and runs the Java fallback (tens of times slower).
+     */
+    private FloatVector widen(ByteVector q) {
+        return (FloatVector) q.convertShape(VectorOperators.B2F, species(), 0);
     }
 
-    // dst[o + i] = scale * q[i] - min for the 16 byte lanes of q (q >= 0).
-    private void put16(ByteVector q, float scale, float min, float[] dst, int o) {
-        VectorSpecies<Float> species = species();
-        int lanes = species.length();
-        for (int p = 0; p < 16 / lanes; p++) {
-            ((FloatVector) q.convertShape(VectorOperators.B2F, species, p)).mul(scale).sub(min)
-                    .intoArray(dst, o + p * lanes);
+    /**
+     * {@code lanes} F16 or BF16 values from {@code off} as floats, bit-identical to {@link Float#float16ToFloat}
+     * and the BF16 shift of {@link BlockDecoder}. F16: the 15 exponent and mantissa bits shifted into float
+     * position read as a float 2^112 too small for normal and subnormal halves alike, so one exact multiply
+     * fixes both; infinities and NaNs (exponent 31) get the float exponent 255 instead, NaNs also the quiet bit
+     * (as {@code Float.float16ToFloat} does).
+     */
+    private FloatVector halfToFloat(GgmlType type, MemorySegment s, long off) {
+        ShortVector h = ShortVector.fromMemorySegment(shorts(), s, off, LE);
+        IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, ints(), 0);
+        if (type == GgmlType.BF16) {
+            return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
         }
+        IntVector em = bits.and(0x7FFF);
+        IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
+        FloatVector normal = shifted.reinterpretAsFloats().mul(0x1p112f);
+        FloatVector special = shifted.or(0x7F800000)
+                .lanewise(VectorOperators.OR, 0x00400000, em.compare(VectorOperators.GT, 0x7C00))
+                .reinterpretAsFloats();
+        FloatVector magnitude = normal.blend(special, em.compare(VectorOperators.GE, 0x7C00).cast(species()));
+        return magnitude.reinterpretAsInts().or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                .reinterpretAsFloats();
     }
 
     // Q4_K: chunk c of 64 elements = 32 bytes of qs; low nibbles sub-block 2c, high nibbles sub-block 2c+1.
     private void decodeQ4_K(MemorySegment s, long off, float[] dst, int o) {
+        int lanes = species().length();
         float d = BlockDecoder.f16(s, off);
         float dmin = BlockDecoder.f16(s, off + 2);
         for (int c = 0; c < 4; c++) {
@@ -205,35 +347,38 @@ abstract sealed class VectorKernels implements Kernels {
             float m1 = dmin * BlockDecoder.kMin(s, off + 4, 2 * c);
             float d2 = d * BlockDecoder.kScale(s, off + 4, 2 * c + 1);
             float m2 = dmin * BlockDecoder.kMin(s, off + 4, 2 * c + 1);
-            for (int half = 0; half < 2; half++) {
-                ByteVector q = load16(s, off + 16 + 32L * c + 16 * half);
-                int e = o + 64 * c + 16 * half;
-                put16(q.and((byte) 0x0F), d1, m1, dst, e);
-                put16(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F), d2, m2, dst, e + 32);
+            for (int l = 0; l < 32; l += lanes) {
+                ByteVector q = loadBytes(s, off + 16 + 32L * c + l);
+                int e = o + 64 * c + l;
+                widen(q.and((byte) 0x0F)).mul(d1).sub(m1).intoArray(dst, e);
+                widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).mul(d2).sub(m2).intoArray(dst, e + 32);
             }
         }
     }
 
-    // Q6_K: element 128h + 32k + 16g + i takes its low nibble from ql[64h + 32(k&1) + 16g + i] (high nibble
-    // when k >= 2) and its top 2 bits from bits 2k of qh[32h + 16g + i]; q - 32 times d * scales[e / 16].
+    // Q6_K: element 128h + 32k + l (l < 32) takes its low nibble from ql[64h + 32(k&1) + l] (high nibble when
+    // k >= 2) and its top 2 bits from bits 2k of qh[32h + l]; q - 32 times d * scales[e / 16].
     private void decodeQ6_K(MemorySegment s, long off, float[] dst, int o) {
+        int lanes = species().length();
         float d = BlockDecoder.f16(s, off + 208);
         for (int h = 0; h < 2; h++) {
-            for (int g = 0; g < 2; g++) {
-                ByteVector ql0 = load16(s, off + 64L * h + 16 * g);
-                ByteVector ql1 = load16(s, off + 64L * h + 32 + 16 * g);
-                ByteVector qh = load16(s, off + 128 + 32L * h + 16 * g);
-                for (int k = 0; k < 4; k++) {
-                    ByteVector ql = (k & 1) == 0 ? ql0 : ql1;
-                    ByteVector low = k < 2 ? ql.and((byte) 0x0F) : ql.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-                    ByteVector high = qh.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3)
-                            .lanewise(VectorOperators.LSHL, 4);
-                    int e = 128 * h + 32 * k + 16 * g;
+            for (int k = 0; k < 4; k++) {
+                for (int l = 0; l < 32; l += lanes) {
+                    int e = 128 * h + 32 * k + l;
                     float dl = d * s.get(BlockDecoder.I8, off + 192 + e / 16);
-                    put16(low.or(high).sub((byte) 32), dl, dst, o + e);
+                    widen(q6(s, off, h, k, l)).mul(dl).intoArray(dst, o + e);
                 }
             }
         }
+    }
+
+    // The signed 6-bit values (q - 32) of Q6_K elements 128h + 32k + l .. + lanes.
+    private ByteVector q6(MemorySegment s, long off, int h, int k, int l) {
+        ByteVector ql = loadBytes(s, off + 64L * h + 32 * (k & 1) + l);
+        ByteVector qh = loadBytes(s, off + 128 + 32L * h + l);
+        ByteVector low = k < 2 ? ql.and((byte) 0x0F) : ql.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+        ByteVector high = qh.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+        return low.or(high).sub((byte) 32);
     }
 
     /** a[aOff ..) . b[bOff ..) over n floats, two vector accumulators then a scalar tail. */
@@ -284,23 +429,18 @@ abstract sealed class VectorKernels implements Kernels {
         return sum;
     }
 
-    // Q8_0 block (d f16 | int8[32]): two 16-byte loads, each widened part by part to float lanes;
-    // the block's sum of q*x is scaled by d once.
+    // Q8_0 block (d f16 | int8[32]): lanes bytes at a time widened to floats; the block's sum of q*x is scaled
+    // by d once.
     private float dotQ8_0(MemorySegment s, long base, float[] x, int xOff, int blocks) {
         VectorSpecies<Float> species = species();
         int lanes = species.length();
         FloatVector acc = FloatVector.zero(species);
-        int parts = 16 / lanes;
         for (int b = 0; b < blocks; b++) {
             long off = base + 34L * b;
             int xo = xOff + 32 * b;
             FloatVector blk = FloatVector.zero(species);
-            for (int half = 0; half < 2; half++) {
-                ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, s, off + 2 + 16 * half, LE);
-                for (int p = 0; p < parts; p++) {
-                    FloatVector qf = (FloatVector) q.convertShape(VectorOperators.B2F, species, p);
-                    blk = qf.fma(FloatVector.fromArray(species, x, xo + 16 * half + p * lanes), blk);
-                }
+            for (int p = 0; p < 32; p += lanes) {
+                blk = widen(loadBytes(s, off + 2 + p)).fma(FloatVector.fromArray(species, x, xo + p), blk);
             }
             acc = blk.fma(FloatVector.broadcast(species, BlockDecoder.f16(s, off)), acc);
         }
@@ -312,21 +452,84 @@ abstract sealed class VectorKernels implements Kernels {
         VectorSpecies<Float> species = species();
         int lanes = species.length();
         FloatVector acc = FloatVector.zero(species);
-        int parts = 16 / lanes;
         for (int b = 0; b < blocks; b++) {
             long off = base + 18L * b;
             int xo = xOff + 32 * b;
-            ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, s, off + 2, LE);
-            ByteVector lo = q.and((byte) 0x0F).sub((byte) 8);
-            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
             FloatVector blk = FloatVector.zero(species);
-            for (int p = 0; p < parts; p++) {
-                FloatVector lf = (FloatVector) lo.convertShape(VectorOperators.B2F, species, p);
-                FloatVector hf = (FloatVector) hi.convertShape(VectorOperators.B2F, species, p);
-                blk = lf.fma(FloatVector.fromArray(species, x, xo + p * lanes), blk);
-                blk = hf.fma(FloatVector.fromArray(species, x, xo + 16 + p * lanes), blk);
+            for (int p = 0; p < 16; p += lanes) {
+                ByteVector q = loadBytes(s, off + 2 + p);
+                blk = widen(q.and((byte) 0x0F).sub((byte) 8)).fma(FloatVector.fromArray(species, x, xo + p), blk);
+                blk = widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8))
+                        .fma(FloatVector.fromArray(species, x, xo + 16 + p), blk);
             }
             acc = blk.fma(FloatVector.broadcast(species, BlockDecoder.f16(s, off)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // Q4_K super-block: element value d1 * q - m1 per sub-block of 32, as in BlockDecoder, times x.
+    private float dotQ4_K(MemorySegment s, long base, float[] x, int xOff, int blocks) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        FloatVector acc = FloatVector.zero(species);
+        for (int b = 0; b < blocks; b++) {
+            long off = base + 144L * b;
+            float d = BlockDecoder.f16(s, off);
+            float dmin = BlockDecoder.f16(s, off + 2);
+            for (int c = 0; c < 4; c++) {
+                float d1 = d * BlockDecoder.kScale(s, off + 4, 2 * c);
+                float m1 = dmin * BlockDecoder.kMin(s, off + 4, 2 * c);
+                float d2 = d * BlockDecoder.kScale(s, off + 4, 2 * c + 1);
+                float m2 = dmin * BlockDecoder.kMin(s, off + 4, 2 * c + 1);
+                int xo = xOff + 256 * b + 64 * c;
+                for (int l = 0; l < 32; l += lanes) {
+                    ByteVector q = loadBytes(s, off + 16 + 32L * c + l);
+                    acc = widen(q.and((byte) 0x0F)).mul(d1).sub(m1)
+                            .fma(FloatVector.fromArray(species, x, xo + l), acc);
+                    acc = widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).mul(d2).sub(m2)
+                            .fma(FloatVector.fromArray(species, x, xo + 32 + l), acc);
+                }
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // F16 / BF16 row: lanes halves widened in registers, then one fma; a scalar tail as BlockDecoder.
+    private float dotHalf(GgmlType type, MemorySegment s, long base, float[] x, int xOff, int n) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        FloatVector acc = FloatVector.zero(species);
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            acc = halfToFloat(type, s, base + 2L * i).fma(FloatVector.fromArray(species, x, xOff + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            short h = s.get(BlockDecoder.LE16, base + 2L * i);
+            float v = type == GgmlType.F16 ? Float.float16ToFloat(h) : Float.intBitsToFloat((h & 0xFFFF) << 16);
+            sum += v * x[xOff + i];
+        }
+        return sum;
+    }
+
+    // Q6_K super-block: per 16 elements one scale; sum q*x over the 16, then one multiply-add by d * scale.
+    private float dotQ6_K(MemorySegment s, long base, float[] x, int xOff, int blocks) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        FloatVector acc = FloatVector.zero(species);
+        for (int b = 0; b < blocks; b++) {
+            long off = base + 210L * b;
+            float d = BlockDecoder.f16(s, off + 208);
+            for (int h = 0; h < 2; h++) {
+                for (int k = 0; k < 4; k++) {
+                    for (int l = 0; l < 32; l += lanes) {
+                        int e = 128 * h + 32 * k + l;
+                        float dl = d * s.get(BlockDecoder.I8, off + 192 + e / 16);
+                        acc = widen(q6(s, off, h, k, l)).mul(dl)
+                                .fma(FloatVector.fromArray(species, x, xOff + 256 * b + e), acc);
+                    }
+                }
+            }
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -348,8 +551,8 @@ abstract sealed class VectorKernels implements Kernels {
         int cols = w.cols();
         int rows = w.rows();
         GgmlType type = w.type();
-        int lanes = species().length();
-        boolean fused = type == GgmlType.F32 || (lanes >= 4 && lanes <= 16 && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0));
+        boolean fused = type == GgmlType.F32 || (bytes() != null && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0
+                || type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.F16 || type == GgmlType.BF16));
         if (fused && n < TILE) {
             // Row-outer: the weight row (a few KB) stays in L1 while each activation row reads it.
             for (int r = rowStart; r < rowEnd; r++) {
@@ -359,9 +562,26 @@ abstract sealed class VectorKernels implements Kernels {
             }
             return;
         }
-        float[] buf = scratch.get(cols); // (cols): one decoded weight row, reused by all n activation rows
-        for (int r = rowStart; r < rowEnd; r++) {
-            decode(type, w.data(), r * w.rowBytes(), cols, buf, 0);
+        // Two weight rows at a time, decoded once into buf (2 x cols floats, in L1), against tiles of TILE
+        // activation rows: 8 accumulators, 2 weight loads and 4 activation loads per 8 fma.
+        float[] buf = scratch.get(2 * cols);
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int r = rowStart;
+        for (; r + 2 <= rowEnd; r += 2) {
+            decode(type, data, r * rowBytes, cols, buf, 0);
+            decode(type, data, (r + 1) * rowBytes, cols, buf, cols);
+            int i = 0;
+            for (; i + TILE <= n; i += TILE) {
+                dot2x4(buf, x, i * cols, cols, out, i * rows + r, rows);
+            }
+            for (; i < n; i++) {
+                out[i * rows + r] = dot(buf, 0, x, i * cols, cols);
+                out[i * rows + r + 1] = dot(buf, cols, x, i * cols, cols);
+            }
+        }
+        for (; r < rowEnd; r++) {
+            decode(type, data, r * rowBytes, cols, buf, 0);
             int i = 0;
             for (; i + TILE <= n; i += TILE) {
                 dot4(buf, x, i * cols, cols, out, i * rows + r, rows);
@@ -369,6 +589,55 @@ abstract sealed class VectorKernels implements Kernels {
             for (; i < n; i++) {
                 out[i * rows + r] = dot(buf, 0, x, i * cols, cols);
             }
+        }
+    }
+
+    // Two decoded weight rows w[0 .. cols) and w[cols .. 2 cols) against four activation rows x[xOff + j*cols ..),
+    // j = 0..3. Results go to out[outOff + j*outStride] (first row) and out[outOff + j*outStride + 1] (second).
+    private void dot2x4(float[] w, float[] x, int xOff, int cols, float[] out, int outOff, int outStride) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        FloatVector a0 = FloatVector.zero(species);
+        FloatVector a1 = FloatVector.zero(species);
+        FloatVector a2 = FloatVector.zero(species);
+        FloatVector a3 = FloatVector.zero(species);
+        FloatVector b0 = FloatVector.zero(species);
+        FloatVector b1 = FloatVector.zero(species);
+        FloatVector b2 = FloatVector.zero(species);
+        FloatVector b3 = FloatVector.zero(species);
+        int upper = species.loopBound(cols);
+        int k = 0;
+        for (; k < upper; k += lanes) {
+            FloatVector wa = FloatVector.fromArray(species, w, k);
+            FloatVector wb = FloatVector.fromArray(species, w, cols + k);
+            FloatVector x0 = FloatVector.fromArray(species, x, xOff + k);
+            a0 = x0.fma(wa, a0);
+            b0 = x0.fma(wb, b0);
+            FloatVector x1 = FloatVector.fromArray(species, x, xOff + cols + k);
+            a1 = x1.fma(wa, a1);
+            b1 = x1.fma(wb, b1);
+            FloatVector x2 = FloatVector.fromArray(species, x, xOff + 2 * cols + k);
+            a2 = x2.fma(wa, a2);
+            b2 = x2.fma(wb, b2);
+            FloatVector x3 = FloatVector.fromArray(species, x, xOff + 3 * cols + k);
+            a3 = x3.fma(wa, a3);
+            b3 = x3.fma(wb, b3);
+        }
+        float[] sums = {
+            a0.reduceLanes(VectorOperators.ADD), a1.reduceLanes(VectorOperators.ADD),
+            a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD),
+            b0.reduceLanes(VectorOperators.ADD), b1.reduceLanes(VectorOperators.ADD),
+            b2.reduceLanes(VectorOperators.ADD), b3.reduceLanes(VectorOperators.ADD)};
+        for (; k < cols; k++) {
+            for (int j = 0; j < 4; j++) {
+                float xj = x[xOff + j * cols + k];
+                sums[j] += w[k] * xj;
+                sums[4 + j] += w[cols + k] * xj;
+            }
+        }
+        for (int j = 0; j < 4; j++) {
+            out[outOff + j * outStride] = sums[j];
+            out[outOff + j * outStride + 1] = sums[4 + j];
         }
     }
 

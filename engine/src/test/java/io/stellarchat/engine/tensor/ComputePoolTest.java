@@ -154,6 +154,21 @@ class ComputePoolTest {
     }
 
     @Test
+    void parallelismCountsTheCallerAsOneOfTheThreads() {
+        assertThrows(IllegalArgumentException.class, () -> ComputePool.withParallelism(0));
+        try (ComputePool one = ComputePool.withParallelism(1); ComputePool three = ComputePool.withParallelism(3)) {
+            assertEquals(0, one.threads());
+            assertEquals(2, three.threads());
+            java.util.Set<Thread> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            one.parallelFor(1000, (s, e) -> seen.add(Thread.currentThread()));
+            assertEquals(java.util.Set.of(Thread.currentThread()), seen);
+        }
+        try (ComputePool byDefault = new ComputePool()) {
+            assertEquals(Math.max(0, Runtime.getRuntime().availableProcessors() - 1), byDefault.threads());
+        }
+    }
+
+    @Test
     void kernelsSplitOverThePoolGiveTheSameResultAsOneThread() {
         Kernels k = Kernels.vector();
         try (ComputePool pool = new ComputePool(2); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {

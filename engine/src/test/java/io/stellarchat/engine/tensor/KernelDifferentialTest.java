@@ -112,6 +112,14 @@ class KernelDifferentialTest {
                 java.util.Arrays.fill(out, Float.NaN);
                 int start = 1; // rows 1..6: the range does not start at 0
                 k.matMul(w, x, n, out, start, ROWS);
+                float[] odd = new float[n * ROWS];  // rows 2..6: an odd count of weight rows
+                k.matMul(w, x, n, odd, 2, ROWS);
+                for (int i = 0; i < n; i++) {
+                    for (int r = 2; r < ROWS; r++) {
+                        assertEquals(out[i * ROWS + r], odd[i * ROWS + r], tolerance(w, r, x, i * cols),
+                                k.description() + " " + type + " odd range, batch " + i + " row " + r);
+                    }
+                }
                 for (int i = 0; i < n; i++) {
                     assertTrue(Float.isNaN(out[i * ROWS]), "row 0 is outside the range");
                     for (int r = start; r < ROWS; r++) {
@@ -135,6 +143,32 @@ class KernelDifferentialTest {
             Kernels.scalar().dequantizeRow(w, 1, a, 1);
             Kernels.vector(bits).dequantizeRow(w, 1, b, 1);
             assertTrue(java.util.Arrays.equals(a, b));
+        }
+    }
+
+    /**
+     * The vector F16 and BF16 widening (bit tricks in int lanes) against {@link Float#float16ToFloat} and the BF16
+     * shift, bit for bit, over all 65536 patterns: zeros, subnormals, normals, infinities and NaN payloads.
+     */
+    @ParameterizedTest(name = "{0}-bit")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {128, 256, 512})
+    void halfWideningIsBitIdenticalForEveryPattern(int bits) {
+        try (Arena arena = Arena.ofConfined()) {
+            int cols = 65536;
+            java.lang.foreign.MemorySegment data = arena.allocate(2L * cols);
+            for (int i = 0; i < cols; i++) {
+                data.set(BlockDecoder.LE16, 2L * i, (short) i);
+            }
+            for (GgmlType type : new GgmlType[] {GgmlType.F16, GgmlType.BF16}) {
+                Tensor w = new Tensor("all-" + type, type, new long[] {cols, 1}, data);
+                float[] got = new float[cols];
+                Kernels.vector(bits).dequantizeRow(w, 0, got, 0);
+                for (int i = 0; i < cols; i++) {
+                    float want = type == GgmlType.F16 ? Float.float16ToFloat((short) i) : Float.intBitsToFloat(i << 16);
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[i]),
+                            type + " pattern 0x" + Integer.toHexString(i));
+                }
+            }
         }
     }
 }
