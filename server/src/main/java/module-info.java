@@ -13,11 +13,15 @@ module io.stellarchat.server {
     requires micrometer.core;
     requires micrometer.registry.prometheus;
     requires java.net.http;
+    requires java.sql;
+    requires com.zaxxer.hikari;
+    requires flyway.core;
 
     exports io.stellarchat.server.config;
     exports io.stellarchat.server.observe;
     exports io.stellarchat.server.api;
     exports io.stellarchat.server.cli;
+    exports io.stellarchat.server.chat;
 
     opens io.stellarchat.server.cli to info.picocli;
     // Jackson writes the wire records (error bodies, /ready) reflectively.

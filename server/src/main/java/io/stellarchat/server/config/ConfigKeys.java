@@ -47,7 +47,17 @@ public final class ConfigKeys {
             "a duration 0s..1h: a number with ms, s, m or h", false, true,
             "Interval of SSE ': keep-alive' comments while a streamed request waits for tokens.");
     public static final ConfigKey DATA_DIR = new ConfigKey("data.dir", "./data",
-            "a path", false, true, "Directory for the service's own files (database, later).");
+            "a path", false, true, "Directory for the service's own files (the embedded SQLite database).");
+    public static final ConfigKey DATABASE_URL = new ConfigKey("database.url", "",
+            "empty, or a JDBC URL starting jdbc:postgresql: or jdbc:sqlite:", false, true,
+            "Chat history database. Empty: the embedded SQLite file stellar.db in data.dir.");
+    public static final ConfigKey DATABASE_USER = new ConfigKey("database.user", "",
+            "a string (empty: none)", false, true, "Database user (PostgreSQL).");
+    public static final ConfigKey DATABASE_PASSWORD = new ConfigKey("database.password", "",
+            "a string (empty: none)", true, true, "Database password (secret, masked when printed).");
+    public static final ConfigKey DATABASE_POOL_SIZE = new ConfigKey("database.pool_size", "8",
+            "an integer 1..256", false, true,
+            "Database connections in the pool; with SQLite these read, and one more connection writes.");
     public static final ConfigKey METRICS_ENABLED = new ConfigKey("metrics.enabled", "true",
             "true or false", false, true, "Serve Prometheus metrics at GET /metrics.");
 
@@ -55,7 +65,7 @@ public final class ConfigKeys {
     public static final List<ConfigKey> ALL = List.of(SERVER_HOST, SERVER_PORT, SERVER_MAX_BODY_BYTES,
             SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, LOGGING_FORMAT, LOGGING_LEVEL, MODELS_DIR, MODELS_LIST,
             ENGINE_THREADS, ENGINE_CONTEXT_LENGTH, ENGINE_QUEUE_DEPTH, ENGINE_MAX_WAIT, ENGINE_KEEP_ALIVE,
-            DATA_DIR, METRICS_ENABLED);
+            DATA_DIR, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE, METRICS_ENABLED);
 
     /** Environment variables the launcher reads that are not configuration keys. */
     public static final List<String> OTHER_ENV = List.of("STELLAR_CONFIG", "STELLAR_JAVA_OPTS");

@@ -188,7 +188,12 @@ public final class ConfigLoader {
                 r.duration(ConfigKeys.ENGINE_MAX_WAIT, raw.get("engine.max_wait"), ValueReader.MAX_DRAIN),
                 r.duration(ConfigKeys.ENGINE_KEEP_ALIVE, raw.get("engine.keep_alive"), ValueReader.MAX_DRAIN));
         var data = new DataConfig(r.path(ConfigKeys.DATA_DIR, raw.get("data.dir")));
+        var database = new DatabaseConfig(
+                r.jdbcUrl(ConfigKeys.DATABASE_URL, raw.get("database.url")),
+                r.text(ConfigKeys.DATABASE_USER, raw.get("database.user")),
+                new Secret(r.text(ConfigKeys.DATABASE_PASSWORD, raw.get("database.password"))),
+                r.integer("database.pool_size", ConfigKeys.DATABASE_POOL_SIZE, raw.get("database.pool_size"), 1, 256));
         var metrics = new MetricsConfig(r.bool(ConfigKeys.METRICS_ENABLED, raw.get("metrics.enabled")));
-        return new StellarConfig(server, logging, models, engine, data, metrics);
+        return new StellarConfig(server, logging, models, engine, data, database, metrics);
     }
 }

@@ -46,6 +46,12 @@ public final class ConfigPrinter {
         line(out, loaded, ConfigKeys.ENGINE_KEEP_ALIVE, quote(duration(c.engine().keepAlive())));
         section(out, "data");
         line(out, loaded, ConfigKeys.DATA_DIR, quote(c.data().dir().toString()));
+        section(out, "database");
+        line(out, loaded, ConfigKeys.DATABASE_URL, quote(c.database().url()));
+        line(out, loaded, ConfigKeys.DATABASE_USER, quote(c.database().user()));
+        line(out, loaded, ConfigKeys.DATABASE_PASSWORD,
+                quote(c.database().password().reveal().isEmpty() ? "" : c.database().password().masked()));
+        line(out, loaded, ConfigKeys.DATABASE_POOL_SIZE, Integer.toString(c.database().poolSize()));
         section(out, "metrics");
         line(out, loaded, ConfigKeys.METRICS_ENABLED, Boolean.toString(c.metrics().enabled()));
         return out.toString();

@@ -11,16 +11,18 @@ import java.util.Objects;
  * @param models  where models come from (the engine fills this in later)
  * @param engine  how the local engine runs models
  * @param data    where the service keeps its files
+ * @param database the chat history database
  * @param metrics the Prometheus endpoint
  */
 public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsConfig models, EngineConfig engine,
-                            DataConfig data, MetricsConfig metrics) {
+                            DataConfig data, DatabaseConfig database, MetricsConfig metrics) {
     public StellarConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(logging, "logging");
         Objects.requireNonNull(models, "models");
         Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(database, "database");
         Objects.requireNonNull(metrics, "metrics");
     }
 
@@ -31,11 +33,11 @@ public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsCo
 
     /** A copy with another server section (tests use it to pick port 0). */
     public StellarConfig withServer(ServerConfig newServer) {
-        return new StellarConfig(newServer, logging, models, engine, data, metrics);
+        return new StellarConfig(newServer, logging, models, engine, data, database, metrics);
     }
 
     /** A copy with another models section. */
     public StellarConfig withModels(ModelsConfig newModels) {
-        return new StellarConfig(server, logging, newModels, engine, data, metrics);
+        return new StellarConfig(server, logging, newModels, engine, data, database, metrics);
     }
 }

@@ -55,6 +55,23 @@ final class ValueReader {
         return s;
     }
 
+    /** A string that may be empty (stripped). */
+    String text(ConfigKey key, Raw raw) {
+        if (!raw.node().isValueNode() || raw.node().isNull()) {
+            problem(key, raw, "wrong type, expected a string");
+            return key.defaultText();
+        }
+        return raw.node().asText().strip();
+    }
+
+    /** Empty, or a JDBC URL of a database the store supports. */
+    String jdbcUrl(ConfigKey key, Raw raw) {
+        String s = text(key, raw);
+        if (s.isEmpty() || s.startsWith("jdbc:postgresql:") || s.startsWith("jdbc:sqlite:")) return s;
+        problem(key, raw, "unsupported database URL");
+        return key.defaultText();
+    }
+
     Path path(ConfigKey key, Raw raw) {
         return Path.of(string(key, raw));
     }

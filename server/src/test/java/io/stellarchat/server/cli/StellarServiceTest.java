@@ -38,7 +38,7 @@ class StellarServiceTest {
     @Test
     void metricsEndpointIsAbsentWhenDisabled() throws Exception {
         StellarConfig d = StellarConfig.defaults();
-        StellarConfig config = new StellarConfig(d.server().withPort(0), d.logging(), d.models(), d.engine(), d.data(),
+        StellarConfig config = new StellarConfig(d.server().withPort(0), d.logging(), d.models(), d.engine(), d.data(), d.database(),
                 new MetricsConfig(false));
         try (StellarService service = new StellarService(config, List.of())) {
             int port = service.start();

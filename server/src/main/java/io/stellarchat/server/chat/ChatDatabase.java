@@ -1,0 +1,164 @@
+package io.stellarchat.server.chat;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.stellarchat.server.config.DatabaseConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The chat database: opens the connection pools, brings the schema up to date and hands out the
+ * {@link HistoryStore} and {@link AuditLog} that share it. One per process, made by the composition root;
+ * {@link #close()} (idempotent) closes the pools.
+ *
+ * <p>SQLite (the default, a file in the data directory) allows one writer at a time, so writes go through a
+ * pool of exactly one connection (threads queue in the pool rather than spin on {@code SQLITE_BUSY}), which
+ * opens its transactions {@code IMMEDIATE}; reads use a separate pool of {@code pool_size} connections made
+ * read-only with {@code PRAGMA query_only}. Every connection runs in WAL mode with foreign keys on,
+ * {@code synchronous=FULL} (a committed message survives power loss) and a busy timeout for other processes
+ * on the same file. PostgreSQL uses one pool of {@code pool_size} connections for both.
+ *
+ * <p>Migrations run on a short-lived pool of their own before the real pools open, so Flyway may take the
+ * connections it wants; Flyway's history table makes a second open a no-op, and on PostgreSQL its lock lets
+ * several instances start at once.
+ */
+public final class ChatDatabase implements AutoCloseable {
+    /** The SQLite file's name in the data directory. */
+    public static final String SQLITE_FILE = "stellar.db";
+    static final int BUSY_TIMEOUT_MS = 10_000;
+    private static final Logger LOG = LoggerFactory.getLogger(ChatDatabase.class);
+
+    private final String url;
+    private final boolean sqlite;
+    private final HikariDataSource writer;
+    private final HikariDataSource reader; // == writer for PostgreSQL
+    private final HistoryStore history;
+    private final AuditLog audit;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private ChatDatabase(String url, boolean sqlite, HikariDataSource writer, HikariDataSource reader, Clock clock) {
+        this.url = url;
+        this.sqlite = sqlite;
+        this.writer = writer;
+        this.reader = reader;
+        TimeOrderedIds ids = new TimeOrderedIds(clock);
+        Transactions tx = new Transactions(writer, reader);
+        this.history = new JdbcHistoryStore(tx, ids, clock, sqlite);
+        this.audit = new JdbcAuditLog(tx, ids, clock);
+    }
+
+    /**
+     * Opens the configured database and migrates its schema.
+     *
+     * @param config  URL (empty: SQLite {@value #SQLITE_FILE} in {@code dataDir}), user, password, pool size
+     * @param dataDir the data directory; created when the embedded database is used
+     * @param clock   the time stamped on rows and ids
+     * @throws StoreException when the database cannot be reached or migrated
+     * @throws UncheckedIOException when the data directory cannot be created
+     */
+    public static ChatDatabase open(DatabaseConfig config, Path dataDir, Clock clock) {
+        String url = config.embedded() ? sqliteUrl(dataDir) : config.url();
+        boolean sqlite = url.startsWith("jdbc:sqlite:");
+        migrate(url, config, sqlite);
+        if (sqlite) {
+            HikariDataSource writer = pool(url, config, true, "stellar-db-write", 1, false);
+            try {
+                return new ChatDatabase(url, true, writer,
+                        pool(url, config, true, "stellar-db-read", config.poolSize(), true), clock);
+            } catch (RuntimeException e) {
+                writer.close();
+                throw e;
+            }
+        }
+        HikariDataSource pool = pool(url, config, false, "stellar-db", config.poolSize(), false);
+        return new ChatDatabase(url, false, pool, pool, clock);
+    }
+
+    private static String sqliteUrl(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create data directory " + dataDir, e);
+        }
+        return "jdbc:sqlite:" + dataDir.resolve(SQLITE_FILE).toAbsolutePath();
+    }
+
+    private static void migrate(String url, DatabaseConfig config, boolean sqlite) {
+        try (HikariDataSource ds = pool(url, config, sqlite, "stellar-db-migrate", 2, false)) {
+            var result = Flyway.configure()
+                    .dataSource(ds)
+                    .locations("classpath:db/migration")
+                    .load()
+                    .migrate();
+            LOG.info("chat database {}: schema version {}, {} migration(s) applied", redact(url),
+                    result.targetSchemaVersion == null ? "unchanged" : result.targetSchemaVersion,
+                    result.migrationsExecuted);
+        } catch (FlywayException e) {
+            throw new StoreException("migrating " + redact(url), e);
+        } catch (RuntimeException e) {
+            // Hikari fails fast when the first connection cannot be made (wrong host, password, file).
+            throw new StoreException("opening " + redact(url), e);
+        }
+    }
+
+    private static HikariDataSource pool(String url, DatabaseConfig config, boolean sqlite, String name, int size,
+                                         boolean readOnly) {
+        HikariConfig h = new HikariConfig();
+        h.setPoolName(name);
+        h.setJdbcUrl(url);
+        if (!config.user().isEmpty()) h.setUsername(config.user());
+        if (!config.password().reveal().isEmpty()) h.setPassword(config.password().reveal());
+        h.setMaximumPoolSize(size);
+        h.setMinimumIdle(Math.min(size, 2));
+        h.setConnectionTimeout(30_000);
+        if (sqlite) {
+            // sqlite-jdbc applies these connection properties as PRAGMAs when it opens a connection.
+            h.addDataSourceProperty("journal_mode", "WAL");
+            h.addDataSourceProperty("foreign_keys", "true");
+            h.addDataSourceProperty("busy_timeout", Integer.toString(BUSY_TIMEOUT_MS));
+            h.addDataSourceProperty("synchronous", "FULL");
+            if (readOnly) h.setConnectionInitSql("PRAGMA query_only = 1");
+            else h.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+        }
+        return new HikariDataSource(h);
+    }
+
+    /** A URL without anything after {@code ?} (where passwords may hide). */
+    static String redact(String url) {
+        int q = url.indexOf('?');
+        return q < 0 ? url : url.substring(0, q) + "?…";
+    }
+
+    public HistoryStore history() {
+        return history;
+    }
+
+    public AuditLog audit() {
+        return audit;
+    }
+
+    /** True for the SQLite database, false for PostgreSQL. */
+    public boolean isSqlite() {
+        return sqlite;
+    }
+
+    /** The JDBC URL in use (query part redacted). */
+    public String url() {
+        return redact(url);
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        if (reader != writer) reader.close();
+        writer.close();
+    }
+}

@@ -1,0 +1,34 @@
+package io.stellarchat.server.chat;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A stored message.
+ *
+ * @param id            time-ordered UUID string; within a session, id order is the conversation's order
+ * @param sessionId     the session it belongs to
+ * @param role          who wrote it
+ * @param content       its text (empty while generating or when interrupted)
+ * @param toolCallsJson tool calls (JSON array), or null
+ * @param toolCallId    the tool call a tool message answers, or null
+ * @param finishReason  why a reply ended, or null (not a reply, still generating, or interrupted)
+ * @param status        generating, complete or interrupted
+ * @param tokens        token counts
+ * @param timings       timings
+ * @param created       when it was created
+ */
+public record ChatMessage(String id, String sessionId, MessageRole role, String content, String toolCallsJson,
+                          String toolCallId, FinishReason finishReason, MessageStatus status, TokenCounts tokens,
+                          Timings timings, Instant created) {
+    public ChatMessage {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(sessionId, "sessionId");
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(tokens, "tokens");
+        Objects.requireNonNull(timings, "timings");
+        Objects.requireNonNull(created, "created");
+    }
+}

@@ -1,0 +1,82 @@
+package io.stellarchat.server.chat;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The durable chat history: sessions and their messages. Every method that writes returns after its
+ * transaction committed. Every method takes the owner; a session of another owner behaves exactly like a
+ * session that does not exist (empty, false). Methods are safe to call from many threads at once.
+ *
+ * <p>Failures: bad arguments throw {@link IllegalArgumentException} (bad cursors {@link
+ * InvalidCursorException}); the database failing throws {@link StoreException}.
+ */
+public interface HistoryStore {
+    /** Largest page size the listings accept. */
+    int MAX_PAGE = 1000;
+
+    /** Creates a session; its created and updated times are now. */
+    ChatSession createSession(NewSession session);
+
+    /** The owner's session with this id, or empty. */
+    Optional<ChatSession> getSession(String owner, String sessionId);
+
+    /**
+     * The owner's sessions, newest (last created) first. Pass {@code null} for the first page, then the
+     * page's {@link Page#nextCursor()}, which is opaque. Pages are stable under inserts: sessions created
+     * after the first page was read never appear on later pages, and none is repeated or skipped.
+     *
+     * @param limit 1..{@value #MAX_PAGE}
+     */
+    Page<ChatSession> listSessions(String owner, String cursor, int limit);
+
+    /** Applies the patch (null components keep their value) and returns the updated session, or empty. */
+    Optional<ChatSession> updateSession(String owner, String sessionId, SessionPatch patch);
+
+    /** Deletes the session and all its messages; false when the owner has no such session. */
+    boolean deleteSession(String owner, String sessionId);
+
+    /** Appends a whole message (status complete) to the owner's session; empty when there is no such session. */
+    Optional<ChatMessage> appendMessage(String owner, String sessionId, NewMessage message);
+
+    /**
+     * Commits an empty assistant reply with status {@link MessageStatus#GENERATING}, before generation starts;
+     * empty when the owner has no such session.
+     */
+    Optional<ChatMessage> startAssistantMessage(String owner, String sessionId);
+
+    /**
+     * Commits the text and finish reason of a generating reply; it becomes {@link MessageStatus#COMPLETE}.
+     * Empty when the owner has no such message.
+     *
+     * @throws IllegalStateException when the message is not generating (already finished, or interrupted)
+     */
+    Optional<ChatMessage> finishAssistantMessage(String owner, String messageId, AssistantReply reply);
+
+    /**
+     * A page of the owner's session's messages, empty when there is no such session. The page holds the
+     * {@code limit} newest messages older than {@code beforeMessageId} (all messages when null), listed
+     * oldest first (conversation order). To page further back pass the page's {@link Page#nextCursor()}, which
+     * is the id of its oldest message, as {@code beforeMessageId}.
+     *
+     * @param limit 1..{@value #MAX_PAGE}
+     */
+    Optional<Page<ChatMessage>> listMessages(String owner, String sessionId, int limit, String beforeMessageId);
+
+    /**
+     * Marks every {@link MessageStatus#GENERATING} message {@link MessageStatus#INTERRUPTED}: run once at
+     * start-up, before requests are served, for replies a killed process left behind. With several service
+     * instances on one PostgreSQL database, this would also mark the other instances' running replies.
+     *
+     * @return how many messages were marked
+     */
+    int markInterrupted();
+
+    /**
+     * Checks the database's consistency: SQLite's {@code integrity_check} and {@code foreign_key_check}, and
+     * on every database that no message lacks its session.
+     *
+     * @return the problems found; empty when the database is sound
+     */
+    List<String> integrityCheck();
+}

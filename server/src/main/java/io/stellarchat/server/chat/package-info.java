@@ -1,0 +1,19 @@
+/**
+ * Chat sessions and their messages as a durable history, plus the audit log, on one database.
+ *
+ * <p>Entry point: {@link io.stellarchat.server.chat.ChatDatabase#open}, which runs the Flyway migrations
+ * ({@code db/migration}, one portable set for SQLite and PostgreSQL) and hands out a {@link
+ * io.stellarchat.server.chat.HistoryStore} and an {@link io.stellarchat.server.chat.AuditLog}. The store's
+ * records ({@link io.stellarchat.server.chat.ChatSession}, {@link io.stellarchat.server.chat.ChatMessage},
+ * {@link io.stellarchat.server.chat.Page}) are immutable; every read and write names the owner, and an owner
+ * never sees another owner's sessions (an empty {@code Optional} or {@code false}, which the API answers 404).
+ *
+ * <p>Durability: a call that writes returns only after its transaction committed. A reply is written twice:
+ * {@code startAssistantMessage} commits a {@code generating} row before tokens flow and
+ * {@code finishAssistantMessage} commits its text and finish reason; {@code markInterrupted} at start-up
+ * turns rows a killed process left {@code generating} into {@code interrupted}.
+ *
+ * <p>Schema conventions: ids are time-ordered UUID strings made in Java ({@code TimeOrderedIds}), so ordering
+ * by id is ordering by creation; timestamps are epoch milliseconds in BIGINT columns; JSON is TEXT.
+ */
+package io.stellarchat.server.chat;
