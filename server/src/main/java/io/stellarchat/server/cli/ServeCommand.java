@@ -2,12 +2,14 @@ package io.stellarchat.server.cli;
 
 import io.stellarchat.server.config.LoadedConfig;
 import io.stellarchat.server.observe.LogSetup;
+import io.stellarchat.server.chat.ChatDatabase;
 import io.stellarchat.server.config.ModelEntry;
 import io.stellarchat.server.config.ModelsConfig;
 import io.stellarchat.server.config.StellarConfig;
 import io.stellarchat.server.gateway.ModelRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -61,7 +63,18 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IllegalStateException("cannot load models: " + e.getMessage(), e);
         }
-        StellarService service = new StellarService(cfg, models, List.of());
+        ChatDatabase database;
+        try {
+            database = ChatDatabase.open(cfg.database(), cfg.data().dir(), Clock.systemUTC());
+        } catch (RuntimeException e) {
+            models.close();
+            throw e;
+        }
+        int interrupted = database.history().markInterrupted();
+        if (interrupted > 0) {
+            log.warn("{} reply(s) were being generated when the process last stopped; marked interrupted", interrupted);
+        }
+        StellarService service = new StellarService(cfg, models, database, List.of());
         try {
             service.start();
         } catch (RuntimeException e) {

@@ -8,6 +8,9 @@ import io.stellarchat.server.api.HttpServer;
 import io.stellarchat.server.api.MetricsRoutes;
 import io.stellarchat.server.api.RouteGroup;
 import io.stellarchat.server.api.openai.OpenAiRoutes;
+import io.stellarchat.server.api.sessions.SessionRoutes;
+import io.stellarchat.server.api.sessions.SessionTurns;
+import io.stellarchat.server.chat.ChatDatabase;
 import io.stellarchat.server.config.StellarConfig;
 import io.stellarchat.server.gateway.LocalModel;
 import io.stellarchat.server.gateway.ModelMetrics;
@@ -33,6 +36,7 @@ public final class StellarService implements AutoCloseable {
     private final Readiness readiness;
     private final HttpServer http;
     private final ModelRegistry models;
+    private final ChatDatabase database;
 
     /**
      * @param config      the validated configuration
@@ -48,8 +52,20 @@ public final class StellarService implements AutoCloseable {
      * @param extraRoutes additional route groups (tests register slow or failing routes here)
      */
     public StellarService(StellarConfig config, ModelRegistry models, List<RouteGroup> extraRoutes) {
+        this(config, models, null, extraRoutes);
+    }
+
+    /**
+     * @param config      the validated configuration
+     * @param models      the loaded models (the service closes them)
+     * @param database    the chat history database (the service closes it), or null to run without the
+     *                    sessions API (tests of the frame)
+     * @param extraRoutes additional route groups (tests register slow or failing routes here)
+     */
+    public StellarService(StellarConfig config, ModelRegistry models, ChatDatabase database, List<RouteGroup> extraRoutes) {
         this.config = config;
         this.models = models;
+        this.database = database;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.jvmMetrics = new JvmMetrics(registry);
         this.readiness = new Readiness();
@@ -59,8 +75,22 @@ public final class StellarService implements AutoCloseable {
         groups.add(new HealthRoutes(readiness));
         if (config.metrics().enabled()) groups.add(new MetricsRoutes(registry));
         // Feature route groups are added here (OpenAI API, sessions, admin ...).
+        ModelMetrics modelMetrics = new ModelMetrics(registry, models);
         groups.add(new OpenAiRoutes(models, json, config.server().maxBodyBytes(), config.engine().keepAlive(),
-                new ModelMetrics(registry, models)));
+                modelMetrics));
+        if (database != null) {
+            SessionTurns turns = new SessionTurns(database.history(), models, modelMetrics, json);
+            groups.add(new SessionRoutes(database.history(), database.audit(), models, turns, json,
+                    config.server().maxBodyBytes()));
+            readiness.register(ReadinessCheck.of("storage", () -> {
+                try {
+                    database.history().listSessions("readiness-probe", null, 1); // one cheap query
+                    return ReadinessCheck.Result.ok(database.isSqlite() ? "sqlite" : "postgresql");
+                } catch (RuntimeException e) {
+                    return ReadinessCheck.Result.notReady("database unreachable: " + e.getMessage());
+                }
+            }));
+        }
         readiness.register(ReadinessCheck.of("models", () -> ReadinessCheck.Result.ok(
                 models.models().size() + " model(s) loaded: " + models.models().stream().map(LocalModel::id).toList())));
         groups.addAll(extraRoutes);
@@ -102,6 +132,9 @@ public final class StellarService implements AutoCloseable {
     public void close() {
         http.close();
         models.close();
+        if (database != null) {
+            database.close();
+        }
         jvmMetrics.close();
         registry.close();
     }

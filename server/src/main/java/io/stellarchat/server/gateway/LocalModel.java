@@ -3,7 +3,10 @@ package io.stellarchat.server.gateway;
 import io.stellarchat.engine.model.Model;
 import io.stellarchat.engine.runtime.EngineClient;
 import io.stellarchat.engine.template.ChatTemplate;
+import io.stellarchat.engine.template.TemplateException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A model served by the local engine.
@@ -25,5 +28,28 @@ public record LocalModel(String id, List<String> aliases, Model model, EngineCli
 
     public LocalModel {
         aliases = List.copyOf(aliases);
+    }
+
+    /**
+     * Renders a conversation with this model's chat template and a generation prompt; {@code bos_token} and
+     * {@code eos_token} come from the tokenizer, {@code extra} adds template variables (tools, ...).
+     */
+    public String renderChat(List<Map<String, Object>> messages, Map<String, Object> extra) throws TemplateException {
+        Map<String, Object> vars = new LinkedHashMap<>();
+        var tok = model.tokenizer();
+        tok.bos().ifPresent(b -> vars.put("bos_token", tok.tokenText(b)));
+        tok.eos().ifPresent(e -> vars.put("eos_token", tok.tokenText(e)));
+        vars.putAll(extra);
+        return template.renderChat(messages, true, vars);
+    }
+
+    /**
+     * Tokenizes a rendered chat prompt: special-token text is parsed (templates write it), and BOS is added
+     * only when the model wants it and the template did not already write it.
+     */
+    public int[] encodeChatPrompt(String prompt) {
+        var tok = model.tokenizer();
+        boolean startsWithBos = tok.bos().isPresent() && prompt.startsWith(tok.tokenText(tok.bos().getAsInt()));
+        return tok.encode(prompt, !startsWithBos, true);
     }
 }

@@ -21,7 +21,7 @@ import java.util.Map;
  * @param seed           sampling seed, or null for a random one
  * @param sampling       sampler settings (seed filled in per choice)
  */
-record GenerationOptions(Integer maxTokens, int n, List<String> stop, boolean stream, boolean includeUsage,
+public record GenerationOptions(Integer maxTokens, int n, List<String> stop, boolean stream, boolean includeUsage,
                          boolean logprobs, int topLogprobs, Long seed, SamplingParams sampling) {
 
     /**
@@ -31,7 +31,7 @@ record GenerationOptions(Integer maxTokens, int n, List<String> stop, boolean st
      * @param chat chat completions ({@code logprobs} boolean + {@code top_logprobs}) rather than completions
      *             ({@code logprobs} integer 0..5)
      */
-    static GenerationOptions parse(JsonNode body, boolean chat) {
+    public static GenerationOptions parse(JsonNode body, boolean chat) {
         Integer maxTokens = Fields.integer(body, "max_completion_tokens", 1, Integer.MAX_VALUE);
         if (maxTokens == null) {
             maxTokens = Fields.integer(body, "max_tokens", 1, Integer.MAX_VALUE);

@@ -126,7 +126,7 @@ public final class OpenAiRoutes implements RouteGroup {
         GenerationOptions opt = GenerationOptions.parse(req, true);
         LocalModel m = model(modelName, "model");
         String prompt = renderChat(m, messages, req);
-        int[] tokens = encodePrompt(m, prompt);
+        int[] tokens = m.encodeChatPrompt(prompt);
 
         var handles = runner.submit(ctx, m, List.of(tokens), opt);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
@@ -319,9 +319,6 @@ public final class OpenAiRoutes implements RouteGroup {
 
     private String renderChat(LocalModel m, List<Map<String, Object>> messages, JsonNode req) {
         Map<String, Object> extra = new LinkedHashMap<>();
-        var tok = m.model().tokenizer();
-        tok.bos().ifPresent(b -> extra.put("bos_token", tok.tokenText(b)));
-        tok.eos().ifPresent(e -> extra.put("eos_token", tok.tokenText(e)));
         JsonNode tools = Fields.present(req, "tools");
         if (tools != null) {
             if (!tools.isArray()) {
@@ -334,18 +331,11 @@ public final class OpenAiRoutes implements RouteGroup {
             kwargs.fields().forEachRemaining(e -> extra.put(e.getKey(), json.convertValue(e.getValue(), Object.class)));
         }
         try {
-            return m.template().renderChat(messages, true, extra);
+            return m.renderChat(messages, extra);
         } catch (TemplateException e) {
             throw ApiException.invalidRequest("messages", e.isRaised() ? e.getMessage()
                     : "The model's chat template could not render these messages: " + e.getMessage());
         }
-    }
-
-    /** Tokenizes a rendered prompt, parsing special tokens; adds BOS only when the text does not start with it. */
-    static int[] encodePrompt(LocalModel m, String prompt) {
-        var tok = m.model().tokenizer();
-        boolean startsWithBos = tok.bos().isPresent() && prompt.startsWith(tok.tokenText(tok.bos().getAsInt()));
-        return tok.encode(prompt, !startsWithBos, true);
     }
 
     // ---- completions --------------------------------------------------------------------------------

@@ -12,10 +12,10 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Threads: one request thread writes; not shared.
  */
-final class SseWriter {
+public final class SseWriter {
     private final OutputStream out;
 
-    SseWriter(Context ctx) throws ClientGoneException {
+    public SseWriter(Context ctx) throws ClientGoneException {
         ctx.status(200);
         ctx.res().setContentType("text/event-stream");
         ctx.res().setCharacterEncoding("utf-8");
@@ -29,15 +29,15 @@ final class SseWriter {
         }
     }
 
-    void data(String json) throws ClientGoneException {
+    public void data(String json) throws ClientGoneException {
         write("data: " + json + "\n\n");
     }
 
-    void done() throws ClientGoneException {
+    public void done() throws ClientGoneException {
         write("data: [DONE]\n\n");
     }
 
-    void keepAlive() throws ClientGoneException {
+    public void keepAlive() throws ClientGoneException {
         write(": keep-alive\n\n");
     }
 
@@ -51,7 +51,7 @@ final class SseWriter {
     }
 
     /** The client closed the connection. */
-    static final class ClientGoneException extends Exception {
+    public static final class ClientGoneException extends Exception {
         private static final long serialVersionUID = 1L;
 
         ClientGoneException(IOException cause) {

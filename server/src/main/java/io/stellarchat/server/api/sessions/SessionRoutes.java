@@ -1,0 +1,252 @@
+package io.stellarchat.server.api.sessions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.javalin.router.JavalinDefaultRoutingApi;
+import io.stellarchat.engine.runtime.Usage;
+import io.stellarchat.server.api.ApiException;
+import io.stellarchat.server.api.JsonBodyReader;
+import io.stellarchat.server.api.RouteGroup;
+import io.stellarchat.server.api.openai.SseWriter;
+import io.stellarchat.server.chat.AuditEvent;
+import io.stellarchat.server.chat.AuditLog;
+import io.stellarchat.server.chat.ChatMessage;
+import io.stellarchat.server.chat.ChatSession;
+import io.stellarchat.server.chat.HistoryStore;
+import io.stellarchat.server.chat.InvalidCursorException;
+import io.stellarchat.server.chat.NewSession;
+import io.stellarchat.server.chat.Page;
+import io.stellarchat.server.chat.SessionPatch;
+import io.stellarchat.server.gateway.ModelRegistry;
+import io.stellarchat.server.observe.LogContext;
+import java.util.Map;
+import org.slf4j.MDC;
+
+/**
+ * {@code /v1/sessions}: chat sessions with durable history. Create (201), list (newest first, cursor
+ * pagination), get, patch, delete (with its messages); {@code POST /v1/sessions/{id}/messages} runs one turn
+ * (see {@link SessionTurns}) and answers with the stored reply, or streams it as chat-completion chunks when
+ * {@code stream} is true; {@code GET /v1/sessions/{id}/messages?limit=&before=} pages history.
+ * {@code GET /v1/admin/audit} pages the audit log.
+ */
+public final class SessionRoutes implements RouteGroup {
+    private final HistoryStore store;
+    private final AuditLog audit;
+    private final ModelRegistry models;
+    private final SessionTurns turns;
+    private final ObjectMapper json;
+    private final JsonBodyReader body;
+    private final SessionJson shapes;
+
+    public SessionRoutes(HistoryStore store, AuditLog audit, ModelRegistry models, SessionTurns turns, ObjectMapper json,
+                         long maxBodyBytes) {
+        this.store = store;
+        this.audit = audit;
+        this.models = models;
+        this.turns = turns;
+        this.json = json;
+        this.body = new JsonBodyReader(json, maxBodyBytes);
+        this.shapes = new SessionJson(json);
+    }
+
+    @Override
+    public void register(JavalinDefaultRoutingApi routes) {
+        routes.post("/v1/sessions", this::create);
+        routes.get("/v1/sessions", this::list);
+        routes.get("/v1/sessions/{id}", this::get);
+        routes.patch("/v1/sessions/{id}", this::patch);
+        routes.delete("/v1/sessions/{id}", this::delete);
+        routes.post("/v1/sessions/{id}/messages", this::sendMessage);
+        routes.get("/v1/sessions/{id}/messages", this::listMessages);
+        routes.get("/v1/admin/audit", this::auditLog);
+    }
+
+    private ObjectNode object(Context ctx) {
+        JsonNode root = body.readTree(ctx);
+        if (!root.isObject()) {
+            throw ApiException.invalidRequest(null, "The request body must be a JSON object.");
+        }
+        return (ObjectNode) root;
+    }
+
+    private void create(Context ctx) {
+        String owner = Owners.of(ctx);
+        ObjectNode req = object(ctx);
+        String model = text(req, "model", null);
+        if (model == null) {
+            throw ApiException.invalidRequest("model", "Missing required parameter: 'model'.");
+        }
+        models.find(model).orElseThrow(() -> ApiException.notFound("model_not_found", "model",
+                "The model '" + model + "' does not exist or is not loaded."));
+        ChatSession s = store.createSession(new NewSession(owner, model, text(req, "title", ""),
+                text(req, "system_prompt", ""), objectText(req, "sampling"), objectText(req, "metadata")));
+        audit.append(owner, "session.create", s.id(), MDC.get(LogContext.REQUEST_ID));
+        ctx.status(201).json(shapes.session(s));
+    }
+
+    private void list(Context ctx) {
+        Page<ChatSession> page = paged(() -> store.listSessions(Owners.of(ctx), ctx.queryParam("cursor"), limit(ctx, 20)));
+        ObjectNode root = json.createObjectNode();
+        root.put("object", "list");
+        ArrayNode data = root.putArray("data");
+        page.items().forEach(s -> data.add(shapes.session(s)));
+        root.put("has_more", page.hasMore());
+        root.put("next_cursor", page.nextCursor());
+        ctx.json(root);
+    }
+
+    private void get(Context ctx) {
+        ctx.json(shapes.session(session(ctx)));
+    }
+
+    private ChatSession session(Context ctx) {
+        String id = ctx.pathParam("id");
+        return store.getSession(Owners.of(ctx), id).orElseThrow(() -> notFound(id));
+    }
+
+    private void patch(Context ctx) {
+        String owner = Owners.of(ctx);
+        String id = ctx.pathParam("id");
+        ObjectNode req = object(ctx);
+        String model = text(req, "model", null);
+        if (model != null) {
+            models.find(model).orElseThrow(() -> ApiException.notFound("model_not_found", "model",
+                    "The model '" + model + "' does not exist or is not loaded."));
+        }
+        SessionPatch p = new SessionPatch(model, text(req, "title", null), text(req, "system_prompt", null),
+                req.hasNonNull("sampling") ? objectText(req, "sampling") : null,
+                req.hasNonNull("metadata") ? objectText(req, "metadata") : null);
+        ChatSession s = store.updateSession(owner, id, p).orElseThrow(() -> notFound(id));
+        audit.append(owner, "session.update", id, MDC.get(LogContext.REQUEST_ID));
+        ctx.json(shapes.session(s));
+    }
+
+    private void delete(Context ctx) {
+        String owner = Owners.of(ctx);
+        String id = ctx.pathParam("id");
+        if (!store.deleteSession(owner, id)) {
+            throw notFound(id);
+        }
+        audit.append(owner, "session.delete", id, MDC.get(LogContext.REQUEST_ID));
+        ctx.json(Map.of("id", id, "object", "chat.session.deleted", "deleted", true));
+    }
+
+    private void listMessages(Context ctx) {
+        String id = ctx.pathParam("id");
+        Page<ChatMessage> page = paged(() -> store.listMessages(Owners.of(ctx), id, limit(ctx, 50),
+                ctx.queryParam("before"))).orElseThrow(() -> notFound(id));
+        ObjectNode root = json.createObjectNode();
+        root.put("object", "list");
+        ArrayNode data = root.putArray("data");
+        page.items().forEach(m -> data.add(shapes.message(m)));
+        root.put("has_more", page.hasMore());
+        root.put("next_before", page.nextCursor());
+        ctx.json(root);
+    }
+
+    private void auditLog(Context ctx) {
+        Page<AuditEvent> page = paged(() -> audit.list(ctx.queryParam("cursor"), limit(ctx, 50)));
+        ObjectNode root = json.createObjectNode();
+        root.put("object", "list");
+        ArrayNode data = root.putArray("data");
+        page.items().forEach(e -> data.add(shapes.audit(e)));
+        root.put("has_more", page.hasMore());
+        root.put("next_cursor", page.nextCursor());
+        ctx.json(root);
+    }
+
+    private void sendMessage(Context ctx) {
+        String owner = Owners.of(ctx);
+        String id = ctx.pathParam("id");
+        ObjectNode req = object(ctx);
+        String content = text(req, "content", null);
+        if (content == null) {
+            throw ApiException.invalidRequest("content", "Missing required parameter: 'content'.");
+        }
+        boolean stream = req.hasNonNull("stream") && req.get("stream").asBoolean();
+        ObjectNode overrides = req.deepCopy();
+        overrides.remove("content");
+        SessionTurns.Control control = new SessionTurns.Control();
+        if (!stream) {
+            ObjectNode[] result = new ObjectNode[1];
+            turns.run(owner, id, content, overrides, control, new SessionTurns.Listener() {
+                ChatMessage user;
+
+                @Override
+                public void onStart(ChatMessage u, ChatMessage reply, int truncated) {
+                    user = u;
+                }
+
+                @Override
+                public void onDelta(String text) {
+                }
+
+                @Override
+                public void onEnd(ChatMessage reply, Usage usage, int truncated) {
+                    ObjectNode root = json.createObjectNode();
+                    root.set("user_message", shapes.message(user));
+                    root.set("message", shapes.message(reply));
+                    root.set("usage", shapes.usage(usage));
+                    root.put("truncated_messages", truncated);
+                    result[0] = root;
+                }
+            });
+            ctx.json(result[0]);
+            return;
+        }
+        new SessionStream(ctx, json, shapes).run(turns, owner, id, content, overrides, control);
+    }
+
+    private <T> T paged(java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (InvalidCursorException e) {
+            throw ApiException.invalidRequest("cursor", e.getMessage());
+        }
+    }
+
+    private static int limit(Context ctx, int dflt) {
+        String v = ctx.queryParam("limit");
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 1 && n <= HistoryStore.MAX_PAGE) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // fall through to the error
+        }
+        throw ApiException.invalidRequest("limit", "Invalid 'limit': '" + v + "'; expected an integer 1.." + HistoryStore.MAX_PAGE + ".");
+    }
+
+    private static String text(JsonNode req, String name, String dflt) {
+        JsonNode v = req.get(name);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isTextual()) {
+            throw ApiException.invalidRequest(name, "Invalid type for '" + name + "': expected a string.");
+        }
+        return v.asText();
+    }
+
+    private String objectText(JsonNode req, String name) {
+        JsonNode v = req.get(name);
+        if (v == null || v.isNull()) {
+            return "{}";
+        }
+        if (!v.isObject()) {
+            throw ApiException.invalidRequest(name, "Invalid type for '" + name + "': expected an object.");
+        }
+        return v.toString();
+    }
+
+    static ApiException notFound(String id) {
+        return ApiException.notFound("session_not_found", "session_id", "Session '" + id + "' does not exist.");
+    }
+}

@@ -1,0 +1,150 @@
+package io.stellarchat.server.api.sessions;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.stellarchat.engine.runtime.Usage;
+import io.stellarchat.server.api.ApiException;
+import io.stellarchat.server.api.openai.SseWriter;
+import io.stellarchat.server.chat.ChatMessage;
+import java.io.UncheckedIOException;
+
+/**
+ * A session turn streamed as OpenAI chat-completion chunks (same framing as {@code /v1/chat/completions}):
+ * the chunk id is the reply's message id; the last chunk carries {@code finish_reason} and, as extras,
+ * {@code message_id} and {@code truncated_messages}; then a usage chunk ({@code choices: []}) and
+ * {@code [DONE]}. A client that goes away cancels the generation; the partial reply is stored as
+ * {@code cancelled}.
+ */
+final class SessionStream {
+    private final Context ctx;
+    private final ObjectMapper json;
+    private final SessionJson shapes;
+
+    SessionStream(Context ctx, ObjectMapper json, SessionJson shapes) {
+        this.ctx = ctx;
+        this.json = json;
+        this.shapes = shapes;
+    }
+
+    void run(SessionTurns turns, String owner, String sessionId, String content, ObjectNode overrides,
+             SessionTurns.Control control) {
+        SseWriter[] sse = new SseWriter[1];
+        String[] id = new String[1];
+        long created = System.currentTimeMillis() / 1000;
+        try {
+            turns.run(owner, sessionId, content, overrides, control, new SessionTurns.Listener() {
+                @Override
+                public void onStart(ChatMessage user, ChatMessage reply, int truncated) {
+                    id[0] = reply.id();
+                    try {
+                        sse[0] = new SseWriter(ctx);
+                    } catch (SseWriter.ClientGoneException e) {
+                        control.clientGone();
+                        return;
+                    }
+                    ObjectNode delta = json.createObjectNode();
+                    delta.put("role", "assistant");
+                    delta.put("content", "");
+                    send(chunk(id[0], created, delta, null));
+                }
+
+                @Override
+                public void onDelta(String text) {
+                    ObjectNode delta = json.createObjectNode();
+                    delta.put("content", text);
+                    send(chunk(id[0], created, delta, null));
+                }
+
+                @Override
+                public void onEnd(ChatMessage reply, Usage usage, int truncated) {
+                    ObjectNode last = chunk(id[0], created, json.createObjectNode(),
+                            reply.finishReason() == null ? "stop" : wire(reply.finishReason().key()));
+                    last.put("message_id", reply.id());
+                    last.put("truncated_messages", truncated);
+                    send(last);
+                    ObjectNode u = json.createObjectNode();
+                    u.put("id", id[0]);
+                    u.put("object", "chat.completion.chunk");
+                    u.put("created", created);
+                    u.put("model", "");
+                    u.putArray("choices");
+                    u.set("usage", shapes.usage(usage));
+                    send(u);
+                    if (sse[0] != null) {
+                        try {
+                            sse[0].done();
+                        } catch (SseWriter.ClientGoneException e) {
+                            // the reply is stored; nothing more to tell
+                        }
+                    }
+                }
+
+                @Override
+                public void onIdle() {
+                    if (sse[0] != null) {
+                        try {
+                            sse[0].keepAlive();
+                        } catch (SseWriter.ClientGoneException e) {
+                            control.clientGone();
+                        }
+                    }
+                }
+
+                private void send(ObjectNode chunk) {
+                    if (sse[0] == null) {
+                        return;
+                    }
+                    try {
+                        sse[0].data(chunk.toString());
+                    } catch (SseWriter.ClientGoneException e) {
+                        control.clientGone();
+                        sse[0] = null;
+                    }
+                }
+            });
+        } catch (ApiException e) {
+            if (sse[0] == null) {
+                throw e; // nothing sent yet: an ordinary error response
+            }
+            ObjectNode err = json.createObjectNode();
+            ObjectNode inner = err.putObject("error");
+            inner.put("message", e.getMessage());
+            inner.put("type", e.type().wire());
+            inner.put("param", e.param());
+            inner.put("code", e.code());
+            try {
+                sse[0].data(err.toString());
+            } catch (SseWriter.ClientGoneException ignored) {
+                // gone
+            }
+        } catch (UncheckedIOException e) {
+            control.clientGone();
+        }
+    }
+
+    /** Stored finish reasons as OpenAI's: a user stop or disconnect reads {@code stop}. */
+    private static String wire(String stored) {
+        return switch (stored) {
+            case "length" -> "length";
+            case "error" -> "error";
+            default -> "stop";
+        };
+    }
+
+    private ObjectNode chunk(String id, long created, ObjectNode delta, String finish) {
+        ObjectNode c = json.createObjectNode();
+        c.put("id", id);
+        c.put("object", "chat.completion.chunk");
+        c.put("created", created);
+        ObjectNode ch = c.putArray("choices").addObject();
+        ch.put("index", 0);
+        ch.set("delta", delta);
+        if (finish == null) {
+            ch.putNull("finish_reason");
+        } else {
+            ch.put("finish_reason", finish);
+        }
+        return c;
+    }
+}
