@@ -609,7 +609,9 @@ final class Builtins {
             case "true" -> Boolean.TRUE.equals(v);
             case "false" -> Boolean.FALSE.equals(v);
             case "callable" -> v instanceof Callable;
-            case "equalto", "eq", "==", "sameas" -> PyValues.equal(v, x);
+            case "equalto", "eq", "==" -> PyValues.equal(v, x);
+            case "sameas" -> v == x || (v != null && x != null && v.getClass() == x.getClass() && PyValues.equal(v, x)
+                    && (v instanceof Boolean || v instanceof Long || v instanceof String));
             case "ne", "!=" -> !PyValues.equal(v, x);
             case "lt", "lessthan", "<" -> Operators.compare("<", v, x);
             case "le", "<=" -> Operators.compare("<=", v, x);

@@ -126,7 +126,7 @@ final class Lexer {
     /** After a closing delimiter ending at {@code p}: '-' strips all whitespace, otherwise trim_blocks eats one newline. */
     private int afterClose(int p, boolean minus, boolean plus, boolean trimBlocks) {
         if (minus) {
-            while (p < src.length() && Character.isWhitespace(src.charAt(p))) {
+            while (p < src.length() && PyValues.isSpace(src.charAt(p))) {
                 p++;
             }
         } else if (trimBlocks && !plus && p < src.length() && src.charAt(p) == '\n') {

@@ -67,7 +67,8 @@ CASES = [
     ("arith_mixed", "{{ 1 + 2.5 }} {{ true + 1 }} {{ 3 * 'ab' }} {{ [1] * 2 }} {{ 'a' ~ 1 ~ none ~ true }} {{ [1] + [2] }} {{ -3 }} {{ +3 }} {{ 10 - 2 * 3 }}", {}),
     ("arith_precedence", "{{ 2 + 3 * 4 ** 2 }} {{ (2 + 3) * 4 }} {{ 1 ~ 3 * 2 }} {{ -2 ** 2 }} {{ 'x' ~ (1 + 2) }} {{ 2 ** 3 ** 2 }} {{ 'a' ~ 'b' | upper }}", {}),
     ("float_repr", "{{ 0.1 + 0.2 }} {{ 1 / 3 }} {{ 100.0 }} {{ 1e16 }} {{ 123456789.0 * 1000 }} {{ -0.5 }}", {}),
-    ("string_percent", "{{ '%s and %d' % ('a', 3) }}|{{ '%s' % 'x' }}", {}),
+    ("string_percent", "{{ '%s and %d' % ('a', 3) }}|{{ '%s' % 'x' }}|{{ '%02d:%05.2f|%-4s|%4s|%+d|%.1s' % (7, 3.14159, 'ab', 'cd', 5, 'xyz') }}|{{ '%x %r %%' % (255, 'q') }}", {}),
+    ("sameas", "{{ 1 is sameas 1 }}{{ 1 is sameas 1.0 }}{{ none is sameas none }}{{ false is sameas false }}{{ 0 is sameas false }}", {}),
     # comparisons and logic
     ("compare_chain", "{{ 1 < 2 < 3 }} {{ 1 < 3 < 2 }} {{ 1 == 1.0 }} {{ true == 1 }} {{ 'a' < 'b' }} {{ [1, 2] < [1, 3] }} {{ none == none }} {{ 'a' != 'a' }}", {}),
     ("logic_values", "{{ 0 or 'x' }} {{ 'a' and 'b' }} {{ '' and 'b' }} {{ not [] }} {{ none or none }} {{ not 1 == 2 }}", {}),
