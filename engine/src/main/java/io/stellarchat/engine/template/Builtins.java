@@ -137,8 +137,37 @@ final class Builtins {
         return kw.containsKey(name) ? kw.get(name) : dflt;
     }
 
+    private static final java.util.regex.Pattern WORD = java.util.regex.Pattern.compile("\\w+",
+            java.util.regex.Pattern.UNICODE_CHARACTER_CLASS);
+    private static final java.util.regex.Pattern WORD_BEGINNING = java.util.regex.Pattern.compile("[-\\s({\\[<]+",
+            java.util.regex.Pattern.UNICODE_CHARACTER_CLASS);
+
+    /** jinja2's {@code title} filter: capitalise each piece after a run of {@code - ( { [ <} or whitespace. */
+    private static String title(String s) {
+        StringBuilder sb = new StringBuilder();
+        java.util.regex.Matcher m = WORD_BEGINNING.matcher(s);
+        int pos = 0;
+        while (m.find()) {
+            sb.append(Methods.capitalize(s.substring(pos, m.start()))).append(m.group());
+            pos = m.end();
+        }
+        sb.append(Methods.capitalize(s.substring(pos)));
+        return sb.toString();
+    }
+
     private static String text(Object v) {
         return PyValues.str(v);
+    }
+
+    private static String requireString(Object v, String op) throws TemplateException {
+        if (v instanceof Undefined u) {
+            throw u.error();
+        }
+        if (!(v instanceof String s)) {
+            throw TemplateException.render("unsupported operand type(s) for " + op + ": '" + PyValues.typeName(v)
+                    + "' and 'str'");
+        }
+        return s;
     }
 
     private static Object requireDefined(Object v) throws TemplateException {
@@ -164,7 +193,7 @@ final class Builtins {
             case "trim" -> Methods.strip(text(v), (String) arg(a, k, 0, "chars", null), true, true);
             case "upper" -> text(v).toUpperCase(Locale.ROOT);
             case "lower" -> text(v).toLowerCase(Locale.ROOT);
-            case "title" -> Methods.title(text(v));
+            case "title" -> title(text(v));
             case "capitalize" -> Methods.capitalize(text(v));
             case "length", "count" -> (long) length(v);
             case "tojson" -> tojson(v, a, k);
@@ -288,9 +317,9 @@ final class Builtins {
             case "round" -> round(v, arg(a, k, 0, "precision", 0L), text(arg(a, k, 1, "method", "common")));
             case "center" -> Methods.justify(text(v), (int) Math.min(Renderer.MAX_OUTPUT_CHARS,
                     PyValues.asLong(arg(a, k, 0, "width", 80L))), " ", "center");
-            case "indent" -> indent(text(v), arg(a, k, 0, "width", 4L), PyValues.truthy(arg(a, k, 1, "first", false)),
+            case "indent" -> indent(requireString(v, "+="), arg(a, k, 0, "width", 4L), PyValues.truthy(arg(a, k, 1, "first", false)),
                     PyValues.truthy(arg(a, k, 2, "blank", false)));
-            case "wordcount" -> (long) Methods.split(text(v), null, -1).size();
+            case "wordcount" -> WORD.matcher(text(v)).results().count();
             case "batch" -> {
                 long size = PyValues.asLong(arg(a, k, 0, "linecount", 1L));
                 if (size <= 0) {
@@ -549,6 +578,9 @@ final class Builtins {
         }
         int p = (int) PyValues.asLong(precision);
         double d = PyValues.asDouble(v);
+        if (PyValues.isIntLike(v) && method.equals("common")) {
+            return PyValues.asLong(v);
+        }
         if (!Double.isFinite(d)) {
             return d;
         }
@@ -618,23 +650,11 @@ final class Builtins {
             case "gt", "greaterthan", ">" -> Operators.compare(">", v, x);
             case "ge", ">=" -> Operators.compare(">=", v, x);
             case "in" -> Operators.contains(x, v);
-            case "odd", "even" -> {
-                requireDefined(v);
-                if (!PyValues.isIntLike(v)) {
-                    throw TemplateException.render("not all arguments converted during string formatting");
-                }
-                yield (Math.floorMod(PyValues.asLong(v), 2) == 1) == name.equals("odd");
-            }
-            case "divisibleby" -> {
-                requireDefined(v);
-                long d = PyValues.asLong(requireDefined(x));
-                if (d == 0) {
-                    throw TemplateException.render("integer modulo by zero");
-                }
-                yield Math.floorMod(PyValues.asLong(v), d) == 0;
-            }
-            case "lower" -> v instanceof String s && s.equals(s.toLowerCase(Locale.ROOT));
-            case "upper" -> v instanceof String s && s.equals(s.toUpperCase(Locale.ROOT));
+            case "odd" -> PyValues.equal(Operators.binary("%", v, 2L), 1L);
+            case "even" -> PyValues.equal(Operators.binary("%", v, 2L), 0L);
+            case "divisibleby" -> PyValues.equal(Operators.binary("%", v, x), 0L);
+            case "lower" -> Methods.isLower(PyValues.str(v));
+            case "upper" -> Methods.isUpper(PyValues.str(v));
             case "filter" -> true;
             case "test" -> true;
             case "escaped" -> false;

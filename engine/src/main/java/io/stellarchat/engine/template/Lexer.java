@@ -151,7 +151,7 @@ final class Lexer {
             return false;
         }
         i = skipWs(i + 3);
-        if (i < src.length() && (src.charAt(i) == '-' || src.charAt(i) == '+')) {
+        if (i < src.length() && src.charAt(i) == '-') {
             i++;
         }
         return src.startsWith("%}", i);
@@ -161,11 +161,11 @@ final class Lexer {
         int i = skipWs(from) + 3;
         i = skipWs(i);
         boolean minus = src.charAt(i) == '-';
-        boolean plus = src.charAt(i) == '+';
-        if (minus || plus) {
+        if (minus) {
             i++;
         }
-        int bodyStart = afterClose(i + 2, minus, plus, true);
+        // jinja2's raw_begin rule: '-%}' strips what follows, a plain '%}' keeps even the newline (no trim_blocks).
+        int bodyStart = afterClose(i + 2, minus, false, false);
         int search = bodyStart;
         while (true) {
             int open = src.indexOf("{%", search);

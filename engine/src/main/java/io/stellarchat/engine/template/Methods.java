@@ -193,10 +193,8 @@ final class Methods {
             case "isalpha" -> (a, k) -> !s.isEmpty() && s.codePoints().allMatch(Character::isLetter);
             case "isalnum" -> (a, k) -> !s.isEmpty() && s.codePoints().allMatch(Character::isLetterOrDigit);
             case "isspace" -> (a, k) -> !s.isEmpty() && s.chars().allMatch(PyValues::isSpace);
-            case "islower" -> (a, k) -> s.codePoints().anyMatch(Character::isLowerCase)
-                    && s.codePoints().noneMatch(Character::isUpperCase);
-            case "isupper" -> (a, k) -> s.codePoints().anyMatch(Character::isUpperCase)
-                    && s.codePoints().noneMatch(Character::isLowerCase);
+            case "islower" -> (a, k) -> isLower(s);
+            case "isupper" -> (a, k) -> isUpper(s);
             case "removeprefix" -> (a, k) -> {
                 String p = requireStr(arg(a, k, 0, "prefix", null));
                 return s.startsWith(p) ? s.substring(p.length()) : s;
@@ -229,6 +227,17 @@ final class Methods {
             };
             default -> null;
         };
+    }
+
+    /** Python {@code str.islower}: some cased character, and none upper- or titlecase. */
+    static boolean isLower(String s) {
+        return s.codePoints().anyMatch(Character::isLowerCase)
+                && s.codePoints().noneMatch(c -> Character.isUpperCase(c) || Character.isTitleCase(c));
+    }
+
+    static boolean isUpper(String s) {
+        return s.codePoints().anyMatch(Character::isUpperCase)
+                && s.codePoints().noneMatch(c -> Character.isLowerCase(c) || Character.isTitleCase(c));
     }
 
     static String justify(String s, int width, String fill, String how) {

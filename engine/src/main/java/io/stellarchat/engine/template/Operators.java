@@ -167,7 +167,7 @@ final class Operators {
                 if (y == 0) {
                     throw TemplateException.render("float floor division by zero");
                 }
-                yield Math.floor(x / y);
+                yield floorDiv(x, y);
             }
             case "%" -> {
                 if (y == 0) {
@@ -182,6 +182,23 @@ final class Operators {
             case "**" -> Math.pow(x, y);
             default -> throw TemplateException.render("unknown operator " + op);
         };
+    }
+
+    /** CPython's float floor division (float_floor_div): exact for cases where floor(x / y) rounds wrongly. */
+    private static double floorDiv(double x, double y) {
+        double mod = x % y;
+        double div = (x - mod) / y;
+        if (mod != 0 && ((y < 0) != (mod < 0))) {
+            div -= 1.0;
+        }
+        if (div == 0) {
+            return Math.copySign(0.0, x / y);
+        }
+        double floor = Math.floor(div);
+        if (div - floor > 0.5) {
+            floor += 1.0;
+        }
+        return floor;
     }
 
     static boolean compare(String op, Object a, Object b) throws TemplateException {
@@ -222,6 +239,9 @@ final class Operators {
                 return false;
             }
             case Map<?, ?> m -> {
+                if ((needle instanceof List && !(needle instanceof PyValues.Tuple)) || needle instanceof Map) {
+                    throw TemplateException.render("unhashable type: '" + PyValues.typeName(needle) + "'");
+                }
                 if (m.containsKey(needle)) {
                     return true;
                 }
@@ -320,7 +340,9 @@ final class Operators {
             }
             sb.append(body);
         }
-        if (ai < args.size()) {
+        boolean mappingArg = argsValue instanceof Map || (argsValue instanceof List && !(argsValue instanceof
+                PyValues.Tuple));
+        if (ai < args.size() && !(mappingArg && ai == 0)) {
             throw TemplateException.render("not all arguments converted during string formatting");
         }
         return Renderer.checkSize(sb.toString());

@@ -76,6 +76,10 @@ final class Renderer {
             exec(body, root);
         } catch (StackOverflowError e) {
             throw TemplateException.render("template recursion too deep");
+        } catch (RuntimeException e) {
+            // A value of a type an operation does not expect that slipped past its checks: still the template's
+            // fault, reported as a render error rather than a crash of the caller.
+            throw TemplateException.render("unsupported operation in template: " + e);
         }
         return out.toString();
     }

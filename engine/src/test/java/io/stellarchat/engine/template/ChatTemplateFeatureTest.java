@@ -1,5 +1,6 @@
 package io.stellarchat.engine.template;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,14 +23,24 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Jinja features one by one (whitespace control, literals and printing, operators, statements, filters, tests,
  * string/dict methods, the sandbox, errors), each checked against Python jinja2 3.1.6 configured as transformers
- * does. The expected outputs in {@code jinja2-features.json} come from {@code gen_jinja2_features.py} beside it.
+ * does. The expected outputs in {@code jinja2-features.json} come from {@code gen_jinja2_features.py} beside it,
+ * which also writes {@code jinja2-fuzz.json}: 800 seeded random templates (nested expressions over operators,
+ * filters, tests and methods; and whitespace-control soups of text, tags, comments and raw blocks).
  */
 class ChatTemplateFeatureTest {
     private static final Clock FIXED = Clock.fixed(LocalDateTime.parse("2026-01-15T10:30:00")
             .toInstant(ZoneOffset.UTC), ZoneOffset.UTC);
 
     static Stream<Arguments> cases() throws IOException {
-        try (InputStream in = ChatTemplateFeatureTest.class.getResourceAsStream("jinja2-features.json")) {
+        return load("jinja2-features.json");
+    }
+
+    static Stream<Arguments> fuzzCases() throws IOException {
+        return load("jinja2-fuzz.json");
+    }
+
+    private static Stream<Arguments> load(String resource) throws IOException {
+        try (InputStream in = ChatTemplateFeatureTest.class.getResourceAsStream(resource)) {
             Map<String, Object> doc = new ObjectMapper().readValue(in, new TypeReference<Map<String, Object>>() { });
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> cases = (List<Map<String, Object>>) doc.get("cases");
@@ -68,6 +79,22 @@ class ChatTemplateFeatureTest {
                 assertEquals(TemplateException.Kind.SYNTAX, e.kind());
                 assertTrue(e.getMessage().matches(".*\\(line \\d+, column \\d+\\)"), e::getMessage);
             }
+        }
+    }
+
+    /** A seeded random template renders exactly as in jinja2, or fails where jinja2 fails. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fuzzCases")
+    @SuppressWarnings("unchecked")
+    void randomTemplateRendersLikeJinja2(String name, Map<String, Object> c) {
+        String source = (String) c.get("template");
+        Map<String, Object> variables = (Map<String, Object>) c.get("variables");
+        if (c.containsKey("expected")) {
+            String got = assertDoesNotThrow(() -> ChatTemplate.compile(source).render(variables), source);
+            assertEquals(c.get("expected"), got, source);
+        } else {
+            assertThrows(TemplateException.class, () -> ChatTemplate.compile(source).render(variables),
+                    () -> source + " should fail like jinja2: " + c.get("error"));
         }
     }
 }
