@@ -119,6 +119,16 @@ final class Renderer {
         }
     }
 
+    private Flow captureFlow(List<Stmt> body, Scope scope, StringBuilder into) throws TemplateException {
+        StringBuilder saved = out;
+        out = into;
+        try {
+            return exec(body, scope);
+        } finally {
+            out = saved;
+        }
+    }
+
     // ---- statements ----
 
     private Flow exec(List<Stmt> body, Scope scope) throws TemplateException {
@@ -148,16 +158,21 @@ final class Renderer {
             }
             case Node.Set s -> execSet(s, scope);
             case Node.SetBlock sb -> {
-                Object v = capture(sb.body(), new Scope(scope));
+                StringBuilder body = new StringBuilder();
+                Flow fl = captureFlow(sb.body(), new Scope(scope), body);
+                if (fl != Flow.NORMAL) {
+                    return fl; // jinja2 compiles the block inline: a break leaves it unassigned
+                }
+                Object v = body.toString();
                 for (Node.Filter f : sb.filters()) {
                     v = applyFilter(f, v, scope);
                 }
                 scope.vars.put(sb.name(), v);
             }
-            case Node.Macro m -> scope.vars.put(m.name(), macro(m.name(), m.params(), m.defaults(), m.body(), scope,
-                    null));
+            case Node.Macro m -> scope.vars.put(m.name(), macro(m, scope));
             case Node.CallBlock cb -> {
-                Callable caller = macro("caller", cb.params(), cb.defaults(), cb.body(), scope, null);
+                Callable caller = macro(new Node.Macro("caller", cb.params(), cb.defaults(), cb.body(), true, true,
+                        true), scope);
                 Node.Call c = cb.call();
                 Object fn = eval(c.fn(), scope);
                 List<Object> args = evalArgs(c.args(), scope);
@@ -166,7 +181,12 @@ final class Renderer {
                 write(PyValues.str(call(fn, args, kw)));
             }
             case Node.FilterBlock fb -> {
-                Object v = capture(fb.body(), new Scope(scope));
+                StringBuilder body = new StringBuilder();
+                Flow fl = captureFlow(fb.body(), new Scope(scope), body);
+                if (fl != Flow.NORMAL) {
+                    return fl;
+                }
+                Object v = body.toString();
                 for (Node.Filter f : fb.filters()) {
                     v = applyFilter(f, v, scope);
                 }
@@ -200,9 +220,9 @@ final class Renderer {
             }
             items = kept;
         }
-        if (items.isEmpty()) {
-            return exec(f.otherwise(), scope);
-        }
+        // jinja2 runs the else block unless some iteration ran its body to the end: an empty loop, and also a
+        // loop whose every iteration ended in break or continue.
+        boolean completed = false;
         Loop loop = new Loop(items);
         for (int i = 0; i < items.size(); i++) {
             tick();
@@ -214,6 +234,12 @@ final class Renderer {
             if (fl == Flow.BREAK) {
                 break;
             }
+            if (fl == Flow.NORMAL) {
+                completed = true;
+            }
+        }
+        if (!completed) {
+            return exec(f.otherwise(), scope);
         }
         return Flow.NORMAL;
     }
@@ -252,41 +278,55 @@ final class Renderer {
     }
 
     /** A macro (or a call block's {@code caller}): a closure over its defining scope. */
-    private Callable macro(String name, List<String> params, List<Expr> defaults, List<Stmt> body, Scope closure,
-            Object unused) {
+    private Callable macro(Node.Macro m, Scope closure) {
+        List<String> params = m.params();
         return (args, kwargs) -> {
-            if (++callDepth > MAX_CALL_DEPTH) {
-                callDepth = 0;
+            if (args.size() > params.size() && !m.catchVarargs()) {
+                throw TemplateException.render("macro '" + m.name() + "' takes not more than " + params.size()
+                        + " argument(s)");
+            }
+            Map<String, Object> extraKw = new LinkedHashMap<>(kwargs);
+            Object caller = extraKw.remove("caller");
+            if (caller != null && !m.catchCaller()) {
+                throw TemplateException.render("macro '" + m.name() + "' takes no keyword argument 'caller'");
+            }
+            if (callDepth >= MAX_CALL_DEPTH) {
                 throw TemplateException.render("macro recursion deeper than " + MAX_CALL_DEPTH);
             }
+            callDepth++;
             try {
                 Scope local = new Scope(closure);
-                Map<String, Object> extraKw = new LinkedHashMap<>(kwargs);
                 for (int i = 0; i < params.size(); i++) {
                     String p = params.get(i);
                     Object v;
                     if (i < args.size()) {
+                        if (extraKw.containsKey(p)) {
+                            throw TemplateException.render("macro '" + m.name() + "' got multiple values for argument '"
+                                    + p + "'");
+                        }
                         v = args.get(i);
                     } else if (extraKw.containsKey(p)) {
                         v = extraKw.remove(p);
-                    } else if (defaults.get(i) != null) {
-                        v = eval(defaults.get(i), local);
+                    } else if (m.defaults().get(i) != null) {
+                        v = eval(m.defaults().get(i), local);
                     } else {
                         v = new Undefined("parameter '" + p + "' was not provided");
                     }
                     local.vars.put(p, v);
                 }
-                if (extraKw.containsKey("caller")) {
-                    local.vars.put("caller", extraKw.remove("caller"));
+                if (!extraKw.isEmpty() && !m.catchKwargs()) {
+                    throw TemplateException.render("macro '" + m.name() + "' takes no keyword argument '"
+                            + extraKw.keySet().iterator().next() + "'");
                 }
-                local.vars.put("varargs", args.size() > params.size()
-                        ? new ArrayList<>(args.subList(params.size(), args.size())) : new ArrayList<>());
+                if (m.catchCaller()) {
+                    local.vars.put("caller", caller != null ? caller : new Undefined("No caller defined"));
+                }
+                local.vars.put("varargs", new Tuple(args.size() > params.size()
+                        ? new ArrayList<>(args.subList(params.size(), args.size())) : new ArrayList<>()));
                 local.vars.put("kwargs", extraKw);
-                return capture(body, local);
+                return capture(m.body(), local);
             } finally {
-                if (callDepth > 0) {
-                    callDepth--;
-                }
+                callDepth--;
             }
         };
     }
