@@ -244,6 +244,40 @@ def fuzz_ws(rng, depth):
     return "".join(out)
 
 
+ST_VALUES = ["x", "y", "i", "1", "'a'", "ns.c", "x ~ y", "i * 2", "loop.index", "loop.first", "loop.previtem",
+             "loop.length", "m(1)", "caller() if caller is defined else 'nc'", "varargs", "kwargs"]
+ST_PRELUDE = ("{% set ns = namespace(c=0) %}{% set x = 5 %}{% macro m(a, b=2) %}(m{{ a }}{{ b }}{{ x }}"
+              "{{ caller() if caller is defined else '' }}){% endmacro %}")
+
+
+def fuzz_statements(rng, depth):
+    out = []
+    for _ in range(rng.randint(1, 4)):
+        r = rng.random()
+        if r < 0.25:
+            out.append("[{{ %s }}]" % rng.choice(ST_VALUES))
+        elif r < 0.45:
+            out.append("{%% set %s = %s %%}" % (rng.choice(["x", "y", "i"]), rng.choice(ST_VALUES)))
+        elif r < 0.55:
+            out.append("{%% set ns.c = %s %%}" % rng.choice(ST_VALUES))
+        elif r < 0.7 and depth > 0:
+            out.append("{%% for i in %s %s%%}%s{%% else %%}E{%% endfor %%}" % (
+                rng.choice(["[1, 2]", "range(3)", "[]", "'ab'", "[x, y]"]), rng.choice(["", "if i != 1 "]),
+                fuzz_statements(rng, depth - 1)))
+        elif r < 0.8 and depth > 0:
+            out.append("{%% if %s %%}%s{%% else %%}%s{%% endif %%}" % (
+                rng.choice(ST_VALUES[:-4]), fuzz_statements(rng, depth - 1), fuzz_statements(rng, depth - 1)))
+        elif r < 0.85:
+            out.append(rng.choice(["{% break %}", "{% continue %}"]))
+        elif r < 0.9 and depth > 0:
+            out.append("{%% set blk %%}%s{%% endset %%}<{{ blk }}>" % fuzz_statements(rng, depth - 1))
+        elif r < 0.95 and depth > 0:
+            out.append("{%% call m(2) %%}%s{%% endcall %%}" % fuzz_statements(rng, depth - 1))
+        else:
+            out.append("{{ m(%s, 3%s) }}" % (rng.choice(ST_VALUES), rng.choice(["", ", k=1"])))
+    return "".join(out)
+
+
 def fuzz_cases(kind, count, seed, make, variables):
     rng = random.Random(seed)
     cases = []
@@ -263,7 +297,9 @@ def fuzz_cases(kind, count, seed, make, variables):
 
 
 fuzz = (fuzz_cases("expr", 400, 7, lambda rng: "{{ %s }}" % fuzz_expr(rng, 3), FUZZ_VARS)
-        + fuzz_cases("ws", 400, 11, lambda rng: fuzz_ws(rng, 2), {}))
+        + fuzz_cases("ws", 400, 11, lambda rng: fuzz_ws(rng, 2), {})
+        + fuzz_cases("stmt", 300, 13, lambda rng: ST_PRELUDE + fuzz_statements(rng, 3)
+                     + "|{{ x }}{{ y }}{{ i }}{{ ns.c }}", {}))
 with open("jinja2-fuzz.json", "w", encoding="utf-8") as f:
     json.dump({"generator": "gen_jinja2_features.py", "jinja2": jinja2.__version__, "cases": fuzz}, f,
               ensure_ascii=False, indent=0)
