@@ -180,6 +180,7 @@ final class Builtins {
     // ---- filters ----
 
     Object filter(String name, Object v, List<Object> a, Map<String, Object> k) throws TemplateException {
+        renderer.charge(v);
         if (name.equals("safe")) {
             return v instanceof PyValues.Markup ? v : new PyValues.Markup(text(v));
         }
@@ -266,19 +267,29 @@ final class Builtins {
             case "unique" -> {
                 boolean cs = PyValues.truthy(arg(a, k, 0, "case_sensitive", false));
                 Object attr = arg(a, k, 1, "attribute", null);
+                java.util.Set<Object> seenHashable = new java.util.HashSet<>();
                 List<Object> seen = new ArrayList<>();
                 List<Object> out = new ArrayList<>();
                 for (Object o : PyValues.iterate(v)) {
                     Object key = sortKey(attr != null ? attribute(o, attr) : o, cs);
-                    boolean dup = false;
-                    for (Object s : seen) {
-                        if (PyValues.equal(s, key)) {
-                            dup = true;
-                            break;
+                    Object hashKey = hashKey(key);
+                    boolean dup;
+                    if (hashKey != null) {
+                        dup = !seenHashable.add(hashKey);
+                    } else {
+                        renderer.charge(seen);
+                        dup = false;
+                        for (Object s : seen) {
+                            if (PyValues.equal(s, key)) {
+                                dup = true;
+                                break;
+                            }
+                        }
+                        if (!dup) {
+                            seen.add(key);
                         }
                     }
                     if (!dup) {
-                        seen.add(key);
                         out.add(o);
                     }
                 }
@@ -315,8 +326,7 @@ final class Builtins {
             case "int" -> toInt(v, arg(a, k, 0, "default", 0L), arg(a, k, 1, "base", 10L));
             case "float" -> toFloat(v, arg(a, k, 0, "default", 0.0));
             case "round" -> round(v, arg(a, k, 0, "precision", 0L), text(arg(a, k, 1, "method", "common")));
-            case "center" -> Methods.justify(text(v), (int) Math.min(Renderer.MAX_OUTPUT_CHARS,
-                    PyValues.asLong(arg(a, k, 0, "width", 80L))), " ", "center");
+            case "center" -> Methods.justify(text(v), Methods.width(arg(a, k, 0, "width", 80L)), " ", "center");
             case "indent" -> indent(requireString(v, "+="), arg(a, k, 0, "width", 4L), PyValues.truthy(arg(a, k, 1, "first", false)),
                     PyValues.truthy(arg(a, k, 2, "blank", false)));
             case "wordcount" -> WORD.matcher(text(v)).results().count();
@@ -439,6 +449,21 @@ final class Builtins {
             cur = renderer.getitem(cur, key);
         }
         return cur;
+    }
+
+    /** A Java key equal exactly when Python's {@code ==} is (1 == 1.0 == True), or null for unhashable values. */
+    private static Object hashKey(Object v) {
+        v = PyValues.unwrap(v);
+        if (PyValues.isIntLike(v)) {
+            return PyValues.asLong(v);
+        }
+        if (v instanceof Double d) {
+            return d == Math.rint(d) && Math.abs(d) < 9e15 ? (Object) (long) (double) d : d;
+        }
+        if (v instanceof String || v == null) {
+            return v == null ? PyValues.Tuple.class : v;
+        }
+        return null;
     }
 
     private static Object sortKey(Object v, boolean caseSensitive) {

@@ -35,6 +35,15 @@ final class PyValues {
     record Markup(String text) {
     }
 
+    /** A value too large to print: thrown from deep inside {@code str()}/{@code repr()}, turned into a render error. */
+    static final class TooLarge extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TooLarge(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     static Object unwrap(Object v) {
         return v instanceof Markup m ? m.text() : v;
     }
@@ -189,6 +198,9 @@ final class PyValues {
     }
 
     private static void repr(Object v, StringBuilder sb, int depth) {
+        if (sb.length() > Renderer.MAX_OUTPUT_CHARS) {
+            throw new TooLarge("value too large to print (over " + Renderer.MAX_OUTPUT_CHARS + " characters)");
+        }
         if (depth > 200) {
             sb.append("...");
             return;

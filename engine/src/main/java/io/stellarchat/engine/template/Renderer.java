@@ -32,6 +32,7 @@ final class Renderer {
     static final long MAX_WRITTEN_CHARS = 16L << 20;
     static final long MAX_ITERATIONS = 1_000_000;
     static final int MAX_CALL_DEPTH = 100;
+    static final long MAX_WORK = 100_000_000;
 
     /** A variable scope; lookups walk up to the globals. */
     static final class Scope {
@@ -60,6 +61,7 @@ final class Renderer {
     private StringBuilder out = new StringBuilder();
     private long written;
     private long iterations;
+    private long work;
     private int callDepth;
 
     Renderer(LocalDateTime now) {
@@ -76,6 +78,8 @@ final class Renderer {
             exec(body, root);
         } catch (StackOverflowError e) {
             throw TemplateException.render("template recursion too deep");
+        } catch (PyValues.TooLarge e) {
+            throw TemplateException.render(e.getMessage());
         } catch (RuntimeException e) {
             // A value of a type an operation does not expect that slipped past its checks: still the template's
             // fault, reported as a render error rather than a crash of the caller.
@@ -97,6 +101,23 @@ final class Renderer {
     void tick() throws TemplateException {
         if (++iterations > MAX_ITERATIONS) {
             throw TemplateException.render("template exceeds " + MAX_ITERATIONS + " loop iterations");
+        }
+    }
+
+    /**
+     * Charges work proportional to the size of a value an operation walks (a filter's input, the container of
+     * {@code in}, a method's receiver), so a loop that scans a big list on every iteration stops instead of hanging.
+     */
+    void charge(Object value) throws TemplateException {
+        long units = switch (PyValues.unwrap(value)) {
+            case String s -> s.length() / 16;
+            case List<?> l -> l.size();
+            case Map<?, ?> m -> m.size();
+            case null, default -> 0;
+        };
+        work += units + 1;
+        if (work > MAX_WORK) {
+            throw TemplateException.render("template exceeds its work budget of " + MAX_WORK + " steps");
         }
     }
 
@@ -358,11 +379,22 @@ final class Renderer {
                 }
                 yield m;
             }
-            case Node.GetAttr g -> getattr(eval(g.target(), s), g.attr());
             case Node.GetItem g -> getitem(eval(g.target(), s), eval(g.key(), s));
             case Node.Slice sl -> slice(eval(sl.target(), s), evalOpt(sl.start(), s), evalOpt(sl.stop(), s),
                     evalOpt(sl.step(), s));
-            case Node.Call c -> call(eval(c.fn(), s), evalArgs(c.args(), s), evalKwargs(c.kwNames(), c.kwValues(), s));
+            case Node.Call c -> {
+                Object fn = eval(c.fn(), s);
+                List<Object> args = evalArgs(c.args(), s);
+                for (Object a : args) {
+                    charge(a);
+                }
+                yield call(fn, args, evalKwargs(c.kwNames(), c.kwValues(), s));
+            }
+            case Node.GetAttr g -> {
+                Object target = eval(g.target(), s);
+                charge(target);
+                yield getattr(target, g.attr());
+            }
             case Node.Filter f -> applyFilter(f, eval(f.value(), s), s);
             case Node.Test t -> {
                 Object v = eval(t.value(), s);
@@ -398,6 +430,7 @@ final class Renderer {
                 boolean result = true;
                 for (int i = 0; i < c.ops().size(); i++) {
                     Object right = eval(c.rest().get(i), s);
+                    charge(right);
                     if (!Operators.compare(c.ops().get(i), left, right)) {
                         result = false;
                         break;

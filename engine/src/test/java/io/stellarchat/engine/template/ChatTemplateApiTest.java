@@ -213,4 +213,20 @@ class ChatTemplateApiTest {
         vars.put("x", cyclic);
         assertThrows(TemplateException.class, () -> ChatTemplate.compile("{{ x }}").render(vars));
     }
+
+    @Test
+    void quadraticAndExplosiveWorkStops() {
+        renderFails("{% set big = range(1000000) | list %}{% for i in range(1000000) %}{{ i in big }}{% endfor %}");
+        renderFails("{{ ('x' * 1000000).replace('x', 'yyyyyyyyyy') }}");
+        renderFails("{{ 'x'.zfill(2000000000) }}");
+        renderFails("{{ '{:>999999999}'.format('x') }}");
+        renderFails("{% set ns = namespace(x=[1]) %}{% for i in range(40) %}{% set ns.x = [ns.x, ns.x] %}{% endfor %}"
+                + "{{ ns.x }}");
+    }
+
+    @Test
+    void uniqueOnALargeListIsNotQuadratic() throws TemplateException {
+        assertEquals("200000", assertTimeoutPreemptively(FAST,
+                () -> ChatTemplate.compile("{{ range(200000) | unique | list | length }}").render(Map.of())));
+    }
 }
