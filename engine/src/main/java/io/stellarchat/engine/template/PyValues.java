@@ -3,7 +3,6 @@ package io.stellarchat.engine.template;
 import java.math.BigDecimal;
 import java.util.AbstractList;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -495,9 +494,5 @@ final class PyValues {
             return new ArrayList<>();
         }
         throw TemplateException.render("'" + typeName(v) + "' object is not iterable");
-    }
-
-    static Iterator<Object> empty() {
-        return List.<Object>of().iterator();
     }
 }
