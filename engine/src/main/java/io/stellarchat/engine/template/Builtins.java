@@ -137,8 +137,37 @@ final class Builtins {
         return kw.containsKey(name) ? kw.get(name) : dflt;
     }
 
+    private static final java.util.regex.Pattern WORD = java.util.regex.Pattern.compile("\\w+",
+            java.util.regex.Pattern.UNICODE_CHARACTER_CLASS);
+    private static final java.util.regex.Pattern WORD_BEGINNING = java.util.regex.Pattern.compile("[-\\s({\\[<]+",
+            java.util.regex.Pattern.UNICODE_CHARACTER_CLASS);
+
+    /** jinja2's {@code title} filter: capitalise each piece after a run of {@code - ( { [ <} or whitespace. */
+    private static String title(String s) {
+        StringBuilder sb = new StringBuilder();
+        java.util.regex.Matcher m = WORD_BEGINNING.matcher(s);
+        int pos = 0;
+        while (m.find()) {
+            sb.append(Methods.capitalize(s.substring(pos, m.start()))).append(m.group());
+            pos = m.end();
+        }
+        sb.append(Methods.capitalize(s.substring(pos)));
+        return sb.toString();
+    }
+
     private static String text(Object v) {
         return PyValues.str(v);
+    }
+
+    private static String requireString(Object v, String op) throws TemplateException {
+        if (v instanceof Undefined u) {
+            throw u.error();
+        }
+        if (!(v instanceof String s)) {
+            throw TemplateException.render("unsupported operand type(s) for " + op + ": '" + PyValues.typeName(v)
+                    + "' and 'str'");
+        }
+        return s;
     }
 
     private static Object requireDefined(Object v) throws TemplateException {
@@ -151,6 +180,7 @@ final class Builtins {
     // ---- filters ----
 
     Object filter(String name, Object v, List<Object> a, Map<String, Object> k) throws TemplateException {
+        renderer.charge(v);
         if (name.equals("safe")) {
             return v instanceof PyValues.Markup ? v : new PyValues.Markup(text(v));
         }
@@ -164,7 +194,7 @@ final class Builtins {
             case "trim" -> Methods.strip(text(v), (String) arg(a, k, 0, "chars", null), true, true);
             case "upper" -> text(v).toUpperCase(Locale.ROOT);
             case "lower" -> text(v).toLowerCase(Locale.ROOT);
-            case "title" -> Methods.title(text(v));
+            case "title" -> title(text(v));
             case "capitalize" -> Methods.capitalize(text(v));
             case "length", "count" -> (long) length(v);
             case "tojson" -> tojson(v, a, k);
@@ -237,19 +267,29 @@ final class Builtins {
             case "unique" -> {
                 boolean cs = PyValues.truthy(arg(a, k, 0, "case_sensitive", false));
                 Object attr = arg(a, k, 1, "attribute", null);
+                java.util.Set<Object> seenHashable = new java.util.HashSet<>();
                 List<Object> seen = new ArrayList<>();
                 List<Object> out = new ArrayList<>();
                 for (Object o : PyValues.iterate(v)) {
                     Object key = sortKey(attr != null ? attribute(o, attr) : o, cs);
-                    boolean dup = false;
-                    for (Object s : seen) {
-                        if (PyValues.equal(s, key)) {
-                            dup = true;
-                            break;
+                    Object hashKey = hashKey(key);
+                    boolean dup;
+                    if (hashKey != null) {
+                        dup = !seenHashable.add(hashKey);
+                    } else {
+                        renderer.charge(seen);
+                        dup = false;
+                        for (Object s : seen) {
+                            if (PyValues.equal(s, key)) {
+                                dup = true;
+                                break;
+                            }
+                        }
+                        if (!dup) {
+                            seen.add(key);
                         }
                     }
                     if (!dup) {
-                        seen.add(key);
                         out.add(o);
                     }
                 }
@@ -286,11 +326,10 @@ final class Builtins {
             case "int" -> toInt(v, arg(a, k, 0, "default", 0L), arg(a, k, 1, "base", 10L));
             case "float" -> toFloat(v, arg(a, k, 0, "default", 0.0));
             case "round" -> round(v, arg(a, k, 0, "precision", 0L), text(arg(a, k, 1, "method", "common")));
-            case "center" -> Methods.justify(text(v), (int) Math.min(Renderer.MAX_OUTPUT_CHARS,
-                    PyValues.asLong(arg(a, k, 0, "width", 80L))), " ", "center");
-            case "indent" -> indent(text(v), arg(a, k, 0, "width", 4L), PyValues.truthy(arg(a, k, 1, "first", false)),
+            case "center" -> Methods.justify(text(v), Methods.width(arg(a, k, 0, "width", 80L)), " ", "center");
+            case "indent" -> indent(requireString(v, "+="), arg(a, k, 0, "width", 4L), PyValues.truthy(arg(a, k, 1, "first", false)),
                     PyValues.truthy(arg(a, k, 2, "blank", false)));
-            case "wordcount" -> (long) Methods.split(text(v), null, -1).size();
+            case "wordcount" -> WORD.matcher(text(v)).results().count();
             case "batch" -> {
                 long size = PyValues.asLong(arg(a, k, 0, "linecount", 1L));
                 if (size <= 0) {
@@ -410,6 +449,21 @@ final class Builtins {
             cur = renderer.getitem(cur, key);
         }
         return cur;
+    }
+
+    /** A Java key equal exactly when Python's {@code ==} is (1 == 1.0 == True), or null for unhashable values. */
+    private static Object hashKey(Object v) {
+        v = PyValues.unwrap(v);
+        if (PyValues.isIntLike(v)) {
+            return PyValues.asLong(v);
+        }
+        if (v instanceof Double d) {
+            return d == Math.rint(d) && Math.abs(d) < 9e15 ? (Object) (long) (double) d : d;
+        }
+        if (v instanceof String || v == null) {
+            return v == null ? PyValues.Tuple.class : v;
+        }
+        return null;
     }
 
     private static Object sortKey(Object v, boolean caseSensitive) {
@@ -549,6 +603,9 @@ final class Builtins {
         }
         int p = (int) PyValues.asLong(precision);
         double d = PyValues.asDouble(v);
+        if (PyValues.isIntLike(v) && method.equals("common")) {
+            return PyValues.asLong(v);
+        }
         if (!Double.isFinite(d)) {
             return d;
         }
@@ -609,30 +666,20 @@ final class Builtins {
             case "true" -> Boolean.TRUE.equals(v);
             case "false" -> Boolean.FALSE.equals(v);
             case "callable" -> v instanceof Callable;
-            case "equalto", "eq", "==", "sameas" -> PyValues.equal(v, x);
+            case "equalto", "eq", "==" -> PyValues.equal(v, x);
+            case "sameas" -> v == x || (v != null && x != null && v.getClass() == x.getClass() && PyValues.equal(v, x)
+                    && (v instanceof Boolean || v instanceof Long || v instanceof String));
             case "ne", "!=" -> !PyValues.equal(v, x);
             case "lt", "lessthan", "<" -> Operators.compare("<", v, x);
             case "le", "<=" -> Operators.compare("<=", v, x);
             case "gt", "greaterthan", ">" -> Operators.compare(">", v, x);
             case "ge", ">=" -> Operators.compare(">=", v, x);
             case "in" -> Operators.contains(x, v);
-            case "odd", "even" -> {
-                requireDefined(v);
-                if (!PyValues.isIntLike(v)) {
-                    throw TemplateException.render("not all arguments converted during string formatting");
-                }
-                yield (Math.floorMod(PyValues.asLong(v), 2) == 1) == name.equals("odd");
-            }
-            case "divisibleby" -> {
-                requireDefined(v);
-                long d = PyValues.asLong(requireDefined(x));
-                if (d == 0) {
-                    throw TemplateException.render("integer modulo by zero");
-                }
-                yield Math.floorMod(PyValues.asLong(v), d) == 0;
-            }
-            case "lower" -> v instanceof String s && s.equals(s.toLowerCase(Locale.ROOT));
-            case "upper" -> v instanceof String s && s.equals(s.toUpperCase(Locale.ROOT));
+            case "odd" -> PyValues.equal(Operators.binary("%", v, 2L), 1L);
+            case "even" -> PyValues.equal(Operators.binary("%", v, 2L), 0L);
+            case "divisibleby" -> PyValues.equal(Operators.binary("%", v, x), 0L);
+            case "lower" -> Methods.isLower(PyValues.str(v));
+            case "upper" -> Methods.isUpper(PyValues.str(v));
             case "filter" -> true;
             case "test" -> true;
             case "escaped" -> false;

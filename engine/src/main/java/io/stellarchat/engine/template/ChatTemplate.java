@@ -21,8 +21,9 @@ import java.util.Objects;
  * {@code raise_exception(msg)} and {@code strftime_now(fmt)}. Values print with Python {@code str()} semantics.
  *
  * <p>Instances are immutable and thread-safe: the syntax tree is shared, each render gets its own evaluator.
- * A hostile template meets limits (1 Mi characters of output, 10^6 loop iterations, macro recursion depth 100,
- * expression nesting 200) and fails with a {@link TemplateException}, never a StackOverflowError or a hang.
+ * A hostile template meets limits (1 Mi characters of output or of any string, 10^6 loop iterations, a work
+ * budget charged by the size of the collections operations walk, macro recursion depth 100, syntax nesting 200)
+ * and fails with a {@link TemplateException}, never a StackOverflowError, an OOM or a hang.
  */
 public final class ChatTemplate {
     private static final String CHATML = """

@@ -126,7 +126,7 @@ final class Lexer {
     /** After a closing delimiter ending at {@code p}: '-' strips all whitespace, otherwise trim_blocks eats one newline. */
     private int afterClose(int p, boolean minus, boolean plus, boolean trimBlocks) {
         if (minus) {
-            while (p < src.length() && Character.isWhitespace(src.charAt(p))) {
+            while (p < src.length() && PyValues.isSpace(src.charAt(p))) {
                 p++;
             }
         } else if (trimBlocks && !plus && p < src.length() && src.charAt(p) == '\n') {
@@ -151,7 +151,7 @@ final class Lexer {
             return false;
         }
         i = skipWs(i + 3);
-        if (i < src.length() && (src.charAt(i) == '-' || src.charAt(i) == '+')) {
+        if (i < src.length() && src.charAt(i) == '-') {
             i++;
         }
         return src.startsWith("%}", i);
@@ -161,11 +161,11 @@ final class Lexer {
         int i = skipWs(from) + 3;
         i = skipWs(i);
         boolean minus = src.charAt(i) == '-';
-        boolean plus = src.charAt(i) == '+';
-        if (minus || plus) {
+        if (minus) {
             i++;
         }
-        int bodyStart = afterClose(i + 2, minus, plus, true);
+        // jinja2's raw_begin rule: '-%}' strips what follows, a plain '%}' keeps even the newline (no trim_blocks).
+        int bodyStart = afterClose(i + 2, minus, false, false);
         int search = bodyStart;
         while (true) {
             int open = src.indexOf("{%", search);

@@ -193,10 +193,8 @@ final class Methods {
             case "isalpha" -> (a, k) -> !s.isEmpty() && s.codePoints().allMatch(Character::isLetter);
             case "isalnum" -> (a, k) -> !s.isEmpty() && s.codePoints().allMatch(Character::isLetterOrDigit);
             case "isspace" -> (a, k) -> !s.isEmpty() && s.chars().allMatch(PyValues::isSpace);
-            case "islower" -> (a, k) -> s.codePoints().anyMatch(Character::isLowerCase)
-                    && s.codePoints().noneMatch(Character::isUpperCase);
-            case "isupper" -> (a, k) -> s.codePoints().anyMatch(Character::isUpperCase)
-                    && s.codePoints().noneMatch(Character::isLowerCase);
+            case "islower" -> (a, k) -> isLower(s);
+            case "isupper" -> (a, k) -> isUpper(s);
             case "removeprefix" -> (a, k) -> {
                 String p = requireStr(arg(a, k, 0, "prefix", null));
                 return s.startsWith(p) ? s.substring(p.length()) : s;
@@ -214,7 +212,7 @@ final class Methods {
                 return new Tuple(List.of(s.substring(0, i), sep, s.substring(i + sep.length())));
             };
             case "zfill" -> (a, k) -> {
-                int w = (int) PyValues.asLong(arg(a, k, 0, "width", 0L));
+                int w = width(arg(a, k, 0, "width", 0L));
                 int n = PyValues.length(s);
                 if (n >= w) {
                     return s;
@@ -223,12 +221,36 @@ final class Methods {
                 return (sign ? s.substring(0, 1) : "") + "0".repeat(w - n) + (sign ? s.substring(1) : s);
             };
             case "center", "ljust", "rjust" -> (a, k) -> {
-                int w = (int) Math.min(Renderer.MAX_OUTPUT_CHARS, PyValues.asLong(arg(a, k, 0, "width", 0L)));
+                int w = width(arg(a, k, 0, "width", 0L));
                 String fill = (String) arg(a, k, 1, "fillchar", " ");
                 return justify(s, w, fill, name);
             };
             default -> null;
         };
+    }
+
+    /** Python {@code str.islower}: some cased character, and none upper- or titlecase. */
+    static boolean isLower(String s) {
+        return s.codePoints().anyMatch(Character::isLowerCase)
+                && s.codePoints().noneMatch(c -> Character.isUpperCase(c) || Character.isTitleCase(c));
+    }
+
+    static boolean isUpper(String s) {
+        return s.codePoints().anyMatch(Character::isUpperCase)
+                && s.codePoints().noneMatch(c -> Character.isLowerCase(c) || Character.isTitleCase(c));
+    }
+
+    /** A padding width: a Python int, at most the output limit (jinja2 would build the huge string and fail). */
+    static int width(Object v) throws TemplateException {
+        v = PyValues.unwrap(v);
+        if (!PyValues.isIntLike(v)) {
+            throw TemplateException.render("'" + PyValues.typeName(v) + "' object cannot be interpreted as an integer");
+        }
+        long w = PyValues.asLong(v);
+        if (w > Renderer.MAX_OUTPUT_CHARS) {
+            throw TemplateException.render("string longer than " + Renderer.MAX_OUTPUT_CHARS + " characters");
+        }
+        return (int) w;
     }
 
     static String justify(String s, int width, String fill, String how) {
@@ -419,8 +441,15 @@ final class Methods {
         if (old == null || rep == null) {
             throw TemplateException.render("replace() takes at least 2 arguments");
         }
+        long occurrences = old.isEmpty() ? PyValues.length(s) + 1L : countOf(s, old);
+        if (count >= 0) {
+            occurrences = Math.min(occurrences, count);
+        }
+        if (s.length() + occurrences * (rep.length() - (long) old.length()) > Renderer.MAX_OUTPUT_CHARS) {
+            throw TemplateException.render("string longer than " + Renderer.MAX_OUTPUT_CHARS + " characters");
+        }
         if (count < 0) {
-            return Renderer.checkSize(s.replace(old, rep));
+            return s.replace(old, rep);
         }
         StringBuilder sb = new StringBuilder();
         int i = 0;
@@ -439,6 +468,14 @@ final class Methods {
         }
         sb.append(s.substring(i));
         return Renderer.checkSize(sb.toString());
+    }
+
+    private static long countOf(String s, String sub) {
+        long n = 0;
+        for (int i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + sub.length())) {
+            n++;
+        }
+        return n;
     }
 
     /** Python {@code str.title}: uppercase after a non-letter, lowercase after a letter. */
@@ -512,7 +549,11 @@ final class Methods {
                     if (spec.matches("\\.\\d+f") && PyValues.isNumber(v)) {
                         text = String.format("%." + spec.substring(1, spec.length() - 1) + "f", PyValues.asDouble(v));
                     } else if (spec.matches("[<>^]?\\d+")) {
-                        int w = Integer.parseInt(spec.replaceAll("[<>^]", ""));
+                        String digits = spec.replaceAll("[<>^]", "");
+                        if (digits.length() > 7 || Integer.parseInt(digits) > Renderer.MAX_OUTPUT_CHARS) {
+                            throw TemplateException.render("format width too large");
+                        }
+                        int w = Integer.parseInt(digits);
                         char align = Character.isDigit(spec.charAt(0)) ? (v instanceof String ? '<' : '>')
                                 : spec.charAt(0);
                         text = justify(text, w, " ", align == '<' ? "ljust" : align == '>' ? "rjust" : "center");

@@ -40,7 +40,12 @@ final class Node {
     record SetBlock(String name, List<Filter> filters, List<Stmt> body) implements Stmt {
     }
 
-    record Macro(String name, List<String> params, List<Expr> defaults, List<Stmt> body) implements Stmt {
+    /**
+     * A macro definition. As in jinja2, a macro accepts extra positional arguments, unknown keyword arguments or a
+     * {@code caller} only if its body mentions {@code varargs}, {@code kwargs} or {@code caller}.
+     */
+    record Macro(String name, List<String> params, List<Expr> defaults, List<Stmt> body, boolean catchVarargs,
+            boolean catchKwargs, boolean catchCaller) implements Stmt {
     }
 
     /** {@code call [(params)] macro(args)}: calls a macro with {@code caller} bound to the body. */

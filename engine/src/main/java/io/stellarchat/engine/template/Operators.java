@@ -167,7 +167,7 @@ final class Operators {
                 if (y == 0) {
                     throw TemplateException.render("float floor division by zero");
                 }
-                yield Math.floor(x / y);
+                yield floorDiv(x, y);
             }
             case "%" -> {
                 if (y == 0) {
@@ -182,6 +182,23 @@ final class Operators {
             case "**" -> Math.pow(x, y);
             default -> throw TemplateException.render("unknown operator " + op);
         };
+    }
+
+    /** CPython's float floor division (float_floor_div): exact for cases where floor(x / y) rounds wrongly. */
+    private static double floorDiv(double x, double y) {
+        double mod = x % y;
+        double div = (x - mod) / y;
+        if (mod != 0 && ((y < 0) != (mod < 0))) {
+            div -= 1.0;
+        }
+        if (div == 0) {
+            return Math.copySign(0.0, x / y);
+        }
+        double floor = Math.floor(div);
+        if (div - floor > 0.5) {
+            floor += 1.0;
+        }
+        return floor;
     }
 
     static boolean compare(String op, Object a, Object b) throws TemplateException {
@@ -222,6 +239,9 @@ final class Operators {
                 return false;
             }
             case Map<?, ?> m -> {
+                if ((needle instanceof List && !(needle instanceof PyValues.Tuple)) || needle instanceof Map) {
+                    throw TemplateException.render("unhashable type: '" + PyValues.typeName(needle) + "'");
+                }
                 if (m.containsKey(needle)) {
                     return true;
                 }
@@ -273,17 +293,56 @@ final class Operators {
                 throw TemplateException.render("not enough arguments for format string");
             }
             Object v = args.get(ai++);
+            boolean left = spec.contains("-");
+            boolean zero = spec.startsWith("0") || spec.matches("[-+ #]*0.*");
+            boolean plus = spec.contains("+");
+            String dims = spec.replaceAll("^[-+ #0]*", "");
+            int dot = dims.indexOf('.');
+            int width = dims.isEmpty() || dot == 0 ? 0 : Integer.parseInt(dot < 0 ? dims : dims.substring(0, dot));
+            int precision = dot < 0 ? -1 : (dot + 1 < dims.length() ? Integer.parseInt(dims.substring(dot + 1)) : 0);
+            String body;
+            boolean numeric = true;
             switch (conv) {
-                case 's' -> sb.append(pad(PyValues.str(v), spec));
-                case 'r' -> sb.append(pad(PyValues.repr(v), spec));
-                case 'd', 'i' -> sb.append(pad(Long.toString(v instanceof Double d ? (long) (double) d
-                        : PyValues.asLong(requireNumber(v))), spec));
-                case 'f', 'F' -> sb.append(String.format("%" + spec + "f", PyValues.asDouble(requireNumber(v))));
-                case 'x' -> sb.append(Long.toHexString(PyValues.asLong(requireNumber(v))));
+                case 's' -> {
+                    body = PyValues.str(v);
+                    numeric = false;
+                    if (precision >= 0 && body.length() > precision) {
+                        body = body.substring(0, precision);
+                    }
+                }
+                case 'r' -> {
+                    body = PyValues.repr(v);
+                    numeric = false;
+                }
+                case 'd', 'i' -> body = Long.toString(v instanceof Double d ? (long) (double) d
+                        : PyValues.asLong(requireNumber(v)));
+                case 'f', 'F' -> body = new java.math.BigDecimal(PyValues.asDouble(requireNumber(v)))
+                        .setScale(precision < 0 ? 6 : precision, java.math.RoundingMode.HALF_EVEN).toPlainString();
+                case 'x' -> body = Long.toHexString(PyValues.asLong(requireNumber(v)));
                 default -> throw TemplateException.render("unsupported format character '" + conv + "'");
             }
+            if (numeric && plus && !body.startsWith("-")) {
+                body = "+" + body;
+            }
+            if (width > Renderer.MAX_OUTPUT_CHARS) {
+                throw TemplateException.render("format width too large");
+            }
+            if (body.length() < width) {
+                int fill = width - body.length();
+                if (left) {
+                    body = body + " ".repeat(fill);
+                } else if (zero && numeric) {
+                    boolean sign = body.startsWith("-") || body.startsWith("+");
+                    body = (sign ? body.substring(0, 1) : "") + "0".repeat(fill) + (sign ? body.substring(1) : body);
+                } else {
+                    body = " ".repeat(fill) + body;
+                }
+            }
+            sb.append(body);
         }
-        if (ai < args.size()) {
+        boolean mappingArg = argsValue instanceof Map || (argsValue instanceof List && !(argsValue instanceof
+                PyValues.Tuple));
+        if (ai < args.size() && !(mappingArg && ai == 0)) {
             throw TemplateException.render("not all arguments converted during string formatting");
         }
         return Renderer.checkSize(sb.toString());
@@ -294,23 +353,5 @@ final class Operators {
             throw TemplateException.render("a real number is required, not " + PyValues.typeName(v));
         }
         return v;
-    }
-
-    private static String pad(String s, String spec) {
-        if (spec.isEmpty()) {
-            return s;
-        }
-        boolean left = spec.startsWith("-");
-        String w = spec.replaceAll("[^0-9].*", "").isEmpty() ? spec.replaceAll("[-+ #0]", "") : spec;
-        try {
-            int width = Integer.parseInt(w.replaceAll("\\..*", "").replaceAll("[^0-9]", ""));
-            if (s.length() >= width) {
-                return s;
-            }
-            String fill = " ".repeat(width - s.length());
-            return left ? s + fill : fill + s;
-        } catch (NumberFormatException e) {
-            return s;
-        }
     }
 }

@@ -31,6 +31,8 @@ final class Parser {
     private final List<Token> tokens;
     private int p;
     private int nesting;
+    /** For loops enclosing the statement being parsed (reset inside macro and call bodies): break needs one. */
+    private int loopDepth;
 
     private Parser(List<Token> tokens) {
         this.tokens = tokens;
@@ -103,7 +105,7 @@ final class Parser {
                 }
                 case VAR_BEGIN -> {
                     next();
-                    Expr e = parseExpression(true);
+                    Expr e = parseTuple(true);
                     expect(Kind.VAR_END, null);
                     body.add(new Node.Output(e, t.line()));
                 }
@@ -117,6 +119,17 @@ final class Parser {
                 }
                 default -> throw error("unexpected '" + t.text() + "'", t);
             }
+        }
+    }
+
+    /** A macro, call or generation body: compiled as a function by jinja2, so no loop encloses it. */
+    private List<Stmt> parseFunctionBody(Set<String> ends) throws TemplateException {
+        int saved = loopDepth;
+        loopDepth = 0;
+        try {
+            return parseBody(ends);
+        } finally {
+            loopDepth = saved;
         }
     }
 
@@ -140,17 +153,16 @@ final class Parser {
                 case "macro" -> parseMacro();
                 case "call" -> parseCallBlock(t);
                 case "filter" -> parseFilterBlock();
-                case "break" -> {
+                case "break", "continue" -> {
+                    if (loopDepth == 0) {
+                        throw error("'" + t.text() + "' outside loop", t);
+                    }
                     expect(Kind.BLOCK_END, null);
-                    yield new Node.Break();
-                }
-                case "continue" -> {
-                    expect(Kind.BLOCK_END, null);
-                    yield new Node.Continue();
+                    yield t.text().equals("break") ? new Node.Break() : new Node.Continue();
                 }
                 case "generation" -> {
                     expect(Kind.BLOCK_END, null);
-                    List<Stmt> body = parseBody(Set.of("endgeneration"));
+                    List<Stmt> body = parseFunctionBody(Set.of("endgeneration"));
                     blockName();
                     expect(Kind.BLOCK_END, null);
                     yield new Node.Scoped(body);
@@ -166,13 +178,13 @@ final class Parser {
         List<Expr> conds = new ArrayList<>();
         List<List<Stmt>> bodies = new ArrayList<>();
         List<Stmt> otherwise = List.of();
-        conds.add(parseExpression(true));
+        conds.add(parseTuple(false));
         expect(Kind.BLOCK_END, null);
         bodies.add(parseBody(Set.of("elif", "else", "endif")));
         while (true) {
             String tag = blockName();
             if (tag.equals("elif")) {
-                conds.add(parseExpression(true));
+                conds.add(parseTuple(false));
                 expect(Kind.BLOCK_END, null);
                 bodies.add(parseBody(Set.of("elif", "else", "endif")));
             } else if (tag.equals("else")) {
@@ -204,7 +216,7 @@ final class Parser {
             expect(Kind.OP, ")");
         }
         expect(Kind.NAME, "in");
-        Expr iter = parseExpression(false);
+        Expr iter = parseTuple(false);
         Expr filter = null;
         if (peek().isName("if")) {
             next();
@@ -214,7 +226,13 @@ final class Parser {
             throw error("recursive loops are not supported", peek());
         }
         expect(Kind.BLOCK_END, null);
-        List<Stmt> body = parseBody(Set.of("else", "endfor"));
+        loopDepth++;
+        List<Stmt> body;
+        try {
+            body = parseBody(Set.of("else", "endfor"));
+        } finally {
+            loopDepth--;
+        }
         List<Stmt> otherwise = List.of();
         if (blockName().equals("else")) {
             expect(Kind.BLOCK_END, null);
@@ -231,7 +249,7 @@ final class Parser {
             next();
             String attr = expectName();
             expect(Kind.OP, "=");
-            Expr value = parseExpression(true);
+            Expr value = parseTuple(true);
             expect(Kind.BLOCK_END, null);
             return new Node.Set(List.of(), new Node.Name(first), attr, value, at.line());
         }
@@ -243,7 +261,7 @@ final class Parser {
         }
         if (peek().isOp("=")) {
             next();
-            Expr value = parseExpression(true);
+            Expr value = parseTuple(true);
             expect(Kind.BLOCK_END, null);
             return new Node.Set(List.copyOf(names), null, null, value, at.line());
         }
@@ -288,13 +306,16 @@ final class Parser {
         List<Expr> defaults = new ArrayList<>();
         parseSignature(params, defaults);
         expect(Kind.BLOCK_END, null);
-        List<Stmt> body = parseBody(Set.of("endmacro"));
+        List<Stmt> body = parseFunctionBody(Set.of("endmacro"));
         blockName();
         if (peek().kind() == Kind.NAME) {
             next();
         }
         expect(Kind.BLOCK_END, null);
-        return new Node.Macro(name, List.copyOf(params), java.util.Collections.unmodifiableList(defaults), body);
+        Set<String> names = new java.util.HashSet<>();
+        NameScan.stmts(body, names);
+        return new Node.Macro(name, List.copyOf(params), java.util.Collections.unmodifiableList(defaults), body,
+                names.contains("varargs"), names.contains("kwargs"), names.contains("caller"));
     }
 
     private Stmt parseCallBlock(Token at) throws TemplateException {
@@ -308,7 +329,7 @@ final class Parser {
             throw error("expected a call in a call block", at);
         }
         expect(Kind.BLOCK_END, null);
-        List<Stmt> body = parseBody(Set.of("endcall"));
+        List<Stmt> body = parseFunctionBody(Set.of("endcall"));
         blockName();
         expect(Kind.BLOCK_END, null);
         return new Node.CallBlock(c, List.copyOf(params), java.util.Collections.unmodifiableList(defaults), body);
@@ -329,6 +350,29 @@ final class Parser {
     }
 
     // ---- expressions ----
+
+    /**
+     * jinja2's {@code parse_tuple}: an expression, or a tuple without parentheses ({@code a, b}), as allowed in
+     * output, {@code set}, {@code if} and a for loop's iterable. {@code if} tests and for iterables take no inline
+     * {@code x if c else y} at the top level ({@code withCondExpr=false}), as in jinja2.
+     */
+    private Expr parseTuple(boolean withCondExpr) throws TemplateException {
+        Expr first = parseExpression(withCondExpr);
+        if (!peek().isOp(",")) {
+            return first;
+        }
+        List<Expr> items = new ArrayList<>();
+        items.add(first);
+        while (peek().isOp(",")) {
+            next();
+            Token t = peek();
+            if (t.kind() == Kind.VAR_END || t.kind() == Kind.BLOCK_END || t.isOp(")")) {
+                break;
+            }
+            items.add(parseExpression(withCondExpr));
+        }
+        return new Node.TupleLit(List.copyOf(items));
+    }
 
     /** {@code withCondExpr=false} inside a for's iterable, where a trailing {@code if} is the loop filter. */
     private Expr parseExpression(boolean withCondExpr) throws TemplateException {

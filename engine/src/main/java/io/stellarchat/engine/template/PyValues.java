@@ -3,7 +3,6 @@ package io.stellarchat.engine.template;
 import java.math.BigDecimal;
 import java.util.AbstractList;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +32,15 @@ final class PyValues {
      * HTML-escapes the plain side, as Python does; everywhere else it behaves as its text.
      */
     record Markup(String text) {
+    }
+
+    /** A value too large to print: thrown from deep inside {@code str()}/{@code repr()}, turned into a render error. */
+    static final class TooLarge extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TooLarge(String message) {
+            super(message, null, false, false);
+        }
     }
 
     static Object unwrap(Object v) {
@@ -189,6 +197,9 @@ final class PyValues {
     }
 
     private static void repr(Object v, StringBuilder sb, int depth) {
+        if (sb.length() > Renderer.MAX_OUTPUT_CHARS) {
+            throw new TooLarge("value too large to print (over " + Renderer.MAX_OUTPUT_CHARS + " characters)");
+        }
         if (depth > 200) {
             sb.append("...");
             return;
@@ -483,9 +494,5 @@ final class PyValues {
             return new ArrayList<>();
         }
         throw TemplateException.render("'" + typeName(v) + "' object is not iterable");
-    }
-
-    static Iterator<Object> empty() {
-        return List.<Object>of().iterator();
     }
 }

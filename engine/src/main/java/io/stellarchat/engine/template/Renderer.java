@@ -32,6 +32,7 @@ final class Renderer {
     static final long MAX_WRITTEN_CHARS = 16L << 20;
     static final long MAX_ITERATIONS = 1_000_000;
     static final int MAX_CALL_DEPTH = 100;
+    static final long MAX_WORK = 100_000_000;
 
     /** A variable scope; lookups walk up to the globals. */
     static final class Scope {
@@ -60,6 +61,7 @@ final class Renderer {
     private StringBuilder out = new StringBuilder();
     private long written;
     private long iterations;
+    private long work;
     private int callDepth;
 
     Renderer(LocalDateTime now) {
@@ -76,6 +78,12 @@ final class Renderer {
             exec(body, root);
         } catch (StackOverflowError e) {
             throw TemplateException.render("template recursion too deep");
+        } catch (PyValues.TooLarge e) {
+            throw TemplateException.render(e.getMessage());
+        } catch (RuntimeException e) {
+            // A value of a type an operation does not expect that slipped past its checks: still the template's
+            // fault, reported as a render error rather than a crash of the caller.
+            throw TemplateException.render("unsupported operation in template: " + e);
         }
         return out.toString();
     }
@@ -96,6 +104,23 @@ final class Renderer {
         }
     }
 
+    /**
+     * Charges work proportional to the size of a value an operation walks (a filter's input, the container of
+     * {@code in}, a method's receiver), so a loop that scans a big list on every iteration stops instead of hanging.
+     */
+    void charge(Object value) throws TemplateException {
+        long units = switch (PyValues.unwrap(value)) {
+            case String s -> s.length() / 16;
+            case List<?> l -> l.size();
+            case Map<?, ?> m -> m.size();
+            case null, default -> 0;
+        };
+        work += units + 1;
+        if (work > MAX_WORK) {
+            throw TemplateException.render("template exceeds its work budget of " + MAX_WORK + " steps");
+        }
+    }
+
     static String checkSize(String s) throws TemplateException {
         if (s.length() > MAX_OUTPUT_CHARS) {
             throw TemplateException.render("string longer than " + MAX_OUTPUT_CHARS + " characters");
@@ -110,6 +135,16 @@ final class Renderer {
         try {
             exec(body, scope);
             return out.toString();
+        } finally {
+            out = saved;
+        }
+    }
+
+    private Flow captureFlow(List<Stmt> body, Scope scope, StringBuilder into) throws TemplateException {
+        StringBuilder saved = out;
+        out = into;
+        try {
+            return exec(body, scope);
         } finally {
             out = saved;
         }
@@ -144,16 +179,21 @@ final class Renderer {
             }
             case Node.Set s -> execSet(s, scope);
             case Node.SetBlock sb -> {
-                Object v = capture(sb.body(), new Scope(scope));
+                StringBuilder body = new StringBuilder();
+                Flow fl = captureFlow(sb.body(), new Scope(scope), body);
+                if (fl != Flow.NORMAL) {
+                    return fl; // jinja2 compiles the block inline: a break leaves it unassigned
+                }
+                Object v = body.toString();
                 for (Node.Filter f : sb.filters()) {
                     v = applyFilter(f, v, scope);
                 }
                 scope.vars.put(sb.name(), v);
             }
-            case Node.Macro m -> scope.vars.put(m.name(), macro(m.name(), m.params(), m.defaults(), m.body(), scope,
-                    null));
+            case Node.Macro m -> scope.vars.put(m.name(), macro(m, scope));
             case Node.CallBlock cb -> {
-                Callable caller = macro("caller", cb.params(), cb.defaults(), cb.body(), scope, null);
+                Callable caller = macro(new Node.Macro("caller", cb.params(), cb.defaults(), cb.body(), true, true,
+                        true), scope);
                 Node.Call c = cb.call();
                 Object fn = eval(c.fn(), scope);
                 List<Object> args = evalArgs(c.args(), scope);
@@ -162,7 +202,12 @@ final class Renderer {
                 write(PyValues.str(call(fn, args, kw)));
             }
             case Node.FilterBlock fb -> {
-                Object v = capture(fb.body(), new Scope(scope));
+                StringBuilder body = new StringBuilder();
+                Flow fl = captureFlow(fb.body(), new Scope(scope), body);
+                if (fl != Flow.NORMAL) {
+                    return fl;
+                }
+                Object v = body.toString();
                 for (Node.Filter f : fb.filters()) {
                     v = applyFilter(f, v, scope);
                 }
@@ -196,9 +241,9 @@ final class Renderer {
             }
             items = kept;
         }
-        if (items.isEmpty()) {
-            return exec(f.otherwise(), scope);
-        }
+        // jinja2 runs the else block unless some iteration ran its body to the end: an empty loop, and also a
+        // loop whose every iteration ended in break or continue.
+        boolean completed = false;
         Loop loop = new Loop(items);
         for (int i = 0; i < items.size(); i++) {
             tick();
@@ -210,6 +255,12 @@ final class Renderer {
             if (fl == Flow.BREAK) {
                 break;
             }
+            if (fl == Flow.NORMAL) {
+                completed = true;
+            }
+        }
+        if (!completed) {
+            return exec(f.otherwise(), scope);
         }
         return Flow.NORMAL;
     }
@@ -248,41 +299,55 @@ final class Renderer {
     }
 
     /** A macro (or a call block's {@code caller}): a closure over its defining scope. */
-    private Callable macro(String name, List<String> params, List<Expr> defaults, List<Stmt> body, Scope closure,
-            Object unused) {
+    private Callable macro(Node.Macro m, Scope closure) {
+        List<String> params = m.params();
         return (args, kwargs) -> {
-            if (++callDepth > MAX_CALL_DEPTH) {
-                callDepth = 0;
+            if (args.size() > params.size() && !m.catchVarargs()) {
+                throw TemplateException.render("macro '" + m.name() + "' takes not more than " + params.size()
+                        + " argument(s)");
+            }
+            Map<String, Object> extraKw = new LinkedHashMap<>(kwargs);
+            Object caller = extraKw.remove("caller");
+            if (caller != null && !m.catchCaller()) {
+                throw TemplateException.render("macro '" + m.name() + "' takes no keyword argument 'caller'");
+            }
+            if (callDepth >= MAX_CALL_DEPTH) {
                 throw TemplateException.render("macro recursion deeper than " + MAX_CALL_DEPTH);
             }
+            callDepth++;
             try {
                 Scope local = new Scope(closure);
-                Map<String, Object> extraKw = new LinkedHashMap<>(kwargs);
                 for (int i = 0; i < params.size(); i++) {
                     String p = params.get(i);
                     Object v;
                     if (i < args.size()) {
+                        if (extraKw.containsKey(p)) {
+                            throw TemplateException.render("macro '" + m.name() + "' got multiple values for argument '"
+                                    + p + "'");
+                        }
                         v = args.get(i);
                     } else if (extraKw.containsKey(p)) {
                         v = extraKw.remove(p);
-                    } else if (defaults.get(i) != null) {
-                        v = eval(defaults.get(i), local);
+                    } else if (m.defaults().get(i) != null) {
+                        v = eval(m.defaults().get(i), local);
                     } else {
                         v = new Undefined("parameter '" + p + "' was not provided");
                     }
                     local.vars.put(p, v);
                 }
-                if (extraKw.containsKey("caller")) {
-                    local.vars.put("caller", extraKw.remove("caller"));
+                if (!extraKw.isEmpty() && !m.catchKwargs()) {
+                    throw TemplateException.render("macro '" + m.name() + "' takes no keyword argument '"
+                            + extraKw.keySet().iterator().next() + "'");
                 }
-                local.vars.put("varargs", args.size() > params.size()
-                        ? new ArrayList<>(args.subList(params.size(), args.size())) : new ArrayList<>());
+                if (m.catchCaller()) {
+                    local.vars.put("caller", caller != null ? caller : new Undefined("No caller defined"));
+                }
+                local.vars.put("varargs", new Tuple(args.size() > params.size()
+                        ? new ArrayList<>(args.subList(params.size(), args.size())) : new ArrayList<>()));
                 local.vars.put("kwargs", extraKw);
-                return capture(body, local);
+                return capture(m.body(), local);
             } finally {
-                if (callDepth > 0) {
-                    callDepth--;
-                }
+                callDepth--;
             }
         };
     }
@@ -314,11 +379,22 @@ final class Renderer {
                 }
                 yield m;
             }
-            case Node.GetAttr g -> getattr(eval(g.target(), s), g.attr());
             case Node.GetItem g -> getitem(eval(g.target(), s), eval(g.key(), s));
             case Node.Slice sl -> slice(eval(sl.target(), s), evalOpt(sl.start(), s), evalOpt(sl.stop(), s),
                     evalOpt(sl.step(), s));
-            case Node.Call c -> call(eval(c.fn(), s), evalArgs(c.args(), s), evalKwargs(c.kwNames(), c.kwValues(), s));
+            case Node.Call c -> {
+                Object fn = eval(c.fn(), s);
+                List<Object> args = evalArgs(c.args(), s);
+                for (Object a : args) {
+                    charge(a);
+                }
+                yield call(fn, args, evalKwargs(c.kwNames(), c.kwValues(), s));
+            }
+            case Node.GetAttr g -> {
+                Object target = eval(g.target(), s);
+                charge(target);
+                yield getattr(target, g.attr());
+            }
             case Node.Filter f -> applyFilter(f, eval(f.value(), s), s);
             case Node.Test t -> {
                 Object v = eval(t.value(), s);
@@ -354,6 +430,7 @@ final class Renderer {
                 boolean result = true;
                 for (int i = 0; i < c.ops().size(); i++) {
                     Object right = eval(c.rest().get(i), s);
+                    charge(right);
                     if (!Operators.compare(c.ops().get(i), left, right)) {
                         result = false;
                         break;

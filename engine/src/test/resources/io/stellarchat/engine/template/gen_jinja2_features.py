@@ -54,6 +54,8 @@ CASES = [
     ("ws_two_trailing_newlines", "line\n\n", {}),
     ("ws_var_no_trim", "{{ 'a' }}\n{{ 'b' }}\n", {}),
     ("raw_block", "{% raw %}{{ not parsed }}{% endraw %}!", {}),
+    ("raw_block_whitespace", "a\n  {% raw %}\n{{ x }}\n  {% endraw %}\nb{% raw -%}  \n x {%- endraw %}c", {}),
+    ("ws_crlf_and_nbsp", "a\r\n  {% if true -%}\u00a0\r\n x{%- endif %}\r\nb", {}),
     # literals and printing
     ("print_values", "{{ none }}|{{ true }}|{{ false }}|{{ 1 }}|{{ 1.5 }}|{{ 2.0 }}|{{ 1e20 }}|{{ 0.0001 }}|{{ 1e-5 }}", {}),
     ("print_containers", "{{ [1, 'a', none, true, 2.5] }}|{{ {'k': 'v', 'n': [1, {'x': none}]} }}|{{ (1,) }}|{{ (1, 'b') }}", {}),
@@ -67,7 +69,8 @@ CASES = [
     ("arith_mixed", "{{ 1 + 2.5 }} {{ true + 1 }} {{ 3 * 'ab' }} {{ [1] * 2 }} {{ 'a' ~ 1 ~ none ~ true }} {{ [1] + [2] }} {{ -3 }} {{ +3 }} {{ 10 - 2 * 3 }}", {}),
     ("arith_precedence", "{{ 2 + 3 * 4 ** 2 }} {{ (2 + 3) * 4 }} {{ 1 ~ 3 * 2 }} {{ -2 ** 2 }} {{ 'x' ~ (1 + 2) }} {{ 2 ** 3 ** 2 }} {{ 'a' ~ 'b' | upper }}", {}),
     ("float_repr", "{{ 0.1 + 0.2 }} {{ 1 / 3 }} {{ 100.0 }} {{ 1e16 }} {{ 123456789.0 * 1000 }} {{ -0.5 }}", {}),
-    ("string_percent", "{{ '%s and %d' % ('a', 3) }}|{{ '%s' % 'x' }}", {}),
+    ("string_percent", "{{ '%s and %d' % ('a', 3) }}|{{ '%s' % 'x' }}|{{ '%02d:%05.2f|%-4s|%4s|%+d|%.1s' % (7, 3.14159, 'ab', 'cd', 5, 'xyz') }}|{{ '%x %r %%' % (255, 'q') }}", {}),
+    ("sameas", "{{ 1 is sameas 1 }}{{ 1 is sameas 1.0 }}{{ none is sameas none }}{{ false is sameas false }}{{ 0 is sameas false }}", {}),
     # comparisons and logic
     ("compare_chain", "{{ 1 < 2 < 3 }} {{ 1 < 3 < 2 }} {{ 1 == 1.0 }} {{ true == 1 }} {{ 'a' < 'b' }} {{ [1, 2] < [1, 3] }} {{ none == none }} {{ 'a' != 'a' }}", {}),
     ("logic_values", "{{ 0 or 'x' }} {{ 'a' and 'b' }} {{ '' and 'b' }} {{ not [] }} {{ none or none }} {{ not 1 == 2 }}", {}),
@@ -164,6 +167,143 @@ for name, src, variables in CASES + ERROR_CASES:
     if name.startswith("err_"):
         assert "expected_error" in case, (name, case)
     out.append(case)
+
+import copy
+import random
+
+# ---- seeded random templates: expressions over a fixed set of variables, and whitespace control ----
+FUZZ_VARS = {"s": "abcb", "n": 3, "f": 1.5, "l": [1, 2, 3], "d": {"a": 1, "b": "x"},
+             "m": {"role": "user", "content": "Hi"}}
+ATOMS = ["1", "0", "-3", "2.5", "0.1", "'ab'", "'A b'", "''", "' x '", "none", "true", "false", "[1, 2, 3]",
+         "['b', 'a']", "[]", "{'k': 1, 'a': 'z'}", "{}", "s", "n", "f", "l", "d", "u", "m", "m.role", "m['content']",
+         "l[0]", "l[-1]", "d.a", "(1, 'x')", "s[1:]", "l[::-1]", "s.upper()", "s.strip()", "s.split()", "s.split('b')",
+         "s.startswith('a')", "s.endswith(('b','c'))", "s.replace('a','x')", "s.find('b')", "s.count('a')",
+         "s.title()", "s.lstrip('a')", "s.rstrip()", "d.get('a')", "d.get('q', 5)", "d.items()|list",
+         "d.keys()|list", "d.values()|list", "s.isdigit()", "s.splitlines()", "'{}-{}'.format(s, n)", "l.index(2)",
+         "s.rsplit('b', 1)", "range(n)|list"]
+BINOPS = ["+", "-", "*", "/", "//", "%", "~", "==", "!=", "<", ">", "<=", ">=", "and", "or", "in", "not in", "**"]
+FILTERS = ["length", "string", "upper", "lower", "trim", "first", "last", "list", "join(',')", "join", "tojson",
+           "default('D')", "default('D', true)", "int", "float", "abs", "round", "sort", "sum", "count", "title",
+           "capitalize", "dictsort", "min", "max", "replace('a', 'Q')", "center(6)", "indent(2)", "wordcount",
+           "batch(2)|list", "select|list", "reject|list", "map('string')|list", "selectattr('role')|list",
+           "tojson(indent=1)", "e", "safe", "reverse|list", "unique|list"]
+TESTS = ["defined", "undefined", "none", "string", "number", "integer", "float", "mapping", "iterable", "sequence",
+         "boolean", "true", "false", "odd", "even", "divisibleby 2", "eq 1", "in [1, 'ab']", "lower", "upper",
+         "callable"]
+
+
+def fuzz_expr(rng, depth):
+    r = rng.random()
+    if depth <= 0 or r < 0.25:
+        return rng.choice(ATOMS)
+    if r < 0.5:
+        return "(%s %s %s)" % (fuzz_expr(rng, depth - 1), rng.choice(BINOPS), fuzz_expr(rng, depth - 1))
+    if r < 0.65:
+        return "(%s|%s)" % (fuzz_expr(rng, depth - 1), rng.choice(FILTERS))
+    if r < 0.75:
+        return "(%s is %s%s)" % (fuzz_expr(rng, depth - 1), rng.choice(["", "not "]), rng.choice(TESTS))
+    if r < 0.82:
+        return "(not %s)" % fuzz_expr(rng, depth - 1)
+    if r < 0.9:
+        return "(%s if %s else %s)" % (fuzz_expr(rng, depth - 1), fuzz_expr(rng, depth - 1), fuzz_expr(rng, depth - 1))
+    return "(-%s)" % fuzz_expr(rng, depth - 1)
+
+
+WS_TEXTS = ["", " ", "  ", "\t", "\n", "\n  ", "  \n", "a", " b ", "\n\n", "x\n  ", "\u00a0", " \t\n", "\r\n"]
+
+
+def fuzz_ws(rng, depth):
+    def mod():
+        return rng.choice(["", "", "-", "+"])
+    out = []
+    for _ in range(rng.randint(1, 5)):
+        out.append(rng.choice(WS_TEXTS))
+        r = rng.random()
+        if r < 0.25:
+            out.append("{{%s 'v' %s}}" % (rng.choice(["", "-", "+"]), rng.choice(["", "-"])))
+        elif r < 0.4:
+            out.append("{#%s c %s#}" % (mod(), mod()))
+        elif r < 0.6 and depth > 0:
+            out.append("{%%%s if true %s%%}" % (mod(), mod()))
+            out.append(fuzz_ws(rng, depth - 1))
+            if rng.random() < 0.3:
+                out.append("{%%%s else %s%%}" % (mod(), mod()))
+                out.append(fuzz_ws(rng, depth - 1))
+            out.append("{%%%s endif %s%%}" % (mod(), mod()))
+        elif r < 0.75 and depth > 0:
+            out.append("{%%%s for i in [1, 2] %s%%}" % (mod(), mod()))
+            out.append(fuzz_ws(rng, depth - 1))
+            out.append("{%%%s endfor %s%%}" % (mod(), mod()))
+        elif r < 0.85:
+            out.append("{%%%s set z = 1 %s%%}" % (mod(), mod()))
+        elif r < 0.9:
+            out.append("{%%%s raw %s%%}%s{{ x }}%s{%%%s endraw %s%%}" % (
+                rng.choice(["", "-", "+"]), rng.choice(["", "-"]), rng.choice(WS_TEXTS), rng.choice(WS_TEXTS), mod(),
+                mod()))
+    out.append(rng.choice(WS_TEXTS))
+    return "".join(out)
+
+
+ST_VALUES = ["x", "y", "i", "1", "'a'", "ns.c", "x ~ y", "i * 2", "loop.index", "loop.first", "loop.previtem",
+             "loop.length", "m(1)", "caller() if caller is defined else 'nc'", "varargs", "kwargs"]
+ST_PRELUDE = ("{% set ns = namespace(c=0) %}{% set x = 5 %}{% macro m(a, b=2) %}(m{{ a }}{{ b }}{{ x }}"
+              "{{ caller() if caller is defined else '' }}){% endmacro %}")
+
+
+def fuzz_statements(rng, depth):
+    out = []
+    for _ in range(rng.randint(1, 4)):
+        r = rng.random()
+        if r < 0.25:
+            out.append("[{{ %s }}]" % rng.choice(ST_VALUES))
+        elif r < 0.45:
+            out.append("{%% set %s = %s %%}" % (rng.choice(["x", "y", "i"]), rng.choice(ST_VALUES)))
+        elif r < 0.55:
+            out.append("{%% set ns.c = %s %%}" % rng.choice(ST_VALUES))
+        elif r < 0.7 and depth > 0:
+            out.append("{%% for i in %s %s%%}%s{%% else %%}E{%% endfor %%}" % (
+                rng.choice(["[1, 2]", "range(3)", "[]", "'ab'", "[x, y]"]), rng.choice(["", "if i != 1 "]),
+                fuzz_statements(rng, depth - 1)))
+        elif r < 0.8 and depth > 0:
+            out.append("{%% if %s %%}%s{%% else %%}%s{%% endif %%}" % (
+                rng.choice(ST_VALUES[:-4]), fuzz_statements(rng, depth - 1), fuzz_statements(rng, depth - 1)))
+        elif r < 0.85:
+            out.append(rng.choice(["{% break %}", "{% continue %}"]))
+        elif r < 0.9 and depth > 0:
+            out.append("{%% set blk %%}%s{%% endset %%}<{{ blk }}>" % fuzz_statements(rng, depth - 1))
+        elif r < 0.95 and depth > 0:
+            out.append("{%% call m(2) %%}%s{%% endcall %%}" % fuzz_statements(rng, depth - 1))
+        else:
+            out.append("{{ m(%s, 3%s) }}" % (rng.choice(ST_VALUES), rng.choice(["", ", k=1"])))
+    return "".join(out)
+
+
+def fuzz_cases(kind, count, seed, make, variables):
+    rng = random.Random(seed)
+    cases = []
+    while len(cases) < count:
+        src = make(rng)
+        try:
+            result = {"expected": env.from_string(src).render(**copy.deepcopy(variables))}
+        except Exception as e:  # any jinja2 failure: ours must fail too (messages may differ)
+            result = {"error": f"{type(e).__name__}: {e}"}
+        text = result.get("expected", "")
+        if " object at 0x" in text:  # a lazy generator/iterator printed by address: not reproducible
+            continue
+        if "generator" in result.get("error", ""):
+            continue
+        cases.append({"name": f"{kind}_{len(cases):03d}", "template": src, "variables": variables, **result})
+    return cases
+
+
+fuzz = (fuzz_cases("expr", 400, 7, lambda rng: "{{ %s }}" % fuzz_expr(rng, 3), FUZZ_VARS)
+        + fuzz_cases("ws", 400, 11, lambda rng: fuzz_ws(rng, 2), {})
+        + fuzz_cases("stmt", 300, 13, lambda rng: ST_PRELUDE + fuzz_statements(rng, 3)
+                     + "|{{ x }}{{ y }}{{ i }}{{ ns.c }}", {}))
+with open("jinja2-fuzz.json", "w", encoding="utf-8") as f:
+    json.dump({"generator": "gen_jinja2_features.py", "jinja2": jinja2.__version__, "cases": fuzz}, f,
+              ensure_ascii=False, indent=0)
+    f.write("\n")
 
 with open("jinja2-features.json", "w", encoding="utf-8") as f:
     json.dump({"generator": "gen_jinja2_features.py", "jinja2": jinja2.__version__, "cases": out}, f,
