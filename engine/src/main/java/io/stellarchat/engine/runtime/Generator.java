@@ -60,7 +60,9 @@ public final class Generator {
 
         modelLock.lock();
         try {
-            KvCache cache = model.newKvCache(ctx);
+            // Sized for what this request can use, not the whole context: prompt + reply budget.
+            int capacity = (int) Math.min(ctx, (long) prompt.length + Math.max(1, request.maxTokens()));
+            KvCache cache = model.newKvCache(capacity);
             long start = System.nanoTime();
             float[] logits = prefill(prompt, cache);
             long firstToken = 0;
@@ -94,7 +96,7 @@ public final class Generator {
                     reason = FinishReason.STOP_SEQUENCE;
                     break;
                 }
-                if (pos >= ctx) {
+                if (pos >= capacity) {
                     reason = FinishReason.LENGTH;
                     break;
                 }
