@@ -131,6 +131,14 @@ class OpenAiSdkTest {
         assertEquals("stop", c.choices().getFirst().finishReason().asString());
         assertTrue(c.usage().orElseThrow().completionTokens() < 32);
 
+        // Streamed, the text held back while it could still become the stop sequence never reaches the client.
+        StringBuilder streamed = new StringBuilder();
+        try (StreamResponse<Completion> st = client.completions().createStreaming(
+                completion("").maxTokens(32).temperature(0.0).stop("Lily").build())) {
+            st.stream().forEach(chunk -> chunk.choices().forEach(x -> streamed.append(x.text())));
+        }
+        assertEquals(c.choices().getFirst().text(), streamed.toString());
+
         ChatCompletion chat = client.chat().completions().create(
                 chat("Tell me a story.").maxCompletionTokens(60).temperature(0.0).stop(".").build());
         ChatCompletion.Choice ch = chat.choices().getFirst();
@@ -197,6 +205,26 @@ class OpenAiSdkTest {
         }
         var usage = c.usage().orElseThrow();
         assertTrue(usage.completionTokens() >= 2 && usage.completionTokens() <= 24, usage.toString());
+    }
+
+    @Test
+    void streamedNTwoWithUsageCountsBothChoices() {
+        List<Completion> chunks;
+        try (StreamResponse<Completion> s = client.completions().createStreaming(completion("").n(2).maxTokens(6)
+                .temperature(0.0).streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
+            chunks = s.stream().toList();
+        }
+        StringBuilder[] text = {new StringBuilder(), new StringBuilder()};
+        for (Completion c : chunks.subList(0, chunks.size() - 1)) {
+            assertTrue(c.usage().isEmpty());
+            c.choices().forEach(ch -> text[(int) ch.index()].append(ch.text()));
+        }
+        assertEquals(text[0].toString(), text[1].toString(), "greedy: both choices are the same");
+        assertTrue(GOLDEN_32.startsWith(text[0].toString().strip()), text[0].toString());
+        var usage = chunks.getLast().usage().orElseThrow();
+        assertTrue(chunks.getLast().choices().isEmpty());
+        assertEquals(12, usage.completionTokens());
+        assertEquals(1, usage.promptTokens(), "the prompt is counted once");
     }
 
     @Test

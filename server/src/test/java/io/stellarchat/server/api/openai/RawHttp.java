@@ -29,7 +29,18 @@ final class RawHttp implements AutoCloseable {
 
     /** Sends a POST with a JSON body and reads the status line and headers. */
     static RawHttp post(int port, String path, String json) throws IOException {
+        return post(port, path, json, 0);
+    }
+
+    /**
+     * As {@link #post(int, String, String)}, with a small receive buffer when {@code receiveBuffer > 0}: a
+     * client that then stops reading makes the server's writes block soon (a slow client).
+     */
+    static RawHttp post(int port, String path, String json, int receiveBuffer) throws IOException {
         Socket s = new Socket();
+        if (receiveBuffer > 0) {
+            s.setReceiveBufferSize(receiveBuffer);
+        }
         s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         s.setSoTimeout(20_000);
         RawHttp r = new RawHttp(s);
