@@ -52,14 +52,24 @@ final class GenerationRunner {
      */
     List<RequestHandle> submit(Context ctx, LocalModel model, List<int[]> prompts, GenerationOptions opt) {
         int ctxLen = model.contextLength();
+        int vocab = model.model().config().vocabSize();
+        for (int token : opt.sampling().logitBias().keySet()) {
+            // Checked here, where the model is known: the sampler would only fail at the first token (a 500,
+            // or an error event after a 200 when streaming).
+            if (token >= vocab) {
+                throw ApiException.invalidRequest("logit_bias", "Invalid 'logit_bias': token id " + token
+                        + " is not in this model's vocabulary (ids 0 to " + (vocab - 1) + ").");
+            }
+        }
         for (int[] p : prompts) {
-            int want = p.length + (opt.maxTokens() == null ? 1 : opt.maxTokens());
+            // long: max_tokens may be as large as Integer.MAX_VALUE, and the sum must not wrap around.
+            long completion = opt.maxTokens() == null ? 1 : opt.maxTokens();
+            long want = p.length + completion;
             if (p.length >= ctxLen || want > ctxLen) {
                 throw new ApiException(400, ErrorType.INVALID_REQUEST, "context_length_exceeded", "messages",
                         "This model's maximum context length is " + ctxLen + " tokens. However, you requested "
-                                + want + " tokens (" + p.length + " in the messages, "
-                                + (opt.maxTokens() == null ? 1 : opt.maxTokens()) + " in the completion). "
-                                + "Please reduce the length of the messages or completion.");
+                                + want + " tokens (" + p.length + " in the messages, " + completion
+                                + " in the completion). Please reduce the length of the messages or completion.");
             }
         }
         long baseSeed = opt.seed() != null ? opt.seed() : ThreadLocalRandom.current().nextLong();

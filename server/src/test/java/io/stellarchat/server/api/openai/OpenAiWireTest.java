@@ -210,6 +210,41 @@ class OpenAiWireTest {
     }
 
     @Test
+    void hugeMaxTokensIsContextLengthExceededNotAnOverflow() throws Exception {
+        // 1 prompt token + 2147483647 wrapped around to a negative int and slipped past the context check.
+        JsonNode e = error(post("/v1/completions", """
+                {"model":"stories260K","prompt":"","max_tokens":2147483647,"stop":"."}"""), 400);
+        assertEquals("context_length_exceeded", e.get("code").asText());
+        assertTrue(e.get("message").asText().contains("2147483648"), e.toString());
+        assertTrue(e.get("message").asText().contains("2048"), e.toString());
+    }
+
+    @Test
+    void logitBiasOutsideTheVocabularyIsBadRequestBeforeTheStreamStarts() throws Exception {
+        // Was a 500 (and, streamed, a 200 with an error event): the sampler found the bad id at the first token.
+        for (String stream : List.of("false", "true")) {
+            JsonNode e = error(post("/v1/completions", """
+                    {"model":"stories260K","prompt":"","max_tokens":3,"logit_bias":{"512":5},"stream":%s}"""
+                    .formatted(stream)), 400);
+            assertEquals("logit_bias", e.get("param").asText());
+            assertTrue(e.get("message").asText().contains("512"), e.toString());
+        }
+        // The last id of the 512-token vocabulary is fine.
+        assertEquals(200, post("/v1/completions", """
+                {"model":"stories260K","prompt":"","max_tokens":2,"logit_bias":{"511":5}}""").statusCode());
+    }
+
+    @Test
+    void seedOutsideInt64IsOutOfRangeNotAWrongType() throws Exception {
+        JsonNode e = error(post("/v1/completions", """
+                {"model":"stories260K","prompt":"","max_tokens":2,"seed":18446744073709551615}"""), 400);
+        assertEquals("seed", e.get("param").asText());
+        assertTrue(e.get("message").asText().contains("out of range"), e.toString());
+        error(post("/v1/completions", """
+                {"model":"stories260K","prompt":"","max_tokens":2,"seed":"7"}"""), 400);
+    }
+
+    @Test
     void unknownModelIdIs404() throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                 + "/v1/models/no-such-model")).build(), HttpResponse.BodyHandlers.ofString());
