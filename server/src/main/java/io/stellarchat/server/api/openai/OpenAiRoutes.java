@@ -118,7 +118,7 @@ public final class OpenAiRoutes implements RouteGroup {
         String prompt = renderChat(m, messages, req);
         int[] tokens = encodePrompt(m, prompt);
 
-        var handles = runner.submit(ctx, m, List.of(tokens), opt);
+        var handles = runner.submit(ctx, m, List.of(tokens), opt, "messages");
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         if (!opt.stream()) {

@@ -1,6 +1,7 @@
 package io.stellarchat.server.api.openai;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,6 +87,51 @@ class OpenAiQueueFullTest {
                 }
             } finally {
                 client.close();
+            }
+        }
+    }
+
+    @Test
+    void aQueueTimeoutAfterTheStreamStartedEndsWithAnErrorEventAndNoDone() throws Exception {
+        try (StellarService service = StoriesServer.start(emptyDir, 4, Duration.ofMillis(200));
+             HttpClient http = HttpClient.newHttpClient()) {
+            int port = service.port();
+            HttpResponse<String> warm = http.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + port + "/v1/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("""
+                            {"model":"stories260K","prompt":"","max_tokens":1}""")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, warm.statusCode(), warm.body());
+            try (RawHttp running = RawHttp.post(port, "/v1/completions", """
+                    {"model":"stories260K","prompt":"","stream":true,"max_tokens":2000,"temperature":0,
+                     "logit_bias":{"2":-100}}""", 4096)) {
+                assertNotNull(running.chunk(), "first event");
+                long rejectedBefore = StoriesServer.stats(service).rejected();
+                // A streamed request gets its 200 and SSE headers at once, then waits in the queue past max_wait.
+                try (RawHttp late = RawHttp.post(port, "/v1/chat/completions", """
+                        {"model":"stories260K","messages":[{"role":"user","content":"Hi"}],"stream":true,
+                         "max_tokens":5}""")) {
+                    assertEquals("HTTP/1.1 200 OK", late.statusLine);
+                    assertTrue(late.headers.get("content-type").startsWith("text/event-stream"), late.headers.toString());
+                    Thread.sleep(400);
+                    running.close(); // frees the engine, which then finds the late request too old
+                    String body = late.chunkedBody();
+                    // The role chunk may already be out; then the error is the last event, and no [DONE].
+                    assertTrue(body.matches("(data: \\{[^\\n]+}\n\n)+"), "only data events: " + body);
+                    assertFalse(body.contains("[DONE]"), body);
+                    String[] events = body.split("\n\n");
+                    for (int i = 0; i < events.length - 1; i++) {
+                        assertTrue(events[i].contains("\"delta\":{\"role\":\"assistant\",\"content\":\"\"}"), events[i]);
+                    }
+                    var error = new com.fasterxml.jackson.databind.ObjectMapper()
+                            .readTree(events[events.length - 1].substring("data: ".length())).get("error");
+                    assertNotNull(error, body);
+                    assertEquals("queue_timeout", error.get("code").asText(), body);
+                    assertEquals(io.stellarchat.server.api.ErrorType.UNAVAILABLE.wire(), error.get("type").asText());
+                    assertTrue(error.get("message").asText().contains("waited"), body);
+                }
+                assertEquals(rejectedBefore + 1, StoriesServer.stats(service).rejected());
             }
         }
     }

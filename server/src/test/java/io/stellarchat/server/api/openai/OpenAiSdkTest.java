@@ -357,5 +357,12 @@ class OpenAiSdkTest {
         String msg = e.getMessage();
         assertTrue(msg.contains(Integer.toString(ctx)), msg);
         assertTrue(msg.contains(Integer.toString(ctx + 101)), "prompt (1) + max_tokens: " + msg);
+        assertEquals("prompt", e.param().orElseThrow());
+
+        BadRequestException chatError = assertThrows(BadRequestException.class, () -> client.chat().completions()
+                .create(chat("hi").maxCompletionTokens(ctx).build()));
+        assertEquals("context_length_exceeded", chatError.code().orElseThrow());
+        assertEquals("messages", chatError.param().orElseThrow());
+        assertTrue(chatError.getMessage().contains(Integer.toString(ctx)), chatError.getMessage());
     }
 }

@@ -216,6 +216,7 @@ class OpenAiWireTest {
                 {"model":"stories260K","prompt":"","max_tokens":2147483647,"stop":"."}"""), 400);
         assertEquals("context_length_exceeded", e.get("code").asText());
         assertTrue(e.get("message").asText().contains("2147483648"), e.toString());
+        assertEquals("prompt", e.get("param").asText());
         assertTrue(e.get("message").asText().contains("2048"), e.toString());
     }
 

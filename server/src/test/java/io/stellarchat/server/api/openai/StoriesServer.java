@@ -23,11 +23,16 @@ final class StoriesServer {
 
     /** Starts a service with the given engine queue depth; the caller closes it. */
     static StellarService start(Path emptyModelsDir, int queueDepth) throws IOException {
+        return start(emptyModelsDir, queueDepth, Duration.ofSeconds(30));
+    }
+
+    /** As {@link #start(Path, int)}, with how long a request may wait for the engine. */
+    static StellarService start(Path emptyModelsDir, int queueDepth, Duration maxWait) throws IOException {
         Path model = Path.of(System.getProperty("stellar.shared", "../shared"), "models", "stories260K.gguf");
         assertTrue(Files.isRegularFile(model), "missing test model " + model.toAbsolutePath());
         StellarConfig d = StellarConfig.defaults();
         ModelsConfig models = new ModelsConfig(emptyModelsDir, List.of(new ModelEntry(MODEL, model, List.of("stories"), 0)));
-        EngineConfig engine = new EngineConfig(2, 0, queueDepth, Duration.ofSeconds(30), Duration.ofSeconds(5));
+        EngineConfig engine = new EngineConfig(2, 0, queueDepth, maxWait, Duration.ofSeconds(5));
         StellarConfig config = new StellarConfig(d.server().withPort(0), d.logging(), models, engine, d.data(), d.metrics());
         StellarService service = new StellarService(config, ModelRegistry.load(models, engine), List.of());
         service.start();
