@@ -270,6 +270,22 @@ class OpenAiSdkTest {
         assertEquals(ch.message().content().orElseThrow(), joined.toString());
     }
 
+    @Test
+    void logprobBytesAreTheTokensOwnBytesForByteFallbackTokens() {
+        // Token 229 is the byte-fallback token <0xE2> (ids 3..258 are <0x00>..<0xFF>): alone it is not valid
+        // UTF-8, so its text is U+FFFD and only `bytes` carries the real byte.
+        ChatCompletion c = client.chat().completions().create(chat("Hi").maxTokens(2).temperature(0.0)
+                .logprobs(true).topLogprobs(2)
+                .putAdditionalBodyProperty("logit_bias", JsonValue.from(java.util.Map.of("229", 100))).build());
+        List<ChatCompletionTokenLogprob> content = c.choices().getFirst().logprobs().orElseThrow().content().orElseThrow();
+        assertEquals(2, content.size());
+        for (ChatCompletionTokenLogprob t : content) {
+            assertEquals("\uFFFD", t.token());
+            assertEquals(List.of(0xE2L), t.bytes().orElseThrow());
+            assertEquals(List.of(0xE2L), t.topLogprobs().getFirst().bytes().orElseThrow());
+        }
+    }
+
     private static List<Long> toLongs(String s) {
         List<Long> out = new ArrayList<>();
         for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
