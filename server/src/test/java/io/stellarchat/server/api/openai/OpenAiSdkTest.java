@@ -271,6 +271,26 @@ class OpenAiSdkTest {
     }
 
     @Test
+    void streamedLogprobsCoverEveryTokenOnce() {
+        ChatCompletionCreateParams.Builder p = chat("Once upon a time").maxTokens(10).temperature(0.0)
+                .logprobs(true).topLogprobs(2);
+        ChatCompletion whole = client.chat().completions().create(p.build());
+        List<ChatCompletionTokenLogprob> expected = whole.choices().getFirst().logprobs().orElseThrow().content().orElseThrow();
+        List<ChatCompletionTokenLogprob> streamed = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(p.build())) {
+            s.stream().forEach(c -> c.choices().forEach(ch -> ch.logprobs()
+                    .flatMap(ChatCompletionChunk.Choice.Logprobs::content).ifPresent(streamed::addAll)));
+        }
+        assertEquals(expected.stream().map(ChatCompletionTokenLogprob::token).toList(),
+                streamed.stream().map(ChatCompletionTokenLogprob::token).toList());
+        for (int i = 0; i < expected.size(); i++) {
+            // Not bit-identical: two runs of the forward pass differ in the 7th digit (threaded reductions).
+            assertEquals(expected.get(i).logprob(), streamed.get(i).logprob(), 1e-4);
+            assertEquals(2, streamed.get(i).topLogprobs().size());
+        }
+    }
+
+    @Test
     void logprobBytesAreTheTokensOwnBytesForByteFallbackTokens() {
         // Token 229 is the byte-fallback token <0xE2> (ids 3..258 are <0x00>..<0xFF>): alone it is not valid
         // UTF-8, so its text is U+FFFD and only `bytes` carries the real byte.
