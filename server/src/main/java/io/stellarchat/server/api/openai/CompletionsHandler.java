@@ -46,7 +46,7 @@ final class CompletionsHandler {
         for (String p : prompts) {
             tokenized.add(m.model().tokenizer().encode(p, true, false));
         }
-        List<RequestHandle> handles = runner.submit(ctx, m, tokenized, opt);
+        List<RequestHandle> handles = runner.submit(ctx, m, tokenized, opt, "prompt");
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         int promptTokens = tokenized.stream().mapToInt(t -> t.length).sum();

@@ -69,8 +69,12 @@ final class Fields {
         if (v == null) {
             return null;
         }
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+        if (!v.isIntegralNumber()) {
             throw wrongType(name, v, "an integer");
+        }
+        if (!v.canConvertToLong()) {
+            throw ApiException.invalidRequest(name, "Invalid '" + name + "': " + v + " is out of range; expected "
+                    + Long.MIN_VALUE + " to " + Long.MAX_VALUE + ".");
         }
         return v.asLong();
     }

@@ -62,18 +62,31 @@ final class GenerationRunner {
     /**
      * Validates the context budget and submits {@code n} choices per prompt (prompt-major order).
      *
+     * @param promptParam the request field holding the prompt ({@code messages} or {@code prompt}), named by a
+     *                    context-length error
      * @return the handles, index = prompt * n + choice
      */
-    List<RequestHandle> submit(Context ctx, LocalModel model, List<int[]> prompts, GenerationOptions opt) {
+    List<RequestHandle> submit(Context ctx, LocalModel model, List<int[]> prompts, GenerationOptions opt,
+                               String promptParam) {
         int ctxLen = model.contextLength();
+        int vocab = model.model().config().vocabSize();
+        for (int token : opt.sampling().logitBias().keySet()) {
+            // Checked here, where the model is known: the sampler would only fail at the first token (a 500,
+            // or an error event after a 200 when streaming).
+            if (token >= vocab) {
+                throw ApiException.invalidRequest("logit_bias", "Invalid 'logit_bias': token id " + token
+                        + " is not in this model's vocabulary (ids 0 to " + (vocab - 1) + ").");
+            }
+        }
         for (int[] p : prompts) {
-            int want = p.length + (opt.maxTokens() == null ? 1 : opt.maxTokens());
+            // long: max_tokens may be as large as Integer.MAX_VALUE, and the sum must not wrap around.
+            long completion = opt.maxTokens() == null ? 1 : opt.maxTokens();
+            long want = p.length + completion;
             if (p.length >= ctxLen || want > ctxLen) {
-                throw new ApiException(400, ErrorType.INVALID_REQUEST, "context_length_exceeded", "messages",
+                throw new ApiException(400, ErrorType.INVALID_REQUEST, "context_length_exceeded", promptParam,
                         "This model's maximum context length is " + ctxLen + " tokens. However, you requested "
-                                + want + " tokens (" + p.length + " in the messages, "
-                                + (opt.maxTokens() == null ? 1 : opt.maxTokens()) + " in the completion). "
-                                + "Please reduce the length of the messages or completion.");
+                                + want + " tokens (" + p.length + " in the " + promptParam + ", " + completion
+                                + " in the completion). Please reduce the length of the " + promptParam + " or completion.");
             }
         }
         long baseSeed = opt.seed() != null ? opt.seed() : ThreadLocalRandom.current().nextLong();
@@ -95,7 +108,7 @@ final class GenerationRunner {
                     e.queueFull() ? "queue_full" : "queue_timeout", null, e.getMessage());
         } catch (ContextOverflowException e) {
             handles.forEach(RequestHandle::cancel);
-            throw new ApiException(400, ErrorType.INVALID_REQUEST, "context_length_exceeded", "messages", e.getMessage());
+            throw new ApiException(400, ErrorType.INVALID_REQUEST, "context_length_exceeded", promptParam, e.getMessage());
         } catch (RuntimeException e) {
             handles.forEach(RequestHandle::cancel);
             throw e;

@@ -15,7 +15,6 @@ import io.stellarchat.server.api.JsonBodyReader;
 import io.stellarchat.server.api.RouteGroup;
 import io.stellarchat.server.gateway.LocalModel;
 import io.stellarchat.server.gateway.ModelRegistry;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -128,7 +127,7 @@ public final class OpenAiRoutes implements RouteGroup {
         String prompt = renderChat(m, messages, req);
         int[] tokens = m.encodeChatPrompt(prompt);
 
-        var handles = runner.submit(ctx, m, List.of(tokens), opt);
+        var handles = runner.submit(ctx, m, List.of(tokens), opt, "messages");
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         if (!opt.stream()) {
@@ -273,23 +272,26 @@ public final class OpenAiRoutes implements RouteGroup {
             ObjectNode o = content.addObject();
             o.put("token", t.text());
             o.put("logprob", t.logprob());
-            o.set("bytes", bytes(t.text()));
+            o.set("bytes", bytes(m, t.token()));
             ArrayNode top = o.putArray("top_logprobs");
             for (TokenLogprob alt : t.top()) {
                 ObjectNode a = top.addObject();
-                String piece = GenerationRunner.piece(m, alt.token());
-                a.put("token", piece);
+                a.put("token", GenerationRunner.piece(m, alt.token()));
                 a.put("logprob", alt.logprob());
-                a.set("bytes", bytes(piece));
+                a.set("bytes", bytes(m, alt.token()));
             }
         }
         lp.putNull("refusal");
         return lp;
     }
 
-    private ArrayNode bytes(String s) {
+    /**
+     * The token's own bytes. Not the UTF-8 of its text: a byte-fallback token holding part of a multi-byte
+     * character has the text U+FFFD, and {@code bytes} is how a client puts the character back together.
+     */
+    private ArrayNode bytes(LocalModel m, int token) {
         ArrayNode a = json.createArrayNode();
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+        for (byte b : m.model().tokenizer().tokenBytes(token)) {
             a.add(b & 0xFF);
         }
         return a;
