@@ -33,7 +33,7 @@ final class StoriesServer {
         StellarConfig d = StellarConfig.defaults();
         ModelsConfig models = new ModelsConfig(emptyModelsDir, List.of(new ModelEntry(MODEL, model, List.of("stories"), 0)));
         EngineConfig engine = new EngineConfig(2, 0, queueDepth, maxWait, Duration.ofSeconds(5));
-        StellarConfig config = new StellarConfig(d.server().withPort(0), d.logging(), models, engine, d.data(), d.metrics());
+        StellarConfig config = new StellarConfig(d.server().withPort(0), d.logging(), models, engine, d.data(), d.database(), d.metrics());
         StellarService service = new StellarService(config, ModelRegistry.load(models, engine), List.of());
         service.start();
         return service;
