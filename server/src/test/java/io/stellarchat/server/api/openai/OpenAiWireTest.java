@@ -180,6 +180,33 @@ class OpenAiWireTest {
         assertEquals(200, r.statusCode(), r.body());
     }
 
+    /**
+     * A client that gives up on a non-streamed answer (nothing is written to it until the answer is ready)
+     * stops the generation too: the request's thread probes the connection every 250 ms.
+     */
+    @Test
+    void droppingANonStreamedRequestCancelsTheGeneration() throws Exception {
+        EngineStats before = StoriesServer.stats(service);
+        try (CapturingAppender logs = new CapturingAppender(OpenAiRoutes.class.getName())) {
+            try (RawHttp r = RawHttp.send(port, "/v1/completions", """
+                    {"model":"stories260K","prompt":"Once","max_tokens":1900,"temperature":0,"logit_bias":{"2":-100}}""")) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (StoriesServer.stats(service).running() == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertEquals(1, StoriesServer.stats(service).running(), "generating before the client leaves");
+            }
+            long closed = System.nanoTime();
+            long deadline = closed + Duration.ofSeconds(2).toNanos();
+            while (StoriesServer.stats(service).running() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(0, StoriesServer.stats(service).running(), "the engine stopped within 2 s of the disconnect");
+            assertEquals(before.completed() + 1, StoriesServer.stats(service).completed());
+            assertNotNull(logs.await(e -> e.getFormattedMessage().contains("client disconnected before the answer")));
+        }
+    }
+
     // ---- validation -----------------------------------------------------------------------------------
 
     @Test

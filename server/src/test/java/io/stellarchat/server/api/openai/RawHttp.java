@@ -37,6 +37,21 @@ final class RawHttp implements AutoCloseable {
      * client that then stops reading makes the server's writes block soon (a slow client).
      */
     static RawHttp post(int port, String path, String json, int receiveBuffer) throws IOException {
+        RawHttp r = send(port, path, json, receiveBuffer);
+        r.statusLine = r.line();
+        for (String h = r.line(); !h.isEmpty(); h = r.line()) {
+            int colon = h.indexOf(':');
+            r.headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+        }
+        return r;
+    }
+
+    /** Sends a POST with a JSON body and reads nothing (for a client that leaves before the answer). */
+    static RawHttp send(int port, String path, String json) throws IOException {
+        return send(port, path, json, 0);
+    }
+
+    private static RawHttp send(int port, String path, String json, int receiveBuffer) throws IOException {
         Socket s = new Socket();
         if (receiveBuffer > 0) {
             s.setReceiveBufferSize(receiveBuffer);
@@ -50,11 +65,6 @@ final class RawHttp implements AutoCloseable {
                 + "Accept: text/event-stream\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.write(body);
         out.flush();
-        r.statusLine = r.line();
-        for (String h = r.line(); !h.isEmpty(); h = r.line()) {
-            int colon = h.indexOf(':');
-            r.headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
-        }
         return r;
     }
 
