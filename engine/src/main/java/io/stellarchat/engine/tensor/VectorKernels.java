@@ -467,7 +467,9 @@ abstract sealed class VectorKernels implements Kernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    // Q4_K super-block: element value d1 * q - m1 per sub-block of 32, as in BlockDecoder, times x.
+    // Q4_K super-block: sub-block j of 32 has values d_j * q - m_j, so its share of the dot is
+    // d_j * sum(q * x) - m_j * sum(x): one fma and one add per vector, then two scalar-vector fma per sub-block.
+    // Nibbles are split in int lanes (native shifts; x86 has no byte shifts).
     private float dotQ4_K(MemorySegment s, long base, float[] x, int xOff, int blocks) {
         VectorSpecies<Float> species = species();
         int lanes = species.length();
@@ -477,21 +479,67 @@ abstract sealed class VectorKernels implements Kernels {
             float d = BlockDecoder.f16(s, off);
             float dmin = BlockDecoder.f16(s, off + 2);
             for (int c = 0; c < 4; c++) {
-                float d1 = d * BlockDecoder.kScale(s, off + 4, 2 * c);
-                float m1 = dmin * BlockDecoder.kMin(s, off + 4, 2 * c);
-                float d2 = d * BlockDecoder.kScale(s, off + 4, 2 * c + 1);
-                float m2 = dmin * BlockDecoder.kMin(s, off + 4, 2 * c + 1);
                 int xo = xOff + 256 * b + 64 * c;
+                FloatVector qxLo = FloatVector.zero(species);
+                FloatVector qxHi = FloatVector.zero(species);
+                FloatVector xLo = FloatVector.zero(species);
+                FloatVector xHi = FloatVector.zero(species);
                 for (int l = 0; l < 32; l += lanes) {
-                    ByteVector q = loadBytes(s, off + 16 + 32L * c + l);
-                    acc = widen(q.and((byte) 0x0F)).mul(d1).sub(m1)
-                            .fma(FloatVector.fromArray(species, x, xo + l), acc);
-                    acc = widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).mul(d2).sub(m2)
-                            .fma(FloatVector.fromArray(species, x, xo + 32 + l), acc);
+                    IntVector q = loadInts(s, off + 16 + 32L * c + l);
+                    FloatVector x0 = FloatVector.fromArray(species, x, xo + l);
+                    FloatVector x1 = FloatVector.fromArray(species, x, xo + 32 + l);
+                    qxLo = toFloats(q.and(0x0F)).fma(x0, qxLo);
+                    qxHi = toFloats(q.lanewise(VectorOperators.LSHR, 4).and(0x0F)).fma(x1, qxHi);
+                    xLo = xLo.add(x0);
+                    xHi = xHi.add(x1);
+                }
+                acc = qxLo.fma(FloatVector.broadcast(species, d * BlockDecoder.kScale(s, off + 4, 2 * c)), acc);
+                acc = xLo.fma(FloatVector.broadcast(species, -dmin * BlockDecoder.kMin(s, off + 4, 2 * c)), acc);
+                acc = qxHi.fma(FloatVector.broadcast(species, d * BlockDecoder.kScale(s, off + 4, 2 * c + 1)), acc);
+                acc = xHi.fma(FloatVector.broadcast(species, -dmin * BlockDecoder.kMin(s, off + 4, 2 * c + 1)), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // Q6_K super-block: per 16 elements one scale; sum q*x over the 16, then one fma by d * scale. The 6-bit
+    // values are assembled in int lanes (native shifts) from sign-extended bytes.
+    private float dotQ6_K(MemorySegment s, long base, float[] x, int xOff, int blocks) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        FloatVector acc = FloatVector.zero(species);
+        for (int b = 0; b < blocks; b++) {
+            long off = base + 210L * b;
+            float d = BlockDecoder.f16(s, off + 208);
+            for (int h = 0; h < 2; h++) {
+                for (int k = 0; k < 4; k++) {
+                    for (int l = 0; l < 32; l += 16) {
+                        int e = 128 * h + 32 * k + l;
+                        FloatVector part = FloatVector.zero(species);
+                        for (int p = 0; p < 16; p += lanes) {
+                            IntVector ql = loadInts(s, off + 64L * h + 32 * (k & 1) + l + p);
+                            IntVector qh = loadInts(s, off + 128 + 32L * h + l + p);
+                            IntVector low = k < 2 ? ql.and(0x0F) : ql.lanewise(VectorOperators.LSHR, 4).and(0x0F);
+                            IntVector high = qh.lanewise(VectorOperators.LSHR, 2 * k).and(3)
+                                    .lanewise(VectorOperators.LSHL, 4);
+                            part = toFloats(low.or(high).sub(32))
+                                    .fma(FloatVector.fromArray(species, x, xOff + 256 * b + e + p), part);
+                        }
+                        acc = part.fma(FloatVector.broadcast(species, d * s.get(BlockDecoder.I8, off + 192 + e / 16)), acc);
+                    }
                 }
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@code lanes} signed bytes from {@code off}, sign-extended to int lanes (same lane count). */
+    private IntVector loadInts(MemorySegment s, long off) {
+        return (IntVector) loadBytes(s, off).convertShape(VectorOperators.B2I, ints(), 0);
+    }
+
+    private FloatVector toFloats(IntVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.I2F, species(), 0);
     }
 
     // F16 / BF16 row: lanes halves widened in registers, then one fma; a scalar tail as BlockDecoder.
@@ -510,28 +558,6 @@ abstract sealed class VectorKernels implements Kernels {
             sum += v * x[xOff + i];
         }
         return sum;
-    }
-
-    // Q6_K super-block: per 16 elements one scale; sum q*x over the 16, then one multiply-add by d * scale.
-    private float dotQ6_K(MemorySegment s, long base, float[] x, int xOff, int blocks) {
-        VectorSpecies<Float> species = species();
-        int lanes = species.length();
-        FloatVector acc = FloatVector.zero(species);
-        for (int b = 0; b < blocks; b++) {
-            long off = base + 210L * b;
-            float d = BlockDecoder.f16(s, off + 208);
-            for (int h = 0; h < 2; h++) {
-                for (int k = 0; k < 4; k++) {
-                    for (int l = 0; l < 32; l += lanes) {
-                        int e = 128 * h + 32 * k + l;
-                        float dl = d * s.get(BlockDecoder.I8, off + 192 + e / 16);
-                        acc = widen(q6(s, off, h, k, l)).mul(dl)
-                                .fma(FloatVector.fromArray(species, x, xOff + 256 * b + e), acc);
-                    }
-                }
-            }
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     @Override
