@@ -271,9 +271,9 @@ abstract sealed class VectorKernels implements Kernels {
                     long bo = off + 18L * b;
                     float d = BlockDecoder.f16(s, bo);
                     for (int p = 0; p < 16; p += lanes) {
-                        ByteVector q = loadBytes(s, bo + 2 + p);
-                        widen(q.and((byte) 0x0F).sub((byte) 8)).mul(d).intoArray(dst, o + 32 * b + p);
-                        widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)).mul(d)
+                        IntVector q = loadInts(s, bo + 2 + p);
+                        toFloats(q.and(0x0F).sub(8)).mul(d).intoArray(dst, o + 32 * b + p);
+                        toFloats(q.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8)).mul(d)
                                 .intoArray(dst, o + 32 * b + 16 + p);
                     }
                 }
@@ -348,10 +348,10 @@ abstract sealed class VectorKernels implements Kernels {
             float d2 = d * BlockDecoder.kScale(s, off + 4, 2 * c + 1);
             float m2 = dmin * BlockDecoder.kMin(s, off + 4, 2 * c + 1);
             for (int l = 0; l < 32; l += lanes) {
-                ByteVector q = loadBytes(s, off + 16 + 32L * c + l);
+                IntVector q = loadInts(s, off + 16 + 32L * c + l);
                 int e = o + 64 * c + l;
-                widen(q.and((byte) 0x0F)).mul(d1).sub(m1).intoArray(dst, e);
-                widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).mul(d2).sub(m2).intoArray(dst, e + 32);
+                toFloats(q.and(0x0F)).mul(d1).sub(m1).intoArray(dst, e);
+                toFloats(q.lanewise(VectorOperators.LSHR, 4).and(0x0F)).mul(d2).sub(m2).intoArray(dst, e + 32);
             }
         }
     }
@@ -366,19 +366,20 @@ abstract sealed class VectorKernels implements Kernels {
                 for (int l = 0; l < 32; l += lanes) {
                     int e = 128 * h + 32 * k + l;
                     float dl = d * s.get(BlockDecoder.I8, off + 192 + e / 16);
-                    widen(q6(s, off, h, k, l)).mul(dl).intoArray(dst, o + e);
+                    toFloats(q6(s, off, h, k, l)).mul(dl).intoArray(dst, o + e);
                 }
             }
         }
     }
 
     // The signed 6-bit values (q - 32) of Q6_K elements 128h + 32k + l .. + lanes.
-    private ByteVector q6(MemorySegment s, long off, int h, int k, int l) {
-        ByteVector ql = loadBytes(s, off + 64L * h + 32 * (k & 1) + l);
-        ByteVector qh = loadBytes(s, off + 128 + 32L * h + l);
-        ByteVector low = k < 2 ? ql.and((byte) 0x0F) : ql.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-        ByteVector high = qh.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-        return low.or(high).sub((byte) 32);
+    // (int lanes: x86 has no byte shifts, C2 would emulate them through shorts).
+    private IntVector q6(MemorySegment s, long off, int h, int k, int l) {
+        IntVector ql = loadInts(s, off + 64L * h + 32 * (k & 1) + l);
+        IntVector qh = loadInts(s, off + 128 + 32L * h + l);
+        IntVector low = k < 2 ? ql.and(0x0F) : ql.lanewise(VectorOperators.LSHR, 4).and(0x0F);
+        IntVector high = qh.lanewise(VectorOperators.LSHR, 2 * k).and(3).lanewise(VectorOperators.LSHL, 4);
+        return low.or(high).sub(32);
     }
 
     /** a[aOff ..) . b[bOff ..) over n floats, two vector accumulators then a scalar tail. */
@@ -457,9 +458,9 @@ abstract sealed class VectorKernels implements Kernels {
             int xo = xOff + 32 * b;
             FloatVector blk = FloatVector.zero(species);
             for (int p = 0; p < 16; p += lanes) {
-                ByteVector q = loadBytes(s, off + 2 + p);
-                blk = widen(q.and((byte) 0x0F).sub((byte) 8)).fma(FloatVector.fromArray(species, x, xo + p), blk);
-                blk = widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8))
+                IntVector q = loadInts(s, off + 2 + p);
+                blk = toFloats(q.and(0x0F).sub(8)).fma(FloatVector.fromArray(species, x, xo + p), blk);
+                blk = toFloats(q.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8))
                         .fma(FloatVector.fromArray(species, x, xo + 16 + p), blk);
             }
             acc = blk.fma(FloatVector.broadcast(species, BlockDecoder.f16(s, off)), acc);
@@ -517,12 +518,7 @@ abstract sealed class VectorKernels implements Kernels {
                         int e = 128 * h + 32 * k + l;
                         FloatVector part = FloatVector.zero(species);
                         for (int p = 0; p < 16; p += lanes) {
-                            IntVector ql = loadInts(s, off + 64L * h + 32 * (k & 1) + l + p);
-                            IntVector qh = loadInts(s, off + 128 + 32L * h + l + p);
-                            IntVector low = k < 2 ? ql.and(0x0F) : ql.lanewise(VectorOperators.LSHR, 4).and(0x0F);
-                            IntVector high = qh.lanewise(VectorOperators.LSHR, 2 * k).and(3)
-                                    .lanewise(VectorOperators.LSHL, 4);
-                            part = toFloats(low.or(high).sub(32))
+                            part = toFloats(q6(s, off, h, k, l + p))
                                     .fma(FloatVector.fromArray(species, x, xOff + 256 * b + e + p), part);
                         }
                         acc = part.fma(FloatVector.broadcast(species, d * s.get(BlockDecoder.I8, off + 192 + e / 16)), acc);
