@@ -18,14 +18,16 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Paths: F32 rows are read straight from the segment as float vectors; for {@link #dot} and {@link #matVec},
  * Q8_0, Q4_0, Q4_K, Q6_K, F16 and BF16 are widened from byte (or short) vectors to float vectors in registers;
  * every other type is decoded by {@link BlockDecoder} into a per-thread float buffer and dotted with vectors.
- * {@link #matMul} reads each weight row once for all activation rows: it decodes the row once into the buffer
- * (vector decode bit-identical to {@link BlockDecoder}) and dots it with tiles of {@value #TILE} activation rows,
- * loading each weight vector once per tile (for fewer than {@value #TILE} activation rows, fused types dot the
- * row, still in L1, with each activation row).
+ * {@link #matMul} reads each weight row once for all activation rows: it decodes two weight rows at a time into
+ * the buffer (vector decode bit-identical to {@link BlockDecoder}) and dots them with tiles of {@value #TILE}
+ * activation rows in a 2 x {@value #TILE} register tile (two weight loads and four activation loads per eight
+ * fma); for fewer than {@value #TILE} activation rows, fused types dot each row, still in L1, with each
+ * activation row.
  *
  * <p>Widening keeps lane counts equal: a float species of L lanes pairs with the byte species of L lanes
  * ({@link #bytes()}: 64-bit bytes for 256-bit floats, 128-bit bytes for 512-bit floats), and every conversion is
- * {@code convertShape(B2F, species, 0)} between them. C2 intrinsifies only such casts; the previous
+ * {@code convertShape(B2F | B2I, species, 0)} between them. Nibbles and bit fields are split after widening to
+ * int lanes ({@code B2I}, then {@code I2F}): x86 has no byte shifts and C2 emulates them. C2 intrinsifies only such casts; the previous
  * 16-byte-to-8-float {@code convertShape} with a part index fell back to Java code ({@code AbstractVector
  * .defaultCast}) and made the vector path 3-4x slower than scalar. Float species of 128 bits or less have no
  * byte species of their lane count and decode with {@link BlockDecoder} (correct, not fast; production uses the
