@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * a smaller one in tests), so one instance always computes the same way.
  *
  * <p>Paths: F32 rows are read straight from the segment as float vectors; for {@link #dot} and {@link #matVec},
- * Q8_0, Q4_0, Q4_K, Q6_K, F16 and BF16 are widened from byte (or short) vectors to float vectors in registers;
+ * Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q6_K, F16 and BF16 are widened from byte (or short) vectors to float vectors in registers;
  * every other type is decoded by {@link BlockDecoder} into a per-thread float buffer and dotted with vectors.
  * {@link #matMul} reads each weight row once for all activation rows: it decodes two weight rows at a time into
  * the buffer (vector decode bit-identical to {@link BlockDecoder}) and dots them with tiles of {@value #TILE}
@@ -239,6 +239,15 @@ abstract sealed class VectorKernels implements Kernels {
                 }
                 case F16, BF16 -> {
                     return dotHalf(type, w.data(), base, x, xOff, cols);
+                }
+                case Q4_1 -> {
+                    return dotQ4_5(w.data(), base, x, xOff, cols / 32, 20, 4, -1, true, 0);
+                }
+                case Q5_0 -> {
+                    return dotQ4_5(w.data(), base, x, xOff, cols / 32, 22, 6, 2, false, 16);
+                }
+                case Q5_1 -> {
+                    return dotQ4_5(w.data(), base, x, xOff, cols / 32, 24, 8, 4, true, 0);
                 }
                 default -> { }
             }
@@ -531,6 +540,49 @@ abstract sealed class VectorKernels implements Kernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
+    private static final int[] IOTA = java.util.stream.IntStream.range(0, 32).toArray();
+
+    // Q4_1, Q5_0, Q5_1 blocks of 32: d f16 @0 (| m f16 @2) (| qh u32 @qhOff) | qs u8[16] @qsOff; element j < 16 is
+    // the low nibble of qs[j], element j + 16 the high nibble, with bit j (j + 16) of qh as 5th bit when qhOff >= 0;
+    // value (q - bias) * d (+ m). The block's share of the dot is d * sum((q - bias) x) + m * sum(x).
+    private float dotQ4_5(MemorySegment s, long base, float[] x, int xOff, int blocks, int typeSize, int qsOff,
+            int qhOff, boolean hasMin, int bias) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        FloatVector acc = FloatVector.zero(species);
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) typeSize * b;
+            int xo = xOff + 32 * b;
+            int qh = qhOff >= 0 ? s.get(BlockDecoder.LE32, off + qhOff) : 0;
+            IntVector qhv = IntVector.broadcast(ints(), qh);
+            FloatVector qx = FloatVector.zero(species);
+            FloatVector xs = FloatVector.zero(species);
+            for (int p = 0; p < 16; p += lanes) {
+                IntVector q = loadInts(s, off + qsOff + p);
+                IntVector lo = q.and(0x0F);
+                IntVector hi = q.lanewise(VectorOperators.LSHR, 4).and(0x0F);
+                if (qhOff >= 0) {
+                    IntVector bit = IntVector.fromArray(ints(), IOTA, p);
+                    lo = lo.or(qhv.lanewise(VectorOperators.LSHR, bit).and(1).lanewise(VectorOperators.LSHL, 4));
+                    hi = hi.or(qhv.lanewise(VectorOperators.LSHR, bit.add(16)).and(1)
+                            .lanewise(VectorOperators.LSHL, 4));
+                }
+                FloatVector x0 = FloatVector.fromArray(species, x, xo + p);
+                FloatVector x1 = FloatVector.fromArray(species, x, xo + 16 + p);
+                qx = toFloats(lo.sub(bias)).fma(x0, qx);
+                qx = toFloats(hi.sub(bias)).fma(x1, qx);
+                if (hasMin) {
+                    xs = xs.add(x0).add(x1);
+                }
+            }
+            acc = qx.fma(FloatVector.broadcast(species, BlockDecoder.f16(s, off)), acc);
+            if (hasMin) {
+                acc = xs.fma(FloatVector.broadcast(species, BlockDecoder.f16(s, off + 2)), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
     /** {@code lanes} signed bytes from {@code off}, sign-extended to int lanes (same lane count). */
     private IntVector loadInts(MemorySegment s, long off) {
         return (IntVector) loadBytes(s, off).convertShape(VectorOperators.B2I, ints(), 0);
@@ -576,7 +628,8 @@ abstract sealed class VectorKernels implements Kernels {
         int rows = w.rows();
         GgmlType type = w.type();
         boolean fused = type == GgmlType.F32 || (bytes() != null && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0
-                || type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.F16 || type == GgmlType.BF16));
+                || type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.F16 || type == GgmlType.BF16
+                || type == GgmlType.Q4_1 || type == GgmlType.Q5_0 || type == GgmlType.Q5_1));
         if (fused && n < TILE) {
             // Row-outer: the weight row (a few KB) stays in L1 while each activation row reads it.
             for (int r = rowStart; r < rowEnd; r++) {
