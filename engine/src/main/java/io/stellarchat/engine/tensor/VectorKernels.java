@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * a smaller one in tests), so one instance always computes the same way.
  *
  * <p>Paths: F32 rows are read straight from the segment as float vectors; for {@link #dot} and {@link #matVec},
- * Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q6_K, F16 and BF16 are widened from byte (or short) vectors to float vectors in registers;
+ * Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, F16 and BF16 are widened from byte (or short) vectors to float vectors in registers;
  * every other type is decoded by {@link BlockDecoder} into a per-thread float buffer and dotted with vectors.
  * {@link #matMul} reads each weight row once for all activation rows: it decodes two weight rows at a time into
  * the buffer (vector decode bit-identical to {@link BlockDecoder}) and dots them with tiles of {@value #TILE}
@@ -232,7 +232,10 @@ abstract sealed class VectorKernels implements Kernels {
                     return dotQ4_0(w.data(), base, x, xOff, cols / 32);
                 }
                 case Q4_K -> {
-                    return dotQ4_K(w.data(), base, x, xOff, cols / 256);
+                    return dotQ4_K(w.data(), base, x, xOff, cols / 256, false);
+                }
+                case Q5_K -> {
+                    return dotQ4_K(w.data(), base, x, xOff, cols / 256, true);
                 }
                 case Q6_K -> {
                     return dotQ6_K(w.data(), base, x, xOff, cols / 256);
@@ -479,15 +482,17 @@ abstract sealed class VectorKernels implements Kernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    // Q4_K super-block: sub-block j of 32 has values d_j * q - m_j, so its share of the dot is
+    // Q4_K (five: Q5_K, qs @48 and the 5th bit of element 64c + l / 64c + 32 + l in bit 2c / 2c+1 of qh[l] @16)
+    // super-block: sub-block j of 32 has values d_j * q - m_j, so its share of the dot is
     // d_j * sum(q * x) - m_j * sum(x): one fma and one add per vector, then two scalar-vector fma per sub-block.
     // Nibbles are split in int lanes (native shifts; x86 has no byte shifts).
-    private float dotQ4_K(MemorySegment s, long base, float[] x, int xOff, int blocks) {
+    private float dotQ4_K(MemorySegment s, long base, float[] x, int xOff, int blocks, boolean five) {
         VectorSpecies<Float> species = species();
         int lanes = species.length();
         FloatVector acc = FloatVector.zero(species);
         for (int b = 0; b < blocks; b++) {
-            long off = base + 144L * b;
+            long off = base + (five ? 176L : 144L) * b;
+            long qs = off + (five ? 48 : 16);
             float d = BlockDecoder.f16(s, off);
             float dmin = BlockDecoder.f16(s, off + 2);
             for (int c = 0; c < 4; c++) {
@@ -497,11 +502,19 @@ abstract sealed class VectorKernels implements Kernels {
                 FloatVector xLo = FloatVector.zero(species);
                 FloatVector xHi = FloatVector.zero(species);
                 for (int l = 0; l < 32; l += lanes) {
-                    IntVector q = loadInts(s, off + 16 + 32L * c + l);
+                    IntVector q = loadInts(s, qs + 32L * c + l);
+                    IntVector lo = q.and(0x0F);
+                    IntVector hi = q.lanewise(VectorOperators.LSHR, 4).and(0x0F);
+                    if (five) {
+                        IntVector qh = loadInts(s, off + 16 + l);
+                        lo = lo.or(qh.lanewise(VectorOperators.LSHR, 2 * c).and(1).lanewise(VectorOperators.LSHL, 4));
+                        hi = hi.or(qh.lanewise(VectorOperators.LSHR, 2 * c + 1).and(1)
+                                .lanewise(VectorOperators.LSHL, 4));
+                    }
                     FloatVector x0 = FloatVector.fromArray(species, x, xo + l);
                     FloatVector x1 = FloatVector.fromArray(species, x, xo + 32 + l);
-                    qxLo = toFloats(q.and(0x0F)).fma(x0, qxLo);
-                    qxHi = toFloats(q.lanewise(VectorOperators.LSHR, 4).and(0x0F)).fma(x1, qxHi);
+                    qxLo = toFloats(lo).fma(x0, qxLo);
+                    qxHi = toFloats(hi).fma(x1, qxHi);
                     xLo = xLo.add(x0);
                     xHi = xHi.add(x1);
                 }
@@ -629,7 +642,7 @@ abstract sealed class VectorKernels implements Kernels {
         GgmlType type = w.type();
         boolean fused = type == GgmlType.F32 || (bytes() != null && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0
                 || type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.F16 || type == GgmlType.BF16
-                || type == GgmlType.Q4_1 || type == GgmlType.Q5_0 || type == GgmlType.Q5_1));
+                || type == GgmlType.Q4_1 || type == GgmlType.Q5_0 || type == GgmlType.Q5_1 || type == GgmlType.Q5_K));
         if (fused && n < TILE) {
             // Row-outer: the weight row (a few KB) stays in L1 while each activation row reads it.
             for (int r = rowStart; r < rowEnd; r++) {
