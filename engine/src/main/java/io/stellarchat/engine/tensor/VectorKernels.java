@@ -16,16 +16,18 @@ import jdk.incubator.vector.VectorSpecies;
  * a smaller one in tests), so one instance always computes the same way.
  *
  * <p>Paths: F32 rows are read straight from the segment as float vectors; for {@link #dot} and {@link #matVec},
- * Q8_0, Q4_0, Q4_K, Q6_K, F16 and BF16 are widened from byte (or short) vectors to float vectors in registers;
+ * Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, F16 and BF16 are widened from byte (or short) vectors to float vectors in registers;
  * every other type is decoded by {@link BlockDecoder} into a per-thread float buffer and dotted with vectors.
- * {@link #matMul} reads each weight row once for all activation rows: it decodes the row once into the buffer
- * (vector decode bit-identical to {@link BlockDecoder}) and dots it with tiles of {@value #TILE} activation rows,
- * loading each weight vector once per tile (for fewer than {@value #TILE} activation rows, fused types dot the
- * row, still in L1, with each activation row).
+ * {@link #matMul} reads each weight row once for all activation rows: it decodes two weight rows at a time into
+ * the buffer (vector decode bit-identical to {@link BlockDecoder}) and dots them with tiles of {@value #TILE}
+ * activation rows in a 2 x {@value #TILE} register tile (two weight loads and four activation loads per eight
+ * fma); for fewer than {@value #TILE} activation rows, fused types dot each row, still in L1, with each
+ * activation row.
  *
  * <p>Widening keeps lane counts equal: a float species of L lanes pairs with the byte species of L lanes
  * ({@link #bytes()}: 64-bit bytes for 256-bit floats, 128-bit bytes for 512-bit floats), and every conversion is
- * {@code convertShape(B2F, species, 0)} between them. C2 intrinsifies only such casts; the previous
+ * {@code convertShape(B2F | B2I, species, 0)} between them. Nibbles and bit fields are split after widening to
+ * int lanes ({@code B2I}, then {@code I2F}): x86 has no byte shifts and C2 emulates them. C2 intrinsifies only such casts; the previous
  * 16-byte-to-8-float {@code convertShape} with a part index fell back to Java code ({@code AbstractVector
  * .defaultCast}) and made the vector path 3-4x slower than scalar. Float species of 128 bits or less have no
  * byte species of their lane count and decode with {@link BlockDecoder} (correct, not fast; production uses the
@@ -230,13 +232,25 @@ abstract sealed class VectorKernels implements Kernels {
                     return dotQ4_0(w.data(), base, x, xOff, cols / 32);
                 }
                 case Q4_K -> {
-                    return dotQ4_K(w.data(), base, x, xOff, cols / 256);
+                    return dotQ4_K(w.data(), base, x, xOff, cols / 256, false);
+                }
+                case Q5_K -> {
+                    return dotQ4_K(w.data(), base, x, xOff, cols / 256, true);
                 }
                 case Q6_K -> {
                     return dotQ6_K(w.data(), base, x, xOff, cols / 256);
                 }
                 case F16, BF16 -> {
                     return dotHalf(type, w.data(), base, x, xOff, cols);
+                }
+                case Q4_1 -> {
+                    return dotQ4_5(w.data(), base, x, xOff, cols / 32, 20, 4, -1, true, 0);
+                }
+                case Q5_0 -> {
+                    return dotQ4_5(w.data(), base, x, xOff, cols / 32, 22, 6, 2, false, 16);
+                }
+                case Q5_1 -> {
+                    return dotQ4_5(w.data(), base, x, xOff, cols / 32, 24, 8, 4, true, 0);
                 }
                 default -> { }
             }
@@ -271,9 +285,9 @@ abstract sealed class VectorKernels implements Kernels {
                     long bo = off + 18L * b;
                     float d = BlockDecoder.f16(s, bo);
                     for (int p = 0; p < 16; p += lanes) {
-                        ByteVector q = loadBytes(s, bo + 2 + p);
-                        widen(q.and((byte) 0x0F).sub((byte) 8)).mul(d).intoArray(dst, o + 32 * b + p);
-                        widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)).mul(d)
+                        IntVector q = loadInts(s, bo + 2 + p);
+                        toFloats(q.and(0x0F).sub(8)).mul(d).intoArray(dst, o + 32 * b + p);
+                        toFloats(q.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8)).mul(d)
                                 .intoArray(dst, o + 32 * b + 16 + p);
                     }
                 }
@@ -348,10 +362,10 @@ abstract sealed class VectorKernels implements Kernels {
             float d2 = d * BlockDecoder.kScale(s, off + 4, 2 * c + 1);
             float m2 = dmin * BlockDecoder.kMin(s, off + 4, 2 * c + 1);
             for (int l = 0; l < 32; l += lanes) {
-                ByteVector q = loadBytes(s, off + 16 + 32L * c + l);
+                IntVector q = loadInts(s, off + 16 + 32L * c + l);
                 int e = o + 64 * c + l;
-                widen(q.and((byte) 0x0F)).mul(d1).sub(m1).intoArray(dst, e);
-                widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).mul(d2).sub(m2).intoArray(dst, e + 32);
+                toFloats(q.and(0x0F)).mul(d1).sub(m1).intoArray(dst, e);
+                toFloats(q.lanewise(VectorOperators.LSHR, 4).and(0x0F)).mul(d2).sub(m2).intoArray(dst, e + 32);
             }
         }
     }
@@ -366,19 +380,20 @@ abstract sealed class VectorKernels implements Kernels {
                 for (int l = 0; l < 32; l += lanes) {
                     int e = 128 * h + 32 * k + l;
                     float dl = d * s.get(BlockDecoder.I8, off + 192 + e / 16);
-                    widen(q6(s, off, h, k, l)).mul(dl).intoArray(dst, o + e);
+                    toFloats(q6(s, off, h, k, l)).mul(dl).intoArray(dst, o + e);
                 }
             }
         }
     }
 
     // The signed 6-bit values (q - 32) of Q6_K elements 128h + 32k + l .. + lanes.
-    private ByteVector q6(MemorySegment s, long off, int h, int k, int l) {
-        ByteVector ql = loadBytes(s, off + 64L * h + 32 * (k & 1) + l);
-        ByteVector qh = loadBytes(s, off + 128 + 32L * h + l);
-        ByteVector low = k < 2 ? ql.and((byte) 0x0F) : ql.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-        ByteVector high = qh.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-        return low.or(high).sub((byte) 32);
+    // (int lanes: x86 has no byte shifts, C2 would emulate them through shorts).
+    private IntVector q6(MemorySegment s, long off, int h, int k, int l) {
+        IntVector ql = loadInts(s, off + 64L * h + 32 * (k & 1) + l);
+        IntVector qh = loadInts(s, off + 128 + 32L * h + l);
+        IntVector low = k < 2 ? ql.and(0x0F) : ql.lanewise(VectorOperators.LSHR, 4).and(0x0F);
+        IntVector high = qh.lanewise(VectorOperators.LSHR, 2 * k).and(3).lanewise(VectorOperators.LSHL, 4);
+        return low.or(high).sub(32);
     }
 
     /** a[aOff ..) . b[bOff ..) over n floats, two vector accumulators then a scalar tail. */
@@ -457,9 +472,9 @@ abstract sealed class VectorKernels implements Kernels {
             int xo = xOff + 32 * b;
             FloatVector blk = FloatVector.zero(species);
             for (int p = 0; p < 16; p += lanes) {
-                ByteVector q = loadBytes(s, off + 2 + p);
-                blk = widen(q.and((byte) 0x0F).sub((byte) 8)).fma(FloatVector.fromArray(species, x, xo + p), blk);
-                blk = widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8))
+                IntVector q = loadInts(s, off + 2 + p);
+                blk = toFloats(q.and(0x0F).sub(8)).fma(FloatVector.fromArray(species, x, xo + p), blk);
+                blk = toFloats(q.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8))
                         .fma(FloatVector.fromArray(species, x, xo + 16 + p), blk);
             }
             acc = blk.fma(FloatVector.broadcast(species, BlockDecoder.f16(s, off)), acc);
@@ -467,31 +482,127 @@ abstract sealed class VectorKernels implements Kernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    // Q4_K super-block: element value d1 * q - m1 per sub-block of 32, as in BlockDecoder, times x.
-    private float dotQ4_K(MemorySegment s, long base, float[] x, int xOff, int blocks) {
+    // Q4_K (five: Q5_K, qs @48 and the 5th bit of element 64c + l / 64c + 32 + l in bit 2c / 2c+1 of qh[l] @16)
+    // super-block: sub-block j of 32 has values d_j * q - m_j, so its share of the dot is
+    // d_j * sum(q * x) - m_j * sum(x): one fma and one add per vector, then two scalar-vector fma per sub-block.
+    // Nibbles are split in int lanes (native shifts; x86 has no byte shifts).
+    private float dotQ4_K(MemorySegment s, long base, float[] x, int xOff, int blocks, boolean five) {
         VectorSpecies<Float> species = species();
         int lanes = species.length();
         FloatVector acc = FloatVector.zero(species);
         for (int b = 0; b < blocks; b++) {
-            long off = base + 144L * b;
+            long off = base + (five ? 176L : 144L) * b;
+            long qs = off + (five ? 48 : 16);
             float d = BlockDecoder.f16(s, off);
             float dmin = BlockDecoder.f16(s, off + 2);
             for (int c = 0; c < 4; c++) {
-                float d1 = d * BlockDecoder.kScale(s, off + 4, 2 * c);
-                float m1 = dmin * BlockDecoder.kMin(s, off + 4, 2 * c);
-                float d2 = d * BlockDecoder.kScale(s, off + 4, 2 * c + 1);
-                float m2 = dmin * BlockDecoder.kMin(s, off + 4, 2 * c + 1);
                 int xo = xOff + 256 * b + 64 * c;
+                FloatVector qxLo = FloatVector.zero(species);
+                FloatVector qxHi = FloatVector.zero(species);
+                FloatVector xLo = FloatVector.zero(species);
+                FloatVector xHi = FloatVector.zero(species);
                 for (int l = 0; l < 32; l += lanes) {
-                    ByteVector q = loadBytes(s, off + 16 + 32L * c + l);
-                    acc = widen(q.and((byte) 0x0F)).mul(d1).sub(m1)
-                            .fma(FloatVector.fromArray(species, x, xo + l), acc);
-                    acc = widen(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).mul(d2).sub(m2)
-                            .fma(FloatVector.fromArray(species, x, xo + 32 + l), acc);
+                    IntVector q = loadInts(s, qs + 32L * c + l);
+                    IntVector lo = q.and(0x0F);
+                    IntVector hi = q.lanewise(VectorOperators.LSHR, 4).and(0x0F);
+                    if (five) {
+                        IntVector qh = loadInts(s, off + 16 + l);
+                        lo = lo.or(qh.lanewise(VectorOperators.LSHR, 2 * c).and(1).lanewise(VectorOperators.LSHL, 4));
+                        hi = hi.or(qh.lanewise(VectorOperators.LSHR, 2 * c + 1).and(1)
+                                .lanewise(VectorOperators.LSHL, 4));
+                    }
+                    FloatVector x0 = FloatVector.fromArray(species, x, xo + l);
+                    FloatVector x1 = FloatVector.fromArray(species, x, xo + 32 + l);
+                    qxLo = toFloats(lo).fma(x0, qxLo);
+                    qxHi = toFloats(hi).fma(x1, qxHi);
+                    xLo = xLo.add(x0);
+                    xHi = xHi.add(x1);
+                }
+                acc = qxLo.fma(FloatVector.broadcast(species, d * BlockDecoder.kScale(s, off + 4, 2 * c)), acc);
+                acc = xLo.fma(FloatVector.broadcast(species, -dmin * BlockDecoder.kMin(s, off + 4, 2 * c)), acc);
+                acc = qxHi.fma(FloatVector.broadcast(species, d * BlockDecoder.kScale(s, off + 4, 2 * c + 1)), acc);
+                acc = xHi.fma(FloatVector.broadcast(species, -dmin * BlockDecoder.kMin(s, off + 4, 2 * c + 1)), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // Q6_K super-block: per 16 elements one scale; sum q*x over the 16, then one fma by d * scale. The 6-bit
+    // values are assembled in int lanes (native shifts) from sign-extended bytes.
+    private float dotQ6_K(MemorySegment s, long base, float[] x, int xOff, int blocks) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        FloatVector acc = FloatVector.zero(species);
+        for (int b = 0; b < blocks; b++) {
+            long off = base + 210L * b;
+            float d = BlockDecoder.f16(s, off + 208);
+            for (int h = 0; h < 2; h++) {
+                for (int k = 0; k < 4; k++) {
+                    for (int l = 0; l < 32; l += 16) {
+                        int e = 128 * h + 32 * k + l;
+                        FloatVector part = FloatVector.zero(species);
+                        for (int p = 0; p < 16; p += lanes) {
+                            part = toFloats(q6(s, off, h, k, l + p))
+                                    .fma(FloatVector.fromArray(species, x, xOff + 256 * b + e + p), part);
+                        }
+                        acc = part.fma(FloatVector.broadcast(species, d * s.get(BlockDecoder.I8, off + 192 + e / 16)), acc);
+                    }
                 }
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static final int[] IOTA = java.util.stream.IntStream.range(0, 32).toArray();
+
+    // Q4_1, Q5_0, Q5_1 blocks of 32: d f16 @0 (| m f16 @2) (| qh u32 @qhOff) | qs u8[16] @qsOff; element j < 16 is
+    // the low nibble of qs[j], element j + 16 the high nibble, with bit j (j + 16) of qh as 5th bit when qhOff >= 0;
+    // value (q - bias) * d (+ m). The block's share of the dot is d * sum((q - bias) x) + m * sum(x).
+    private float dotQ4_5(MemorySegment s, long base, float[] x, int xOff, int blocks, int typeSize, int qsOff,
+            int qhOff, boolean hasMin, int bias) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        FloatVector acc = FloatVector.zero(species);
+        for (int b = 0; b < blocks; b++) {
+            long off = base + (long) typeSize * b;
+            int xo = xOff + 32 * b;
+            int qh = qhOff >= 0 ? s.get(BlockDecoder.LE32, off + qhOff) : 0;
+            IntVector qhv = IntVector.broadcast(ints(), qh);
+            FloatVector qx = FloatVector.zero(species);
+            FloatVector xs = FloatVector.zero(species);
+            for (int p = 0; p < 16; p += lanes) {
+                IntVector q = loadInts(s, off + qsOff + p);
+                IntVector lo = q.and(0x0F);
+                IntVector hi = q.lanewise(VectorOperators.LSHR, 4).and(0x0F);
+                if (qhOff >= 0) {
+                    IntVector bit = IntVector.fromArray(ints(), IOTA, p);
+                    lo = lo.or(qhv.lanewise(VectorOperators.LSHR, bit).and(1).lanewise(VectorOperators.LSHL, 4));
+                    hi = hi.or(qhv.lanewise(VectorOperators.LSHR, bit.add(16)).and(1)
+                            .lanewise(VectorOperators.LSHL, 4));
+                }
+                FloatVector x0 = FloatVector.fromArray(species, x, xo + p);
+                FloatVector x1 = FloatVector.fromArray(species, x, xo + 16 + p);
+                qx = toFloats(lo.sub(bias)).fma(x0, qx);
+                qx = toFloats(hi.sub(bias)).fma(x1, qx);
+                if (hasMin) {
+                    xs = xs.add(x0).add(x1);
+                }
+            }
+            acc = qx.fma(FloatVector.broadcast(species, BlockDecoder.f16(s, off)), acc);
+            if (hasMin) {
+                acc = xs.fma(FloatVector.broadcast(species, BlockDecoder.f16(s, off + 2)), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@code lanes} signed bytes from {@code off}, sign-extended to int lanes (same lane count). */
+    private IntVector loadInts(MemorySegment s, long off) {
+        return (IntVector) loadBytes(s, off).convertShape(VectorOperators.B2I, ints(), 0);
+    }
+
+    private FloatVector toFloats(IntVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.I2F, species(), 0);
     }
 
     // F16 / BF16 row: lanes halves widened in registers, then one fma; a scalar tail as BlockDecoder.
@@ -512,28 +623,6 @@ abstract sealed class VectorKernels implements Kernels {
         return sum;
     }
 
-    // Q6_K super-block: per 16 elements one scale; sum q*x over the 16, then one multiply-add by d * scale.
-    private float dotQ6_K(MemorySegment s, long base, float[] x, int xOff, int blocks) {
-        VectorSpecies<Float> species = species();
-        int lanes = species.length();
-        FloatVector acc = FloatVector.zero(species);
-        for (int b = 0; b < blocks; b++) {
-            long off = base + 210L * b;
-            float d = BlockDecoder.f16(s, off + 208);
-            for (int h = 0; h < 2; h++) {
-                for (int k = 0; k < 4; k++) {
-                    for (int l = 0; l < 32; l += lanes) {
-                        int e = 128 * h + 32 * k + l;
-                        float dl = d * s.get(BlockDecoder.I8, off + 192 + e / 16);
-                        acc = widen(q6(s, off, h, k, l)).mul(dl)
-                                .fma(FloatVector.fromArray(species, x, xOff + 256 * b + e), acc);
-                    }
-                }
-            }
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
     @Override
     public void matVec(Tensor w, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
         TensorChecks.checkWeights(w);
@@ -552,7 +641,8 @@ abstract sealed class VectorKernels implements Kernels {
         int rows = w.rows();
         GgmlType type = w.type();
         boolean fused = type == GgmlType.F32 || (bytes() != null && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0
-                || type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.F16 || type == GgmlType.BF16));
+                || type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.F16 || type == GgmlType.BF16
+                || type == GgmlType.Q4_1 || type == GgmlType.Q5_0 || type == GgmlType.Q5_1 || type == GgmlType.Q5_K));
         if (fused && n < TILE) {
             // Row-outer: the weight row (a few KB) stays in L1 while each activation row reads it.
             for (int r = rowStart; r < rowEnd; r++) {
