@@ -137,6 +137,16 @@ public final class ChatDatabase implements AutoCloseable {
         return q < 0 ? url : url.substring(0, q) + "?…";
     }
 
+    /** The write pool (tests check its connection settings). */
+    javax.sql.DataSource writer() {
+        return writer;
+    }
+
+    /** The read pool; the write pool for PostgreSQL. */
+    javax.sql.DataSource reader() {
+        return reader;
+    }
+
     public HistoryStore history() {
         return history;
     }
