@@ -7,13 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.stellarchat.server.config.DatabaseConfig;
 import io.stellarchat.server.config.Secret;
 import io.stellarchat.server.testing.LocalPostgres;
+import java.nio.file.Path;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link HistoryStoreContract} on PostgreSQL: one local server per test JVM ({@link LocalPostgres#shared()}),
  * a new database per test.
  */
+@ExtendWith(LocalPostgres.StopAtEndOfRun.class)
 class PostgresHistoryStoreTest extends HistoryStoreContract {
     private String url;
 
@@ -30,6 +34,12 @@ class PostgresHistoryStoreTest extends HistoryStoreContract {
     @Override
     ChatDatabase reopen(Clock clock) {
         return ChatDatabase.open(config(url, LocalPostgres.PASSWORD), null, clock);
+    }
+
+    @Test
+    void missingServerBinariesFailWithTheInstallCommand(@TempDir Path empty) {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> LocalPostgres.findBin(empty));
+        assertTrue(e.getMessage().contains("apt-get install postgresql"), e.getMessage());
     }
 
     @Test

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A throw-away PostgreSQL server for tests, started from Debian's {@code postgresql} package binaries
@@ -59,6 +61,19 @@ public final class LocalPostgres {
         return shared;
     }
 
+    /**
+     * Registers {@link #shared()} to stop when the whole test run ends (JUnit closes {@link AutoCloseable}
+     * values of the root store), before the JVM's shutdown hook would: {@code @ExtendWith} it on test classes
+     * that use the shared server.
+     */
+    public static final class StopAtEndOfRun implements BeforeAllCallback {
+        @Override
+        public void beforeAll(ExtensionContext context) {
+            context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).getOrComputeIfAbsent(LocalPostgres.class,
+                    k -> (AutoCloseable) () -> shared().stop(), AutoCloseable.class);
+        }
+    }
+
     /** Finds the binaries, initialises a cluster in a temporary directory and starts it. */
     public static LocalPostgres start() {
         Path bin = findBin();
@@ -74,7 +89,11 @@ public final class LocalPostgres {
     }
 
     static Path findBin() {
-        Path base = Path.of("/usr/lib/postgresql");
+        return findBin(Path.of("/usr/lib/postgresql"));
+    }
+
+    /** The {@code bin} directory of the highest PostgreSQL version under {@code base}. */
+    public static Path findBin(Path base) {
         List<Path> found = new ArrayList<>();
         if (Files.isDirectory(base)) {
             try (Stream<Path> versions = Files.list(base)) {
@@ -88,7 +107,7 @@ public final class LocalPostgres {
         found.sort(Comparator.comparingInt((Path b) -> majorVersion(b.getParent().getFileName().toString())).reversed());
         if (found.isEmpty()) {
             throw new IllegalStateException("PostgreSQL server binaries not found (looked for "
-                    + "/usr/lib/postgresql/*/bin/initdb and pg_ctl). The store tests need them: "
+                    + base + "/*/bin/initdb and pg_ctl). The store tests need them: "
                     + "apt-get install postgresql");
         }
         return found.getFirst();
