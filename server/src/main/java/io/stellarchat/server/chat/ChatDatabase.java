@@ -59,7 +59,7 @@ public final class ChatDatabase implements AutoCloseable {
      * Opens the configured database and migrates its schema.
      *
      * @param config  URL (empty: SQLite {@value #SQLITE_FILE} in {@code dataDir}), user, password, pool size
-     * @param dataDir the data directory; created when the embedded database is used
+     * @param dataDir the data directory; created and used only when {@code config.url()} is empty
      * @param clock   the time stamped on rows and ids
      * @throws StoreException when the database cannot be reached or migrated
      * @throws UncheckedIOException when the data directory cannot be created
