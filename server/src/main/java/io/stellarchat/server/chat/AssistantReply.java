@@ -14,7 +14,7 @@ import java.util.Objects;
 public record AssistantReply(String content, FinishReason finishReason, TokenCounts tokens, Timings timings,
                              String toolCallsJson) {
     public AssistantReply {
-        Objects.requireNonNull(content, "content");
+        JsonText.requireText("content", content);
         Objects.requireNonNull(finishReason, "finishReason");
         Objects.requireNonNull(tokens, "tokens");
         Objects.requireNonNull(timings, "timings");

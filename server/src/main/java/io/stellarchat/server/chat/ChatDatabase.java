@@ -59,7 +59,7 @@ public final class ChatDatabase implements AutoCloseable {
      * Opens the configured database and migrates its schema.
      *
      * @param config  URL (empty: SQLite {@value #SQLITE_FILE} in {@code dataDir}), user, password, pool size
-     * @param dataDir the data directory; created when the embedded database is used
+     * @param dataDir the data directory; created and used only when {@code config.url()} is empty
      * @param clock   the time stamped on rows and ids
      * @throws StoreException when the database cannot be reached or migrated
      * @throws UncheckedIOException when the data directory cannot be created
@@ -135,6 +135,16 @@ public final class ChatDatabase implements AutoCloseable {
     static String redact(String url) {
         int q = url.indexOf('?');
         return q < 0 ? url : url.substring(0, q) + "?…";
+    }
+
+    /** The write pool (tests check its connection settings). */
+    javax.sql.DataSource writer() {
+        return writer;
+    }
+
+    /** The read pool; the write pool for PostgreSQL. */
+    javax.sql.DataSource reader() {
+        return reader;
     }
 
     public HistoryStore history() {

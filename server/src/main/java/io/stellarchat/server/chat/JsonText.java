@@ -34,11 +34,18 @@ final class JsonText {
         return json;
     }
 
+    /** {@code text} if it has no NUL character (PostgreSQL cannot store one in TEXT; the two stores agree). */
+    static String requireText(String field, String text) {
+        if (text == null) throw new NullPointerException(field);
+        if (text.indexOf('\0') >= 0) throw new IllegalArgumentException(field + " contains a NUL character");
+        return text;
+    }
+
     /** Owners, models and ids: non-blank, at most 256 characters. */
     static String requireName(String field, String value) {
         if (value == null) throw new NullPointerException(field);
         if (value.isBlank()) throw new IllegalArgumentException(field + " must not be blank");
         if (value.length() > 256) throw new IllegalArgumentException(field + " is longer than 256 characters");
-        return value;
+        return requireText(field, value);
     }
 }

@@ -18,8 +18,9 @@ public record NewMessage(MessageRole role, String content, String toolCallsJson,
                          FinishReason finishReason, TokenCounts tokens, Timings timings) {
     public NewMessage {
         Objects.requireNonNull(role, "role");
-        Objects.requireNonNull(content, "content");
+        JsonText.requireText("content", content);
         if (toolCallsJson != null) JsonText.requireArray("toolCallsJson", toolCallsJson);
+        if (toolCallId != null) JsonText.requireName("toolCallId", toolCallId);
         Objects.requireNonNull(tokens, "tokens");
         Objects.requireNonNull(timings, "timings");
         if (finishReason != null && role != MessageRole.ASSISTANT) {

@@ -1,6 +1,5 @@
 package io.stellarchat.server.chat;
 
-import java.util.Objects;
 
 /**
  * What a caller gives to create a session.
@@ -17,8 +16,8 @@ public record NewSession(String owner, String model, String title, String system
     public NewSession {
         JsonText.requireName("owner", owner);
         JsonText.requireName("model", model);
-        Objects.requireNonNull(title, "title");
-        Objects.requireNonNull(systemPrompt, "systemPrompt");
+        JsonText.requireText("title", title);
+        JsonText.requireText("systemPrompt", systemPrompt);
         JsonText.requireObject("samplingJson", samplingJson);
         JsonText.requireObject("metadataJson", metadataJson);
     }

@@ -15,6 +15,8 @@ public record SessionPatch(String model, String title, String systemPrompt, Stri
 
     public SessionPatch {
         if (model != null) JsonText.requireName("model", model);
+        if (title != null) JsonText.requireText("title", title);
+        if (systemPrompt != null) JsonText.requireText("systemPrompt", systemPrompt);
         if (samplingJson != null) JsonText.requireObject("samplingJson", samplingJson);
         if (metadataJson != null) JsonText.requireObject("metadataJson", metadataJson);
     }

@@ -39,9 +39,9 @@ final class Transactions {
                     e.addSuppressed(suppressed);
                 }
                 throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
+            // No finally that restores auto-commit: the pool resets it when the connection returns, and a
+            // failing reset must not hide the exception that matters.
         } catch (SQLException e) {
             throw new StoreException(operation, e);
         }

@@ -1,0 +1,72 @@
+package io.stellarchat.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code database} section: defaults, the layers, validation, and the password never printed. */
+class DatabaseConfigTest {
+    @TempDir
+    Path dir;
+
+    private LoadedConfig load(Path file, Map<String, String> env, Map<String, String> flags) {
+        return ConfigLoader.load(new ConfigInputs(file, env, flags, dir));
+    }
+
+    @Test
+    void defaultIsTheEmbeddedDatabase() {
+        DatabaseConfig d = StellarConfig.defaults().database();
+        assertTrue(d.embedded());
+        assertEquals("", d.user());
+        assertEquals("", d.password().reveal());
+        assertEquals(8, d.poolSize());
+    }
+
+    @Test
+    void fileEnvironmentAndFlagsSetTheSection() throws IOException {
+        Path file = Files.writeString(dir.resolve("s.yaml"), """
+                database:
+                  url: jdbc:postgresql://db.internal:5432/stellar
+                  user: stellar
+                  pool_size: 16
+                """);
+        LoadedConfig loaded = load(file, Map.of("STELLAR_DATABASE_PASSWORD", "pg-password-0123456789"),
+                Map.of("database.pool_size", "3"));
+        DatabaseConfig d = loaded.config().database();
+        assertEquals("jdbc:postgresql://db.internal:5432/stellar", d.url());
+        assertFalse(d.embedded());
+        assertEquals("stellar", d.user());
+        assertEquals("pg-password-0123456789", d.password().reveal());
+        assertEquals(3, d.poolSize());
+
+        String printed = ConfigPrinter.render(loaded);
+        assertFalse(printed.contains("pg-password"), printed);
+        assertTrue(printed.contains("password: \"****6789\"  # from env STELLAR_DATABASE_PASSWORD"), printed);
+        assertTrue(printed.contains("url: \"jdbc:postgresql://db.internal:5432/stellar\"  # from file"), printed);
+    }
+
+    @Test
+    void badValuesNameTheKeyAndNeverShowThePassword() throws IOException {
+        Path file = Files.writeString(dir.resolve("s.yaml"), """
+                database:
+                  url: mysql://localhost/db
+                  password: [not, a, string]
+                  pool_size: 0
+                """);
+        ConfigException e = assertThrows(ConfigException.class, () -> load(file, Map.of(), Map.of()));
+        String msg = e.getMessage();
+        assertTrue(msg.contains("database.url = \"mysql://localhost/db\""), msg);
+        assertTrue(msg.contains("unsupported database URL"), msg);
+        assertTrue(msg.contains("database.password = \"****\""), msg);
+        assertFalse(msg.contains("not, a"), msg);
+        assertTrue(msg.contains("database.pool_size = 0"), msg);
+    }
+}
