@@ -122,19 +122,7 @@ final class CompletionsHandler {
         ObjectNode ch = c.putArray("choices").addObject();
         ch.put("text", text);
         ch.put("index", index);
-        if (logprobs != null) {
-            ch.set("logprobs", logprobs);
-        } else {
-            ch.putNull("logprobs");
-        }
-        if (finish != null) {
-            ch.put("finish_reason", finish);
-        } else {
-            ch.putNull("finish_reason");
-        }
-        if (opt.includeUsage()) {
-            c.putNull("usage");
-        }
+        OpenAiRoutes.choiceTail(c, ch, logprobs, finish, opt.includeUsage());
         return c.toString();
     }
 

@@ -249,20 +249,28 @@ public final class OpenAiRoutes implements RouteGroup {
         ObjectNode ch = c.putArray("choices").addObject();
         ch.put("index", index);
         ch.set("delta", delta);
+        choiceTail(c, ch, logprobs, finish, includeUsage);
+        return c.toString();
+    }
+
+    /**
+     * The fields every streamed choice ends with: {@code logprobs} and {@code finish_reason} (null until the
+     * last chunk), and {@code usage: null} on the chunk when the client asked for a usage chunk at the end.
+     */
+    static void choiceTail(ObjectNode chunk, ObjectNode choice, ObjectNode logprobs, String finish, boolean includeUsage) {
         if (logprobs != null) {
-            ch.set("logprobs", logprobs);
+            choice.set("logprobs", logprobs);
         } else {
-            ch.putNull("logprobs");
+            choice.putNull("logprobs");
         }
         if (finish != null) {
-            ch.put("finish_reason", finish);
+            choice.put("finish_reason", finish);
         } else {
-            ch.putNull("finish_reason");
+            choice.putNull("finish_reason");
         }
         if (includeUsage) {
-            c.putNull("usage");
+            chunk.putNull("usage");
         }
-        return c.toString();
     }
 
     private ObjectNode chatLogprobs(LocalModel m, List<ChoiceResult.TokenInfo> tokens) {
