@@ -64,7 +64,17 @@ public final class StellarCli {
                 env.err().flush();
                 return USAGE;
             }
-            log.error("stellar {} failed", commandLine.getCommandName(), ex);
+            if (commandLine.getCommandName().equals("serve")) {
+                log.error("stellar serve failed", ex); // the service's log is where operators look
+            } else {
+                // A tool command answers on the terminal: one line; the stack trace only when asked for with
+                // STELLAR_LOGGING_LEVEL=debug.
+                log.debug("stellar {} failed", commandLine.getCommandName(), ex);
+                String level = env.env().getOrDefault("STELLAR_LOGGING_LEVEL", "");
+                if (level.equalsIgnoreCase("debug") || level.equalsIgnoreCase("trace")) {
+                    ex.printStackTrace(env.err());
+                }
+            }
             env.err().println("stellar: error: " + oneLine(ex));
             env.err().flush();
             return FAILURE;
