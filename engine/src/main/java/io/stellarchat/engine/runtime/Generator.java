@@ -128,6 +128,34 @@ public final class Generator {
     }
 
     /**
+     * Runs a short prompt and a few decode steps and throws the result away, so that the JIT compiles the
+     * prompt (mat-mat) and decode (mat-vec) kernels for this model's weight types before the first real
+     * request pays for it.
+     */
+    public void warmUp() {
+        int ctx = model.config().contextLength();
+        int n = Math.min(16, ctx - 5);
+        if (n < 1) {
+            return;
+        }
+        int[] prompt = new int[n];
+        for (int i = 0; i < n; i++) {
+            prompt[i] = i % model.config().vocabSize();
+        }
+        modelLock.lock();
+        try {
+            KvCache cache = model.newKvCache(n + 4);
+            prefill(prompt, cache);
+            for (int pos = n; pos < n + 4; pos++) {
+                model.transformer().forward(new int[] {pos % model.config().vocabSize()}, new int[] {pos},
+                        new KvCache[] {cache}, new int[] {0});
+            }
+        } finally {
+            modelLock.unlock();
+        }
+    }
+
+    /**
      * An embedding of {@code tokens}: the final hidden states (after the output norm) averaged over all
      * positions (mean pooling), then scaled to unit L2 norm. Decoder models have no pooling head of their
      * own; this is the common choice for them (as llama.cpp's {@code --pooling mean}).

@@ -106,6 +106,13 @@ public final class SerialEngine implements EngineClient {
     }
 
     private void loop() {
+        long start = System.nanoTime();
+        try {
+            generator.warmUp(); // requests that arrive meanwhile wait in the queue
+            LOG.fine(() -> "warm-up took " + (System.nanoTime() - start) / 1_000_000 + " ms");
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "warm-up failed", e);
+        }
         while (!closed) {
             Object job;
             try {
