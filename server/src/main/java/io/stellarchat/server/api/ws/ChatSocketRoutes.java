@@ -53,6 +53,8 @@ public final class ChatSocketRoutes implements RouteGroup {
     public void register(JavalinDefaultRoutingApi routes) {
         routes.ws("/v1/ws", ws -> {
             ws.onConnect(ctx -> {
+                // Jetty checks frames and whole messages separately (64 KiB each by default): one limit for both.
+                ctx.session.setMaxFrameSize(maxFrameBytes);
                 ctx.session.setMaxTextMessageSize(maxFrameBytes);
                 ctx.session.setMaxBinaryMessageSize(maxFrameBytes);
                 ctx.session.setIdleTimeout(IDLE_TIMEOUT);

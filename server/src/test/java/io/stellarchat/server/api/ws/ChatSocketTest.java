@@ -48,7 +48,7 @@ class ChatSocketTest {
     /** The same file under a second id: its own engine, so two turns really run at once (the engine is serial). */
     static final String MODEL_2 = "stories260K-2";
     /** Small enough to provoke cheaply; frames in the other tests are far below it. */
-    static final long FRAME_LIMIT = 16 * 1024;
+    static final long FRAME_LIMIT = 128 * 1024; // above Jetty's own 64 KiB defaults, so the setting is what counts
     static final Duration WAIT = Duration.ofSeconds(20);
 
     @TempDir
@@ -270,10 +270,30 @@ class ChatSocketTest {
     }
 
     @Test
-    void oversizedFrameClosesTheConnectionWith1009() throws Exception {
+    void frameUpToTheLimitIsReadAndALargerOneClosesTheConnectionWith1009() throws Exception {
         Client c = Client.open();
+        String justUnder = "{\"type\":\"ping\",\"pad\":\"" + "x".repeat((int) FRAME_LIMIT - 100) + "\"}";
+        c.send(justUnder);
+        assertEquals("pong", c.next(x -> true).get("type").asText());
         c.send("{\"type\":\"ping\",\"pad\":\"" + "x".repeat((int) FRAME_LIMIT) + "\"}");
         assertEquals(1009, c.closed.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+    }
+
+    @Test
+    void sessionsBelongToTheBearerTokenOfTheUpgradeRequest() throws Exception {
+        try (Client c = Client.open("Bearer ws-test-key")) {
+            c.send(message("k", null, "Once upon a time", Map.of("max_tokens", 2)));
+            String sessionId = c.next("k").get("session_id").asText();
+            assertEquals("end", c.collect("k", new StringBuilder()).get("type").asText());
+            String path = "http://127.0.0.1:" + port + "/v1/sessions/" + sessionId + "/messages";
+            HttpResponse<String> other = http.send(HttpRequest.newBuilder(URI.create(path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, other.statusCode(), "another owner does not see it");
+            HttpResponse<String> mine = http.send(HttpRequest.newBuilder(URI.create(path))
+                    .header("Authorization", "Bearer ws-test-key").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, mine.statusCode(), mine.body());
+            assertEquals(2, JSON.readTree(mine.body()).get("data").size());
+        }
     }
 
     // ---- helpers ----
@@ -343,9 +363,14 @@ class ChatSocketTest {
         WebSocket ws;
 
         static Client open() throws Exception {
+            return open(null);
+        }
+
+        static Client open(String authorization) throws Exception {
             Client c = new Client();
-            c.ws = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-                    .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/ws"), c).get(10, TimeUnit.SECONDS);
+            WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+            if (authorization != null) b.header("Authorization", authorization);
+            c.ws = b.buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/ws"), c).get(10, TimeUnit.SECONDS);
             return c;
         }
 
@@ -367,11 +392,19 @@ class ChatSocketTest {
             }
         }
 
-        /** Appends the request's deltas to {@code text} until its end or error frame, which it returns. */
+        /**
+         * Appends the request's deltas to {@code text} until its end or error frame, which it returns; a
+         * {@code start} on the way is allowed, a second one is not.
+         */
         JsonNode collect(String requestId, StringBuilder text) throws Exception {
+            boolean started = false;
             while (true) {
                 JsonNode f = next(requestId);
                 switch (f.get("type").asText()) {
+                    case "start" -> {
+                        assertFalse(started || !text.isEmpty(), "start after start or delta: " + f);
+                        started = true;
+                    }
                     case "delta" -> text.append(f.get("content").asText());
                     case "end", "error" -> {
                         return f;
