@@ -227,6 +227,12 @@ class ChatSocketTest {
             assertError(c.next(x -> true), null, "invalid_json");
             c.send("[1,2]");
             assertError(c.next(x -> true), null, "invalid_frame");
+            c.send("");
+            assertError(c.next(x -> true), null, "invalid_frame");
+            c.send("[".repeat(20_000)); // nesting beyond the parser's limit: refused, not a stack overflow
+            assertError(c.next(x -> true), null, "invalid_json");
+            c.send(obj("type", "message", "request_id", "p1", "model", MODEL, "content", "hi", "params", "hot"));
+            assertEquals("params", c.next(x -> true).get("error").get("param").asText());
             c.send(obj("type", "dance", "request_id", "d1"));
             JsonNode unknown = c.next(x -> true);
             assertError(unknown, "d1", "unknown_frame_type");
