@@ -138,7 +138,7 @@ final class ChatConnection {
         }
         try {
             services.threads().newThread(() -> runTurn(m, control)).start();
-        } catch (RuntimeException | OutOfMemoryError e) {
+        } catch (RuntimeException e) {
             running.remove(m.requestId(), control);
             log.error("cannot start a WebSocket turn thread", e);
             send(services.frames().error(m.requestId(), ApiException.unavailable("The server cannot start the request now.")));
