@@ -10,6 +10,7 @@ import io.stellarchat.server.api.RouteGroup;
 import io.stellarchat.server.api.openai.OpenAiRoutes;
 import io.stellarchat.server.api.sessions.SessionRoutes;
 import io.stellarchat.server.api.sessions.SessionTurns;
+import io.stellarchat.server.api.ws.ChatSocketRoutes;
 import io.stellarchat.server.chat.ChatDatabase;
 import io.stellarchat.server.config.StellarConfig;
 import io.stellarchat.server.gateway.LocalModel;
@@ -82,6 +83,8 @@ public final class StellarService implements AutoCloseable {
             SessionTurns turns = new SessionTurns(database.history(), models, modelMetrics, json);
             groups.add(new SessionRoutes(database.history(), database.audit(), models, turns, json,
                     config.server().maxBodyBytes()));
+            groups.add(new ChatSocketRoutes(database.history(), database.audit(), models, turns, json,
+                    config.server().wsMaxFrameBytes()));
             readiness.register(ReadinessCheck.of("storage", () -> {
                 try {
                     database.history().listSessions("readiness-probe", null, 1); // one cheap query

@@ -24,6 +24,9 @@ public final class ConfigKeys {
     public static final ConfigKey SERVER_API_KEYS = new ConfigKey("server.api_keys", "",
             "a list of non-empty strings (env: comma-separated)", true, true,
             "Accepted API keys (secret, masked when printed). Empty: no authentication.");
+    public static final ConfigKey SERVER_WS_MAX_FRAME_BYTES = new ConfigKey("server.ws_max_frame_bytes", "1MiB",
+            "a size 1 B..2GiB: bytes, or a number with KiB, MiB or GiB", false, true,
+            "Largest WebSocket text message accepted on /v1/ws; a larger one closes the connection with status 1009.");
     public static final ConfigKey LOGGING_FORMAT = new ConfigKey("logging.format", "text",
             "text or json", false, true, "Console log layout: human-readable text, or one JSON object per line.");
     public static final ConfigKey LOGGING_LEVEL = new ConfigKey("logging.level", "info",
@@ -63,7 +66,7 @@ public final class ConfigKeys {
 
     /** All keys, in the order they are documented and printed. */
     public static final List<ConfigKey> ALL = List.of(SERVER_HOST, SERVER_PORT, SERVER_MAX_BODY_BYTES,
-            SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, LOGGING_FORMAT, LOGGING_LEVEL, MODELS_DIR, MODELS_LIST,
+            SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, SERVER_WS_MAX_FRAME_BYTES, LOGGING_FORMAT, LOGGING_LEVEL, MODELS_DIR, MODELS_LIST,
             ENGINE_THREADS, ENGINE_CONTEXT_LENGTH, ENGINE_QUEUE_DEPTH, ENGINE_MAX_WAIT, ENGINE_KEEP_ALIVE,
             DATA_DIR, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE, METRICS_ENABLED);
 

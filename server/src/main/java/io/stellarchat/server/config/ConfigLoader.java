@@ -175,7 +175,8 @@ public final class ConfigLoader {
                 r.size(ConfigKeys.SERVER_MAX_BODY_BYTES, raw.get("server.max_body_bytes"), 1, ValueReader.MAX_BODY),
                 r.duration(ConfigKeys.SERVER_DRAIN_TIMEOUT, raw.get("server.drain_timeout"), ValueReader.MAX_DRAIN),
                 r.strings("server.api_keys", ConfigKeys.SERVER_API_KEYS, raw.get("server.api_keys")).stream()
-                        .map(Secret::new).toList());
+                        .map(Secret::new).toList(),
+                r.size(ConfigKeys.SERVER_WS_MAX_FRAME_BYTES, raw.get("server.ws_max_frame_bytes"), 1, ValueReader.MAX_BODY));
         var logging = new LoggingConfig(
                 r.choice(ConfigKeys.LOGGING_FORMAT, raw.get("logging.format"), LoggingConfig.Format.class),
                 r.choice(ConfigKeys.LOGGING_LEVEL, raw.get("logging.level"), LoggingConfig.Level.class));

@@ -22,6 +22,7 @@ public final class ConfigPrinter {
         line(out, loaded, ConfigKeys.SERVER_MAX_BODY_BYTES, size(c.server().maxBodyBytes()));
         line(out, loaded, ConfigKeys.SERVER_DRAIN_TIMEOUT, quote(duration(c.server().drainTimeout())));
         line(out, loaded, ConfigKeys.SERVER_API_KEYS, list(c.server().apiKeys().stream().map(Secret::masked).toList()));
+        line(out, loaded, ConfigKeys.SERVER_WS_MAX_FRAME_BYTES, size(c.server().wsMaxFrameBytes()));
         section(out, "logging");
         line(out, loaded, ConfigKeys.LOGGING_FORMAT, c.logging().format().key());
         line(out, loaded, ConfigKeys.LOGGING_LEVEL, c.logging().level().key());

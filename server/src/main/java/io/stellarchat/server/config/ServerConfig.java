@@ -14,15 +14,26 @@ import java.util.Objects;
  * @param maxBodyBytes largest request body accepted; bigger bodies get 413
  * @param drainTimeout how long shutdown waits for in-flight requests before closing them
  * @param apiKeys      accepted API keys (secret; empty means no authentication)
+ * @param wsMaxFrameBytes largest WebSocket text message accepted; a bigger one closes the connection with 1009
  */
-public record ServerConfig(String host, int port, long maxBodyBytes, Duration drainTimeout, List<Secret> apiKeys) {
+public record ServerConfig(String host, int port, long maxBodyBytes, Duration drainTimeout, List<Secret> apiKeys,
+                           long wsMaxFrameBytes) {
     public ServerConfig {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         apiKeys = List.copyOf(apiKeys);
         if (port < 0 || port > 65_535) throw new IllegalArgumentException("port out of range: " + port);
         if (maxBodyBytes < 1) throw new IllegalArgumentException("maxBodyBytes must be positive: " + maxBodyBytes);
+        if (wsMaxFrameBytes < 1) throw new IllegalArgumentException("wsMaxFrameBytes must be positive: " + wsMaxFrameBytes);
         if (drainTimeout.isNegative()) throw new IllegalArgumentException("drainTimeout is negative: " + drainTimeout);
+    }
+
+    /** The WebSocket message limit when none is given ({@code server.ws_max_frame_bytes}'s default, 1 MiB). */
+    public static final long DEFAULT_WS_MAX_FRAME_BYTES = 1L << 20;
+
+    /** A listener with the default WebSocket message limit. */
+    public ServerConfig(String host, int port, long maxBodyBytes, Duration drainTimeout, List<Secret> apiKeys) {
+        this(host, port, maxBodyBytes, drainTimeout, apiKeys, DEFAULT_WS_MAX_FRAME_BYTES);
     }
 
     /** True when {@link #host} names only this machine (localhost, 127.0.0.0/8, ::1). */
@@ -37,16 +48,21 @@ public record ServerConfig(String host, int port, long maxBodyBytes, Duration dr
 
     /** A copy listening on another port. */
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, maxBodyBytes, drainTimeout, apiKeys);
+        return new ServerConfig(host, newPort, maxBodyBytes, drainTimeout, apiKeys, wsMaxFrameBytes);
     }
 
     /** A copy with another body limit. */
     public ServerConfig withMaxBodyBytes(long newLimit) {
-        return new ServerConfig(host, port, newLimit, drainTimeout, apiKeys);
+        return new ServerConfig(host, port, newLimit, drainTimeout, apiKeys, wsMaxFrameBytes);
+    }
+
+    /** A copy with another WebSocket message limit. */
+    public ServerConfig withWsMaxFrameBytes(long newLimit) {
+        return new ServerConfig(host, port, maxBodyBytes, drainTimeout, apiKeys, newLimit);
     }
 
     /** A copy with another drain timeout. */
     public ServerConfig withDrainTimeout(Duration newTimeout) {
-        return new ServerConfig(host, port, maxBodyBytes, newTimeout, apiKeys);
+        return new ServerConfig(host, port, maxBodyBytes, newTimeout, apiKeys, wsMaxFrameBytes);
     }
 }

@@ -9,18 +9,20 @@ import java.util.HexFormat;
 /**
  * Who owns what a request creates or reads. Until API keys are enforced, the owner is derived from the bearer
  * token the client sends (a SHA-256 prefix, so the token itself is never stored), or {@value #DEFAULT} without
- * one. One owner never sees another's sessions: the store answers as if they did not exist (404, not 403).
+ * one; the WebSocket chat uses the upgrade request's header the same way. One owner never sees another's sessions: the store answers as if they did not exist (404, not 403).
  */
-final class Owners {
+public final class Owners {
     static final String DEFAULT = "default";
 
     private Owners() {}
 
-    static String of(Context ctx) {
+    /** The owner of a request (or of a WebSocket upgrade request) from its Authorization header. */
+    public static String of(Context ctx) {
         return fromAuthorization(ctx.header("Authorization"));
     }
 
-    static String fromAuthorization(String header) {
+    /** The owner named by an Authorization header value (null: none). */
+    public static String fromAuthorization(String header) {
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
             return DEFAULT;
         }

@@ -1,0 +1,83 @@
+package io.stellarchat.server.api.ws;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.stellarchat.engine.runtime.Usage;
+import io.stellarchat.server.api.ApiException;
+import io.stellarchat.server.chat.ChatMessage;
+
+/**
+ * The frames the server sends, as JSON objects with a {@code type} field. Every frame about a request carries
+ * its {@code request_id}; field names are snake_case as in the REST API.
+ */
+final class ServerFrames {
+    private final ObjectMapper json;
+
+    ServerFrames(ObjectMapper json) {
+        this.json = json;
+    }
+
+    /** A new session was created for the request. */
+    ObjectNode session(String requestId, String sessionId) {
+        ObjectNode o = frame("session", requestId);
+        o.put("session_id", sessionId);
+        return o;
+    }
+
+    /** The user's message is stored and the reply has begun. */
+    ObjectNode start(String requestId, String sessionId, ChatMessage user, ChatMessage reply, int truncated) {
+        ObjectNode o = frame("start", requestId);
+        o.put("session_id", sessionId);
+        o.put("message_id", reply.id());
+        o.put("user_message_id", user.id());
+        o.put("truncated_messages", truncated);
+        return o;
+    }
+
+    /** A piece of the reply's text. */
+    ObjectNode delta(String requestId, String text) {
+        ObjectNode o = frame("delta", requestId);
+        o.put("content", text);
+        return o;
+    }
+
+    /** The reply is stored; {@code finish_reason} is the stored one (stop, length, cancelled, error). */
+    ObjectNode end(String requestId, ChatMessage reply, Usage usage, int truncated) {
+        ObjectNode o = frame("end", requestId);
+        o.put("session_id", reply.sessionId());
+        o.put("message_id", reply.id());
+        o.put("finish_reason", reply.finishReason() == null ? "stop" : reply.finishReason().key());
+        ObjectNode u = o.putObject("usage");
+        u.put("prompt_tokens", usage.promptTokens());
+        u.put("completion_tokens", usage.completionTokens());
+        u.put("total_tokens", usage.promptTokens() + usage.completionTokens());
+        u.putObject("prompt_tokens_details").put("cached_tokens", usage.cachedTokens());
+        o.put("truncated_messages", truncated);
+        return o;
+    }
+
+    /** A request (or, with a null request id, a frame) failed; the body is the REST error's. */
+    ObjectNode error(String requestId, ApiException e) {
+        ObjectNode o = frame("error", requestId);
+        ObjectNode err = o.putObject("error");
+        err.put("message", e.getMessage());
+        err.put("type", e.type().wire());
+        err.put("param", e.param());
+        err.put("code", e.code());
+        err.put("status", e.status());
+        return o;
+    }
+
+    ObjectNode pong() {
+        ObjectNode o = json.createObjectNode();
+        o.put("type", "pong");
+        return o;
+    }
+
+    private ObjectNode frame(String type, String requestId) {
+        ObjectNode o = json.createObjectNode();
+        o.put("type", type);
+        o.put("request_id", requestId);
+        return o;
+    }
+}
