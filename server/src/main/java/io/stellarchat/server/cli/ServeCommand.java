@@ -65,7 +65,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         ChatDatabase database;
         try {
-            database = ChatDatabase.open(cfg.database(), cfg.data().dir(), Clock.systemUTC());
+            // Relative to the command's working directory (the process's, except in tests that run in-process).
+            database = ChatDatabase.open(cfg.database(), env.workingDirectory().resolve(cfg.data().dir()),
+                    Clock.systemUTC());
         } catch (RuntimeException e) {
             models.close();
             throw e;

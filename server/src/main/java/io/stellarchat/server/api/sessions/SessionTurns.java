@@ -67,7 +67,8 @@ public final class SessionTurns {
     private final ModelRegistry models;
     private final ModelMetrics metrics;
     private final ObjectMapper json;
-    private final Map<String, Boolean> busy = new ConcurrentHashMap<>();
+    /** Sessions with a running turn → that turn's token (so a turn only ever clears its own entry). */
+    private final Map<String, Object> busy = new ConcurrentHashMap<>();
 
     public SessionTurns(HistoryStore store, ModelRegistry models, ModelMetrics metrics, ObjectMapper json) {
         this.store = store;
@@ -129,19 +130,20 @@ public final class SessionTurns {
     public ChatMessage run(String owner, String sessionId, String content, ObjectNode overrides, Control control,
                            Listener listener) {
         ChatSession session = store.getSession(owner, sessionId).orElseThrow(() -> notFound(sessionId));
-        if (busy.putIfAbsent(sessionId, Boolean.TRUE) != null) {
+        Object token = new Object();
+        if (busy.putIfAbsent(sessionId, token) != null) {
             throw new ApiException(409, ErrorType.INVALID_REQUEST, "session_busy", null,
                     "Session " + sessionId + " is already generating a reply; wait for it to finish or stop it.");
         }
         try {
-            return runLocked(owner, session, content, overrides, control, listener);
+            return runLocked(owner, session, content, overrides, control, listener, () -> busy.remove(sessionId, token));
         } finally {
-            busy.remove(sessionId);
+            busy.remove(sessionId, token);
         }
     }
 
     private ChatMessage runLocked(String owner, ChatSession session, String content, ObjectNode overrides,
-                                  Control control, Listener listener) {
+                                  Control control, Listener listener, Runnable release) {
         LocalModel model = models.find(session.model()).orElseThrow(() -> ApiException.notFound("model_not_found",
                 "model", "The session's model '" + session.model() + "' is not loaded."));
         GenerationOptions opt = options(session, overrides);
@@ -203,6 +205,7 @@ public final class SessionTurns {
                             case CANCELLED -> control.reason.get() != null ? control.reason.get() : FinishReason.CANCELLED;
                         };
                         ChatMessage done = finish(owner, reply, text.toString(), why, r.usage());
+                        release.run(); // the session takes a new message as soon as the client hears the end
                         listener.onEnd(done, r.usage(), window.truncated());
                         return done;
                     }
