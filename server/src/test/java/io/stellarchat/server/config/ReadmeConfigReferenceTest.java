@@ -93,7 +93,9 @@ class ReadmeConfigReferenceTest {
         assertTrue(lines.get(0).startsWith("# "), "title line first");
         int i = 1;
         while (lines.get(i).isBlank()) i++;
-        assertEquals(List.of("```sh", "./stellar serve", "./stellar test", "```"), lines.subList(i, i + 4));
+        // The server command serves the shared test model, so a newcomer can chat at once.
+        assertEquals(List.of("```sh", "./stellar serve --model ../shared/models/stories260K.gguf", "./stellar test", "```"),
+                lines.subList(i, i + 4));
     }
 
     @Test
