@@ -88,7 +88,7 @@ public final class SessionRoutes implements RouteGroup {
     }
 
     private void list(Context ctx) {
-        Page<ChatSession> page = paged(() -> store.listSessions(Owners.of(ctx), ctx.queryParam("cursor"), limit(ctx, 20)));
+        Page<ChatSession> page = paged("cursor", () -> store.listSessions(Owners.of(ctx), ctx.queryParam("cursor"), limit(ctx, 20)));
         ObjectNode root = json.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
@@ -136,7 +136,7 @@ public final class SessionRoutes implements RouteGroup {
 
     private void listMessages(Context ctx) {
         String id = ctx.pathParam("id");
-        Page<ChatMessage> page = paged(() -> store.listMessages(Owners.of(ctx), id, limit(ctx, 50),
+        Page<ChatMessage> page = paged("before", () -> store.listMessages(Owners.of(ctx), id, limit(ctx, 50),
                 ctx.queryParam("before"))).orElseThrow(() -> notFound(id));
         ObjectNode root = json.createObjectNode();
         root.put("object", "list");
@@ -148,7 +148,7 @@ public final class SessionRoutes implements RouteGroup {
     }
 
     private void auditLog(Context ctx) {
-        Page<AuditEvent> page = paged(() -> audit.list(ctx.queryParam("cursor"), limit(ctx, 50)));
+        Page<AuditEvent> page = paged("cursor", () -> audit.list(ctx.queryParam("cursor"), limit(ctx, 50)));
         ObjectNode root = json.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
@@ -200,11 +200,12 @@ public final class SessionRoutes implements RouteGroup {
         new SessionStream(ctx, json, shapes).run(turns, owner, id, content, overrides, control);
     }
 
-    private <T> T paged(java.util.function.Supplier<T> read) {
+    /** Runs a listing; a bad cursor is a 400 naming the query parameter that carried it. */
+    private <T> T paged(String param, java.util.function.Supplier<T> read) {
         try {
             return read.get();
         } catch (InvalidCursorException e) {
-            throw ApiException.invalidRequest("cursor", e.getMessage());
+            throw ApiException.invalidRequest(param, e.getMessage());
         }
     }
 
