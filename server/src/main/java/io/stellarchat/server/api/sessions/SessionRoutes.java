@@ -10,7 +10,7 @@ import io.stellarchat.engine.runtime.Usage;
 import io.stellarchat.server.api.ApiException;
 import io.stellarchat.server.api.JsonBodyReader;
 import io.stellarchat.server.api.RouteGroup;
-import io.stellarchat.server.api.openai.SseWriter;
+import io.stellarchat.server.api.openai.GenerationOptions;
 import io.stellarchat.server.chat.AuditEvent;
 import io.stellarchat.server.chat.AuditLog;
 import io.stellarchat.server.chat.ChatMessage;
@@ -82,7 +82,7 @@ public final class SessionRoutes implements RouteGroup {
         models.find(model).orElseThrow(() -> ApiException.notFound("model_not_found", "model",
                 "The model '" + model + "' does not exist or is not loaded."));
         ChatSession s = store.createSession(new NewSession(owner, model, text(req, "title", ""),
-                text(req, "system_prompt", ""), objectText(req, "sampling"), objectText(req, "metadata")));
+                text(req, "system_prompt", ""), sampling(req), objectText(req, "metadata")));
         audit.append(owner, "session.create", s.id(), MDC.get(LogContext.REQUEST_ID));
         ctx.status(201).json(shapes.session(s));
     }
@@ -117,7 +117,7 @@ public final class SessionRoutes implements RouteGroup {
                     "The model '" + model + "' does not exist or is not loaded."));
         }
         SessionPatch p = new SessionPatch(model, text(req, "title", null), text(req, "system_prompt", null),
-                req.hasNonNull("sampling") ? objectText(req, "sampling") : null,
+                req.hasNonNull("sampling") ? sampling(req) : null,
                 req.hasNonNull("metadata") ? objectText(req, "metadata") : null);
         ChatSession s = store.updateSession(owner, id, p).orElseThrow(() -> notFound(id));
         audit.append(owner, "session.update", id, MDC.get(LogContext.REQUEST_ID));
@@ -197,7 +197,10 @@ public final class SessionRoutes implements RouteGroup {
             ctx.json(result[0]);
             return;
         }
-        new SessionStream(ctx, json, shapes).run(turns, owner, id, content, overrides, control);
+        // Chunks name the model like /v1/chat/completions does (clients parse "model"); a missing session is
+        // reported by the turn itself.
+        String model = store.getSession(owner, id).map(ChatSession::model).orElse("");
+        new SessionStream(ctx, json, shapes, model).run(turns, owner, id, content, overrides, control);
     }
 
     /** Runs a listing; a bad cursor is a 400 naming the query parameter that carried it. */
@@ -245,6 +248,25 @@ public final class SessionRoutes implements RouteGroup {
             throw ApiException.invalidRequest(name, "Invalid type for '" + name + "': expected an object.");
         }
         return v.toString();
+    }
+
+    /**
+     * The {@code sampling} defaults as stored text, checked now as a turn would read them: defaults that no
+     * turn could use are refused here (400 naming {@code sampling}) instead of failing every later message.
+     */
+    private String sampling(JsonNode req) {
+        String text = objectText(req, "sampling");
+        JsonNode v = req.get("sampling");
+        if (v != null && v.isObject()) {
+            ObjectNode copy = ((ObjectNode) v).deepCopy();
+            copy.remove(java.util.List.of("stream", "stream_options", "n", "logprobs", "top_logprobs"));
+            try {
+                GenerationOptions.parse(copy, true);
+            } catch (ApiException e) {
+                throw ApiException.invalidRequest("sampling", "Invalid 'sampling' defaults: " + e.getMessage());
+            }
+        }
+        return text;
     }
 
     static ApiException notFound(String id) {

@@ -165,6 +165,11 @@ class SessionRoutesTest {
         assertInvalid(live.post("/v1/sessions", token(), Map.of("title", "x")), "model");
         assertInvalid(live.post("/v1/sessions", token(), Map.of("model", MODEL, "title", 7)), "title");
         assertInvalid(live.post("/v1/sessions", token(), Map.of("model", MODEL, "sampling", "hot")), "sampling");
+        // Defaults no turn could use are refused when stored, not on every later message.
+        assertInvalid(live.post("/v1/sessions", token(), Map.of("model", MODEL, "sampling", Map.of("temperature", 7))),
+                "sampling");
+        assertInvalid(live.post("/v1/sessions", token(), Map.of("model", MODEL, "sampling", Map.of("max_tokens", 0))),
+                "sampling");
         assertError(live.post("/v1/sessions", token(), Map.of("model", "no-such-model")), 404, "model_not_found");
         assertError(live.post("/v1/sessions", token(), "[1, 2]"), 400, "null");
     }
@@ -238,8 +243,11 @@ class SessionRoutesTest {
         JsonNode turn2 = send(me, id, Map.of("content", "And then", "max_tokens", 5));
         assertEquals(5, turn2.get("usage").get("completion_tokens").asInt(), turn2.toString());
 
+        JsonNode current = LiveService.json(live.get("/v1/sessions/" + id, me));
         assertError(live.patch("/v1/sessions/" + id, me, Map.of("model", "no-such-model")), 404, "model_not_found");
         assertInvalid(live.patch("/v1/sessions/" + id, me, Map.of("title", 42)), "title");
+        assertInvalid(live.patch("/v1/sessions/" + id, me, Map.of("sampling", Map.of("top_p", "high"))), "sampling");
+        assertEquals(current, LiveService.json(live.get("/v1/sessions/" + id, me)), "refused patches change nothing");
     }
 
     @Test
@@ -363,6 +371,8 @@ class SessionRoutesTest {
             while ((data = events.next()) != null && !data.equals(SseEvents.DONE)) {
                 JsonNode c = LiveService.JSON.readTree(data);
                 assertEquals(chunkId, c.get("id").asText());
+                assertEquals("chat.completion.chunk", c.get("object").asText());
+                assertEquals(MODEL, c.get("model").asText(), "every chunk names the model, as OpenAI's do");
                 if (c.get("choices").isEmpty()) {
                     usage = c.get("usage");
                     continue;
