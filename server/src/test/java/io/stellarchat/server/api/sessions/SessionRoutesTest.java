@@ -546,12 +546,15 @@ class SessionRoutesTest {
     // ---- audit --------------------------------------------------------------------------------------------
 
     @Test
-    void theAuditLogListsSessionCreateAndDeleteWithTheirRequestIds() throws Exception {
+    void theAuditLogListsSessionCreateUpdateAndDeleteWithTheirRequestIds() throws Exception {
         String me = token();
         HttpResponse<String> created = live.post("/v1/sessions", me, Map.of("model", MODEL));
         assertEquals(201, created.statusCode());
         String id = LiveService.json(created).get("id").asText();
         String createRequest = created.headers().firstValue("X-Request-Id").orElseThrow();
+        HttpResponse<String> patched = live.patch("/v1/sessions/" + id, me, Map.of("title", "renamed"));
+        assertEquals(200, patched.statusCode());
+        String patchRequest = patched.headers().firstValue("X-Request-Id").orElseThrow();
         HttpResponse<String> deleted = live.delete("/v1/sessions/" + id, me);
         assertEquals(200, deleted.statusCode());
         String deleteRequest = deleted.headers().firstValue("X-Request-Id").orElseThrow();
@@ -569,7 +572,9 @@ class SessionRoutesTest {
             }
             cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
         } while (cursor != null);
-        assertEquals(List.of("session.delete", "session.create"), List.copyOf(byAction.keySet()), "newest first");
+        assertEquals(List.of("session.delete", "session.update", "session.create"), List.copyOf(byAction.keySet()),
+                "newest first");
+        assertEquals(patchRequest, byAction.get("session.update").get("request_id").asText());
         assertEquals(createRequest, byAction.get("session.create").get("request_id").asText());
         assertEquals(deleteRequest, byAction.get("session.delete").get("request_id").asText());
         String owner = Owners.fromAuthorization("Bearer " + me);
