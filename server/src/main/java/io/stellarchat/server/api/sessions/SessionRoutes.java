@@ -10,6 +10,7 @@ import io.stellarchat.engine.runtime.Usage;
 import io.stellarchat.server.api.ApiException;
 import io.stellarchat.server.api.JsonBodyReader;
 import io.stellarchat.server.api.RouteGroup;
+import io.stellarchat.server.api.openai.ClientWatch;
 import io.stellarchat.server.api.openai.GenerationOptions;
 import io.stellarchat.server.chat.AuditEvent;
 import io.stellarchat.server.chat.AuditLog;
@@ -33,6 +34,8 @@ import org.slf4j.MDC;
  * {@code GET /v1/admin/audit} pages the audit log.
  */
 public final class SessionRoutes implements RouteGroup {
+    /** How often a non-streamed turn asks whether its client is still connected. */
+    private static final long CLIENT_CHECK_NANOS = 100_000_000L;
     private final HistoryStore store;
     private final AuditLog audit;
     private final ModelRegistry models;
@@ -172,8 +175,25 @@ public final class SessionRoutes implements RouteGroup {
         SessionTurns.Control control = new SessionTurns.Control();
         if (!stream) {
             ObjectNode[] result = new ObjectNode[1];
+            ClientWatch watch = ClientWatch.of(ctx);
             turns.run(owner, id, content, overrides, control, new SessionTurns.Listener() {
                 ChatMessage user;
+                long nextCheck = System.nanoTime() + CLIENT_CHECK_NANOS;
+
+                /** Nothing is written until the end, so a gone client is noticed by asking the connection. */
+                private void checkClient() {
+                    if (System.nanoTime() >= nextCheck) {
+                        nextCheck = System.nanoTime() + CLIENT_CHECK_NANOS;
+                        if (watch.clientGone()) {
+                            control.clientGone();
+                        }
+                    }
+                }
+
+                @Override
+                public void onIdle() {
+                    checkClient();
+                }
 
                 @Override
                 public void onStart(ChatMessage u, ChatMessage reply, int truncated) {
@@ -182,6 +202,7 @@ public final class SessionRoutes implements RouteGroup {
 
                 @Override
                 public void onDelta(String text) {
+                    checkClient();
                 }
 
                 @Override

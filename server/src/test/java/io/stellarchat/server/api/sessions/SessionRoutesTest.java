@@ -12,6 +12,9 @@ import io.stellarchat.server.chat.ChatDatabase;
 import io.stellarchat.server.testing.LiveService;
 import io.stellarchat.server.testing.SseEvents;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -541,6 +544,31 @@ class SessionRoutesTest {
         assertTrue(stored.startsWith(received.toString()), "stored '" + stored + "' begins with what was sent: '" + received + "'");
         int tokens = reply.get("usage").get("completion_tokens").asInt();
         assertTrue(tokens < 1000, "generation stopped soon after the disconnect, not at the budget: " + tokens);
+    }
+
+    @Test
+    void aClientThatDisconnectsDuringANonStreamedTurnCancelsIt() throws Exception {
+        String me = token();
+        String id = create(me, Map.of()).get("id").asText();
+        byte[] body = LiveService.JSON.writeValueAsBytes(Map.of("content", "Once upon a time", "max_tokens", 1000,
+                "logit_bias", NO_EOS));
+        try (Socket socket = new Socket("127.0.0.1", live.port)) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/sessions/" + id + "/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Authorization: Bearer " + me + "\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (messages(me, id).size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // the turn has started
+            }
+        } // closed without reading the answer
+        List<JsonNode> stored = messages(me, id);
+        assertEquals(2, stored.size(), stored.toString());
+        JsonNode reply = awaitFinished(me, id, stored.get(1).get("id").asText());
+        assertEquals("cancelled", reply.get("finish_reason").asText(), reply.toString());
+        assertTrue(reply.get("usage").get("completion_tokens").asInt() < 1000, reply.toString());
     }
 
     // ---- audit --------------------------------------------------------------------------------------------
