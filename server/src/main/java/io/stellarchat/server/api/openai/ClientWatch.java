@@ -17,10 +17,12 @@ import org.eclipse.jetty.util.BufferUtil;
  * do), checking stops for this request: a byte taken from the connection cannot be given back, so the check
  * is made only while nothing has been read.
  *
+ * <p>Also used by the sessions API for non-streamed turns.
+ *
  * <p>Threads: called from the request's own thread, between waits for tokens; Jetty is not reading the
  * connection then.
  */
-final class ClientWatch {
+public final class ClientWatch {
     private final EndPoint endPoint;
     private boolean usable;
 
@@ -29,14 +31,15 @@ final class ClientWatch {
         this.usable = endPoint != null;
     }
 
-    static ClientWatch of(Context ctx) {
+    /** A watch on the connection of this request (never fails: without an end point it reports nothing). */
+    public static ClientWatch of(Context ctx) {
         ServletContextRequest r = ServletContextRequest.getServletContextRequest(ctx.req());
         EndPoint ep = r == null ? null : r.getConnectionMetaData().getConnection().getEndPoint();
         return new ClientWatch(ep);
     }
 
     /** Whether the client has closed its side of the connection. */
-    boolean clientGone() {
+    public boolean clientGone() {
         if (!usable) {
             return false;
         }

@@ -10,7 +10,8 @@ import io.stellarchat.engine.runtime.Usage;
 import io.stellarchat.server.api.ApiException;
 import io.stellarchat.server.api.JsonBodyReader;
 import io.stellarchat.server.api.RouteGroup;
-import io.stellarchat.server.api.openai.SseWriter;
+import io.stellarchat.server.api.openai.ClientWatch;
+import io.stellarchat.server.api.openai.GenerationOptions;
 import io.stellarchat.server.chat.AuditEvent;
 import io.stellarchat.server.chat.AuditLog;
 import io.stellarchat.server.chat.ChatMessage;
@@ -33,6 +34,8 @@ import org.slf4j.MDC;
  * {@code GET /v1/admin/audit} pages the audit log.
  */
 public final class SessionRoutes implements RouteGroup {
+    /** How often a non-streamed turn asks whether its client is still connected. */
+    private static final long CLIENT_CHECK_NANOS = 100_000_000L;
     private final HistoryStore store;
     private final AuditLog audit;
     private final ModelRegistry models;
@@ -82,13 +85,13 @@ public final class SessionRoutes implements RouteGroup {
         models.find(model).orElseThrow(() -> ApiException.notFound("model_not_found", "model",
                 "The model '" + model + "' does not exist or is not loaded."));
         ChatSession s = store.createSession(new NewSession(owner, model, text(req, "title", ""),
-                text(req, "system_prompt", ""), objectText(req, "sampling"), objectText(req, "metadata")));
+                text(req, "system_prompt", ""), sampling(req), objectText(req, "metadata")));
         audit.append(owner, "session.create", s.id(), MDC.get(LogContext.REQUEST_ID));
         ctx.status(201).json(shapes.session(s));
     }
 
     private void list(Context ctx) {
-        Page<ChatSession> page = paged(() -> store.listSessions(Owners.of(ctx), ctx.queryParam("cursor"), limit(ctx, 20)));
+        Page<ChatSession> page = paged("cursor", () -> store.listSessions(Owners.of(ctx), ctx.queryParam("cursor"), limit(ctx, 20)));
         ObjectNode root = json.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
@@ -117,7 +120,7 @@ public final class SessionRoutes implements RouteGroup {
                     "The model '" + model + "' does not exist or is not loaded."));
         }
         SessionPatch p = new SessionPatch(model, text(req, "title", null), text(req, "system_prompt", null),
-                req.hasNonNull("sampling") ? objectText(req, "sampling") : null,
+                req.hasNonNull("sampling") ? sampling(req) : null,
                 req.hasNonNull("metadata") ? objectText(req, "metadata") : null);
         ChatSession s = store.updateSession(owner, id, p).orElseThrow(() -> notFound(id));
         audit.append(owner, "session.update", id, MDC.get(LogContext.REQUEST_ID));
@@ -136,7 +139,7 @@ public final class SessionRoutes implements RouteGroup {
 
     private void listMessages(Context ctx) {
         String id = ctx.pathParam("id");
-        Page<ChatMessage> page = paged(() -> store.listMessages(Owners.of(ctx), id, limit(ctx, 50),
+        Page<ChatMessage> page = paged("before", () -> store.listMessages(Owners.of(ctx), id, limit(ctx, 50),
                 ctx.queryParam("before"))).orElseThrow(() -> notFound(id));
         ObjectNode root = json.createObjectNode();
         root.put("object", "list");
@@ -148,7 +151,7 @@ public final class SessionRoutes implements RouteGroup {
     }
 
     private void auditLog(Context ctx) {
-        Page<AuditEvent> page = paged(() -> audit.list(ctx.queryParam("cursor"), limit(ctx, 50)));
+        Page<AuditEvent> page = paged("cursor", () -> audit.list(ctx.queryParam("cursor"), limit(ctx, 50)));
         ObjectNode root = json.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
@@ -172,8 +175,25 @@ public final class SessionRoutes implements RouteGroup {
         SessionTurns.Control control = new SessionTurns.Control();
         if (!stream) {
             ObjectNode[] result = new ObjectNode[1];
+            ClientWatch watch = ClientWatch.of(ctx);
             turns.run(owner, id, content, overrides, control, new SessionTurns.Listener() {
                 ChatMessage user;
+                long nextCheck = System.nanoTime() + CLIENT_CHECK_NANOS;
+
+                /** Nothing is written until the end, so a gone client is noticed by asking the connection. */
+                private void checkClient() {
+                    if (System.nanoTime() >= nextCheck) {
+                        nextCheck = System.nanoTime() + CLIENT_CHECK_NANOS;
+                        if (watch.clientGone()) {
+                            control.clientGone();
+                        }
+                    }
+                }
+
+                @Override
+                public void onIdle() {
+                    checkClient();
+                }
 
                 @Override
                 public void onStart(ChatMessage u, ChatMessage reply, int truncated) {
@@ -182,6 +202,7 @@ public final class SessionRoutes implements RouteGroup {
 
                 @Override
                 public void onDelta(String text) {
+                    checkClient();
                 }
 
                 @Override
@@ -197,14 +218,18 @@ public final class SessionRoutes implements RouteGroup {
             ctx.json(result[0]);
             return;
         }
-        new SessionStream(ctx, json, shapes).run(turns, owner, id, content, overrides, control);
+        // Chunks name the model like /v1/chat/completions does (clients parse "model"); a missing session is
+        // reported by the turn itself.
+        String model = store.getSession(owner, id).map(ChatSession::model).orElse("");
+        new SessionStream(ctx, json, shapes, model).run(turns, owner, id, content, overrides, control);
     }
 
-    private <T> T paged(java.util.function.Supplier<T> read) {
+    /** Runs a listing; a bad cursor is a 400 naming the query parameter that carried it. */
+    private <T> T paged(String param, java.util.function.Supplier<T> read) {
         try {
             return read.get();
         } catch (InvalidCursorException e) {
-            throw ApiException.invalidRequest("cursor", e.getMessage());
+            throw ApiException.invalidRequest(param, e.getMessage());
         }
     }
 
@@ -244,6 +269,25 @@ public final class SessionRoutes implements RouteGroup {
             throw ApiException.invalidRequest(name, "Invalid type for '" + name + "': expected an object.");
         }
         return v.toString();
+    }
+
+    /**
+     * The {@code sampling} defaults as stored text, checked now as a turn would read them: defaults that no
+     * turn could use are refused here (400 naming {@code sampling}) instead of failing every later message.
+     */
+    private String sampling(JsonNode req) {
+        String text = objectText(req, "sampling");
+        JsonNode v = req.get("sampling");
+        if (v != null && v.isObject()) {
+            ObjectNode copy = ((ObjectNode) v).deepCopy();
+            copy.remove(java.util.List.of("stream", "stream_options", "n", "logprobs", "top_logprobs"));
+            try {
+                GenerationOptions.parse(copy, true);
+            } catch (ApiException e) {
+                throw ApiException.invalidRequest("sampling", "Invalid 'sampling' defaults: " + e.getMessage());
+            }
+        }
+        return text;
     }
 
     static ApiException notFound(String id) {

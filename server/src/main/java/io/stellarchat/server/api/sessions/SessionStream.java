@@ -20,11 +20,13 @@ final class SessionStream {
     private final Context ctx;
     private final ObjectMapper json;
     private final SessionJson shapes;
+    private final String model;
 
-    SessionStream(Context ctx, ObjectMapper json, SessionJson shapes) {
+    SessionStream(Context ctx, ObjectMapper json, SessionJson shapes, String model) {
         this.ctx = ctx;
         this.json = json;
         this.shapes = shapes;
+        this.model = model;
     }
 
     void run(SessionTurns turns, String owner, String sessionId, String content, ObjectNode overrides,
@@ -67,7 +69,7 @@ final class SessionStream {
                     u.put("id", id[0]);
                     u.put("object", "chat.completion.chunk");
                     u.put("created", created);
-                    u.put("model", "");
+                    u.put("model", model);
                     u.putArray("choices");
                     u.set("usage", shapes.usage(usage));
                     send(u);
@@ -137,6 +139,7 @@ final class SessionStream {
         c.put("id", id);
         c.put("object", "chat.completion.chunk");
         c.put("created", created);
+        c.put("model", model);
         ObjectNode ch = c.putArray("choices").addObject();
         ch.put("index", 0);
         ch.set("delta", delta);

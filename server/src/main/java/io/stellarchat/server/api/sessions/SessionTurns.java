@@ -31,6 +31,7 @@ import io.stellarchat.server.gateway.LocalModel;
 import io.stellarchat.server.gateway.ModelMetrics;
 import io.stellarchat.server.gateway.ModelRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * reply on the session's model, commit the reply with its finish reason. Used by the sessions REST API and
  * the WebSocket chat.
  *
- * <p>Durability: the user message is committed before generation starts; an empty reply row with status
+ * <p>Durability: the history window is chosen first, so a refused message (400) is not stored; then the user
+ * message is committed before generation starts; an empty reply row with status
  * {@code generating} is committed next; the reply's text and finish reason are committed when generation ends
  * — {@code stop} (natural end or stopped by the user), {@code length}, {@code cancelled} (client gone),
  * {@code error}. After a crash, start-up marks left-over {@code generating} rows {@code interrupted}.
@@ -62,6 +64,8 @@ public final class SessionTurns {
     /** Reply budget when neither the request nor the session says. */
     private static final int DEFAULT_REPLY_TOKENS = 512;
     private static final Duration POLL = Duration.ofMillis(250);
+    /** Id of the new user message while its window is chosen, before it is stored and gets its real id. */
+    private static final String UNSAVED_ID = "unsaved";
 
     private final HistoryStore store;
     private final ModelRegistry models;
@@ -147,10 +151,12 @@ public final class SessionTurns {
         LocalModel model = models.find(session.model()).orElseThrow(() -> ApiException.notFound("model_not_found",
                 "model", "The session's model '" + session.model() + "' is not loaded."));
         GenerationOptions opt = options(session, overrides);
-        ChatMessage user = store.appendMessage(owner, session.id(), new NewMessage(MessageRole.USER, content, null,
-                null, null, TokenCounts.NONE, Timings.NONE)).orElseThrow(() -> notFound(session.id()));
-
+        // The window is chosen with the new message in place but before it is stored: a message that is
+        // refused (too long, template failure) leaves no row behind, so the 400 means "nothing happened".
+        // Rendering reads only role and content, so the unsaved stand-in renders like the stored message.
         List<ChatMessage> history = history(owner, session.id());
+        history.add(new ChatMessage(UNSAVED_ID, session.id(), MessageRole.USER, content, null, null, null,
+                MessageStatus.COMPLETE, TokenCounts.NONE, Timings.NONE, Instant.EPOCH));
         int ctx = model.contextLength();
         int budget = opt.maxTokens() != null ? opt.maxTokens() : Math.min(DEFAULT_REPLY_TOKENS, ctx / 4);
         HistoryWindow.Window window;
@@ -166,6 +172,8 @@ public final class SessionTurns {
         }
         int[] prompt = model.encodeChatPrompt(render(model, session, window.messages()));
 
+        ChatMessage user = store.appendMessage(owner, session.id(), new NewMessage(MessageRole.USER, content, null,
+                null, null, TokenCounts.NONE, Timings.NONE)).orElseThrow(() -> notFound(session.id()));
         ChatMessage reply = store.startAssistantMessage(owner, session.id()).orElseThrow(() -> notFound(session.id()));
         long seed = opt.seed() != null ? opt.seed() : ThreadLocalRandom.current().nextLong();
         RequestHandle handle;
@@ -249,7 +257,7 @@ public final class SessionTurns {
         }
     }
 
-    /** The session's complete messages, oldest first (interrupted and generating replies are left out). */
+    /** The session's complete messages, oldest first (interrupted and generating replies are left out); mutable. */
     private List<ChatMessage> history(String owner, String sessionId) {
         Page<ChatMessage> page = store.listMessages(owner, sessionId, HISTORY_LIMIT, null)
                 .orElseThrow(() -> notFound(sessionId));
