@@ -92,13 +92,7 @@ public final class SessionRoutes implements RouteGroup {
 
     private void list(Context ctx) {
         Page<ChatSession> page = paged("cursor", () -> store.listSessions(Owners.of(ctx), ctx.queryParam("cursor"), limit(ctx, 20)));
-        ObjectNode root = json.createObjectNode();
-        root.put("object", "list");
-        ArrayNode data = root.putArray("data");
-        page.items().forEach(s -> data.add(shapes.session(s)));
-        root.put("has_more", page.hasMore());
-        root.put("next_cursor", page.nextCursor());
-        ctx.json(root);
+        ctx.json(listPage(page, shapes::session, "next_cursor"));
     }
 
     private void get(Context ctx) {
@@ -141,24 +135,23 @@ public final class SessionRoutes implements RouteGroup {
         String id = ctx.pathParam("id");
         Page<ChatMessage> page = paged("before", () -> store.listMessages(Owners.of(ctx), id, limit(ctx, 50),
                 ctx.queryParam("before"))).orElseThrow(() -> notFound(id));
-        ObjectNode root = json.createObjectNode();
-        root.put("object", "list");
-        ArrayNode data = root.putArray("data");
-        page.items().forEach(m -> data.add(shapes.message(m)));
-        root.put("has_more", page.hasMore());
-        root.put("next_before", page.nextCursor());
-        ctx.json(root);
+        ctx.json(listPage(page, shapes::message, "next_before"));
     }
 
     private void auditLog(Context ctx) {
         Page<AuditEvent> page = paged("cursor", () -> audit.list(ctx.queryParam("cursor"), limit(ctx, 50)));
+        ctx.json(listPage(page, shapes::audit, "next_cursor"));
+    }
+
+    /** A page as {@code {object: "list", data, has_more, <cursorField>}}. */
+    private <T> ObjectNode listPage(Page<T> page, java.util.function.Function<T, ObjectNode> shape, String cursorField) {
         ObjectNode root = json.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
-        page.items().forEach(e -> data.add(shapes.audit(e)));
+        page.items().forEach(item -> data.add(shape.apply(item)));
         root.put("has_more", page.hasMore());
-        root.put("next_cursor", page.nextCursor());
-        ctx.json(root);
+        root.put(cursorField, page.nextCursor());
+        return root;
     }
 
     private void sendMessage(Context ctx) {
