@@ -9,11 +9,11 @@ final class Report {
 
     static String markdown(List<EndToEndBench.Result> results, CopyBandwidth.Result copy) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%n| %-18s | %10s | %8s | %-7s | %7s | %6s | %18s | %17s |%n",
+        sb.append(String.format(Locale.ROOT, "%n| %-18s | %11s | %8s | %-7s | %7s | %6s | %18s | %17s |%n",
                 "model", "size", "params", "backend", "threads", "test", "t/s (median ± sd)", "min – max"));
-        sb.append("| ------------------ | ---------: | -------: | ------- | ------: | -----: | -----------------: | ----------------: |\n");
+        sb.append("| ------------------ | ----------: | -------: | ------- | ------: | -----: | -----------------: | ----------------: |\n");
         for (EndToEndBench.Result r : results) {
-            sb.append(String.format(Locale.ROOT, "| %-18s | %6.2f MiB | %6.2f B | %-7s | %7d | %6s | %18s | %17s |%n",
+            sb.append(String.format(Locale.ROOT, "| %-18s | %7.2f MiB | %6.2f B | %-7s | %7d | %6s | %18s | %17s |%n",
                     r.model(), r.weightBytes() / 1048576.0, r.params() / 1e9, "Java", r.threads(), r.test(),
                     String.format(Locale.ROOT, "%.2f ± %.2f", r.tps().median(), r.tps().stddev()),
                     String.format(Locale.ROOT, "%.2f – %.2f", r.tps().min(), r.tps().max())));
