@@ -1,14 +1,22 @@
 package io.stellarchat.bench;
 
+import io.stellarchat.bench.e2e.EndToEndBench;
+import java.util.Arrays;
+
 /**
- * Entry point of {@code ./stellar bench}: hands every argument to the JMH runner, so
- * {@code ./stellar bench MatVecBench -p type=Q4_0} runs the kernel benchmarks of
+ * Entry point of {@code ./stellar bench}. {@code ./stellar bench e2e [options]} runs the end-to-end model
+ * benchmark ({@link EndToEndBench}: pp512/tg128 tokens/s and bandwidth); any other arguments go to the JMH
+ * runner, so {@code ./stellar bench MatVecBench -p type=Q4_0} runs the kernel benchmarks of
  * {@link io.stellarchat.bench.kernels} (see their javadoc) and {@code ./stellar bench -l} lists them.
  */
 public final class BenchMain {
     private BenchMain() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("e2e")) {
+            EndToEndBench.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         org.openjdk.jmh.Main.main(args);
     }
 }
