@@ -42,6 +42,21 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Thread-safety: the only state is a per-thread decode buffer.
  */
 abstract sealed class VectorKernels implements Kernels {
+
+    /**
+     * Sum of the lanes, left to right. {@code reduceLanes(ADD)} may add float lanes in any order, and does add
+     * them in different orders in interpreted and in C2-compiled code, so the same request gave logits that
+     * differed in the last bits until the JIT settled (and a seeded sample could differ). A fixed order costs a
+     * few lane extractions per dot product.
+     */
+    static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
     static final int TILE = 4;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -413,7 +428,7 @@ abstract sealed class VectorKernels implements Kernels {
         for (; i < upper; i += lanes) {
             acc0 = FloatVector.fromArray(species, a, aOff + i).fma(FloatVector.fromArray(species, b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
@@ -437,7 +452,7 @@ abstract sealed class VectorKernels implements Kernels {
             acc0 = FloatVector.fromMemorySegment(species, s, base + 4L * i, LE)
                     .fma(FloatVector.fromArray(species, x, xOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             sum += s.get(BlockDecoder.LEF32, base + 4L * i) * x[xOff + i];
         }
@@ -459,7 +474,7 @@ abstract sealed class VectorKernels implements Kernels {
             }
             acc = blk.fma(FloatVector.broadcast(species, BlockDecoder.f16(s, off)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     // Q4_0 block (d f16 | qs[16]): low nibbles are elements 0..15, high nibbles 16..31, both minus 8.
@@ -479,7 +494,7 @@ abstract sealed class VectorKernels implements Kernels {
             }
             acc = blk.fma(FloatVector.broadcast(species, BlockDecoder.f16(s, off)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     // Q4_K (five: Q5_K, qs @48 and the 5th bit of element 64c + l / 64c + 32 + l in bit 2c / 2c+1 of qh[l] @16)
@@ -524,7 +539,7 @@ abstract sealed class VectorKernels implements Kernels {
                 acc = xHi.fma(FloatVector.broadcast(species, -dmin * BlockDecoder.kMin(s, off + 4, 2 * c + 1)), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     // Q6_K super-block: per 16 elements one scale; sum q*x over the 16, then one fma by d * scale. The 6-bit
@@ -550,7 +565,7 @@ abstract sealed class VectorKernels implements Kernels {
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     private static final int[] IOTA = java.util.stream.IntStream.range(0, 32).toArray();
@@ -593,7 +608,7 @@ abstract sealed class VectorKernels implements Kernels {
                 acc = xs.fma(FloatVector.broadcast(species, BlockDecoder.f16(s, off + 2)), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     /** {@code lanes} signed bytes from {@code off}, sign-extended to int lanes (same lane count). */
@@ -614,7 +629,7 @@ abstract sealed class VectorKernels implements Kernels {
         for (; i + lanes <= n; i += lanes) {
             acc = halfToFloat(type, s, base + 2L * i).fma(FloatVector.fromArray(species, x, xOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) {
             short h = s.get(BlockDecoder.LE16, base + 2L * i);
             float v = type == GgmlType.F16 ? Float.float16ToFloat(h) : Float.intBitsToFloat((h & 0xFFFF) << 16);
@@ -714,10 +729,10 @@ abstract sealed class VectorKernels implements Kernels {
             b3 = x3.fma(wb, b3);
         }
         float[] sums = {
-            a0.reduceLanes(VectorOperators.ADD), a1.reduceLanes(VectorOperators.ADD),
-            a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD),
-            b0.reduceLanes(VectorOperators.ADD), b1.reduceLanes(VectorOperators.ADD),
-            b2.reduceLanes(VectorOperators.ADD), b3.reduceLanes(VectorOperators.ADD)};
+            sumLanes(a0), sumLanes(a1),
+            sumLanes(a2), sumLanes(a3),
+            sumLanes(b0), sumLanes(b1),
+            sumLanes(b2), sumLanes(b3)};
         for (; k < cols; k++) {
             for (int j = 0; j < 4; j++) {
                 float xj = x[xOff + j * cols + k];
@@ -749,10 +764,10 @@ abstract sealed class VectorKernels implements Kernels {
             a2 = FloatVector.fromArray(species, x, xOff + 2 * cols + k).fma(wv, a2);
             a3 = FloatVector.fromArray(species, x, xOff + 3 * cols + k).fma(wv, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = sumLanes(a0);
+        float s1 = sumLanes(a1);
+        float s2 = sumLanes(a2);
+        float s3 = sumLanes(a3);
         for (; k < cols; k++) {
             float wk = w[k];
             s0 += wk * x[xOff + k];

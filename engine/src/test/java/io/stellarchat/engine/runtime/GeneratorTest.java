@@ -134,6 +134,33 @@ class GeneratorTest {
         assertFalse(a.isEmpty());
     }
 
+    /**
+     * Regression: the same request gave log-probabilities that differed in the last bits while the JIT was
+     * still compiling the kernels (reduceLanes may add lanes in any order, and interpreted and compiled code
+     * used different orders). Repeats span the interpreted, C1 and C2 forms of the kernels in a fresh JVM.
+     */
+    @Test
+    void repeatedRequestsGiveBitIdenticalLogprobs() {
+        int[] prompt = model.tokenizer().encode("The little cat", true, false);
+        GenerationRequest req = new GenerationRequest(prompt, SamplingParams.greedy().withTopLogprobs(3), 12,
+                List.of(), true, 512);
+        List<Float> first = null;
+        for (int run = 0; run < 25; run++) {
+            List<Float> lps = new ArrayList<>();
+            generator.generate(req, new CancellationToken(), e -> {
+                if (e instanceof GenerationEvent.Token t) {
+                    lps.add(t.logprob());
+                    t.top().forEach(a -> lps.add(a.logprob()));
+                }
+            });
+            if (first == null) {
+                first = lps;
+            } else {
+                assertEquals(first, lps, "run " + run);
+            }
+        }
+    }
+
     private static int[] ints(JsonNode arr) {
         int[] r = new int[arr.size()];
         for (int i = 0; i < r.length; i++) {
