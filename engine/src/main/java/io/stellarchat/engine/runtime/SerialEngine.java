@@ -102,7 +102,7 @@ public final class SerialEngine implements EngineClient {
 
     @Override
     public EngineStats stats() {
-        return new EngineStats(waiting.size(), running.get(), completed.get(), rejected.get());
+        return EngineStats.ofRequests(waiting.size(), running.get(), completed.get(), rejected.get());
     }
 
     private void loop() {
