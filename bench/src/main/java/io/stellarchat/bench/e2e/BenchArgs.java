@@ -20,14 +20,14 @@ import java.util.List;
 public record BenchArgs(List<String> models, int threads, int reps, int pp, int tg, Path dir, Path vocabDir,
                         Path json, long copyBytes) {
 
-    static final List<String> DEFAULT_MODELS = List.of("llama-1b-q4_0", "llama-1b-q8_0", "llama-1b-q4_k_m",
+    static final List<String> DEFAULT_MODELS = List.of("llama-1b-q4_0", "llama-1b-q8_0", "llama-1b-f16", "llama-1b-q4_k_m",
             "qwen3-0.6b-q8_0");
 
     static final String USAGE = """
             usage: ./stellar bench e2e [--models a,b,...] [--threads N] [--reps N] [--pp N] [--tg N]
                                        [--dir DIR] [--vocab-dir DIR] [--json FILE] [--copy-mib N]
               --models     <arch>-<shape>-<type>, comma-separated
-                           (default: llama-1b-q4_0,llama-1b-q8_0,llama-1b-q4_k_m,qwen3-0.6b-q8_0)
+                           (default: llama-1b-q4_0,llama-1b-q8_0,llama-1b-f16,llama-1b-q4_k_m,qwen3-0.6b-q8_0)
               --threads    compute threads (default: all cores)
               --reps       counted repetitions after one warm-up run (default: 3)
               --pp         prompt tokens in one batch, 0 skips (default: 512)

@@ -32,7 +32,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Models are synthetic ({@link ModelSpec}: random weights in real shapes and real quantization types),
  * generated once into {@code --dir} (default {@code ./bench-models}, ignored by git) with the engine's
- * synthetic writer: single-threaded, a few minutes per 1B model. Run (defaults: the four models of the
+ * synthetic writer: single-threaded, a few minutes per 1B model. Run (defaults: the five models of the
  * issue, all cores, 3 repetitions, pp512, tg128):
  * <pre>
  * ./stellar bench e2e
