@@ -136,11 +136,27 @@ public final class ServeBench {
         Path home = Path.of(System.getProperty("stellar.home", "."));
         String cp = args.model() == null ? null : ServerProcess.builtClassPath(home);
         Path scratch = Files.createTempDirectory("stellar-bench-serve-");
-        Result r = new ServeBench(args, cp, scratch, System.out).run();
+        Result r;
+        try {
+            r = new ServeBench(args, cp, scratch, System.out).run();
+        } catch (IOException | RuntimeException e) {
+            System.err.println("bench serve: " + e.getMessage() + (args.model() == null ? "" : " (server files kept in " + scratch + ")"));
+            System.exit(1);
+            return;
+        }
+        deleteTree(scratch); // the started server's data and log: nothing went wrong, nothing to read
         System.out.print(markdown(r));
         if (args.json() != null) {
             Files.writeString(args.json(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json(r)) + "\n");
             System.out.println("wrote " + args.json());
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 
