@@ -264,7 +264,8 @@ public final class ServeBench {
             r = http.send(HttpRequest.newBuilder(url.resolve("/v1/models")).timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new IOException("cannot reach " + url + " (" + e.getMessage() + "); is the server running?", e);
+            throw new IOException("cannot reach " + url + " (" + (e.getMessage() == null ? e.getClass().getSimpleName()
+                    : e.getMessage()) + "); is the server running?", e);
         }
         if (r.statusCode() != 200) {
             throw new IOException("GET " + url + "/v1/models answered " + r.statusCode() + ": " + r.body());
