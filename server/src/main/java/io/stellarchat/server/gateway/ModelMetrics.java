@@ -36,7 +36,8 @@ import java.util.function.ToDoubleFunction;
  * </pre>
  *
  * <p>The two latency histograms are measured where the service reads a request's channel ({@link TokenClock}),
- * so they include queueing and scheduling: what a client sees, less the network.
+ * so they include queueing and scheduling: what a client sees, less the network. Their buckets reach 2 min
+ * (a request may queue up to {@code engine.max_wait}) and 100 µs to 10 s.
  *
  * <p>Threads: Micrometer meters are thread-safe; the gauges and function counters call
  * {@link io.stellarchat.engine.runtime.EngineClient#stats()}, which any thread may call.
@@ -108,10 +109,11 @@ public final class ModelMetrics {
     public TokenClock startRequest(String model) {
         Timer ttft = Timer.builder("stellar_time_to_first_token").tag("model", model)
                 .description("Time from submitting a request to its first generated token (queueing included)")
-                .publishPercentileHistogram().register(registry);
+                .publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(2)).register(registry);
         Timer itl = Timer.builder("stellar_inter_token_latency").tag("model", model)
                 .description("Time between consecutive generated tokens of one request")
-                .publishPercentileHistogram().register(registry);
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
         return new TokenClock(ttft, itl, nanoTime, nanoTime.getAsLong());
     }
 
