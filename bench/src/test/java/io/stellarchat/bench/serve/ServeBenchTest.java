@@ -77,10 +77,10 @@ class ServeBenchTest {
         assertEquals(1, r.baseline().replies());
         assertTrue(r.throughputRatio() > 0);
 
-        String table = ServeBench.markdown(r);
+        String table = ServeReport.markdown(r);
         assertTrue(table.contains("| stream   |       2 |        4 |       4 |"), table);
         assertTrue(table.contains("| baseline |       1 |        1 |       1 |"), table);
-        JsonNode json = ServeBench.json(r);
+        JsonNode json = ServeReport.json(r);
         assertEquals(4, json.get("result").get("replies").asInt());
         assertEquals(32, json.get("result").get("completion_tokens").asInt());
         assertTrue(json.get("throughput_vs_single_stream").asDouble() > 0);
@@ -103,8 +103,8 @@ class ServeBenchTest {
             assertTrue(q.ttftSeconds() > 0);
         }
         assertTrue(r.lastTurnTtftRatio() > 0);
-        assertTrue(ServeBench.markdown(r).contains("TTFT of the last turn / the first"));
-        assertEquals(3, ServeBench.json(r).get("turns").size());
+        assertTrue(ServeReport.markdown(r).contains("TTFT of the last turn / the first"));
+        assertEquals(3, ServeReport.json(r).get("turns").size());
     }
 
     @Test
