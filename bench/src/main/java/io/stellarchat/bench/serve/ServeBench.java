@@ -40,7 +40,8 @@ import java.util.concurrent.ScheduledExecutorService;
  *   <li>{@code session}: one client holds one conversation over {@code --turns} (10) turns growing to about
  *       {@code --history-tokens} (3000) prompt tokens, each turn adding a user message and the server's
  *       reply; it reports the time to first token of every turn and last turn / first turn, which a prefix
- *       cache keeps near 1.</li>
+ *       cache keeps near 1 (run it again with {@code --server-set engine.prefix_caching=false} for the
+ *       figure without reuse).</li>
  *   <li>{@code overload}: {@code --clients} (64, meant as about 4× what the server runs at once) requests at
  *       once, each with a {@code --deadline} (60s); reports how many ended with a reply, 429, 503 or a
  *       timeout, and p99 TTFT of the admitted ones against an unloaded baseline.</li>
