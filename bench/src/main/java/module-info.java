@@ -3,4 +3,6 @@ module io.stellarchat.bench {
     requires io.stellarchat.engine;
     requires io.stellarchat.server;
     requires jmh.core;
+    requires java.net.http;
+    requires com.fasterxml.jackson.databind;
 }

@@ -1,11 +1,14 @@
 package io.stellarchat.bench;
 
 import io.stellarchat.bench.e2e.EndToEndBench;
+import io.stellarchat.bench.serve.ServeBench;
 import java.util.Arrays;
 
 /**
  * Entry point of {@code ./stellar bench}. {@code ./stellar bench e2e [options]} runs the end-to-end model
- * benchmark ({@link EndToEndBench}: pp512/tg128 tokens/s and bandwidth); any other arguments go to the JMH
+ * benchmark ({@link EndToEndBench}: pp512/tg128 tokens/s and bandwidth); {@code ./stellar bench serve [options]}
+ * drives an OpenAI-compatible server with concurrent streaming clients ({@link ServeBench}: throughput, time
+ * to first token, inter-token latency, overload); any other arguments go to the JMH
  * runner, so {@code ./stellar bench MatVecBench -p type=Q4_0} runs the kernel benchmarks of
  * {@link io.stellarchat.bench.kernels} (see their javadoc) and {@code ./stellar bench -l} lists them.
  */
@@ -15,6 +18,10 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("e2e")) {
             EndToEndBench.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("serve")) {
+            ServeBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         org.openjdk.jmh.Main.main(args);

@@ -44,11 +44,28 @@ public final class ConfigKeys {
     public static final ConfigKey ENGINE_QUEUE_DEPTH = new ConfigKey("engine.queue_depth", "64",
             "an integer 1..100000", false, true, "Requests that may wait per model; beyond it requests get 429 with Retry-After.");
     public static final ConfigKey ENGINE_MAX_WAIT = new ConfigKey("engine.max_wait", "60s",
-            "a duration 0s..1h: a number with ms, s, m or h", false, true,
+            "a duration 1ms..1h: a number with ms, s, m or h", false, true,
             "How long a request may wait for its model before it gets 503 with Retry-After.");
     public static final ConfigKey ENGINE_KEEP_ALIVE = new ConfigKey("engine.keep_alive", "5s",
             "a duration 0s..1h: a number with ms, s, m or h", false, true,
             "Interval of SSE ': keep-alive' comments while a streamed request waits for tokens.");
+    public static final ConfigKey ENGINE_MAX_BATCH_TOKENS = new ConfigKey("engine.max_batch_tokens", "512",
+            "an integer 1..65536, at least engine.max_running", false, true,
+            "Tokens computed per forward pass at most: one for each running request's next token, the rest for prompts (long prompts are split over steps).");
+    public static final ConfigKey ENGINE_MAX_RUNNING = new ConfigKey("engine.max_running", "16",
+            "an integer 1..4096", false, true,
+            "Requests generated together per model at most; more wait in the queue.");
+    public static final ConfigKey ENGINE_KV_CACHE_SIZE = new ConfigKey("engine.kv_cache_size", "1GiB",
+            "a size 1MiB..1024GiB: bytes, or a number with KiB, MiB or GiB", false, true,
+            "Memory of each model's paged KV cache (keys and values of all layers); bounds the tokens all running requests hold.");
+    public static final ConfigKey ENGINE_KV_BLOCK_SIZE = new ConfigKey("engine.kv_block_size", "16",
+            "an integer 1..1024", false, true,
+            "Tokens per KV cache block: the unit of allocation and of prefix sharing.");
+    public static final ConfigKey ENGINE_KV_PRECISION = new ConfigKey("engine.kv_precision", "f16",
+            "f16 or f32", false, true, "Element type of the KV cache; f16 halves its memory.");
+    public static final ConfigKey ENGINE_PREFIX_CACHING = new ConfigKey("engine.prefix_caching", "true",
+            "true or false", false, true,
+            "Reuse the KV cache of a prompt's longest cached prefix (a shared system prompt, the next chat turn); unused blocks are evicted least recently used.");
     public static final ConfigKey DATA_DIR = new ConfigKey("data.dir", "./data",
             "a path", false, true, "Directory for the service's own files (the embedded SQLite database).");
     public static final ConfigKey DATABASE_URL = new ConfigKey("database.url", "",
@@ -68,7 +85,8 @@ public final class ConfigKeys {
     public static final List<ConfigKey> ALL = List.of(SERVER_HOST, SERVER_PORT, SERVER_MAX_BODY_BYTES,
             SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, SERVER_WS_MAX_FRAME_BYTES, LOGGING_FORMAT, LOGGING_LEVEL, MODELS_DIR, MODELS_LIST,
             ENGINE_THREADS, ENGINE_CONTEXT_LENGTH, ENGINE_QUEUE_DEPTH, ENGINE_MAX_WAIT, ENGINE_KEEP_ALIVE,
-            DATA_DIR, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE, METRICS_ENABLED);
+            ENGINE_MAX_BATCH_TOKENS, ENGINE_MAX_RUNNING, ENGINE_KV_CACHE_SIZE, ENGINE_KV_BLOCK_SIZE, ENGINE_KV_PRECISION,
+            ENGINE_PREFIX_CACHING, DATA_DIR, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE, METRICS_ENABLED);
 
     /** Environment variables the launcher reads that are not configuration keys. */
     public static final List<String> OTHER_ENV = List.of("STELLAR_CONFIG", "STELLAR_JAVA_OPTS");

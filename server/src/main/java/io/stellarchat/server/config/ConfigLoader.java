@@ -8,11 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.stellarchat.engine.model.KvPrecision;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -182,12 +184,28 @@ public final class ConfigLoader {
                 r.choice(ConfigKeys.LOGGING_LEVEL, raw.get("logging.level"), LoggingConfig.Level.class));
         var models = new ModelsConfig(r.path(ConfigKeys.MODELS_DIR, raw.get("models.dir")),
                 ModelListReader.read(raw.get("models.list"), r));
+        int maxRunning = r.integer("engine.max_running", ConfigKeys.ENGINE_MAX_RUNNING, raw.get("engine.max_running"),
+                1, 4096);
+        int maxBatchTokens = r.integer("engine.max_batch_tokens", ConfigKeys.ENGINE_MAX_BATCH_TOKENS,
+                raw.get("engine.max_batch_tokens"), 1, 65_536);
+        if (maxBatchTokens < maxRunning) {
+            // Each running request needs one token of every step's budget for its next token.
+            r.problem("engine.max_batch_tokens", raw.get("engine.max_batch_tokens"), "must be at least engine.max_running ("
+                    + maxRunning + "): every running request computes one token per step");
+            maxBatchTokens = maxRunning;
+        }
         var engine = new EngineConfig(
                 r.integer("engine.threads", ConfigKeys.ENGINE_THREADS, raw.get("engine.threads"), 0, 1024),
                 r.integer("engine.context_length", ConfigKeys.ENGINE_CONTEXT_LENGTH, raw.get("engine.context_length"), 0, 1 << 20),
                 r.integer("engine.queue_depth", ConfigKeys.ENGINE_QUEUE_DEPTH, raw.get("engine.queue_depth"), 1, 100_000),
-                r.duration(ConfigKeys.ENGINE_MAX_WAIT, raw.get("engine.max_wait"), ValueReader.MAX_DRAIN),
-                r.duration(ConfigKeys.ENGINE_KEEP_ALIVE, raw.get("engine.keep_alive"), ValueReader.MAX_DRAIN));
+                r.duration(ConfigKeys.ENGINE_MAX_WAIT, raw.get("engine.max_wait"), Duration.ofMillis(1), ValueReader.MAX_DRAIN),
+                r.duration(ConfigKeys.ENGINE_KEEP_ALIVE, raw.get("engine.keep_alive"), ValueReader.MAX_DRAIN),
+                maxBatchTokens, maxRunning,
+                r.size(ConfigKeys.ENGINE_KV_CACHE_SIZE, raw.get("engine.kv_cache_size"), ValueReader.MIN_KV_CACHE,
+                        ValueReader.MAX_KV_CACHE),
+                r.integer("engine.kv_block_size", ConfigKeys.ENGINE_KV_BLOCK_SIZE, raw.get("engine.kv_block_size"), 1, 1024),
+                r.choice(ConfigKeys.ENGINE_KV_PRECISION, raw.get("engine.kv_precision"), KvPrecision.class),
+                r.bool(ConfigKeys.ENGINE_PREFIX_CACHING, raw.get("engine.prefix_caching")));
         var data = new DataConfig(r.path(ConfigKeys.DATA_DIR, raw.get("data.dir")));
         var database = new DatabaseConfig(
                 r.jdbcUrl(ConfigKeys.DATABASE_URL, raw.get("database.url")),

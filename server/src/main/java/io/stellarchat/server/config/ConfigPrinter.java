@@ -2,6 +2,7 @@ package io.stellarchat.server.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -45,6 +46,12 @@ public final class ConfigPrinter {
         line(out, loaded, ConfigKeys.ENGINE_QUEUE_DEPTH, Integer.toString(c.engine().queueDepth()));
         line(out, loaded, ConfigKeys.ENGINE_MAX_WAIT, quote(duration(c.engine().maxWait())));
         line(out, loaded, ConfigKeys.ENGINE_KEEP_ALIVE, quote(duration(c.engine().keepAlive())));
+        line(out, loaded, ConfigKeys.ENGINE_MAX_BATCH_TOKENS, Integer.toString(c.engine().maxBatchTokens()));
+        line(out, loaded, ConfigKeys.ENGINE_MAX_RUNNING, Integer.toString(c.engine().maxRunning()));
+        line(out, loaded, ConfigKeys.ENGINE_KV_CACHE_SIZE, size(c.engine().kvCacheBytes()));
+        line(out, loaded, ConfigKeys.ENGINE_KV_BLOCK_SIZE, Integer.toString(c.engine().kvBlockSize()));
+        line(out, loaded, ConfigKeys.ENGINE_KV_PRECISION, c.engine().kvPrecision().name().toLowerCase(Locale.ROOT));
+        line(out, loaded, ConfigKeys.ENGINE_PREFIX_CACHING, Boolean.toString(c.engine().prefixCaching()));
         section(out, "data");
         line(out, loaded, ConfigKeys.DATA_DIR, quote(c.data().dir().toString()));
         section(out, "database");

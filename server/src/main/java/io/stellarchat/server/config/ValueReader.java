@@ -21,6 +21,8 @@ final class ValueReader {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     static final long MAX_BODY = 2L << 30;
+    static final long MIN_KV_CACHE = 1L << 20;
+    static final long MAX_KV_CACHE = 1L << 40;
     static final Duration MAX_DRAIN = Duration.ofHours(1);
 
     private final List<String> problems = new ArrayList<>();
@@ -136,6 +138,11 @@ final class ValueReader {
     }
 
     Duration duration(ConfigKey key, Raw raw, Duration max) {
+        return duration(key, raw, Duration.ZERO, max);
+    }
+
+    /** A duration in {@code [min, max]}. */
+    Duration duration(ConfigKey key, Raw raw, Duration min, Duration max) {
         JsonNode n = raw.node();
         if (!n.isTextual()) {
             problem(key, raw, "wrong type, expected a duration such as \"10s\"");
@@ -152,7 +159,7 @@ final class ValueReader {
             return parseDuration(key.defaultText());
         }
         Duration d = parseDuration(text);
-        if (d.compareTo(max) > 0) {
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
             problem(key, raw, "out of range");
             return parseDuration(key.defaultText());
         }

@@ -5,6 +5,8 @@ import io.stellarchat.engine.gguf.GgufFile;
 import io.stellarchat.engine.gguf.GgufTensorInfo;
 import io.stellarchat.engine.model.Model;
 import io.stellarchat.engine.model.ModelOptions;
+import io.stellarchat.engine.runtime.EngineClient;
+import io.stellarchat.engine.runtime.SchedulerConfig;
 import io.stellarchat.engine.runtime.SerialEngine;
 import io.stellarchat.engine.tensor.ComputePool;
 import io.stellarchat.engine.template.ChatTemplate;
@@ -39,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
+    /** How long an engine waits for a caller to take a token before it cancels the request. */
+    private static final Duration STALL_TIMEOUT = Duration.ofSeconds(30);
 
     private final Map<String, LocalModel> byName;
     private final List<LocalModel> models;
@@ -142,19 +146,49 @@ public final class ModelRegistry implements AutoCloseable {
             int trained = model.config().contextLength();
             int ctx = ctxOverride > 0 ? Math.min(ctxOverride, trained)
                     : engine.contextLength() > 0 ? Math.min(engine.contextLength(), trained) : trained;
-            SerialEngine serial = new SerialEngine(model, id, engine.queueDepth(), engine.maxWait(), Duration.ofSeconds(30));
+            SchedulerConfig scheduler = engine.scheduler();
+            EngineClient client = startEngine(model, id, scheduler);
             long created = Files.getLastModifiedTime(path).toMillis() / 1000;
             String[] quant = quantization(path);
-            LocalModel lm = new LocalModel(id, aliases, model, serial, template, fallback, ctx, created, quant[0],
+            LocalModel lm = new LocalModel(id, aliases, model, client, template, fallback, ctx, created, quant[0],
                     Long.parseLong(quant[1]));
             log.info("loaded model {} from {}: {} {}, {} parameters, context {}, template {}, in {} ms", id, path,
                     model.config().architecture(), quant[0], quant[1], ctx, fallback ? "ChatML fallback" : "from the model",
                     (System.nanoTime() - start) / 1_000_000);
+            log.info("model {} scheduler: {} engine, max_batch_tokens {}, max_running {}, queue_depth {}, max_wait {} ms, "
+                            + "KV cache {} MiB {} in blocks of {} tokens (~{} tokens of context in all), prefix caching {}",
+                    id, client.getClass().getSimpleName(), scheduler.maxBatchTokens(), scheduler.maxRunning(),
+                    scheduler.queueDepth(), scheduler.maxWait().toMillis(), scheduler.kvCacheBytes() >> 20,
+                    scheduler.kvPrecision().name().toLowerCase(Locale.ROOT), scheduler.blockSize(),
+                    kvTokens(model, scheduler), scheduler.prefixCaching() ? "on" : "off");
             return lm;
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
         }
+    }
+
+    /**
+     * Starts the engine that runs {@code model}'s generations: the one place an engine is chosen. Today the
+     * one-at-a-time {@link SerialEngine} (it uses only the queue depth and wait of {@code scheduler}); the
+     * batching engine takes every field of {@code scheduler}.
+     *
+     * @param model     the loaded model; the engine does not own it (the registry closes it after the engine)
+     * @param id        the model's id, naming the engine's thread and request ids
+     * @param scheduler batch size, running limit, admission and KV cache settings
+     */
+    static EngineClient startEngine(Model model, String id, SchedulerConfig scheduler) {
+        return new SerialEngine(model, id, scheduler.queueDepth(), scheduler.maxWait(), STALL_TIMEOUT);
+    }
+
+    /**
+     * Tokens the KV pool of {@code scheduler} holds for {@code model}: bytes over (layers × 2 (keys and values)
+     * × kvDim × element bytes); shared by all running requests.
+     */
+    static long kvTokens(Model model, SchedulerConfig scheduler) {
+        var c = model.config();
+        long perToken = 2L * c.layers() * c.kvDim() * scheduler.kvPrecision().bytes();
+        return scheduler.kvCacheBytes() / perToken;
     }
 
     /** The weight type holding most parameters, and the parameter count. */

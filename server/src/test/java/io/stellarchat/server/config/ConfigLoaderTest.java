@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.stellarchat.engine.model.KvPrecision;
+import io.stellarchat.engine.runtime.SchedulerConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,6 +115,60 @@ class ConfigLoaderTest {
         assertEquals(List.of("a-key", "b-key"), fromEnv.server().apiKeys().stream().map(Secret::reveal).toList());
         assertEquals(1000, fromEnv.server().maxBodyBytes());
         assertFalse(fromEnv.metrics().enabled());
+    }
+
+    @Test
+    void schedulerKeysDefaultParseAndBuildTheEnginesSchedulerConfig() throws IOException {
+        SchedulerConfig d = load(null, Map.of(), Map.of()).config().engine().scheduler();
+        assertEquals(new SchedulerConfig(512, 16, 64, Duration.ofSeconds(60), 16, 1L << 30, KvPrecision.F16, true), d);
+
+        Path f = yaml("""
+                engine:
+                  max_batch_tokens: 256
+                  max_running: 8
+                  kv_cache_size: 512MiB
+                  kv_block_size: 32
+                  kv_precision: f32
+                  prefix_caching: false
+                  queue_depth: 5
+                  max_wait: 1500ms
+                """);
+        SchedulerConfig s = load(f, Map.of(), Map.of()).config().engine().scheduler();
+        assertEquals(new SchedulerConfig(256, 8, 5, Duration.ofMillis(1500), 32, 512L << 20, KvPrecision.F32, false), s);
+
+        EngineConfig env = load(null, Map.of("STELLAR_ENGINE_KV_CACHE_SIZE", "2GiB", "STELLAR_ENGINE_KV_PRECISION", "F16",
+                "STELLAR_ENGINE_PREFIX_CACHING", "true"), Map.of("engine.max_running", "4")).config().engine();
+        assertEquals(2L << 30, env.kvCacheBytes());
+        assertEquals(KvPrecision.F16, env.kvPrecision());
+        assertEquals(4, env.maxRunning());
+    }
+
+    @Test
+    void badSchedulerValuesAreRejectedNamingKeyAndAllowedValues() throws IOException {
+        String msg = invalid(null, Map.of(), Map.of("engine.max_batch_tokens", "8", "engine.max_running", "16")).getMessage();
+        assertTrue(msg.contains("engine.max_batch_tokens = \"8\" (from flag): must be at least engine.max_running (16)"), msg);
+
+        msg = invalid(yaml("engine:\n  kv_cache_size: 4KiB\n"), Map.of(), Map.of()).getMessage();
+        assertTrue(msg.contains("engine.kv_cache_size = \"4KiB\"") && msg.contains("out of range; allowed: a size 1MiB..1024GiB"), msg);
+
+        msg = invalid(null, Map.of("STELLAR_ENGINE_KV_CACHE_SIZE", "lots"), Map.of()).getMessage();
+        assertTrue(msg.contains("engine.kv_cache_size = \"lots\" (from env STELLAR_ENGINE_KV_CACHE_SIZE): not a size"), msg);
+
+        msg = invalid(null, Map.of(), Map.of("engine.kv_precision", "q8_0")).getMessage();
+        assertTrue(msg.contains("engine.kv_precision = \"q8_0\"") && msg.contains("allowed: f16 or f32"), msg);
+
+        msg = invalid(null, Map.of(), Map.of("engine.kv_block_size", "0")).getMessage();
+        assertTrue(msg.contains("engine.kv_block_size = \"0\"") && msg.contains("an integer 1..1024"), msg);
+
+        msg = invalid(null, Map.of(), Map.of("engine.max_running", "5000")).getMessage();
+        assertTrue(msg.contains("engine.max_running = \"5000\"") && msg.contains("out of range"), msg);
+
+        msg = invalid(null, Map.of(), Map.of("engine.prefix_caching", "sometimes")).getMessage();
+        assertTrue(msg.contains("engine.prefix_caching") && msg.contains("expected a boolean"), msg);
+
+        // The scheduler needs a positive wait: 0s would refuse every request that has to queue at all.
+        msg = invalid(null, Map.of(), Map.of("engine.max_wait", "0s")).getMessage();
+        assertTrue(msg.contains("engine.max_wait = \"0s\"") && msg.contains("a duration 1ms..1h"), msg);
     }
 
     @Test
@@ -244,6 +300,11 @@ class ConfigLoaderTest {
                 models:
                   list:
                     - {id: "q", path: "q.gguf", aliases: ["x"], context_length: 128}
+                engine:
+                  max_batch_tokens: 300
+                  kv_cache_size: 768MiB
+                  kv_precision: f32
+                  prefix_caching: false
                 """);
         LoadedConfig loaded = load(f, Map.of("STELLAR_LOGGING_FORMAT", "json"), Map.of());
         String printed = ConfigPrinter.render(loaded);
@@ -259,5 +320,6 @@ class ConfigLoaderTest {
         assertEquals(original.models(), back.models());
         assertEquals(original.data(), back.data());
         assertEquals(original.metrics(), back.metrics());
+        assertEquals(original.engine(), back.engine());
     }
 }

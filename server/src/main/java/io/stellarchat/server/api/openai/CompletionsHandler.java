@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
-import io.stellarchat.engine.runtime.RequestHandle;
 import io.stellarchat.engine.sampling.TokenLogprob;
 import io.stellarchat.server.api.ApiException;
 import io.stellarchat.server.gateway.LocalModel;
@@ -46,7 +45,7 @@ final class CompletionsHandler {
         for (String p : prompts) {
             tokenized.add(m.model().tokenizer().encode(p, true, false));
         }
-        List<RequestHandle> handles = runner.submit(ctx, m, tokenized, opt, "prompt");
+        GenerationRunner.Submission handles = runner.submit(ctx, m, tokenized, opt, "prompt");
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         int promptTokens = tokenized.stream().mapToInt(t -> t.length).sum();
@@ -66,7 +65,7 @@ final class CompletionsHandler {
                 }
                 ch.put("finish_reason", ChoiceResult.wire(c.finishReason()));
             }
-            root.set("usage", routes.usage(promptTokens, choices));
+            root.set("usage", routes.usage(promptTokens, choices, opt.n()));
             ctx.json(root);
             return;
         }
@@ -74,7 +73,7 @@ final class CompletionsHandler {
         try {
             sse = new SseWriter(ctx);
         } catch (SseWriter.ClientGoneException e) {
-            handles.forEach(RequestHandle::cancel);
+            handles.cancel();
             return;
         }
         try {
@@ -105,7 +104,7 @@ final class CompletionsHandler {
             if (opt.includeUsage()) {
                 ObjectNode last = routes.chunkBase(id, "text_completion", created, m);
                 last.putArray("choices");
-                last.set("usage", routes.usage(promptTokens, done));
+                last.set("usage", routes.usage(promptTokens, done, opt.n()));
                 sse.data(last.toString());
             }
             sse.done();

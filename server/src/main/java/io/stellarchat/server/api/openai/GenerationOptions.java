@@ -20,9 +20,11 @@ import java.util.Map;
  * @param topLogprobs    alternatives per token, 0..20
  * @param seed           sampling seed, or null for a random one
  * @param sampling       sampler settings (seed filled in per choice)
+ * @param ignoreEos      {@code ignore_eos} (llama.cpp's extension): generate past end-of-generation tokens, until
+ *                       {@code max_tokens} or a stop sequence (benchmarks use it for replies of a fixed length)
  */
 public record GenerationOptions(Integer maxTokens, int n, List<String> stop, boolean stream, boolean includeUsage,
-                         boolean logprobs, int topLogprobs, Long seed, SamplingParams sampling) {
+                         boolean logprobs, int topLogprobs, Long seed, SamplingParams sampling, boolean ignoreEos) {
 
     /**
      * Reads the fields. Defaults follow llama.cpp's server where OpenAI leaves the choice to the server:
@@ -98,8 +100,9 @@ public record GenerationOptions(Integer maxTokens, int n, List<String> stop, boo
         }
         s = s.withLogitBias(logitBias(body)).withTopLogprobs(topLogprobs);
         Fields.string(body, "user", null); // accepted and type-checked; not used for generation
+        boolean ignoreEos = Fields.bool(body, "ignore_eos", false);
         return new GenerationOptions(maxTokens, n == null ? 1 : n, Fields.stop(body), stream, includeUsage, logprobs,
-                topLogprobs, seed, s);
+                topLogprobs, seed, s, ignoreEos);
     }
 
     private static Map<Integer, Float> logitBias(JsonNode body) {

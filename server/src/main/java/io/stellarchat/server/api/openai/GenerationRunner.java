@@ -12,6 +12,7 @@ import io.stellarchat.engine.sampling.SamplingParams;
 import io.stellarchat.server.api.ApiException;
 import io.stellarchat.server.api.ErrorType;
 import io.stellarchat.server.gateway.LocalModel;
+import io.stellarchat.server.gateway.ModelMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,7 @@ final class GenerationRunner {
     private static final Duration CLIENT_CHECK = Duration.ofMillis(250);
 
     private final Duration keepAlive;
-    private final io.stellarchat.server.gateway.ModelMetrics metrics;
+    private final ModelMetrics metrics;
 
     /** The client of a non-streamed request closed its connection; the generation was cancelled. */
     static final class ClientGone extends RuntimeException {
@@ -43,7 +44,7 @@ final class GenerationRunner {
         }
     }
 
-    GenerationRunner(Duration keepAlive, io.stellarchat.server.gateway.ModelMetrics metrics) {
+    GenerationRunner(Duration keepAlive, ModelMetrics metrics) {
         this.keepAlive = keepAlive.isZero() ? Duration.ofSeconds(5) : keepAlive;
         this.metrics = metrics;
     }
@@ -60,13 +61,32 @@ final class GenerationRunner {
     }
 
     /**
+     * The choices of one request as submitted to the engine.
+     *
+     * @param handles one per choice, index = prompt * n + choice
+     * @param clock   token timing of the first choice, started at submission: the latency histograms sample
+     *                that one only, since later choices are read after it and their buffered tokens would
+     *                show the reader's wait, not the engine's
+     */
+    record Submission(List<RequestHandle> handles, ModelMetrics.TokenClock clock) {
+        Submission {
+            handles = List.copyOf(handles);
+        }
+
+        /** Cancels every choice (a no-op for finished ones). */
+        void cancel() {
+            handles.forEach(RequestHandle::cancel);
+        }
+    }
+
+    /**
      * Validates the context budget and submits {@code n} choices per prompt (prompt-major order).
      *
      * @param promptParam the request field holding the prompt ({@code messages} or {@code prompt}), named by a
      *                    context-length error
      * @return the handles, index = prompt * n + choice
      */
-    List<RequestHandle> submit(Context ctx, LocalModel model, List<int[]> prompts, GenerationOptions opt,
+    Submission submit(Context ctx, LocalModel model, List<int[]> prompts, GenerationOptions opt,
                                String promptParam) {
         int ctxLen = model.contextLength();
         int vocab = model.model().config().vocabSize();
@@ -91,13 +111,14 @@ final class GenerationRunner {
         }
         long baseSeed = opt.seed() != null ? opt.seed() : ThreadLocalRandom.current().nextLong();
         List<RequestHandle> handles = new ArrayList<>();
+        ModelMetrics.TokenClock clock = metrics.startRequest(model.id());
         try {
             int k = 0;
             for (int[] p : prompts) {
                 int budget = opt.maxTokens() != null ? opt.maxTokens() : ctxLen - p.length;
                 for (int i = 0; i < opt.n(); i++) {
                     SamplingParams s = opt.sampling().withSeed(baseSeed + k++);
-                    handles.add(model.engine().submit(new GenerationRequest(p, s, budget, opt.stop(), false, ctxLen)));
+                    handles.add(model.engine().submit(new GenerationRequest(p, s, budget, opt.stop(), opt.ignoreEos(), ctxLen)));
                 }
             }
         } catch (EngineOverloadedException e) {
@@ -113,43 +134,47 @@ final class GenerationRunner {
             handles.forEach(RequestHandle::cancel);
             throw e;
         }
-        return handles;
+        return new Submission(handles, clock);
     }
 
     /** Waits for every choice and returns them in index order. */
-    List<ChoiceResult> collect(Context ctx, LocalModel model, List<RequestHandle> handles, boolean logprobs) {
+    List<ChoiceResult> collect(Context ctx, LocalModel model, Submission submitted, boolean logprobs) {
         List<ChoiceResult> out = new ArrayList<>();
+        List<RequestHandle> handles = submitted.handles();
         try {
             for (int i = 0; i < handles.size(); i++) {
-                out.add(drain(ctx, model, i, handles.get(i), logprobs, null));
+                out.add(drain(ctx, model, i, handles.get(i), logprobs, null, i == 0 ? submitted.clock() : null));
             }
             return out;
         } catch (SseWriter.ClientGoneException e) {
             throw new IllegalStateException("unreachable: no listener", e);
         } finally {
-            handles.forEach(RequestHandle::cancel); // no-op for finished ones
+            submitted.cancel(); // no-op for finished ones
         }
     }
 
     /** Streams every choice to {@code listener}, in index order. */
-    List<ChoiceResult> stream(Context ctx, LocalModel model, List<RequestHandle> handles, boolean logprobs,
+    List<ChoiceResult> stream(Context ctx, LocalModel model, Submission submitted, boolean logprobs,
                               ChoiceListener listener) throws SseWriter.ClientGoneException {
         List<ChoiceResult> out = new ArrayList<>();
+        List<RequestHandle> handles = submitted.handles();
         try {
             for (int i = 0; i < handles.size(); i++) {
                 listener.onStart(i);
-                ChoiceResult r = drain(ctx, model, i, handles.get(i), logprobs, listener);
+                ChoiceResult r = drain(ctx, model, i, handles.get(i), logprobs, listener, i == 0 ? submitted.clock() : null);
                 listener.onFinish(r);
                 out.add(r);
             }
             return out;
         } finally {
-            handles.forEach(RequestHandle::cancel);
+            submitted.cancel();
         }
     }
 
+    /** Reads one choice's channel to its end; {@code clock}, when not null, is told of each token. */
     private ChoiceResult drain(Context ctx, LocalModel model, int index, RequestHandle h, boolean logprobs,
-                               ChoiceListener listener) throws SseWriter.ClientGoneException {
+                               ChoiceListener listener, ModelMetrics.TokenClock clock)
+            throws SseWriter.ClientGoneException {
         List<ChoiceResult.TokenInfo> tokens = new ArrayList<>();
         StringBuilder text = new StringBuilder();
         long idleSince = System.nanoTime();
@@ -184,6 +209,9 @@ final class GenerationRunner {
             idleSince = System.nanoTime();
             switch (item) {
                 case StreamItem.Event(GenerationEvent.Token t) -> {
+                    if (clock != null) {
+                        clock.token();
+                    }
                     ChoiceResult.TokenInfo info = logprobs
                             ? new ChoiceResult.TokenInfo(t.token(), piece(model, t.token()), t.logprob(), t.top()) : null;
                     if (info != null) {

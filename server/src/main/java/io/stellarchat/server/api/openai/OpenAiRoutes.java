@@ -152,20 +152,20 @@ public final class OpenAiRoutes implements RouteGroup {
                 }
                 ch.put("finish_reason", ChoiceResult.wire(c.finishReason()));
             }
-            root.set("usage", usage(tokens.length, choices));
+            root.set("usage", usage(tokens.length, choices, opt.n()));
             ctx.json(root);
             return;
         }
         streamChat(ctx, m, handles, opt, id, created, tokens.length);
     }
 
-    private void streamChat(Context ctx, LocalModel m, List<io.stellarchat.engine.runtime.RequestHandle> handles,
+    private void streamChat(Context ctx, LocalModel m, GenerationRunner.Submission handles,
                             GenerationOptions opt, String id, long created, int promptTokens) {
         SseWriter sse;
         try {
             sse = new SseWriter(ctx);
         } catch (SseWriter.ClientGoneException e) {
-            handles.forEach(io.stellarchat.engine.runtime.RequestHandle::cancel);
+            handles.cancel();
             return;
         }
         try {
@@ -200,7 +200,7 @@ public final class OpenAiRoutes implements RouteGroup {
             if (opt.includeUsage()) {
                 ObjectNode last = chunkBase(id, "chat.completion.chunk", created, m);
                 last.putArray("choices");
-                last.set("usage", usage(promptTokens, done));
+                last.set("usage", usage(promptTokens, done, opt.n()));
                 sse.data(last.toString());
             }
             sse.done();
@@ -305,16 +305,25 @@ public final class OpenAiRoutes implements RouteGroup {
         return a;
     }
 
-    ObjectNode usage(int promptTokens, List<ChoiceResult> choices) {
+    /**
+     * The {@code usage} object. Prompt tokens count each prompt once however many choices it has ({@code n}),
+     * and so do its cached tokens: those of the first choice of each prompt (index = prompt * n + choice), the
+     * one that met the prefix cache as the request found it.
+     */
+    ObjectNode usage(int promptTokens, List<ChoiceResult> choices, int n) {
         int completion = 0;
+        int cached = 0;
         for (ChoiceResult c : choices) {
             completion += c.usage().completionTokens();
+            if (c.index() % n == 0) {
+                cached += c.usage().cachedTokens();
+            }
         }
         ObjectNode u = json.createObjectNode();
         u.put("prompt_tokens", promptTokens);
         u.put("completion_tokens", completion);
         u.put("total_tokens", promptTokens + completion);
-        u.putObject("prompt_tokens_details").put("cached_tokens", 0);
+        u.putObject("prompt_tokens_details").put("cached_tokens", cached);
         u.putObject("completion_tokens_details").put("reasoning_tokens", 0);
         if (!choices.isEmpty()) {
             Usage first = choices.getFirst().usage();

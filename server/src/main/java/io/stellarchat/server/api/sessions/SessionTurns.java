@@ -177,9 +177,10 @@ public final class SessionTurns {
         ChatMessage reply = store.startAssistantMessage(owner, session.id()).orElseThrow(() -> notFound(session.id()));
         long seed = opt.seed() != null ? opt.seed() : ThreadLocalRandom.current().nextLong();
         RequestHandle handle;
+        ModelMetrics.TokenClock clock = metrics.startRequest(model.id());
         try {
             handle = model.engine().submit(new GenerationRequest(prompt, opt.sampling().withSeed(seed),
-                    Math.min(budget, ctx - prompt.length), opt.stop(), false, ctx));
+                    Math.min(budget, ctx - prompt.length), opt.stop(), opt.ignoreEos(), ctx));
         } catch (EngineOverloadedException | ContextOverflowException e) {
             finish(owner, reply, "", FinishReason.ERROR, null);
             if (e instanceof EngineOverloadedException o) {
@@ -203,7 +204,10 @@ public final class SessionTurns {
                     continue;
                 }
                 switch (item) {
-                    case StreamItem.Event(GenerationEvent.Token t) -> emit(text, t.text(), listener);
+                    case StreamItem.Event(GenerationEvent.Token t) -> {
+                        clock.token();
+                        emit(text, t.text(), listener);
+                    }
                     case StreamItem.Event(GenerationEvent.Tail t) -> emit(text, t.text(), listener);
                     case StreamItem.Finished(GenerationResult r) -> {
                         metrics.record(model.id(), r.usage());
@@ -216,6 +220,12 @@ public final class SessionTurns {
                         release.run(); // the session takes a new message as soon as the client hears the end
                         listener.onEnd(done, r.usage(), window.truncated());
                         return done;
+                    }
+                    case StreamItem.Failed(EngineOverloadedException o) -> {
+                        // Waited past engine.max_wait: the same 503 as when submit refuses, not a server error.
+                        finish(owner, reply, text.toString(), FinishReason.ERROR, null);
+                        throw new ApiException(o.queueFull() ? 429 : 503, o.queueFull() ? ErrorType.RATE_LIMIT
+                                : ErrorType.UNAVAILABLE, o.queueFull() ? "queue_full" : "queue_timeout", null, o.getMessage());
                     }
                     case StreamItem.Failed(RuntimeException e) -> {
                         log.error("generation for session {} failed", session.id(), e);
