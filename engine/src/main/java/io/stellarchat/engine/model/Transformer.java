@@ -1,6 +1,7 @@
 package io.stellarchat.engine.model;
 
 import io.stellarchat.engine.tensor.ComputePool;
+import io.stellarchat.engine.tensor.FloatOps;
 import io.stellarchat.engine.tensor.Kernels;
 import io.stellarchat.engine.tensor.Tensor;
 import io.stellarchat.engine.util.Checks;
@@ -15,7 +16,7 @@ import io.stellarchat.engine.util.Checks;
  *                                                        [T, qDim], [T, kvDim], [T, kvDim]
  *   q,k = RMSNorm per head * q_norm / k_norm   (qwen3 only)
  *   q,k = RoPE(position)                                  NORM: adjacent pairs; NEOX: halves
- *   K/V cache of the token's sequence, row = position  ← k, v
+ *   K/V cache of the token's sequence ← k, v             position p: block table[p / B], slot p % B
  *   att = softmax(q_h · K_g^T / sqrt(headDim)) · V_g      per head h, KV group g = h / (heads / kvHeads),
  *                                                         over positions 0..pos of the same sequence
  *   x  += att · Wo                                        [T, dim]
@@ -153,9 +154,10 @@ public final class Transformer {
                 }
                 rope(k, off, positions[i]);
             }
+            // K/V of position p go to slot p % B of the sequence's block table[p / B]
             KvCache cache = caches[i];
-            System.arraycopy(k, i * kvDim, cache.keys[l], positions[i] * kvDim, kvDim);
-            System.arraycopy(v, i * kvDim, cache.values[l], positions[i] * kvDim, kvDim);
+            int p = positions[i];
+            cache.pool().store(l, cache.blockOf(p), p % cache.pool().blockSize(), k, i * kvDim, v, i * kvDim);
         }
         pool.parallelFor(n * c.heads(), (start, end) -> attention(l, start, end, positions, caches));
         matMul(lw.wo(), att, n, proj);
@@ -175,32 +177,39 @@ public final class Transformer {
         addInPlace(x, 0, proj, n * dim);
     }
 
-    /** Attention for the (token, head) pairs {@code [start, end)} of the batch. */
+    /**
+     * Attention for the (token, head) pairs {@code [start, end)} of the batch, each over the positions
+     * 0..pos of its own sequence, walked block by block through the sequence's block table:
+     * {@code att = softmax(q_h · K_g^T / sqrt(headDim)) · V_g}. The dot products and the weighted sum of
+     * values use the kernels' {@link FloatOps} (vector or scalar twin); the order of additions depends only
+     * on the sequence's own entries, so a row gives the same result alone or batched, paged or contiguous.
+     */
     private void attention(int l, int start, int end, int[] positions, KvCache[] caches) {
         int hd = c.headDim();
         int qDim = c.qDim();
-        int kvDim = c.kvDim();
         float scale = (float) (1.0 / Math.sqrt(hd));
+        FloatOps ops = kernels.ops();
         float[] scores = new float[positions.length == 0 ? 1 : maxPosition(positions) + 1];
+        float[] scratch = new float[hd]; // an F16 row widened to F32
         for (int idx = start; idx < end; idx++) {
             int i = idx / c.heads();
             int h = idx % c.heads();
-            int g = h / c.groupSize();
+            int col = (h / c.groupSize()) * hd; // KV group g = h / (heads / kvHeads)
             int pos = positions[i];
-            float[] keys = caches[i].keys[l];
-            float[] vals = caches[i].values[l];
+            KvCache cache = caches[i];
+            KvBlockPool kv = cache.pool();
+            int bs = kv.blockSize();
             int qOff = i * qDim + h * hd;
             float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t <= pos; t++) {
-                int kOff = t * kvDim + g * hd;
-                float s = 0f;
-                for (int d = 0; d < hd; d++) {
-                    s += q[qOff + d] * keys[kOff + d];
-                }
-                s *= scale;
-                scores[t] = s;
-                if (s > max) {
-                    max = s;
+            for (int t0 = 0, b = 0; t0 <= pos; t0 += bs, b++) {
+                int block = cache.block(b);
+                int slots = Math.min(bs, pos + 1 - t0);
+                for (int s = 0; s < slots; s++) {
+                    float sc = kv.dotKey(ops, l, block, s, col, q, qOff, hd, scratch) * scale;
+                    scores[t0 + s] = sc;
+                    if (sc > max) {
+                        max = sc;
+                    }
                 }
             }
             double sum = 0;
@@ -212,11 +221,11 @@ public final class Transformer {
             float inv = (float) (1.0 / sum);
             int oOff = i * qDim + h * hd;
             java.util.Arrays.fill(att, oOff, oOff + hd, 0f);
-            for (int t = 0; t <= pos; t++) {
-                float a = scores[t] * inv;
-                int vOff = t * kvDim + g * hd;
-                for (int d = 0; d < hd; d++) {
-                    att[oOff + d] += a * vals[vOff + d];
+            for (int t0 = 0, b = 0; t0 <= pos; t0 += bs, b++) {
+                int block = cache.block(b);
+                int slots = Math.min(bs, pos + 1 - t0);
+                for (int s = 0; s < slots; s++) {
+                    kv.addValue(ops, l, block, s, col, scores[t0 + s] * inv, att, oOff, hd, scratch);
                 }
             }
         }

@@ -1,0 +1,177 @@
+package io.stellarchat.engine.model;
+
+import io.stellarchat.engine.tensor.FloatOps;
+import io.stellarchat.engine.util.Checks;
+
+/**
+ * A pool of fixed-size key/value cache blocks shared by many sequences (paged attention). A block holds the
+ * keys and values of {@code blockSize} consecutive positions of one sequence, for every layer. A sequence
+ * sees its KV entries through a block table ({@link KvCache}): position {@code p} lives in block
+ * {@code table[p / blockSize]}, slot {@code p % blockSize}.
+ *
+ * <p>Layout, per layer, keys and values alike: {@code (blocks, blockSize, kvDim)} row-major, one array per
+ * layer, as {@code float} (F32) or IEEE half bits in a {@code short} (F16, widened to F32 as attention reads).
+ * Element {@code (b, s, d)} of layer {@code l} is at {@code ((b * blockSize) + s) * kvDim + d}.
+ *
+ * <p>The pool knows nothing about who owns a block: allocation, reference counts and prefix sharing belong
+ * to the engine's block allocator. Threads: like the {@link Transformer}, one owner thread at a time; during
+ * a forward pass compute workers write disjoint slots and read slots written before the pool's barrier.
+ */
+public final class KvBlockPool {
+    private final int blocks;
+    private final int blockSize;
+    private final int layers;
+    private final int kvDim;
+    private final KvPrecision precision;
+    // Exactly one pair is non-null, by precision. Each: [layer] → (blocks, blockSize, kvDim).
+    private final float[][] keys32;
+    private final float[][] values32;
+    private final short[][] keys16;
+    private final short[][] values16;
+
+    /**
+     * @throws IllegalArgumentException when a count is not positive or one layer would not fit in one array
+     */
+    public KvBlockPool(ModelConfig config, int blocks, int blockSize, KvPrecision precision) {
+        Checks.require(blocks > 0, "a KV block pool needs at least one block, got " + blocks);
+        Checks.require(blockSize > 0, "KV block size must be positive, got " + blockSize);
+        Checks.require(precision != null, "KV precision is required");
+        long perLayer = (long) blocks * blockSize * config.kvDim();
+        Checks.require(perLayer <= Integer.MAX_VALUE - 16, "a KV block pool of " + blocks + " blocks of "
+                + blockSize + " tokens holds " + perLayer + " elements per layer, more than one array can hold");
+        this.blocks = blocks;
+        this.blockSize = blockSize;
+        this.layers = config.layers();
+        this.kvDim = config.kvDim();
+        this.precision = precision;
+        if (precision == KvPrecision.F32) {
+            keys32 = new float[layers][(int) perLayer];
+            values32 = new float[layers][(int) perLayer];
+            keys16 = null;
+            values16 = null;
+        } else {
+            keys16 = new short[layers][(int) perLayer];
+            values16 = new short[layers][(int) perLayer];
+            keys32 = null;
+            values32 = null;
+        }
+    }
+
+    /** Bytes one block takes: keys and values, all layers. */
+    public static long bytesPerBlock(ModelConfig config, int blockSize, KvPrecision precision) {
+        return 2L * config.layers() * blockSize * config.kvDim() * precision.bytes();
+    }
+
+    /**
+     * The most blocks that fit in {@code bytes} (and in one array per layer).
+     *
+     * @throws IllegalArgumentException when not even one block fits
+     */
+    public static int blocksFor(ModelConfig config, long bytes, int blockSize, KvPrecision precision) {
+        long per = bytesPerBlock(config, blockSize, precision);
+        long n = bytes / per;
+        Checks.require(n >= 1, "KV cache of " + bytes + " bytes holds no block of " + blockSize + " tokens ("
+                + per + " bytes each for this model)");
+        long maxByArray = (Integer.MAX_VALUE - 16L) / ((long) blockSize * config.kvDim());
+        return (int) Math.min(Math.min(n, maxByArray), Integer.MAX_VALUE);
+    }
+
+    public int blocks() {
+        return blocks;
+    }
+
+    public int blockSize() {
+        return blockSize;
+    }
+
+    public KvPrecision precision() {
+        return precision;
+    }
+
+    /** Tokens the whole pool can hold. */
+    public long tokens() {
+        return (long) blocks * blockSize;
+    }
+
+    /** Bytes of one block (keys and values, all layers). */
+    public long bytesPerBlock() {
+        return 2L * layers * blockSize * kvDim * precision.bytes();
+    }
+
+    /** Bytes of the whole pool. */
+    public long bytes() {
+        return bytesPerBlock() * blocks;
+    }
+
+    /** Element offset of (block, slot, 0) within a layer array. */
+    private int offset(int block, int slot) {
+        return (block * blockSize + slot) * kvDim;
+    }
+
+    /** Stores one position's key row {@code k[kOff..+kvDim)} and value row {@code v[vOff..+kvDim)}. */
+    void store(int layer, int block, int slot, float[] k, int kOff, float[] v, int vOff) {
+        int o = offset(block, slot);
+        if (keys32 != null) {
+            System.arraycopy(k, kOff, keys32[layer], o, kvDim);
+            System.arraycopy(v, vOff, values32[layer], o, kvDim);
+        } else {
+            short[] kd = keys16[layer];
+            short[] vd = values16[layer];
+            for (int d = 0; d < kvDim; d++) {
+                kd[o + d] = Float.floatToFloat16(k[kOff + d]);
+                vd[o + d] = Float.floatToFloat16(v[vOff + d]);
+            }
+        }
+    }
+
+    /**
+     * {@code q[qOff..+n) · key(layer, block, slot)[col..+n)}. F16 entries are widened into {@code scratch}
+     * (at least {@code n} long) first.
+     */
+    float dotKey(FloatOps ops, int layer, int block, int slot, int col, float[] q, int qOff, int n, float[] scratch) {
+        int o = offset(block, slot) + col;
+        if (keys32 != null) {
+            return ops.dot(q, qOff, keys32[layer], o, n);
+        }
+        widen(keys16[layer], o, scratch, n);
+        return ops.dot(q, qOff, scratch, 0, n);
+    }
+
+    /** {@code out[oOff..+n) += a * value(layer, block, slot)[col..+n)}. */
+    void addValue(FloatOps ops, int layer, int block, int slot, int col, float a, float[] out, int oOff, int n,
+                  float[] scratch) {
+        int o = offset(block, slot) + col;
+        if (values32 != null) {
+            ops.axpy(a, values32[layer], o, out, oOff, n);
+            return;
+        }
+        widen(values16[layer], o, scratch, n);
+        ops.axpy(a, scratch, 0, out, oOff, n);
+    }
+
+    /** Copies key and value rows of one position as floats (for tests and diagnostics). */
+    public void read(int layer, int block, int slot, float[] k, float[] v) {
+        Checks.require(layer >= 0 && layer < layers && block >= 0 && block < blocks && slot >= 0
+                && slot < blockSize, "no KV entry (layer " + layer + ", block " + block + ", slot " + slot + ")");
+        int o = offset(block, slot);
+        if (keys32 != null) {
+            System.arraycopy(keys32[layer], o, k, 0, kvDim);
+            System.arraycopy(values32[layer], o, v, 0, kvDim);
+        } else {
+            widen(keys16[layer], o, k, kvDim);
+            widen(values16[layer], o, v, kvDim);
+        }
+    }
+
+    private static void widen(short[] src, int off, float[] dst, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[i] = Float.float16ToFloat(src[off + i]);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "KvBlockPool[" + blocks + " blocks x " + blockSize + " tokens, " + precision + ", "
+                + bytes() / (1024 * 1024) + " MiB]";
+    }
+}
