@@ -1,6 +1,5 @@
 package io.stellarchat.engine.model;
 
-import io.stellarchat.engine.tensor.FloatOps;
 import io.stellarchat.engine.util.Checks;
 
 /**
@@ -104,8 +103,28 @@ public final class KvBlockPool {
     }
 
     /** Element offset of (block, slot, 0) within a layer array. */
-    private int offset(int block, int slot) {
+    int offset(int block, int slot) {
         return (block * blockSize + slot) * kvDim;
+    }
+
+    /** Layer {@code layer}'s keys, (blocks, blockSize, kvDim), of an F32 pool (null for F16). */
+    float[] keys32(int layer) {
+        return keys32 == null ? null : keys32[layer];
+    }
+
+    /** Layer {@code layer}'s values, (blocks, blockSize, kvDim), of an F32 pool (null for F16). */
+    float[] values32(int layer) {
+        return values32 == null ? null : values32[layer];
+    }
+
+    /** Widens {@code n} F16 key elements from element offset {@code off} of layer {@code layer} into {@code dst}. */
+    void widenKey(int layer, int off, float[] dst, int n) {
+        widen(keys16[layer], off, dst, n);
+    }
+
+    /** Widens {@code n} F16 value elements from element offset {@code off} of layer {@code layer} into {@code dst}. */
+    void widenValue(int layer, int off, float[] dst, int n) {
+        widen(values16[layer], off, dst, n);
     }
 
     /** Stores one position's key row {@code k[kOff..+kvDim)} and value row {@code v[vOff..+kvDim)}. */
@@ -122,31 +141,6 @@ public final class KvBlockPool {
                 vd[o + d] = Float.floatToFloat16(v[vOff + d]);
             }
         }
-    }
-
-    /**
-     * {@code q[qOff..+n) · key(layer, block, slot)[col..+n)}. F16 entries are widened into {@code scratch}
-     * (at least {@code n} long) first.
-     */
-    float dotKey(FloatOps ops, int layer, int block, int slot, int col, float[] q, int qOff, int n, float[] scratch) {
-        int o = offset(block, slot) + col;
-        if (keys32 != null) {
-            return ops.dot(q, qOff, keys32[layer], o, n);
-        }
-        widen(keys16[layer], o, scratch, n);
-        return ops.dot(q, qOff, scratch, 0, n);
-    }
-
-    /** {@code out[oOff..+n) += a * value(layer, block, slot)[col..+n)}. */
-    void addValue(FloatOps ops, int layer, int block, int slot, int col, float a, float[] out, int oOff, int n,
-                  float[] scratch) {
-        int o = offset(block, slot) + col;
-        if (values32 != null) {
-            ops.axpy(a, values32[layer], o, out, oOff, n);
-            return;
-        }
-        widen(values16[layer], o, scratch, n);
-        ops.axpy(a, scratch, 0, out, oOff, n);
     }
 
     /** Copies key and value rows of one position as floats (for tests and diagnostics). */

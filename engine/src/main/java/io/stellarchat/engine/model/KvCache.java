@@ -63,7 +63,9 @@ public final class KvCache {
 
     /** The pool block holding positions {@code [i * blockSize, (i + 1) * blockSize)}. */
     public int block(int i) {
-        Checks.require(i >= 0 && i < count, "block index " + i + " is outside the table of " + count);
+        if (i < 0 || i >= count) { // not Checks.require: this runs per block in attention; no eager message
+            throw new IndexOutOfBoundsException("block index " + i + " is outside the table of " + count);
+        }
         return table[i];
     }
 

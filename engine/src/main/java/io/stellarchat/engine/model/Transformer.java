@@ -159,7 +159,7 @@ public final class Transformer {
             int p = positions[i];
             cache.pool().store(l, cache.blockOf(p), p % cache.pool().blockSize(), k, i * kvDim, v, i * kvDim);
         }
-        pool.parallelFor(n * c.heads(), (start, end) -> attention(l, start, end, positions, caches));
+        pool.parallelFor(n * c.kvHeads(), (start, end) -> attention(l, start, end, positions, caches));
         matMul(lw.wo(), att, n, proj);
         addInPlace(x, 0, proj, n * dim);
 
@@ -178,54 +178,83 @@ public final class Transformer {
     }
 
     /**
-     * Attention for the (token, head) pairs {@code [start, end)} of the batch, each over the positions
-     * 0..pos of its own sequence, walked block by block through the sequence's block table:
-     * {@code att = softmax(q_h · K_g^T / sqrt(headDim)) · V_g}. The dot products and the weighted sum of
-     * values use the kernels' {@link FloatOps} (vector or scalar twin); the order of additions depends only
-     * on the sequence's own entries, so a row gives the same result alone or batched, paged or contiguous.
+     * Attention for the (token, KV group) pairs {@code [start, end)} of the batch: for each query head h of
+     * the group, {@code att_h = softmax(q_h · K_g^T / sqrt(headDim)) · V_g} over the positions 0..pos of the
+     * token's own sequence, walked block by block through its block table. Each key and value row is read
+     * (and, for an F16 pool, widened) once for all heads of its group. Dot products and the weighted sum of
+     * values use the kernels' {@link FloatOps} (vector path or its scalar twin). Per head, the additions run
+     * in position order over the sequence's own entries only, so a row gives the same bits alone or batched,
+     * paged or contiguous.
      */
     private void attention(int l, int start, int end, int[] positions, KvCache[] caches) {
         int hd = c.headDim();
         int qDim = c.qDim();
+        int group = c.groupSize();
         float scale = (float) (1.0 / Math.sqrt(hd));
         FloatOps ops = kernels.ops();
-        float[] scores = new float[positions.length == 0 ? 1 : maxPosition(positions) + 1];
-        float[] scratch = new float[hd]; // an F16 row widened to F32
+        int span = positions.length == 0 ? 1 : maxPosition(positions) + 1;
+        float[] scores = new float[group * span]; // (group heads, positions)
+        float[] scratch = new float[hd];           // one F16 row widened to F32
         for (int idx = start; idx < end; idx++) {
-            int i = idx / c.heads();
-            int h = idx % c.heads();
-            int col = (h / c.groupSize()) * hd; // KV group g = h / (heads / kvHeads)
+            int i = idx / c.kvHeads();
+            int g = idx % c.kvHeads();
+            int col = g * hd;
             int pos = positions[i];
             KvCache cache = caches[i];
             KvBlockPool kv = cache.pool();
+            boolean f32 = kv.precision() == KvPrecision.F32;
+            float[] keys = f32 ? kv.keys32(l) : null;
+            float[] vals = f32 ? kv.values32(l) : null;
             int bs = kv.blockSize();
-            int qOff = i * qDim + h * hd;
-            float max = Float.NEGATIVE_INFINITY;
+            int qBase = i * qDim + g * group * hd; // first query head of the group
             for (int t0 = 0, b = 0; t0 <= pos; t0 += bs, b++) {
                 int block = cache.block(b);
                 int slots = Math.min(bs, pos + 1 - t0);
                 for (int s = 0; s < slots; s++) {
-                    float sc = kv.dotKey(ops, l, block, s, col, q, qOff, hd, scratch) * scale;
-                    scores[t0 + s] = sc;
-                    if (sc > max) {
-                        max = sc;
+                    int off = kv.offset(block, s) + col;
+                    float[] row = keys;
+                    if (!f32) {
+                        kv.widenKey(l, off, scratch, hd);
+                        row = scratch;
+                        off = 0;
+                    }
+                    for (int h = 0; h < group; h++) {
+                        scores[h * span + t0 + s] = ops.dot(q, qBase + h * hd, row, off, hd) * scale;
                     }
                 }
             }
-            double sum = 0;
-            for (int t = 0; t <= pos; t++) {
-                float e = (float) Math.exp(scores[t] - max);
-                scores[t] = e;
-                sum += e;
+            for (int h = 0; h < group; h++) {
+                int so = h * span;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int t = 0; t <= pos; t++) {
+                    max = Math.max(max, scores[so + t]);
+                }
+                double sum = 0;
+                for (int t = 0; t <= pos; t++) {
+                    float e = (float) Math.exp(scores[so + t] - max);
+                    scores[so + t] = e;
+                    sum += e;
+                }
+                float inv = (float) (1.0 / sum);
+                for (int t = 0; t <= pos; t++) {
+                    scores[so + t] *= inv;
+                }
+                java.util.Arrays.fill(att, qBase + h * hd, qBase + (h + 1) * hd, 0f);
             }
-            float inv = (float) (1.0 / sum);
-            int oOff = i * qDim + h * hd;
-            java.util.Arrays.fill(att, oOff, oOff + hd, 0f);
             for (int t0 = 0, b = 0; t0 <= pos; t0 += bs, b++) {
                 int block = cache.block(b);
                 int slots = Math.min(bs, pos + 1 - t0);
                 for (int s = 0; s < slots; s++) {
-                    kv.addValue(ops, l, block, s, col, scores[t0 + s] * inv, att, oOff, hd, scratch);
+                    int off = kv.offset(block, s) + col;
+                    float[] row = vals;
+                    if (!f32) {
+                        kv.widenValue(l, off, scratch, hd);
+                        row = scratch;
+                        off = 0;
+                    }
+                    for (int h = 0; h < group; h++) {
+                        ops.axpy(scores[h * span + t0 + s], row, off, att, qBase + h * hd, hd);
+                    }
                 }
             }
         }
