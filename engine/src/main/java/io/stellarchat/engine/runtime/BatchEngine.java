@@ -152,12 +152,15 @@ public final class BatchEngine implements EngineClient {
         if (closed) {
             throw new IllegalStateException("the engine is shut down");
         }
-        SequenceDecoder decoder = new SequenceDecoder(request, model.tokenizer(), model.config().vocabSize());
-        int capacity = decoder.capacity();
-        int need = (capacity + pool.blockSize() - 1) / pool.blockSize();
-        if (need > pool.blocks()) {
-            throw new KvCacheCapacityException(capacity, pool.tokens());
+        int promptLength = request.promptTokens().length;
+        int poolTokens = (int) Math.min(Integer.MAX_VALUE, pool.tokens());
+        if (promptLength + 1L > poolTokens) { // the prompt and one reply token must fit in the whole pool
+            throw new KvCacheCapacityException(promptLength + 1, pool.tokens());
         }
+        // a reply budget beyond the pool ends with LENGTH at the pool's size, as at the end of a context
+        SequenceDecoder decoder = new SequenceDecoder(request, model.tokenizer(), model.config().vocabSize(),
+                poolTokens);
+        int capacity = decoder.capacity();
         enterQueue();
         String id = "gen-" + ids.incrementAndGet();
         RequestHandle h = new RequestHandle(id, request, CHANNEL_CAPACITY, ticker.read());

@@ -1,9 +1,9 @@
 package io.stellarchat.engine.runtime;
 
 /**
- * A request could never run: the KV entries it may need (prompt plus reply budget, within its context) are
- * more than the engine's whole KV block pool holds. Retrying does not help; a smaller context or
- * {@code max_tokens} does.
+ * A request could never run: the KV entries it needs at least (its prompt and one reply token) are more than
+ * the engine's whole KV block pool holds. Retrying does not help; a shorter prompt or a larger KV cache does.
+ * (A reply budget beyond the pool is not refused: the reply ends with {@code LENGTH} at the pool's size.)
  */
 public final class KvCacheCapacityException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
@@ -11,9 +11,8 @@ public final class KvCacheCapacityException extends IllegalArgumentException {
     private final long poolTokens;
 
     public KvCacheCapacityException(int tokens, long poolTokens) {
-        super("the request may need KV cache entries for " + tokens + " tokens (prompt + max tokens, within its"
-                + " context) but the engine's whole KV cache holds " + poolTokens
-                + " tokens; lower max_tokens or the context length");
+        super("the request needs KV cache entries for at least " + tokens + " tokens (its prompt and one reply"
+                + " token) but the engine's whole KV cache holds " + poolTokens + " tokens");
         this.tokens = tokens;
         this.poolTokens = poolTokens;
     }

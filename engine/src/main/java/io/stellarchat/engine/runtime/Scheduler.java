@@ -105,7 +105,12 @@ final class Scheduler {
                 + " waiting); retry later", true, Duration.ofSeconds(1));
     }
 
-    /** @throws KvCacheCapacityException when {@code positions} need more blocks than the pool has */
+    /**
+     * A sequence of {@code positions} could never be admitted. The engine caps a sequence's positions at the
+     * pool's size before it gets here; this guards every other caller.
+     *
+     * @throws KvCacheCapacityException when {@code positions} need more blocks than the pool has
+     */
     void requireFits(int positions) {
         int need = blocksFor(positions);
         if (need > blocks.blocks()) {

@@ -39,6 +39,14 @@ final class SequenceDecoder {
      * @throws IllegalArgumentException when a prompt token is outside the vocabulary
      */
     SequenceDecoder(GenerationRequest request, Tokenizer tokenizer, int vocabSize) {
+        this(request, tokenizer, vocabSize, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxPositions positions the engine can give this sequence at most (its KV pool); the reply ends
+     *                     with {@link FinishReason#LENGTH} there, as at the end of the context
+     */
+    SequenceDecoder(GenerationRequest request, Tokenizer tokenizer, int vocabSize, int maxPositions) {
         int[] prompt = request.promptTokens();
         if (prompt.length >= request.contextLength()) {
             throw new ContextOverflowException(prompt.length, request.contextLength());
@@ -51,7 +59,11 @@ final class SequenceDecoder {
         this.request = request;
         this.tokenizer = tokenizer;
         this.promptLength = prompt.length;
-        this.capacity = capacity(request);
+        this.capacity = Math.min(capacity(request), maxPositions);
+        if (capacity <= prompt.length - 1) {
+            throw new IllegalArgumentException("the prompt of " + prompt.length + " tokens exceeds " + maxPositions
+                    + " positions");
+        }
         this.sampler = new Sampler(request.sampling(), vocabSize);
         sampler.acceptAll(prompt);
         this.detok = tokenizer.newDetokenizer();

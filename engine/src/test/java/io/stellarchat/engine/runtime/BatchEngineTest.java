@@ -152,14 +152,24 @@ class BatchEngineTest {
     }
 
     @Test
-    void requestsThatCannotFitAreRefusedAtSubmit() {
-        start(2, 4, Duration.ofSeconds(60), false);
-        int poolTokens = (int) engine.pool().tokens();
-        int[] prompt = model.tokenizer().encode("Once upon a time", true, false);
-        GenerationRequest tooLong = new GenerationRequest(prompt, SamplingParams.greedy(), poolTokens,
-                List.of(), true, poolTokens + 100);
+    void aPromptLargerThanThePoolIsRefusedAtSubmitAndAReplyBudgetBeyondItEndsWithLength()
+            throws InterruptedException {
+        long bytes = io.stellarchat.engine.model.KvBlockPool.bytesPerBlock(model.config(), 16, KvPrecision.F16) * 4;
+        engine = new BatchEngine(model, "test", new SchedulerConfig(32, 2, 4, Duration.ofSeconds(60), 16, bytes,
+                KvPrecision.F16, false), clock::get);
+        assertEquals(64, engine.pool().tokens());
+        int[] longPrompt = new int[64];
+        java.util.Arrays.fill(longPrompt, 300);
+        GenerationRequest tooLong = new GenerationRequest(longPrompt, SamplingParams.greedy(), 4, List.of(), true, 512);
         KvCacheCapacityException e = assertThrows(KvCacheCapacityException.class, () -> engine.submit(tooLong));
-        assertTrue(e.getMessage().contains(String.valueOf(poolTokens)), e.getMessage());
+        assertTrue(e.getMessage().contains("65") && e.getMessage().contains("64 tokens"), e.getMessage());
+
+        int[] prompt = model.tokenizer().encode("Once upon a time", true, false);
+        GenerationRequest bigBudget = new GenerationRequest(prompt, SamplingParams.greedy(), 500, List.of(), true, 512);
+        StreamItem.Finished f = assertInstanceOf(StreamItem.Finished.class, end(engine.submit(bigBudget)));
+        assertEquals(FinishReason.LENGTH, f.result().finishReason());
+        assertEquals(64 - prompt.length + 1, f.result().usage().completionTokens(), "positions 0..63, then one more token");
+
         GenerationRequest overflow = new GenerationRequest(new int[40], SamplingParams.greedy(), 4, List.of(), true, 40);
         assertThrows(ContextOverflowException.class, () -> engine.submit(overflow));
         GenerationRequest badToken = new GenerationRequest(new int[] {1, 100000}, SamplingParams.greedy(), 4,
