@@ -376,7 +376,17 @@ public final class BatchEngine implements EngineClient {
             if (s.status() != SequenceStatus.RUNNING || s.handle.isCancelled()) {
                 continue; // dropped before the next step
             }
-            if (s.decoder.sample(rowLogits, now, ev -> emit(s, ev))) {
+            boolean goesOn;
+            try {
+                goesOn = s.decoder.sample(rowLogits, now, ev -> emit(s, ev));
+            } catch (RuntimeException e) { // this request's sampler or detokenizer: fail it alone
+                LOG.log(Level.WARNING, "request " + s.id() + " failed while sampling", e);
+                scheduler.abort(s);
+                s.handle.finish(new StreamItem.Failed(e));
+                completed++;
+                continue;
+            }
+            if (goesOn) {
                 s.append(s.decoder.lastToken());
             } else {
                 scheduler.finish(s, s.decoder.finishReason());
