@@ -153,6 +153,9 @@ public final class BatchEngine implements EngineClient {
             throw new IllegalStateException("the engine is shut down");
         }
         int promptLength = request.promptTokens().length;
+        if (promptLength >= request.contextLength()) {
+            throw new ContextOverflowException(promptLength, request.contextLength());
+        }
         int poolTokens = (int) Math.min(Integer.MAX_VALUE, pool.tokens());
         if (promptLength + 1L > poolTokens) { // the prompt and one reply token must fit in the whole pool
             throw new KvCacheCapacityException(promptLength + 1, pool.tokens());
@@ -228,6 +231,19 @@ public final class BatchEngine implements EngineClient {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "warm-up failed", e);
         }
+        try {
+            run();
+        } catch (Error e) { // e.g. out of memory: end every request rather than leave callers waiting
+            LOG.log(Level.SEVERE, "engine " + name + " stopped", e);
+            closed = true;
+            failAll(new IllegalStateException("the engine stopped: " + e, e));
+        } finally {
+            shutDown();
+            publishStats();
+        }
+    }
+
+    private void run() {
         boolean stalled = false;
         while (!closed) {
             try {
@@ -239,7 +255,7 @@ public final class BatchEngine implements EngineClient {
                     msg = inbox.poll();
                 }
             } catch (InterruptedException e) {
-                break;
+                return;
             }
             try {
                 dropCancelled();
@@ -252,8 +268,6 @@ public final class BatchEngine implements EngineClient {
             }
             publishStats();
         }
-        shutDown();
-        publishStats();
     }
 
     private void accept(Object msg) {
