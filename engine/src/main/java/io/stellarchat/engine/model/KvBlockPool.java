@@ -8,9 +8,11 @@ import io.stellarchat.engine.util.Checks;
  * sees its KV entries through a block table ({@link KvCache}): position {@code p} lives in block
  * {@code table[p / blockSize]}, slot {@code p % blockSize}.
  *
- * <p>Layout, per layer, keys and values alike: {@code (blocks, blockSize, kvDim)} row-major, one array per
- * layer, as {@code float} (F32) or IEEE half bits in a {@code short} (F16, widened to F32 as attention reads).
- * Element {@code (b, s, d)} of layer {@code l} is at {@code ((b * blockSize) + s) * kvDim + d}.
+ * <p>Layout, per layer, keys and values alike: {@code (blocks, kvHeads, blockSize, headDim)} row-major, one
+ * array per layer, as {@code float} (F32) or IEEE half bits in a {@code short} (F16, widened to F32 as
+ * attention reads). Element {@code (b, g, s, d)} of layer {@code l} is at
+ * {@code (((b * kvHeads) + g) * blockSize + s) * headDim + d}: the entries one KV head's attention reads from
+ * a block are contiguous ({@code blockSize * headDim}), so an F16 block is widened in one pass.
  *
  * <p>The pool knows nothing about who owns a block: allocation, reference counts and prefix sharing belong
  * to the engine's block allocator. Threads: like the {@link Transformer}, one owner thread at a time; during
@@ -21,8 +23,10 @@ public final class KvBlockPool {
     private final int blockSize;
     private final int layers;
     private final int kvDim;
+    private final int kvHeads;
+    private final int headDim;
     private final KvPrecision precision;
-    // Exactly one pair is non-null, by precision. Each: [layer] → (blocks, blockSize, kvDim).
+    // Exactly one pair is non-null, by precision. Each: [layer] → (blocks, kvHeads, blockSize, headDim).
     private final float[][] keys32;
     private final float[][] values32;
     private final short[][] keys16;
@@ -42,6 +46,8 @@ public final class KvBlockPool {
         this.blockSize = blockSize;
         this.layers = config.layers();
         this.kvDim = config.kvDim();
+        this.kvHeads = config.kvHeads();
+        this.headDim = config.headDim();
         this.precision = precision;
         if (precision == KvPrecision.F32) {
             keys32 = new float[layers][(int) perLayer];
@@ -102,43 +108,49 @@ public final class KvBlockPool {
         return bytesPerBlock() * blocks;
     }
 
-    /** Element offset of (block, slot, 0) within a layer array. */
-    int offset(int block, int slot) {
-        return (block * blockSize + slot) * kvDim;
+    /**
+     * Element offset of (block, KV head g, slot 0, 0) within a layer array: the start of the
+     * {@code (blockSize, headDim)} entries of head {@code g} in {@code block}.
+     */
+    int headOffset(int block, int g) {
+        return (block * kvHeads + g) * blockSize * headDim;
     }
 
-    /** Layer {@code layer}'s keys, (blocks, blockSize, kvDim), of an F32 pool (null for F16). */
+    /** Layer {@code layer}'s keys, (blocks, kvHeads, blockSize, headDim), of an F32 pool (null for F16). */
     float[] keys32(int layer) {
         return keys32 == null ? null : keys32[layer];
     }
 
-    /** Layer {@code layer}'s values, (blocks, blockSize, kvDim), of an F32 pool (null for F16). */
+    /** Layer {@code layer}'s values, (blocks, kvHeads, blockSize, headDim), of an F32 pool (null for F16). */
     float[] values32(int layer) {
         return values32 == null ? null : values32[layer];
     }
 
     /** Widens {@code n} F16 key elements from element offset {@code off} of layer {@code layer} into {@code dst}. */
-    void widenKey(int layer, int off, float[] dst, int n) {
+    void widenKeys(int layer, int off, float[] dst, int n) {
         widen(keys16[layer], off, dst, n);
     }
 
     /** Widens {@code n} F16 value elements from element offset {@code off} of layer {@code layer} into {@code dst}. */
-    void widenValue(int layer, int off, float[] dst, int n) {
+    void widenValues(int layer, int off, float[] dst, int n) {
         widen(values16[layer], off, dst, n);
     }
 
-    /** Stores one position's key row {@code k[kOff..+kvDim)} and value row {@code v[vOff..+kvDim)}. */
+    /** Stores one position's key row {@code k[kOff..+kvDim)} and value row {@code v[vOff..+kvDim)}, head by head. */
     void store(int layer, int block, int slot, float[] k, int kOff, float[] v, int vOff) {
-        int o = offset(block, slot);
-        if (keys32 != null) {
-            System.arraycopy(k, kOff, keys32[layer], o, kvDim);
-            System.arraycopy(v, vOff, values32[layer], o, kvDim);
-        } else {
-            short[] kd = keys16[layer];
-            short[] vd = values16[layer];
-            for (int d = 0; d < kvDim; d++) {
-                kd[o + d] = Float.floatToFloat16(k[kOff + d]);
-                vd[o + d] = Float.floatToFloat16(v[vOff + d]);
+        for (int g = 0; g < kvHeads; g++) {
+            int o = headOffset(block, g) + slot * headDim;
+            int src = g * headDim;
+            if (keys32 != null) {
+                System.arraycopy(k, kOff + src, keys32[layer], o, headDim);
+                System.arraycopy(v, vOff + src, values32[layer], o, headDim);
+            } else {
+                short[] kd = keys16[layer];
+                short[] vd = values16[layer];
+                for (int d = 0; d < headDim; d++) {
+                    kd[o + d] = Float.floatToFloat16(k[kOff + src + d]);
+                    vd[o + d] = Float.floatToFloat16(v[vOff + src + d]);
+                }
             }
         }
     }
@@ -147,13 +159,17 @@ public final class KvBlockPool {
     public void read(int layer, int block, int slot, float[] k, float[] v) {
         Checks.require(layer >= 0 && layer < layers && block >= 0 && block < blocks && slot >= 0
                 && slot < blockSize, "no KV entry (layer " + layer + ", block " + block + ", slot " + slot + ")");
-        int o = offset(block, slot);
-        if (keys32 != null) {
-            System.arraycopy(keys32[layer], o, k, 0, kvDim);
-            System.arraycopy(values32[layer], o, v, 0, kvDim);
-        } else {
-            widen(keys16[layer], o, k, kvDim);
-            widen(values16[layer], o, v, kvDim);
+        for (int g = 0; g < kvHeads; g++) {
+            int o = headOffset(block, g) + slot * headDim;
+            if (keys32 != null) {
+                System.arraycopy(keys32[layer], o, k, g * headDim, headDim);
+                System.arraycopy(values32[layer], o, v, g * headDim, headDim);
+            } else {
+                for (int d = 0; d < headDim; d++) {
+                    k[g * headDim + d] = Float.float16ToFloat(keys16[layer][o + d]);
+                    v[g * headDim + d] = Float.float16ToFloat(values16[layer][o + d]);
+                }
+            }
         }
     }
 

@@ -194,35 +194,36 @@ public final class Transformer {
         FloatOps ops = kernels.ops();
         int span = positions.length == 0 ? 1 : maxPosition(positions) + 1;
         float[] scores = new float[group * span]; // (group heads, positions)
-        float[] scratch = new float[hd];           // one F16 row widened to F32
+        float[] scratch = null;                    // one F16 block of one KV head widened: (blockSize, headDim)
         for (int idx = start; idx < end; idx++) {
             int i = idx / c.kvHeads();
             int g = idx % c.kvHeads();
-            int col = g * hd;
             int pos = positions[i];
             KvCache cache = caches[i];
             KvBlockPool kv = cache.pool();
-            boolean f32 = kv.precision() == KvPrecision.F32;
-            float[] keys = f32 ? kv.keys32(l) : null;
-            float[] vals = f32 ? kv.values32(l) : null;
             int bs = kv.blockSize();
+            boolean f32 = kv.precision() == KvPrecision.F32;
+            if (!f32 && (scratch == null || scratch.length < bs * hd)) {
+                scratch = new float[bs * hd];
+            }
             int qBase = i * qDim + g * group * hd; // first query head of the group
+            // scores[h][t] = q_h · k_t / sqrt(headDim)
             for (int t0 = 0, b = 0; t0 <= pos; t0 += bs, b++) {
-                int block = cache.block(b);
                 int slots = Math.min(bs, pos + 1 - t0);
+                int base = kv.headOffset(cache.block(b), g);
+                float[] rows = kv.keys32(l);
+                if (!f32) {
+                    kv.widenKeys(l, base, scratch, slots * hd);
+                    rows = scratch;
+                    base = 0;
+                }
                 for (int s = 0; s < slots; s++) {
-                    int off = kv.offset(block, s) + col;
-                    float[] row = keys;
-                    if (!f32) {
-                        kv.widenKey(l, off, scratch, hd);
-                        row = scratch;
-                        off = 0;
-                    }
                     for (int h = 0; h < group; h++) {
-                        scores[h * span + t0 + s] = ops.dot(q, qBase + h * hd, row, off, hd) * scale;
+                        scores[h * span + t0 + s] = ops.dot(q, qBase + h * hd, rows, base + s * hd, hd) * scale;
                     }
                 }
             }
+            // softmax over positions 0..pos, per head
             for (int h = 0; h < group; h++) {
                 int so = h * span;
                 float max = Float.NEGATIVE_INFINITY;
@@ -241,19 +242,19 @@ public final class Transformer {
                 }
                 java.util.Arrays.fill(att, qBase + h * hd, qBase + (h + 1) * hd, 0f);
             }
+            // att_h = sum_t scores[h][t] * v_t
             for (int t0 = 0, b = 0; t0 <= pos; t0 += bs, b++) {
-                int block = cache.block(b);
                 int slots = Math.min(bs, pos + 1 - t0);
+                int base = kv.headOffset(cache.block(b), g);
+                float[] rows = kv.values32(l);
+                if (!f32) {
+                    kv.widenValues(l, base, scratch, slots * hd);
+                    rows = scratch;
+                    base = 0;
+                }
                 for (int s = 0; s < slots; s++) {
-                    int off = kv.offset(block, s) + col;
-                    float[] row = vals;
-                    if (!f32) {
-                        kv.widenValue(l, off, scratch, hd);
-                        row = scratch;
-                        off = 0;
-                    }
                     for (int h = 0; h < group; h++) {
-                        ops.axpy(scores[h * span + t0 + s], row, off, att, qBase + h * hd, hd);
+                        ops.axpy(scores[h * span + t0 + s], rows, base + s * hd, att, qBase + h * hd, hd);
                     }
                 }
             }
