@@ -1,6 +1,7 @@
 package io.stellarchat.engine.model;
 
 import io.stellarchat.engine.tensor.ComputePool;
+import io.stellarchat.engine.tensor.FloatOps;
 import io.stellarchat.engine.tensor.Kernels;
 import io.stellarchat.engine.tensor.Tensor;
 import io.stellarchat.engine.util.Checks;
@@ -15,7 +16,7 @@ import io.stellarchat.engine.util.Checks;
  *                                                        [T, qDim], [T, kvDim], [T, kvDim]
  *   q,k = RMSNorm per head * q_norm / k_norm   (qwen3 only)
  *   q,k = RoPE(position)                                  NORM: adjacent pairs; NEOX: halves
- *   K/V cache of the token's sequence, row = position  ← k, v
+ *   K/V cache of the token's sequence ← k, v             position p: block table[p / B], slot p % B
  *   att = softmax(q_h · K_g^T / sqrt(headDim)) · V_g      per head h, KV group g = h / (heads / kvHeads),
  *                                                         over positions 0..pos of the same sequence
  *   x  += att · Wo                                        [T, dim]
@@ -153,11 +154,12 @@ public final class Transformer {
                 }
                 rope(k, off, positions[i]);
             }
+            // K/V of position p go to slot p % B of the sequence's block table[p / B]
             KvCache cache = caches[i];
-            System.arraycopy(k, i * kvDim, cache.keys[l], positions[i] * kvDim, kvDim);
-            System.arraycopy(v, i * kvDim, cache.values[l], positions[i] * kvDim, kvDim);
+            int p = positions[i];
+            cache.pool().store(l, cache.blockOf(p), p % cache.pool().blockSize(), k, i * kvDim, v, i * kvDim);
         }
-        pool.parallelFor(n * c.heads(), (start, end) -> attention(l, start, end, positions, caches));
+        pool.parallelFor(n * c.kvHeads(), (start, end) -> attention(l, start, end, positions, caches));
         matMul(lw.wo(), att, n, proj);
         addInPlace(x, 0, proj, n * dim);
 
@@ -175,48 +177,85 @@ public final class Transformer {
         addInPlace(x, 0, proj, n * dim);
     }
 
-    /** Attention for the (token, head) pairs {@code [start, end)} of the batch. */
+    /**
+     * Attention for the (token, KV group) pairs {@code [start, end)} of the batch: for each query head h of
+     * the group, {@code att_h = softmax(q_h · K_g^T / sqrt(headDim)) · V_g} over the positions 0..pos of the
+     * token's own sequence, walked block by block through its block table. Each key and value row is read
+     * (and, for an F16 pool, widened) once for all heads of its group. Dot products and the weighted sum of
+     * values use the kernels' {@link FloatOps} (vector path or its scalar twin). Per head, the additions run
+     * in position order over the sequence's own entries only, so a row gives the same bits alone or batched,
+     * paged or contiguous.
+     */
     private void attention(int l, int start, int end, int[] positions, KvCache[] caches) {
         int hd = c.headDim();
         int qDim = c.qDim();
-        int kvDim = c.kvDim();
+        int group = c.groupSize();
         float scale = (float) (1.0 / Math.sqrt(hd));
-        float[] scores = new float[positions.length == 0 ? 1 : maxPosition(positions) + 1];
+        FloatOps ops = kernels.ops();
+        int span = positions.length == 0 ? 1 : maxPosition(positions) + 1;
+        float[] scores = new float[group * span]; // (group heads, positions)
+        float[] scratch = null;                    // one F16 block of one KV head widened: (blockSize, headDim)
         for (int idx = start; idx < end; idx++) {
-            int i = idx / c.heads();
-            int h = idx % c.heads();
-            int g = h / c.groupSize();
+            int i = idx / c.kvHeads();
+            int g = idx % c.kvHeads();
             int pos = positions[i];
-            float[] keys = caches[i].keys[l];
-            float[] vals = caches[i].values[l];
-            int qOff = i * qDim + h * hd;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t <= pos; t++) {
-                int kOff = t * kvDim + g * hd;
-                float s = 0f;
-                for (int d = 0; d < hd; d++) {
-                    s += q[qOff + d] * keys[kOff + d];
+            KvCache cache = caches[i];
+            KvBlockPool kv = cache.pool();
+            int bs = kv.blockSize();
+            boolean f32 = kv.precision() == KvPrecision.F32;
+            if (!f32 && (scratch == null || scratch.length < bs * hd)) {
+                scratch = new float[bs * hd];
+            }
+            int qBase = i * qDim + g * group * hd; // first query head of the group
+            // scores[h][t] = q_h · k_t / sqrt(headDim)
+            for (int t0 = 0, b = 0; t0 <= pos; t0 += bs, b++) {
+                int slots = Math.min(bs, pos + 1 - t0);
+                int base = kv.headOffset(cache.block(b), g);
+                float[] rows = kv.keys32(l);
+                if (!f32) {
+                    kv.widenKeys(l, base, scratch, slots * hd);
+                    rows = scratch;
+                    base = 0;
                 }
-                s *= scale;
-                scores[t] = s;
-                if (s > max) {
-                    max = s;
+                for (int s = 0; s < slots; s++) {
+                    for (int h = 0; h < group; h++) {
+                        scores[h * span + t0 + s] = ops.dot(q, qBase + h * hd, rows, base + s * hd, hd) * scale;
+                    }
                 }
             }
-            double sum = 0;
-            for (int t = 0; t <= pos; t++) {
-                float e = (float) Math.exp(scores[t] - max);
-                scores[t] = e;
-                sum += e;
+            // softmax over positions 0..pos, per head
+            for (int h = 0; h < group; h++) {
+                int so = h * span;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int t = 0; t <= pos; t++) {
+                    max = Math.max(max, scores[so + t]);
+                }
+                double sum = 0;
+                for (int t = 0; t <= pos; t++) {
+                    float e = (float) Math.exp(scores[so + t] - max);
+                    scores[so + t] = e;
+                    sum += e;
+                }
+                float inv = (float) (1.0 / sum);
+                for (int t = 0; t <= pos; t++) {
+                    scores[so + t] *= inv;
+                }
+                java.util.Arrays.fill(att, qBase + h * hd, qBase + (h + 1) * hd, 0f);
             }
-            float inv = (float) (1.0 / sum);
-            int oOff = i * qDim + h * hd;
-            java.util.Arrays.fill(att, oOff, oOff + hd, 0f);
-            for (int t = 0; t <= pos; t++) {
-                float a = scores[t] * inv;
-                int vOff = t * kvDim + g * hd;
-                for (int d = 0; d < hd; d++) {
-                    att[oOff + d] += a * vals[vOff + d];
+            // att_h = sum_t scores[h][t] * v_t
+            for (int t0 = 0, b = 0; t0 <= pos; t0 += bs, b++) {
+                int slots = Math.min(bs, pos + 1 - t0);
+                int base = kv.headOffset(cache.block(b), g);
+                float[] rows = kv.values32(l);
+                if (!f32) {
+                    kv.widenValues(l, base, scratch, slots * hd);
+                    rows = scratch;
+                    base = 0;
+                }
+                for (int s = 0; s < slots; s++) {
+                    for (int h = 0; h < group; h++) {
+                        ops.axpy(scores[h * span + t0 + s], rows, base + s * hd, att, qBase + h * hd, hd);
+                    }
                 }
             }
         }

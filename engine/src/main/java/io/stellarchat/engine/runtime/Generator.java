@@ -2,11 +2,6 @@ package io.stellarchat.engine.runtime;
 
 import io.stellarchat.engine.model.KvCache;
 import io.stellarchat.engine.model.Model;
-import io.stellarchat.engine.sampling.SampledToken;
-import io.stellarchat.engine.sampling.Sampler;
-import io.stellarchat.engine.sampling.StopSequenceMatcher;
-import io.stellarchat.engine.tokenizer.StreamingDetokenizer;
-import io.stellarchat.engine.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -38,90 +33,30 @@ public final class Generator {
      */
     public GenerationResult generate(GenerationRequest request, CancellationToken cancel,
                                      Consumer<GenerationEvent> consumer) {
+        SequenceDecoder decoder = new SequenceDecoder(request, model.tokenizer(), model.config().vocabSize());
         int[] prompt = request.promptTokens();
-        int ctx = request.contextLength();
-        if (prompt.length >= ctx) {
-            throw new ContextOverflowException(prompt.length, ctx);
-        }
-        Tokenizer tokenizer = model.tokenizer();
-        int vocab = model.config().vocabSize();
-        for (int t : prompt) {
-            if (t < 0 || t >= vocab) {
-                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + vocab + ")");
-            }
-        }
-        Sampler sampler = new Sampler(request.sampling(), vocab);
-        for (int t : prompt) {
-            sampler.accept(t);
-        }
-        StreamingDetokenizer detok = tokenizer.newDetokenizer();
-        StopSequenceMatcher stops = new StopSequenceMatcher(request.stop());
-        StringBuilder text = new StringBuilder();
-
         modelLock.lock();
         try {
             // Sized for what this request can use, not the whole context: prompt + reply budget.
-            int capacity = (int) Math.min(ctx, (long) prompt.length + Math.max(1, request.maxTokens()));
-            KvCache cache = model.newKvCache(capacity);
+            KvCache cache = model.newKvCache(decoder.capacity());
             long start = System.nanoTime();
             float[] logits = prefill(prompt, cache);
-            long firstToken = 0;
-            int generated = 0;
-            int pos = prompt.length;
-            FinishReason reason = null;
-            while (reason == null) {
+            while (true) {
                 if (cancel.isCancelled()) {
-                    reason = FinishReason.CANCELLED;
+                    decoder.end(FinishReason.CANCELLED);
                     break;
                 }
-                if (generated >= request.maxTokens()) {
-                    reason = FinishReason.LENGTH;
+                if (!decoder.sample(logits, System.nanoTime(), consumer)) {
                     break;
                 }
-                SampledToken s = sampler.sampleWithLogprobs(logits);
-                int token = s.token();
-                if (generated == 0) {
-                    firstToken = System.nanoTime();
-                }
-                generated++;
-                sampler.accept(token);
-                if (!request.ignoreEos() && tokenizer.isEndOfGeneration(token)) {
-                    reason = FinishReason.STOP_TOKEN;
+                if (cancel.isCancelled()) {
+                    decoder.end(FinishReason.CANCELLED);
                     break;
                 }
-                StopSequenceMatcher.Result r = stops.push(detok.push(token));
-                text.append(r.text());
-                consumer.accept(new GenerationEvent.Token(token, r.text(), s.logprob(), s.top()));
-                if (r.stopped()) {
-                    reason = FinishReason.STOP_SEQUENCE;
-                    break;
-                }
-                if (pos >= capacity) {
-                    reason = FinishReason.LENGTH;
-                    break;
-                }
-                if (generated < request.maxTokens() && !cancel.isCancelled()) {
-                    logits = model.transformer().forward(new int[] {token}, new int[] {pos},
-                            new KvCache[] {cache}, new int[] {0});
-                }
-                pos++;
+                logits = model.transformer().forward(new int[] {decoder.lastToken()},
+                        new int[] {decoder.nextPosition()}, new KvCache[] {cache}, new int[] {0});
             }
-            if (reason != FinishReason.STOP_SEQUENCE) {
-                StopSequenceMatcher.Result r = stops.push(detok.flush());
-                String tail = r.stopped() ? r.text() : r.text() + stops.flush();
-                if (r.stopped()) {
-                    reason = FinishReason.STOP_SEQUENCE;
-                }
-                if (!tail.isEmpty()) {
-                    text.append(tail);
-                    consumer.accept(new GenerationEvent.Tail(tail));
-                }
-            }
-            long end = System.nanoTime();
-            long promptNanos = (generated > 0 ? firstToken : end) - start;
-            long genNanos = generated > 0 ? end - firstToken : 0;
-            return new GenerationResult(reason, text.toString(),
-                    new Usage(prompt.length, 0, generated, promptNanos, genNanos));
+            return decoder.finish(0, start, System.nanoTime(), consumer);
         } finally {
             modelLock.unlock();
         }
