@@ -7,7 +7,7 @@ import io.stellarchat.engine.model.Model;
 import io.stellarchat.engine.model.ModelOptions;
 import io.stellarchat.engine.runtime.EngineClient;
 import io.stellarchat.engine.runtime.SchedulerConfig;
-import io.stellarchat.engine.runtime.SerialEngine;
+import io.stellarchat.engine.runtime.BatchEngine;
 import io.stellarchat.engine.tensor.ComputePool;
 import io.stellarchat.engine.template.ChatTemplate;
 import io.stellarchat.engine.template.TemplateException;
@@ -18,7 +18,6 @@ import java.io.IOException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -42,7 +41,6 @@ import org.slf4j.LoggerFactory;
 public final class ModelRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
     /** How long an engine waits for a caller to take a token before it cancels the request. */
-    private static final Duration STALL_TIMEOUT = Duration.ofSeconds(30);
 
     private final Map<String, LocalModel> byName;
     private final List<LocalModel> models;
@@ -155,12 +153,13 @@ public final class ModelRegistry implements AutoCloseable {
             log.info("loaded model {} from {}: {} {}, {} parameters, context {}, template {}, in {} ms", id, path,
                     model.config().architecture(), quant[0], quant[1], ctx, fallback ? "ChatML fallback" : "from the model",
                     (System.nanoTime() - start) / 1_000_000);
+            long[] kv = kvPool(client, model, scheduler);
             log.info("model {} scheduler: {} engine, max_batch_tokens {}, max_running {}, queue_depth {}, max_wait {} ms, "
-                            + "KV cache {} MiB {} in blocks of {} tokens (~{} tokens of context in all), prefix caching {}",
+                            + "KV cache {} MiB {} in blocks of {} tokens ({} tokens of context in all), prefix caching {}",
                     id, client.getClass().getSimpleName(), scheduler.maxBatchTokens(), scheduler.maxRunning(),
-                    scheduler.queueDepth(), scheduler.maxWait().toMillis(), scheduler.kvCacheBytes() >> 20,
+                    scheduler.queueDepth(), scheduler.maxWait().toMillis(), String.format(Locale.ROOT, "%.2f", kv[1] / 1048576.0),
                     scheduler.kvPrecision().name().toLowerCase(Locale.ROOT), scheduler.blockSize(),
-                    kvTokens(model, scheduler), scheduler.prefixCaching() ? "on" : "off");
+                    kv[0], scheduler.prefixCaching() ? "on" : "off");
             return lm;
         } catch (IOException | RuntimeException e) {
             model.close();
@@ -169,26 +168,30 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /**
-     * Starts the engine that runs {@code model}'s generations: the one place an engine is chosen. Today the
-     * one-at-a-time {@link SerialEngine} (it uses only the queue depth and wait of {@code scheduler}); the
-     * batching engine takes every field of {@code scheduler}.
+     * Starts the engine that runs {@code model}'s generations: the one place an engine is chosen. It is the
+     * continuous-batching {@link BatchEngine} (scheduler, paged KV cache, prefix cache), which takes every field
+     * of {@code scheduler}.
      *
      * @param model     the loaded model; the engine does not own it (the registry closes it after the engine)
      * @param id        the model's id, naming the engine's thread and request ids
      * @param scheduler batch size, running limit, admission and KV cache settings
      */
     static EngineClient startEngine(Model model, String id, SchedulerConfig scheduler) {
-        return new SerialEngine(model, id, scheduler.queueDepth(), scheduler.maxWait(), STALL_TIMEOUT);
+        return new BatchEngine(model, id, scheduler);
     }
 
     /**
-     * Tokens the KV pool of {@code scheduler} holds for {@code model}: bytes over (layers × 2 (keys and values)
-     * × kvDim × element bytes); shared by all running requests.
+     * The KV pool the engine really allocated: {tokens, bytes}. The batching engine caps the configured bytes
+     * at what its running sequences can use (max_running + 1 full contexts), so this can be less than
+     * {@code engine.kv_cache_size}.
      */
-    static long kvTokens(Model model, SchedulerConfig scheduler) {
+    static long[] kvPool(EngineClient client, Model model, SchedulerConfig scheduler) {
+        if (client instanceof BatchEngine batch) {
+            return new long[] {batch.pool().tokens(), batch.pool().bytes()};
+        }
         var c = model.config();
         long perToken = 2L * c.layers() * c.kvDim() * scheduler.kvPrecision().bytes();
-        return scheduler.kvCacheBytes() / perToken;
+        return new long[] {scheduler.kvCacheBytes() / perToken, scheduler.kvCacheBytes()};
     }
 
     /** The weight type holding most parameters, and the parameter count. */

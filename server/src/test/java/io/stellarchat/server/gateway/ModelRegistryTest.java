@@ -30,9 +30,10 @@ class ModelRegistryTest {
              ModelRegistry registry = ModelRegistry.load(models, engine)) {
             ILoggingEvent line = logs.await(e -> e.getFormattedMessage().startsWith("model tiny scheduler:"));
             // stories260K (shared/models/README.md): 5 layers, 4 KV heads of dimension 8, so keys and values take
-            // 2 * 5 * 32 * 4 bytes = 1280 bytes per token in F32, and 1 MiB holds 819 tokens.
-            assertEquals("model tiny scheduler: SerialEngine engine, max_batch_tokens 64, max_running 4, queue_depth 4,"
-                    + " max_wait 30000 ms, KV cache 1 MiB f32 in blocks of 32 tokens (~819 tokens of context in all),"
+            // 2 * 5 * 32 * 4 bytes = 1280 bytes per token in F32, 40960 bytes per block of 32 tokens, so 1 MiB
+            // holds 25 whole blocks: 800 tokens in 1,024,000 bytes (0.98 MiB).
+            assertEquals("model tiny scheduler: BatchEngine engine, max_batch_tokens 64, max_running 4, queue_depth 4,"
+                    + " max_wait 30000 ms, KV cache 0.98 MiB f32 in blocks of 32 tokens (800 tokens of context in all),"
                     + " prefix caching off", line.getFormattedMessage());
             assertTrue(registry.find("tiny").isPresent());
         }

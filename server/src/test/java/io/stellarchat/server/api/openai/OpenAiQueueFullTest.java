@@ -33,7 +33,7 @@ class OpenAiQueueFullTest {
 
     @Test
     void fullQueueIs429WithRetryAfter() throws Exception {
-        try (StellarService service = StoriesServer.start(emptyDir, 1);
+        try (StellarService service = StoriesServer.start(emptyDir, 1, Duration.ofSeconds(30), 1);
              HttpClient http = HttpClient.newHttpClient()) {
             int port = service.port();
             OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + port + "/v1")
@@ -93,7 +93,7 @@ class OpenAiQueueFullTest {
 
     @Test
     void aQueueTimeoutAfterTheStreamStartedEndsWithAnErrorEventAndNoDone() throws Exception {
-        try (StellarService service = StoriesServer.start(emptyDir, 4, Duration.ofMillis(200));
+        try (StellarService service = StoriesServer.start(emptyDir, 4, Duration.ofMillis(200), 1);
              HttpClient http = HttpClient.newHttpClient()) {
             int port = service.port();
             HttpResponse<String> warm = http.send(HttpRequest.newBuilder(

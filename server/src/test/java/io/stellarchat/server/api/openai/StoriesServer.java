@@ -28,11 +28,19 @@ final class StoriesServer {
 
     /** As {@link #start(Path, int)}, with how long a request may wait for the engine. */
     static StellarService start(Path emptyModelsDir, int queueDepth, Duration maxWait) throws IOException {
+        return start(emptyModelsDir, queueDepth, maxWait, EngineConfig.DEFAULT_MAX_RUNNING);
+    }
+
+    /** A server whose engine runs at most {@code maxRunning} sequences at once (1: strictly one at a time). */
+    static StellarService start(Path emptyModelsDir, int queueDepth, Duration maxWait, int maxRunning)
+            throws IOException {
         Path model = Path.of(System.getProperty("stellar.shared", "../shared"), "models", "stories260K.gguf");
         assertTrue(Files.isRegularFile(model), "missing test model " + model.toAbsolutePath());
         StellarConfig d = StellarConfig.defaults();
         ModelsConfig models = new ModelsConfig(emptyModelsDir, List.of(new ModelEntry(MODEL, model, List.of("stories"), 0)));
-        EngineConfig engine = new EngineConfig(2, 0, queueDepth, maxWait, Duration.ofSeconds(5));
+        EngineConfig defaults = new EngineConfig(2, 0, queueDepth, maxWait, Duration.ofSeconds(5));
+        EngineConfig engine = defaults.withScheduler(defaults.maxBatchTokens(), maxRunning, defaults.kvCacheBytes(),
+                defaults.kvBlockSize(), defaults.kvPrecision(), defaults.prefixCaching());
         StellarConfig config = new StellarConfig(d.server().withPort(0), d.logging(), models, engine, d.data(), d.database(), d.metrics());
         StellarService service = new StellarService(config, ModelRegistry.load(models, engine), List.of());
         service.start();
