@@ -66,7 +66,7 @@ public final class RequestHandle {
         return channel.offer(item, timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    /** Engine side: the end item, which must always get through (the channel keeps room: see SerialEngine). */
+    /** Engine side: the end item, which must always get through (the channel keeps room for it: the engine cancels a request whose reader falls that far behind). */
     void finish(StreamItem end) {
         while (!channel.offer(end)) {
             channel.poll(); // drop the oldest undelivered event: the caller is gone or far behind
