@@ -344,16 +344,21 @@ abstract sealed class VectorKernels implements Kernels {
 
     /**
      * {@code lanes} F16 or BF16 values from {@code off} as floats, bit-identical to {@link Float#float16ToFloat}
-     * and the BF16 shift of {@link BlockDecoder}. F16: the 15 exponent and mantissa bits shifted into float
-     * position read as a float 2^112 too small for normal and subnormal halves alike, so one exact multiply
-     * fixes both; infinities and NaNs (exponent 31) get the float exponent 255 instead, NaNs also the quiet bit
-     * (as {@code Float.float16ToFloat} does).
+     * and the BF16 shift of {@link BlockDecoder}. F16: the sign-extended half shifted left by 13 puts the sign
+     * in bit 31 and the 15 exponent and mantissa bits in float position (the mask clears the sign copies in
+     * bits 28–30); read as a float that is 2^112 too small for normal and subnormal halves alike, so one exact
+     * multiply fixes both. Infinities and NaNs (exponent 31) need the float exponent 255 instead, NaNs also the
+     * quiet bit (as {@code Float.float16ToFloat} does): a vector holding one takes the slower exact path. Weights
+     * hold none, so the common path is four operations after the widening load.
      */
     private FloatVector halfToFloat(GgmlType type, MemorySegment s, long off) {
         ShortVector h = ShortVector.fromMemorySegment(shorts(), s, off, LE);
         IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, ints(), 0);
         if (type == GgmlType.BF16) {
             return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        }
+        if (!bits.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).anyTrue()) {
+            return bits.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
         }
         IntVector em = bits.and(0x7FFF);
         IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
