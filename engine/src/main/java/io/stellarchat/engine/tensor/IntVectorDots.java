@@ -22,8 +22,17 @@ import jdk.incubator.vector.VectorSpecies;
  * are then read as 8 ints and each int is replaced by the sum of its two halves, {@code (v << 16 >> 16) + (v >> 16)},
  * giving 8 exact int sums of four products each. Per block these ints are converted to floats and added with one
  * fma by {@code d_w * d_x} into a float accumulator of 8 lanes; the lanes are summed at the end in a fixed order
- * ({@link VectorKernels#sumLanes}). K-quants first accumulate ints over the whole super-block (the 6-bit scales
- * are integers) and convert once per 256 values.
+ * ({@link VectorKernels#sumLanes}). K-quants do the same per group of 32 (Q4_K) or 16 (Q6_K) values with
+ * {@code d_w * d_x * scale}.
+ *
+ * <p>Code shape, measured (interleaved best-of timing; this machine's timings swing 5x with the load of other
+ * processes, so only side-by-side numbers mean anything): no vector value crosses a method of ours. C2 stops
+ * inlining ordinary methods once a compilation's graph is large ({@code NodeCountInliningCutoff}; the Vector
+ * API's own methods are force-inlined and exempt), and a helper taking or returning vectors that is not inlined
+ * boxes them: the first Q6_K kernel, with small helpers, ran 5x slower than the float path. So each kernel
+ * spells its vector operations out and takes and returns scalars and arrays only. K-quant kernels load the
+ * quant bytes once per turn for all the groups that share them, with constant shift counts: one turn per
+ * 16-value group with computed shifts ran 2.7x slower for Q6_K than this form.
  *
  * <p>Batch invariance: {@link #matMul4} computes each (weight row, activation row) pair with exactly the
  * operations of {@link #dot}, in the same order, so a row of a batch is bit-identical to the row alone.
@@ -38,32 +47,15 @@ final class IntVectorDots {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-
-    /** 16 signed bytes at {@code off}, sign-extended to 16 short lanes. */
-    private static ShortVector wide(MemorySegment s, long off) {
-        return (ShortVector) ByteVector.fromMemorySegment(B, s, off, LE).convertShape(VectorOperators.B2S, S, 0);
-    }
-
-    private static ShortVector xs(short[] q, int off) {
-        return ShortVector.fromArray(S, q, off);
-    }
-
-    /** 16 shorts to 8 ints, each the sum of two adjacent shorts (arithmetic shifts keep the signs). */
-    private static IntVector pairSums(ShortVector p) {
-        IntVector v = p.reinterpretAsInts();
-        return v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                .add(v.lanewise(VectorOperators.ASHR, 16));
-    }
-
-    private static FloatVector toFloats(IntVector v) {
-        return (FloatVector) v.convertShape(VectorOperators.I2F, F, 0);
-    }
+    private static final VectorOperators.Conversion<Byte, Short> B2S = VectorOperators.B2S;
+    private static final VectorOperators.Conversion<Integer, Float> I2F = VectorOperators.I2F;
+    private static final VectorOperators.Binary ASHR = VectorOperators.ASHR;
+    private static final VectorOperators.Binary LSHL = VectorOperators.LSHL;
 
     /** As {@link IntDots#quantize}, bit for bit: block maxima and scales are exact, the rounding is the same. */
     static void quantize(float[] x, QuantizedRows out, int rowStart, int rowEnd) {
         int bs = out.format.blockSize();
         int blocks = out.cols / bs;
-        int[] tmp = new int[8];
         for (int r = rowStart; r < rowEnd; r++) {
             for (int b = 0; b < blocks; b++) {
                 int o = r * out.cols + b * bs;
@@ -93,40 +85,50 @@ final class IntVectorDots {
         return switch (w.type()) {
             case Q8_0 -> dotQ8_0(s, base, x.q, xRow * x.cols, x.d, xRow * (x.cols / 32), x.cols / 32);
             case Q4_0 -> dotQ4_0(s, base, x.q, xRow * x.cols, x.d, xRow * (x.cols / 32), x.cols / 32);
-            case Q4_K -> dotQ4_K(s, base, x, xRow);
-            case Q6_K -> dotQ6_K(s, base, x, xRow);
+            case Q4_K -> dotQ4_K(s, base, x.q, xRow * x.cols, x.d, x.sums, xRow * (x.cols / 256), x.cols / 256);
+            case Q6_K -> dotQ6_K(s, base, x.q, xRow * x.cols, x.d, xRow * (x.cols / 256), x.cols / 256);
             default -> throw new UnsupportedOperationException("no integer kernel for " + w.type());
         };
     }
 
+    // Q8_0 block: d f16 @0 | qs int8[32] @2. Activations q[xo ..), one scale per 32 in d[dOff ..).
     static float dotQ8_0(MemorySegment s, long base, short[] q, int xo, float[] d, int dOff, int blocks) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long off = base + 34L * b;
             int xb = xo + 32 * b;
-            ShortVector p = wide(s, off + 2).mul(xs(q, xb)).add(wide(s, off + 18).mul(xs(q, xb + 16)));
-            acc = toFloats(pairSums(p)).fma(FloatVector.broadcast(F, BlockDecoder.f16(s, off) * d[dOff + b]), acc);
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 2, LE).convertShape(B2S, S, 0);
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 18, LE).convertShape(B2S, S, 0);
+            IntVector p = w0.mul(ShortVector.fromArray(S, q, xb)).add(w1.mul(ShortVector.fromArray(S, q, xb + 16)))
+                    .reinterpretAsInts();
+            IntVector sum = p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16));
+            acc = ((FloatVector) sum.convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, BlockDecoder.f16(s, off) * d[dOff + b]), acc);
         }
         return VectorKernels.sumLanes(acc);
     }
 
+    // Q4_0 block: d f16 @0 | qs u8[16] @2; value j is the low nibble of qs[j] minus 8, value j + 16 the high one.
     static float dotQ4_0(MemorySegment s, long base, short[] q, int xo, float[] d, int dOff, int blocks) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long off = base + 18L * b;
             int xb = xo + 32 * b;
-            ShortVector v = wide(s, off + 2);
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 2, LE).convertShape(B2S, S, 0);
             ShortVector lo = v.and((short) 0x0F).sub((short) 8);
-            ShortVector hi = v.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).sub((short) 8);
-            ShortVector p = lo.mul(xs(q, xb)).add(hi.mul(xs(q, xb + 16)));
-            acc = toFloats(pairSums(p)).fma(FloatVector.broadcast(F, BlockDecoder.f16(s, off) * d[dOff + b]), acc);
+            ShortVector hi = v.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8);
+            IntVector p = lo.mul(ShortVector.fromArray(S, q, xb)).add(hi.mul(ShortVector.fromArray(S, q, xb + 16)))
+                    .reinterpretAsInts();
+            IntVector sum = p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16));
+            acc = ((FloatVector) sum.convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, BlockDecoder.f16(s, off) * d[dOff + b]), acc);
         }
         return VectorKernels.sumLanes(acc);
     }
 
     /**
-     * Weight rows {@code r} of a Q8_0 or Q4_0 tensor against activation rows {@code i .. i + 3}: each weight block
-     * is loaded (and for Q4_0 split into nibbles) once for four products; per pair the operations of
+     * Weight row {@code r} of a Q8_0 or Q4_0 tensor against activation rows {@code i .. i + 3}: each weight block
+     * is loaded (and for Q4_0 split into nibbles) once for four products; per pair exactly the operations of
      * {@link #dotQ8_0} / {@link #dotQ4_0}. Results go to {@code out[(i + j) * outStride + r]}.
      */
     static void matMul4(Tensor w, int r, QuantizedRows x, int i, float[] out, int outStride) {
@@ -150,26 +152,34 @@ final class IntVectorDots {
             float dw;
             if (q4) {
                 long off = base + 18L * b;
-                ShortVector v = wide(s, off + 2);
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 2, LE).convertShape(B2S, S, 0);
                 lo = v.and((short) 0x0F).sub((short) 8);
-                hi = v.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).sub((short) 8);
+                hi = v.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8);
                 dw = BlockDecoder.f16(s, off);
             } else {
                 long off = base + 34L * b;
-                lo = wide(s, off + 2);
-                hi = wide(s, off + 18);
+                lo = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 2, LE).convertShape(B2S, S, 0);
+                hi = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 18, LE).convertShape(B2S, S, 0);
                 dw = BlockDecoder.f16(s, off);
             }
             int e = 32 * b;
             int db = i * blocks + b;
-            a0 = toFloats(pairSums(lo.mul(xs(q, x0 + e)).add(hi.mul(xs(q, x0 + e + 16)))))
-                    .fma(FloatVector.broadcast(F, dw * d[db]), a0);
-            a1 = toFloats(pairSums(lo.mul(xs(q, x1 + e)).add(hi.mul(xs(q, x1 + e + 16)))))
-                    .fma(FloatVector.broadcast(F, dw * d[db + blocks]), a1);
-            a2 = toFloats(pairSums(lo.mul(xs(q, x2 + e)).add(hi.mul(xs(q, x2 + e + 16)))))
-                    .fma(FloatVector.broadcast(F, dw * d[db + 2 * blocks]), a2);
-            a3 = toFloats(pairSums(lo.mul(xs(q, x3 + e)).add(hi.mul(xs(q, x3 + e + 16)))))
-                    .fma(FloatVector.broadcast(F, dw * d[db + 3 * blocks]), a3);
+            IntVector p0 = lo.mul(ShortVector.fromArray(S, q, x0 + e))
+                    .add(hi.mul(ShortVector.fromArray(S, q, x0 + e + 16))).reinterpretAsInts();
+            IntVector p1 = lo.mul(ShortVector.fromArray(S, q, x1 + e))
+                    .add(hi.mul(ShortVector.fromArray(S, q, x1 + e + 16))).reinterpretAsInts();
+            IntVector p2 = lo.mul(ShortVector.fromArray(S, q, x2 + e))
+                    .add(hi.mul(ShortVector.fromArray(S, q, x2 + e + 16))).reinterpretAsInts();
+            IntVector p3 = lo.mul(ShortVector.fromArray(S, q, x3 + e))
+                    .add(hi.mul(ShortVector.fromArray(S, q, x3 + e + 16))).reinterpretAsInts();
+            a0 = ((FloatVector) p0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p0.lanewise(ASHR, 16))
+                    .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, dw * d[db]), a0);
+            a1 = ((FloatVector) p1.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p1.lanewise(ASHR, 16))
+                    .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, dw * d[db + blocks]), a1);
+            a2 = ((FloatVector) p2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p2.lanewise(ASHR, 16))
+                    .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, dw * d[db + 2 * blocks]), a2);
+            a3 = ((FloatVector) p3.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p3.lanewise(ASHR, 16))
+                    .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, dw * d[db + 3 * blocks]), a3);
         }
         out[i * outStride + r] = VectorKernels.sumLanes(a0);
         out[(i + 1) * outStride + r] = VectorKernels.sumLanes(a1);
@@ -177,84 +187,83 @@ final class IntVectorDots {
         out[(i + 3) * outStride + r] = VectorKernels.sumLanes(a3);
     }
 
-    // Q4_K x Q8_K: per chunk of 64 values, the low-nibble (sub-block 2c) and high-nibble (2c + 1) products are
-    // summed in shorts over both 16-lane halves (|sum| <= 4 * 15 * 127), paired into ints, multiplied by the 6-bit
-    // scale and accumulated in ints over the super-block; the min term comes from the Q8_K group sums.
-    static float dotQ4_K(MemorySegment s, long base, QuantizedRows x, int xRow) {
-        int blocks = x.cols / 256;
-        int xo = xRow * x.cols;
-        short[] q = x.q;
+    // Q4_K x Q8_K, one turn per chunk c of 64 values (32 bytes of qs: low nibbles are sub-block 2c, high nibbles
+    // sub-block 2c + 1): per sub-block the 32 products are summed in shorts over the two 16-lane halves
+    // (|sum| <= 2 * 15 * 127 per lane), paired into ints, converted to floats and added with one fma by
+    // d * dx * scale_j; the min term dmin * dx * m_j * sum(qx) comes from the Q8_K group sums, in a scalar.
+    static float dotQ4_K(MemorySegment s, long base, short[] q, int xo, float[] d, short[] sums, int dOff,
+            int blocks) {
         FloatVector acc = FloatVector.zero(F);
         float mins = 0f;
+        float[] scale = new float[8]; // d * dx * scale_j of the current super-block
         for (int b = 0; b < blocks; b++) {
             long off = base + 144L * b;
-            int xb = xo + 256 * b;
-            IntVector sum = IntVector.zero(I);
+            float dx = d[dOff + b];
+            float dd = BlockDecoder.f16(s, off) * dx;
             int msum = 0;
-            for (int c = 0; c < 4; c++) {
-                ShortVector v0 = wide(s, off + 16 + 32L * c);
-                ShortVector v1 = wide(s, off + 32 + 32L * c);
-                int e = xb + 64 * c;
-                ShortVector lo = v0.and((short) 0x0F).mul(xs(q, e))
-                        .add(v1.and((short) 0x0F).mul(xs(q, e + 16)));
-                ShortVector hi = v0.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).mul(xs(q, e + 32))
-                        .add(v1.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).mul(xs(q, e + 48)));
-                sum = sum.add(pairSums(lo).mul(BlockDecoder.kScale(s, off + 4, 2 * c)))
-                        .add(pairSums(hi).mul(BlockDecoder.kScale(s, off + 4, 2 * c + 1)));
-                int g = (xb >> 4) + 4 * c;
-                msum += BlockDecoder.kMin(s, off + 4, 2 * c) * (x.sums[g] + x.sums[g + 1])
-                        + BlockDecoder.kMin(s, off + 4, 2 * c + 1) * (x.sums[g + 2] + x.sums[g + 3]);
+            for (int j = 0; j < 8; j++) {
+                scale[j] = dd * BlockDecoder.kScale(s, off + 4, j);
+                int g = ((xo + 256 * b) >> 4) + 2 * j;
+                msum += BlockDecoder.kMin(s, off + 4, j) * (sums[g] + sums[g + 1]);
             }
-            float dx = x.d[xRow * blocks + b];
-            acc = toFloats(sum).fma(FloatVector.broadcast(F, BlockDecoder.f16(s, off) * dx), acc);
             mins += msum * (BlockDecoder.f16(s, off + 2) * dx);
+            for (int c = 0; c < 4; c++) {
+                long qs = off + 16 + 32L * c;
+                int e = xo + 256 * b + 64 * c;
+                ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, qs, LE).convertShape(B2S, S, 0);
+                ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, qs + 16, LE)
+                        .convertShape(B2S, S, 0);
+                IntVector lo = v0.and((short) 0x0F).mul(ShortVector.fromArray(S, q, e))
+                        .add(v1.and((short) 0x0F).mul(ShortVector.fromArray(S, q, e + 16))).reinterpretAsInts();
+                IntVector hi = v0.lanewise(ASHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S, q, e + 32))
+                        .add(v1.lanewise(ASHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S, q, e + 48)))
+                        .reinterpretAsInts();
+                acc = ((FloatVector) lo.lanewise(LSHL, 16).lanewise(ASHR, 16).add(lo.lanewise(ASHR, 16))
+                        .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, scale[2 * c]), acc);
+                acc = ((FloatVector) hi.lanewise(LSHL, 16).lanewise(ASHR, 16).add(hi.lanewise(ASHR, 16))
+                        .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, scale[2 * c + 1]), acc);
+            }
         }
         return VectorKernels.sumLanes(acc) - mins;
     }
 
-    // Q6_K x Q8_K: for each half h and 16-lane slice l, the ql and qh bytes are loaded once and give the 6-bit
-    // values of the four 32-value rows k (low/high nibble of ql, bits 2k of qh), minus 32; each 16-value product is
-    // paired into ints, multiplied by its int8 scale and accumulated in ints over the super-block.
-    static float dotQ6_K(MemorySegment s, long base, QuantizedRows x, int xRow) {
-        int blocks = x.cols / 256;
-        int xo = xRow * x.cols;
-        short[] q = x.q;
+    // Q6_K x Q8_K, one turn per (super-block, half h, 16-lane slice l): ql and qh bytes are loaded once for the four
+    // 32-value rows k; value 128h + 32k + l + p has its low nibble in ql[64h + 32(k & 1) + l + p] (high nibble when
+    // k >= 2) and its top two bits at 2k of qh[32h + l + p]. Each 16-value group (one int8 scale) is the 6-bit value
+    // minus 32 times the activation, paired into ints, converted, one fma by d * dx * scale.
+    static float dotQ6_K(MemorySegment s, long base, short[] q, int xo, float[] d, int dOff, int blocks) {
         FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++) {
+        for (int t = 0; t < 4 * blocks; t++) {
+            int b = t >> 2;
+            int h = (t >> 1) & 1;
+            int l = (t & 1) << 4;
             long off = base + 210L * b;
-            int xb = xo + 256 * b;
-            IntVector sum = IntVector.zero(I);
-            for (int h = 0; h < 2; h++) {
-                for (int l = 0; l < 32; l += 16) {
-                    ShortVector qlA = wide(s, off + 64L * h + l);
-                    ShortVector qlB = wide(s, off + 64L * h + 32 + l);
-                    ShortVector qh = wide(s, off + 128 + 32L * h + l);
-                    int e = 128 * h + l;
-                    ShortVector q0 = qlA.and((short) 0x0F)
-                            .or(qh.and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32);
-                    ShortVector q1 = qlB.and((short) 0x0F)
-                            .or(qh.lanewise(VectorOperators.ASHR, 2).and((short) 3).lanewise(VectorOperators.LSHL, 4))
-                            .sub((short) 32);
-                    ShortVector q2 = qlA.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
-                            .or(qh.lanewise(VectorOperators.ASHR, 4).and((short) 3).lanewise(VectorOperators.LSHL, 4))
-                            .sub((short) 32);
-                    ShortVector q3 = qlB.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
-                            .or(qh.lanewise(VectorOperators.ASHR, 6).and((short) 3).lanewise(VectorOperators.LSHL, 4))
-                            .sub((short) 32);
-                    sum = sum.add(pairSums(q0.mul(xs(q, xb + e))).mul(scale6(s, off, e)))
-                            .add(pairSums(q1.mul(xs(q, xb + e + 32))).mul(scale6(s, off, e + 32)))
-                            .add(pairSums(q2.mul(xs(q, xb + e + 64))).mul(scale6(s, off, e + 64)))
-                            .add(pairSums(q3.mul(xs(q, xb + e + 96))).mul(scale6(s, off, e + 96)));
-                }
-            }
-            acc = toFloats(sum).fma(
-                    FloatVector.broadcast(F, BlockDecoder.f16(s, off + 208) * x.d[xRow * blocks + b]), acc);
+            int xe = xo + 256 * b + 128 * h + l;
+            long sc = off + 192 + 8 * h + (l >> 4);
+            float dd = BlockDecoder.f16(s, off + 208) * d[dOff + b];
+            ShortVector qlA = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 64L * h + l, LE)
+                    .convertShape(B2S, S, 0);
+            ShortVector qlB = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 64L * h + 32 + l, LE)
+                    .convertShape(B2S, S, 0);
+            ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 128 + 32L * h + l, LE)
+                    .convertShape(B2S, S, 0);
+            IntVector p0 = qlA.and((short) 0x0F).or(qh.and((short) 3).lanewise(LSHL, 4)).sub((short) 32)
+                    .mul(ShortVector.fromArray(S, q, xe)).reinterpretAsInts();
+            IntVector p1 = qlB.and((short) 0x0F).or(qh.and((short) 0x0C).lanewise(LSHL, 2)).sub((short) 32)
+                    .mul(ShortVector.fromArray(S, q, xe + 32)).reinterpretAsInts();
+            IntVector p2 = qlA.lanewise(ASHR, 4).and((short) 0x0F).or(qh.and((short) 0x30)).sub((short) 32)
+                    .mul(ShortVector.fromArray(S, q, xe + 64)).reinterpretAsInts();
+            IntVector p3 = qlB.lanewise(ASHR, 4).and((short) 0x0F).or(qh.lanewise(ASHR, 2).and((short) 0x30))
+                    .sub((short) 32).mul(ShortVector.fromArray(S, q, xe + 96)).reinterpretAsInts();
+            acc = ((FloatVector) p0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p0.lanewise(ASHR, 16))
+                    .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, dd * s.get(BlockDecoder.I8, sc)), acc);
+            acc = ((FloatVector) p1.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p1.lanewise(ASHR, 16))
+                    .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, dd * s.get(BlockDecoder.I8, sc + 2)), acc);
+            acc = ((FloatVector) p2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p2.lanewise(ASHR, 16))
+                    .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, dd * s.get(BlockDecoder.I8, sc + 4)), acc);
+            acc = ((FloatVector) p3.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p3.lanewise(ASHR, 16))
+                    .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, dd * s.get(BlockDecoder.I8, sc + 6)), acc);
         }
         return VectorKernels.sumLanes(acc);
-    }
-
-    /** The int8 scale of Q6_K value e (one per 16 values, @192). */
-    private static int scale6(MemorySegment s, long off, int e) {
-        return s.get(BlockDecoder.I8, off + 192 + e / 16);
     }
 }
