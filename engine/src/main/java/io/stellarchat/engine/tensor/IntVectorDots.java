@@ -20,7 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * compiles to one {@code vpmovsxbw}); the activations are already shorts ({@link QuantizedRows}). Two 16-lane
  * products are added in shorts (|w| <= 128, |x| <= 127, so a sum of two products stays below 2^15); the 16 shorts
  * are then read as 8 ints and each int is replaced by the sum of its two halves, {@code (v << 16 >> 16) + (v >> 16)},
- * giving 8 exact int sums of four products each. Per block these ints are converted to floats and added with one
+ * giving 8 exact int sums of four products each; where that sum itself fits in 16 bits (Q4_0, Q4_K, Q6_K: small
+ * weights) one shift less does it, {@code (v + (v << 16)) >> 16} (the low half added into the high half, no carry
+ * out of the low half). Per block these ints are converted to floats and added with one
  * fma by {@code d_w * d_x} into a float accumulator of 8 lanes; the lanes are summed at the end in a fixed order
  * ({@link VectorKernels#sumLanes}). K-quants do the same per group of 32 (Q4_K) or 16 (Q6_K) values with
  * {@code d_w * d_x * scale}.
@@ -119,7 +121,7 @@ final class IntVectorDots {
             ShortVector hi = v.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8);
             IntVector p = lo.mul(ShortVector.fromArray(S, q, xb)).add(hi.mul(ShortVector.fromArray(S, q, xb + 16)))
                     .reinterpretAsInts();
-            IntVector sum = p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16));
+            IntVector sum = p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16);
             acc = ((FloatVector) sum.convertShape(I2F, F, 0))
                     .fma(FloatVector.broadcast(F, BlockDecoder.f16(s, off) * d[dOff + b]), acc);
         }
@@ -218,9 +220,9 @@ final class IntVectorDots {
                 IntVector hi = v0.lanewise(ASHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S, q, e + 32))
                         .add(v1.lanewise(ASHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S, q, e + 48)))
                         .reinterpretAsInts();
-                acc = ((FloatVector) lo.lanewise(LSHL, 16).lanewise(ASHR, 16).add(lo.lanewise(ASHR, 16))
+                acc = ((FloatVector) lo.add(lo.lanewise(LSHL, 16)).lanewise(ASHR, 16)
                         .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, scale[2 * c]), acc);
-                acc = ((FloatVector) hi.lanewise(LSHL, 16).lanewise(ASHR, 16).add(hi.lanewise(ASHR, 16))
+                acc = ((FloatVector) hi.add(hi.lanewise(LSHL, 16)).lanewise(ASHR, 16)
                         .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, scale[2 * c + 1]), acc);
             }
         }
@@ -255,13 +257,13 @@ final class IntVectorDots {
                     .mul(ShortVector.fromArray(S, q, xe + 64)).reinterpretAsInts();
             IntVector p3 = qlB.lanewise(ASHR, 4).and((short) 0x0F).or(qh.lanewise(ASHR, 2).and((short) 0x30))
                     .sub((short) 32).mul(ShortVector.fromArray(S, q, xe + 96)).reinterpretAsInts();
-            acc = ((FloatVector) p0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p0.lanewise(ASHR, 16))
+            acc = ((FloatVector) p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16)
                     .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, dd * s.get(BlockDecoder.I8, sc)), acc);
-            acc = ((FloatVector) p1.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p1.lanewise(ASHR, 16))
+            acc = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16)
                     .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, dd * s.get(BlockDecoder.I8, sc + 2)), acc);
-            acc = ((FloatVector) p2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p2.lanewise(ASHR, 16))
+            acc = ((FloatVector) p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16)
                     .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, dd * s.get(BlockDecoder.I8, sc + 4)), acc);
-            acc = ((FloatVector) p3.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p3.lanewise(ASHR, 16))
+            acc = ((FloatVector) p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16)
                     .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, dd * s.get(BlockDecoder.I8, sc + 6)), acc);
         }
         return VectorKernels.sumLanes(acc);
