@@ -27,7 +27,9 @@ import io.stellarchat.engine.util.Checks;
  * then {@code logits = RMSNorm(x) * output_norm · Wout} for the rows the caller asked for.
  *
  * <p>Each weight matrix is multiplied once for the whole batch ({@link Kernels#matMul}), its rows split over
- * the {@link ComputePool}; attention splits over (token, head) pairs.
+ * the {@link ComputePool}; attention splits over (token, head) pairs. With {@link ActivationPrecision#Q8} (the
+ * kernels' setting) an activation matrix is quantized to int8 blocks once and shared by the weights read with it,
+ * for weight types with an integer kernel; a token's logits do not depend on the rest of its batch.
  *
  * <p>Threads: one owner thread calls {@link #forward}; it alone touches the scratch buffers between pool
  * calls. Inside a pool call each worker writes a disjoint range of the output. Not reentrant.

@@ -39,8 +39,9 @@ public interface Kernels {
     /**
      * Matrix × matrix for a batch of {@code n} activation rows, over a range of weight rows.
      * {@code x} is (n, w.cols()) row-major; {@code out} is (n, w.rows()) row-major:
-     * {@code out[i * w.rows() + r] = dot(w, r, x, i * w.cols())} for {@code r} in {@code [rowStart, rowEnd)}.
-     * Implementations read each weight block once per tile of activation rows.
+     * {@code out[i * w.rows() + r] = dot(w, r, x, i * w.cols())} for {@code r} in {@code [rowStart, rowEnd)}, bit
+     * for bit equal to {@link #matVec} of activation row i alone (batch invariance: a row's logits do not depend on
+     * what else is in the batch). Weight rows are outer, so a row is read from memory once for the whole batch.
      */
     void matMul(Tensor w, float[] x, int n, float[] out, int rowStart, int rowEnd);
 
