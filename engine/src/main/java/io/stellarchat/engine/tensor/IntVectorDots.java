@@ -129,6 +129,44 @@ final class IntVectorDots {
     }
 
     /**
+     * Weight rows {@code r} and {@code r + 1} of a Q4_0 tensor against activation row {@code xRow}: the activation
+     * vectors and scale are loaded once for both rows; per pair exactly the operations of {@link #dotQ4_0}.
+     * Results go to {@code out[outOff + r]} and {@code out[outOff + r + 1]}. (Q4_0 decode 7% faster; the same
+     * for Q8_0, four weight loads per block, ran 2x slower and is not used.)
+     */
+    static void matVec2Q4_0(Tensor w, int r, QuantizedRows x, int xRow, float[] out, int outOff) {
+        MemorySegment s = w.data();
+        long base0 = r * w.rowBytes();
+        long base1 = base0 + w.rowBytes();
+        int blocks = x.cols / 32;
+        short[] q = x.q;
+        float[] d = x.d;
+        int xo = xRow * x.cols;
+        int dOff = xRow * blocks;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            ShortVector x0 = ShortVector.fromArray(S, q, xo + 32 * b);
+            ShortVector x1 = ShortVector.fromArray(S, q, xo + 32 * b + 16);
+            float dx = d[dOff + b];
+            long o0 = base0 + 18L * b;
+            long o1 = base1 + 18L * b;
+            ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, o0 + 2, LE).convertShape(B2S, S, 0);
+            ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, o1 + 2, LE).convertShape(B2S, S, 0);
+            IntVector p0 = v0.and((short) 0x0F).sub((short) 8).mul(x0)
+                    .add(v0.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(x1)).reinterpretAsInts();
+            IntVector p1 = v1.and((short) 0x0F).sub((short) 8).mul(x0)
+                    .add(v1.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8).mul(x1)).reinterpretAsInts();
+            a0 = ((FloatVector) p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, BlockDecoder.f16(s, o0) * dx), a0);
+            a1 = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, BlockDecoder.f16(s, o1) * dx), a1);
+        }
+        out[outOff + r] = VectorKernels.sumLanes(a0);
+        out[outOff + r + 1] = VectorKernels.sumLanes(a1);
+    }
+
+    /**
      * Weight row {@code r} of a Q8_0 or Q4_0 tensor against activation rows {@code i .. i + 3}: each weight block
      * is loaded (and for Q4_0 split into nibbles) once for four products; per pair exactly the operations of
      * {@link #dotQ8_0} / {@link #dotQ4_0}. Results go to {@code out[(i + j) * outStride + r]}.

@@ -293,7 +293,13 @@ abstract sealed class VectorKernels implements Kernels {
         TensorChecks.checkRowRange(w, rowStart, rowEnd);
         TensorChecks.checkActivationRow(w, x, xRow);
         TensorChecks.checkSpan(w, "output", out, (long) outOff + rowStart, rowEnd - rowStart);
-        for (int r = rowStart; r < rowEnd; r++) {
+        int r = rowStart;
+        if (wideInts() && w.type() == GgmlType.Q4_0) {
+            for (; r + 2 <= rowEnd; r += 2) {
+                IntVectorDots.matVec2Q4_0(w, r, x, xRow, out, outOff); // bit-identical to two intDot calls
+            }
+        }
+        for (; r < rowEnd; r++) {
             out[outOff + r] = intDot(w, r, x, xRow);
         }
     }
