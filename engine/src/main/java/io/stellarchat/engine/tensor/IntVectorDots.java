@@ -267,6 +267,100 @@ final class IntVectorDots {
         return VectorKernels.sumLanes(acc) - mins;
     }
 
+    /**
+     * Weight row {@code r} of a Q4_K tensor against activation rows {@code i .. i + 3}: each chunk of quant bytes is
+     * loaded and split into nibbles once for four activation rows; per pair exactly the operations of
+     * {@link #dotQ4_K} (same scale products, same int min sums, same fma order). Results go to
+     * {@code out[(i + j) * outStride + r]}.
+     */
+    static void matMul4Q4_K(Tensor w, int r, QuantizedRows x, int i, float[] out, int outStride) {
+        MemorySegment s = w.data();
+        long base = r * w.rowBytes();
+        int blocks = x.cols / 256;
+        short[] q = x.q;
+        float[] d = x.d;
+        short[] sums = x.sums;
+        float[] scale = new float[32]; // (activation row j, sub-block) of the current super-block: d * dx_j * sc
+        float[] mins = new float[4];
+        int[] sc = new int[8];         // 6-bit scales and mins of the current super-block
+        int[] mn = new int[8];
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long off = base + 144L * b;
+            for (int k = 0; k < 8; k++) {
+                sc[k] = BlockDecoder.kScale(s, off + 4, k);
+                mn[k] = BlockDecoder.kMin(s, off + 4, k);
+            }
+            float dw = BlockDecoder.f16(s, off);
+            float dmin = BlockDecoder.f16(s, off + 2);
+            for (int j = 0; j < 4; j++) {
+                int row = i + j;
+                float dx = d[row * blocks + b];
+                float dd = dw * dx;
+                int msum = 0;
+                for (int k = 0; k < 8; k++) {
+                    scale[8 * j + k] = dd * sc[k];
+                    int g = ((row * x.cols + 256 * b) >> 4) + 2 * k;
+                    msum += mn[k] * (sums[g] + sums[g + 1]);
+                }
+                mins[j] += msum * (dmin * dx);
+            }
+            for (int c = 0; c < 4; c++) {
+                long qs = off + 16 + 32L * c;
+                ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(B, s, qs, LE).convertShape(B2S, S, 0);
+                ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(B, s, qs + 16, LE)
+                        .convertShape(B2S, S, 0);
+                ShortVector lo0 = v0.and((short) 0x0F);
+                ShortVector lo1 = v1.and((short) 0x0F);
+                ShortVector hi0 = v0.lanewise(ASHR, 4).and((short) 0x0F);
+                ShortVector hi1 = v1.lanewise(ASHR, 4).and((short) 0x0F);
+                int e0 = i * x.cols + 256 * b + 64 * c;
+                int e1 = e0 + x.cols;
+                int e2 = e1 + x.cols;
+                int e3 = e2 + x.cols;
+                IntVector l0 = lo0.mul(ShortVector.fromArray(S, q, e0)).add(lo1.mul(ShortVector.fromArray(S, q, e0 + 16)))
+                        .reinterpretAsInts();
+                IntVector h0 = hi0.mul(ShortVector.fromArray(S, q, e0 + 32)).add(hi1.mul(ShortVector.fromArray(S, q, e0 + 48)))
+                        .reinterpretAsInts();
+                a0 = ((FloatVector) l0.add(l0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                        .fma(FloatVector.broadcast(F, scale[0 * 8 + 2 * c]), a0);
+                a0 = ((FloatVector) h0.add(h0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                        .fma(FloatVector.broadcast(F, scale[0 * 8 + 2 * c + 1]), a0);
+                IntVector l1 = lo0.mul(ShortVector.fromArray(S, q, e1)).add(lo1.mul(ShortVector.fromArray(S, q, e1 + 16)))
+                        .reinterpretAsInts();
+                IntVector h1 = hi0.mul(ShortVector.fromArray(S, q, e1 + 32)).add(hi1.mul(ShortVector.fromArray(S, q, e1 + 48)))
+                        .reinterpretAsInts();
+                a1 = ((FloatVector) l1.add(l1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                        .fma(FloatVector.broadcast(F, scale[1 * 8 + 2 * c]), a1);
+                a1 = ((FloatVector) h1.add(h1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                        .fma(FloatVector.broadcast(F, scale[1 * 8 + 2 * c + 1]), a1);
+                IntVector l2 = lo0.mul(ShortVector.fromArray(S, q, e2)).add(lo1.mul(ShortVector.fromArray(S, q, e2 + 16)))
+                        .reinterpretAsInts();
+                IntVector h2 = hi0.mul(ShortVector.fromArray(S, q, e2 + 32)).add(hi1.mul(ShortVector.fromArray(S, q, e2 + 48)))
+                        .reinterpretAsInts();
+                a2 = ((FloatVector) l2.add(l2.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                        .fma(FloatVector.broadcast(F, scale[2 * 8 + 2 * c]), a2);
+                a2 = ((FloatVector) h2.add(h2.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                        .fma(FloatVector.broadcast(F, scale[2 * 8 + 2 * c + 1]), a2);
+                IntVector l3 = lo0.mul(ShortVector.fromArray(S, q, e3)).add(lo1.mul(ShortVector.fromArray(S, q, e3 + 16)))
+                        .reinterpretAsInts();
+                IntVector h3 = hi0.mul(ShortVector.fromArray(S, q, e3 + 32)).add(hi1.mul(ShortVector.fromArray(S, q, e3 + 48)))
+                        .reinterpretAsInts();
+                a3 = ((FloatVector) l3.add(l3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                        .fma(FloatVector.broadcast(F, scale[3 * 8 + 2 * c]), a3);
+                a3 = ((FloatVector) h3.add(h3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                        .fma(FloatVector.broadcast(F, scale[3 * 8 + 2 * c + 1]), a3);
+            }
+        }
+        out[i * outStride + r] = VectorKernels.sumLanes(a0) - mins[0];
+        out[(i + 1) * outStride + r] = VectorKernels.sumLanes(a1) - mins[1];
+        out[(i + 2) * outStride + r] = VectorKernels.sumLanes(a2) - mins[2];
+        out[(i + 3) * outStride + r] = VectorKernels.sumLanes(a3) - mins[3];
+    }
+
     // Q6_K x Q8_K, one turn per (super-block, half h, 16-lane slice l): ql and qh bytes are loaded once for the four
     // 32-value rows k; value 128h + 32k + l + p has its low nibble in ql[64h + 32(k & 1) + l + p] (high nibble when
     // k >= 2) and its top two bits at 2k of qh[32h + l + p]. Each 16-value group (one int8 scale) is the 6-bit value

@@ -312,11 +312,16 @@ abstract sealed class VectorKernels implements Kernels {
         int n = x.rows();
         TensorChecks.checkSpan(w, "output", out, 0, (long) n * rows);
         boolean tiled = wideInts() && (w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0);
+        boolean tiledK = wideInts() && w.type() == GgmlType.Q4_K;
         for (int r = rowStart; r < rowEnd; r++) {
             int i = 0;
             if (tiled) {
                 for (; i + TILE <= n; i += TILE) {
                     IntVectorDots.matMul4(w, r, x, i, out, rows);
+                }
+            } else if (tiledK) {
+                for (; i + TILE <= n; i += TILE) {
+                    IntVectorDots.matMul4Q4_K(w, r, x, i, out, rows);
                 }
             }
             // Row-outer: the weight row (a few KB) stays in L1 while each remaining activation row reads it.
