@@ -1,7 +1,9 @@
 package io.stellarchat.bench.kernels;
 
 import io.stellarchat.engine.gguf.GgmlType;
+import io.stellarchat.engine.tensor.ActivationPrecision;
 import io.stellarchat.engine.tensor.Kernels;
+import io.stellarchat.engine.tensor.QuantizedRows;
 import io.stellarchat.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * java --add-modules jdk.incubator.vector -cp 'bench/target/stellarchat-bench-0.1.0.jar:bench/target/lib/*' \
  *     org.openjdk.jmh.Main 'MatMulBench' -p type=Q4_0 -p n=1,8,32 -f 1 -wi 3 -i 3 -w 1s -r 1s
  * </pre>
- * Scores are microseconds for the whole batch; divide by n for the time per activation row.
+ * Scores are microseconds for the whole batch; divide by n for the time per activation row. With
+ * {@code activations=q8} the rows are quantized to int8 (inside the timed call) and multiplied with the integer
+ * kernels where the type has one (Q8_0, Q4_0, Q4_K, Q6_K); {@code -p activations=f32,q8} puts both side by side.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -50,6 +54,11 @@ public class MatMulBench {
     @Param({"1", "8", "32"})
     public int n;
 
+    @Param({"f32", "q8"})
+    public String activations;
+
+    private QuantizedRows.Format format;
+
     private Arena arena;
     private Tensor w;
     private Kernels k;
@@ -63,6 +72,7 @@ public class MatMulBench {
         k = WeightsState.kernels(kernels);
         x = WeightsState.activations(n * COLS);
         out = new float[n * ROWS];
+        format = ActivationPrecision.valueOf(activations.toUpperCase(java.util.Locale.ROOT)).formatFor(w.type());
     }
 
     @TearDown(Level.Trial)
@@ -73,7 +83,11 @@ public class MatMulBench {
     /** The batch as one mat-mat call. */
     @Benchmark
     public float[] matMul() {
-        k.matMul(w, x, n, out, 0, ROWS);
+        if (format == null) {
+            k.matMul(w, x, n, out, 0, ROWS);
+        } else {
+            k.matMul(w, k.quantize(format, x, n, COLS), out, 0, ROWS);
+        }
         return out;
     }
 
@@ -81,7 +95,12 @@ public class MatMulBench {
     @Benchmark
     public float[] matVecPerRow() {
         for (int i = 0; i < n; i++) {
-            k.matVec(w, x, i * COLS, out, i * ROWS, 0, ROWS);
+            if (format == null) {
+                k.matVec(w, x, i * COLS, out, i * ROWS, 0, ROWS);
+            } else {
+                float[] row = java.util.Arrays.copyOfRange(x, i * COLS, (i + 1) * COLS);
+                k.matVec(w, k.quantize(format, row, 1, COLS), 0, out, i * ROWS, 0, ROWS);
+            }
         }
         return out;
     }

@@ -1,8 +1,10 @@
 package io.stellarchat.engine.model;
 
+import io.stellarchat.engine.tensor.ActivationPrecision;
 import io.stellarchat.engine.tensor.ComputePool;
 import io.stellarchat.engine.tensor.FloatOps;
 import io.stellarchat.engine.tensor.Kernels;
+import io.stellarchat.engine.tensor.QuantizedRows;
 import io.stellarchat.engine.tensor.Tensor;
 import io.stellarchat.engine.util.Checks;
 
@@ -26,7 +28,9 @@ import io.stellarchat.engine.util.Checks;
  * then {@code logits = RMSNorm(x) * output_norm · Wout} for the rows the caller asked for.
  *
  * <p>Each weight matrix is multiplied once for the whole batch ({@link Kernels#matMul}), its rows split over
- * the {@link ComputePool}; attention splits over (token, head) pairs.
+ * the {@link ComputePool}; attention splits over (token, head) pairs. With {@link ActivationPrecision#Q8} (the
+ * kernels' setting) an activation matrix is quantized to int8 blocks once and shared by the weights read with it,
+ * for weight types with an integer kernel; a token's logits do not depend on the rest of its batch.
  *
  * <p>Threads: one owner thread calls {@link #forward}; it alone touches the scratch buffers between pool
  * calls. Inside a pool call each worker writes a disjoint range of the output. Not reentrant.
@@ -80,7 +84,7 @@ public final class Transformer {
             return new float[0];
         }
         float[] logits = new float[m * c.vocabSize()];
-        matMul(w.output(), sel, m, logits);
+        matMul(w.output(), new Activations(sel, m, c.dim()), logits);
         return logits;
     }
 
@@ -131,9 +135,10 @@ public final class Transformer {
         for (int i = 0; i < n; i++) {
             rmsNorm(x, i * dim, lw.attnNorm(), xb, i * dim, dim, c.rmsEps());
         }
-        matMul(lw.wq(), xb, n, q);
-        matMul(lw.wk(), xb, n, k);
-        matMul(lw.wv(), xb, n, v);
+        Activations attnIn = new Activations(xb, n, dim); // quantized at most once for q, k and v
+        matMul(lw.wq(), attnIn, q);
+        matMul(lw.wk(), attnIn, k);
+        matMul(lw.wv(), attnIn, v);
         for (int i = 0; i < n; i++) {
             if (lw.bq() != null) {
                 addInPlace(q, i * qDim, lw.bq(), qDim);
@@ -160,20 +165,21 @@ public final class Transformer {
             cache.pool().store(l, cache.blockOf(p), p % cache.pool().blockSize(), k, i * kvDim, v, i * kvDim);
         }
         pool.parallelFor(n * c.kvHeads(), (start, end) -> attention(l, start, end, positions, caches));
-        matMul(lw.wo(), att, n, proj);
+        matMul(lw.wo(), new Activations(att, n, qDim), proj);
         addInPlace(x, 0, proj, n * dim);
 
         for (int i = 0; i < n; i++) {
             rmsNorm(x, i * dim, lw.ffnNorm(), xb, i * dim, dim, c.rmsEps());
         }
-        matMul(lw.wGate(), xb, n, ffnGate);
-        matMul(lw.wUp(), xb, n, ffnUp);
+        Activations ffnIn = new Activations(xb, n, dim); // quantized at most once for gate and up
+        matMul(lw.wGate(), ffnIn, ffnGate);
+        matMul(lw.wUp(), ffnIn, ffnUp);
         int f = n * c.ffnDim();
         for (int i = 0; i < f; i++) {
             float g = ffnGate[i];
             ffnGate[i] = g / (1f + (float) Math.exp(-g)) * ffnUp[i];
         }
-        matMul(lw.wDown(), ffnGate, n, proj);
+        matMul(lw.wDown(), new Activations(ffnGate, n, c.ffnDim()), proj);
         addInPlace(x, 0, proj, n * dim);
     }
 
@@ -312,11 +318,52 @@ public final class Transformer {
         }
     }
 
-    private void matMul(Tensor weight, float[] in, int n, float[] out) {
-        if (n == 1) {
-            pool.parallelFor(weight.rows(), (s, e) -> kernels.matVec(weight, in, 0, out, 0, s, e));
+    /**
+     * One activation matrix {@code x} (n, cols) as the weights multiplied with it need it: the floats, and the
+     * int8 blocks of each {@link QuantizedRows.Format} quantized on first use and then shared by every weight
+     * read with it (q, k and v; gate and up). Lives for the call sites of one layer step (owner thread only).
+     */
+    private final class Activations {
+        final float[] x;
+        final int n;
+        final int cols;
+        private QuantizedRows q8_0;
+        private QuantizedRows q8K;
+
+        Activations(float[] x, int n, int cols) {
+            this.x = x;
+            this.n = n;
+            this.cols = cols;
+        }
+
+        QuantizedRows quantized(QuantizedRows.Format format) {
+            if (format == QuantizedRows.Format.Q8_0) {
+                return q8_0 != null ? q8_0 : (q8_0 = kernels.quantize(format, x, n, cols));
+            }
+            return q8K != null ? q8K : (q8K = kernels.quantize(format, x, n, cols));
+        }
+    }
+
+    /**
+     * out (n, weight.rows()) = in (n, cols) . weight^T, rows of the weight split over the pool. With
+     * {@link ActivationPrecision#Q8} and a weight type that has an integer kernel, the activations are quantized
+     * (once per {@link Activations}) and multiplied in integers; otherwise in float. Either way, row i of a batch
+     * is bit-identical to the same row computed alone (the kernels are batch-invariant).
+     */
+    private void matMul(Tensor weight, Activations in, float[] out) {
+        QuantizedRows.Format format = kernels.activations().formatFor(weight.type());
+        int n = in.n;
+        if (format != null) {
+            QuantizedRows qx = in.quantized(format);
+            if (n == 1) {
+                pool.parallelFor(weight.rows(), (s, e) -> kernels.matVec(weight, qx, 0, out, 0, s, e));
+            } else {
+                pool.parallelFor(weight.rows(), (s, e) -> kernels.matMul(weight, qx, out, s, e));
+            }
+        } else if (n == 1) {
+            pool.parallelFor(weight.rows(), (s, e) -> kernels.matVec(weight, in.x, 0, out, 0, s, e));
         } else {
-            pool.parallelFor(weight.rows(), (s, e) -> kernels.matMul(weight, in, n, out, s, e));
+            pool.parallelFor(weight.rows(), (s, e) -> kernels.matMul(weight, in.x, n, out, s, e));
         }
     }
 

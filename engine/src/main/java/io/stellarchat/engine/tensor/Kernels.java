@@ -39,13 +39,53 @@ public interface Kernels {
     /**
      * Matrix × matrix for a batch of {@code n} activation rows, over a range of weight rows.
      * {@code x} is (n, w.cols()) row-major; {@code out} is (n, w.rows()) row-major:
-     * {@code out[i * w.rows() + r] = dot(w, r, x, i * w.cols())} for {@code r} in {@code [rowStart, rowEnd)}.
-     * Implementations read each weight block once per tile of activation rows.
+     * {@code out[i * w.rows() + r] = dot(w, r, x, i * w.cols())} for {@code r} in {@code [rowStart, rowEnd)}, bit
+     * for bit equal to {@link #matVec} of activation row i alone (batch invariance: a row's logits do not depend on
+     * what else is in the batch). Weight rows are outer, so a row is read from memory once for the whole batch.
      */
     void matMul(Tensor w, float[] x, int n, float[] out, int rowStart, int rowEnd);
 
     /** Dequantizes row {@code row} of {@code w} into {@code dst[dstOff .. dstOff + w.cols())}. */
     void dequantizeRow(Tensor w, int row, float[] dst, int dstOff);
+
+    /**
+     * How the model should multiply activations with weights ({@link ActivationPrecision}); the methods taking
+     * {@code float[]} activations always compute in float, those taking {@link QuantizedRows} in integers.
+     */
+    ActivationPrecision activations();
+
+    /** The same kernels (same path and species) with another activation precision. */
+    Kernels withActivations(ActivationPrecision precision);
+
+    /**
+     * Quantizes {@code n} activation rows {@code x[0 .. n * cols)} ((n, cols) row-major) into int8 blocks of
+     * {@code format}, for the integer kernels ({@link ActivationPrecision#formatFor} names the format a weight
+     * type takes). Scalar and vector paths give identical results.
+     *
+     * @throws IllegalArgumentException when {@code cols} is not a positive multiple of the block size or n < 0
+     * @throws IndexOutOfBoundsException when {@code x} is shorter than {@code n * cols}
+     */
+    QuantizedRows quantize(QuantizedRows.Format format, float[] x, int n, int cols);
+
+    /**
+     * Integer dot product of row {@code row} of {@code w} with activation row {@code xRow} of {@code x}.
+     *
+     * @throws UnsupportedOperationException when no integer kernel pairs {@code w.type()} with {@code x.format()}
+     */
+    float dot(Tensor w, int row, QuantizedRows x, int xRow);
+
+    /**
+     * Integer matrix x vector over a range of weight rows: {@code out[outOff + r] = dot(w, r, x, xRow)} for
+     * {@code r} in {@code [rowStart, rowEnd)}, bit for bit.
+     */
+    void matVec(Tensor w, QuantizedRows x, int xRow, float[] out, int outOff, int rowStart, int rowEnd);
+
+    /**
+     * Integer matrix x matrix for all {@code x.rows()} activation rows over a range of weight rows:
+     * {@code out[i * w.rows() + r] = dot(w, r, x, i)}, bit for bit (batch invariance: a row's result does not
+     * depend on the other rows of the batch). Each weight block is read once per tile of activation rows.
+     */
+    void matMul(Tensor w, QuantizedRows x, float[] out, int rowStart, int rowEnd);
 
     /** The element-wise operations (RMSNorm, softmax, SiLU, ...) on the same path (scalar or vector). */
     FloatOps ops();
@@ -61,23 +101,26 @@ public interface Kernels {
     /**
      * The kernels for this process: the Vector API ones over {@code FloatVector.SPECIES_PREFERRED}, unless the
      * system property {@value #PROPERTY} is {@code scalar} or the {@code jdk.incubator.vector} module is not
-     * loaded (then the scalar ones). Call once at start-up, log {@link #description()}, pass the instance on.
+     * loaded (then the scalar ones), with the activation precision of the system property
+     * {@value ActivationPrecision#PROPERTY} ({@code q8} by default). Call once at start-up, log {@link #description()}, pass the instance on.
      *
      * @throws IllegalArgumentException when the property has a value other than {@code scalar} or {@code vector}
      */
     static Kernels select() {
         String choice = System.getProperty(PROPERTY, "vector");
-        return switch (choice) {
+        ActivationPrecision activations = ActivationPrecision.fromSystemProperty();
+        Kernels k = switch (choice) {
             case "scalar" -> scalar();
             case "vector" -> vectorAvailable() ? vector() : scalar();
             default -> throw new IllegalArgumentException(
                     "system property " + PROPERTY + " must be 'scalar' or 'vector', not '" + choice + "'");
         };
+        return k.withActivations(activations);
     }
 
-    /** The scalar reference kernels. */
+    /** The scalar reference kernels (activations {@link ActivationPrecision#Q8}). */
     static Kernels scalar() {
-        return new ScalarKernels();
+        return new ScalarKernels(ActivationPrecision.Q8);
     }
 
     /**
@@ -87,7 +130,7 @@ public interface Kernels {
      */
     static Kernels vector() {
         requireVector();
-        return VectorKernels.of(jdk.incubator.vector.VectorShape.preferredShape());
+        return VectorKernels.of(jdk.incubator.vector.VectorShape.preferredShape(), ActivationPrecision.Q8);
     }
 
     /**
@@ -106,7 +149,7 @@ public interface Kernels {
             case 512 -> jdk.incubator.vector.VectorShape.S_512_BIT;
             default -> throw new IllegalArgumentException("no vector shape of " + bits + " bits");
         };
-        return VectorKernels.of(shape);
+        return VectorKernels.of(shape, ActivationPrecision.Q8);
     }
 
     /** Whether the Vector API ({@code jdk.incubator.vector}) is loaded in this JVM. */

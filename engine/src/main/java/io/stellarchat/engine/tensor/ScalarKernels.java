@@ -11,10 +11,64 @@ import java.lang.foreign.MemorySegment;
 final class ScalarKernels implements Kernels {
 
     private final RowBuffer scratch = new RowBuffer(256);
+    private final ActivationPrecision activations;
+
+    ScalarKernels(ActivationPrecision activations) {
+        this.activations = activations;
+    }
 
     @Override
     public String description() {
-        return "scalar (reference kernels)";
+        return "scalar (reference kernels), " + activations.name().toLowerCase(java.util.Locale.ROOT) + " activations";
+    }
+
+    @Override
+    public ActivationPrecision activations() {
+        return activations;
+    }
+
+    @Override
+    public Kernels withActivations(ActivationPrecision precision) {
+        return new ScalarKernels(precision);
+    }
+
+    @Override
+    public QuantizedRows quantize(QuantizedRows.Format format, float[] x, int n, int cols) {
+        TensorChecks.checkQuantize(format, x, n, cols);
+        QuantizedRows out = new QuantizedRows(format, n, cols);
+        IntDots.quantize(x, out, 0, n);
+        return out;
+    }
+
+    @Override
+    public float dot(Tensor w, int row, QuantizedRows x, int xRow) {
+        TensorChecks.checkQuantized(w, x);
+        TensorChecks.checkRow(w, row);
+        TensorChecks.checkActivationRow(w, x, xRow);
+        return IntDots.dot(w, row, x, xRow);
+    }
+
+    @Override
+    public void matVec(Tensor w, QuantizedRows x, int xRow, float[] out, int outOff, int rowStart, int rowEnd) {
+        TensorChecks.checkQuantized(w, x);
+        TensorChecks.checkRowRange(w, rowStart, rowEnd);
+        TensorChecks.checkActivationRow(w, x, xRow);
+        TensorChecks.checkSpan(w, "output", out, (long) outOff + rowStart, rowEnd - rowStart);
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOff + r] = IntDots.dot(w, r, x, xRow);
+        }
+    }
+
+    @Override
+    public void matMul(Tensor w, QuantizedRows x, float[] out, int rowStart, int rowEnd) {
+        TensorChecks.checkQuantized(w, x);
+        TensorChecks.checkRowRange(w, rowStart, rowEnd);
+        TensorChecks.checkSpan(w, "output", out, 0, (long) x.rows() * w.rows());
+        for (int r = rowStart; r < rowEnd; r++) {
+            for (int i = 0; i < x.rows(); i++) {
+                out[i * w.rows() + r] = IntDots.dot(w, r, x, i);
+            }
+        }
     }
 
     @Override

@@ -54,4 +54,39 @@ final class TensorChecks {
         checkSpan(w, "activations", x, 0, (long) n * w.cols());
         checkSpan(w, "output", out, 0, (long) n * w.rows());
     }
+
+    /** Checks that an integer kernel pairs {@code w} with {@code x} and their row lengths match. */
+    static void checkQuantized(Tensor w, QuantizedRows x) {
+        checkWeights(w);
+        if (!IntDots.pairs(w.type(), x.format())) {
+            throw new UnsupportedOperationException("tensor " + w.name() + ": no integer kernel for " + w.type()
+                    + " weights with " + x.format() + " activations");
+        }
+        if (x.cols() != w.cols()) {
+            throw new IllegalArgumentException("tensor " + w.name() + ": activation rows have " + x.cols()
+                    + " values, weight rows " + w.cols());
+        }
+    }
+
+    static void checkActivationRow(Tensor w, QuantizedRows x, int xRow) {
+        if (xRow < 0 || xRow >= x.rows()) {
+            throw new IndexOutOfBoundsException("tensor " + w.name() + ": activation row " + xRow + " outside [0, "
+                    + x.rows() + ")");
+        }
+    }
+
+    /** Checks the arguments of {@link Kernels#quantize} before a value is read. */
+    static void checkQuantize(QuantizedRows.Format format, float[] x, int n, int cols) {
+        if (n < 0) {
+            throw new IllegalArgumentException("negative activation row count " + n);
+        }
+        if (cols <= 0 || cols % format.blockSize() != 0) {
+            throw new IllegalArgumentException("activation row length " + cols + " is not a positive multiple of the "
+                    + format + " block size " + format.blockSize());
+        }
+        if ((long) n * cols > x.length) {
+            throw new IndexOutOfBoundsException("activations: " + n + " rows of " + cols + " values need "
+                    + (long) n * cols + " floats, the array has " + x.length);
+        }
+    }
 }

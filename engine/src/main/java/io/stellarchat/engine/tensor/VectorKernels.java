@@ -18,11 +18,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Paths: F32 rows are read straight from the segment as float vectors; for {@link #dot} and {@link #matVec},
  * Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, F16 and BF16 are widened from byte (or short) vectors to float vectors in registers;
  * every other type is decoded by {@link BlockDecoder} into a per-thread float buffer and dotted with vectors.
- * {@link #matMul} reads each weight row once for all activation rows: it decodes two weight rows at a time into
- * the buffer (vector decode bit-identical to {@link BlockDecoder}) and dots them with tiles of {@value #TILE}
- * activation rows in a 2 x {@value #TILE} register tile (two weight loads and four activation loads per eight
- * fma); for fewer than {@value #TILE} activation rows, fused types dot each row, still in L1, with each
- * activation row.
+ * {@link #matMul} is batch-invariant (row i of a batch is bit-identical to {@link #matVec} of row i): fused types
+ * run their fused dot per (weight row, activation row) pair, weight row outer (the row stays in L1); the others
+ * decode each weight row once and dot it with tiles of {@value #TILE} activation rows, with per row the very
+ * operations of the single dot. Integer kernels over {@link QuantizedRows} are in {@link IntVectorDots}.
  *
  * <p>Widening keeps lane counts equal: a float species of L lanes pairs with the byte species of L lanes
  * ({@link #bytes()}: 64-bit bytes for 256-bit floats, 128-bit bytes for 512-bit floats), and every conversion is
@@ -61,6 +60,11 @@ abstract sealed class VectorKernels implements Kernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final RowBuffer scratch = new RowBuffer(1024);
+    private final ActivationPrecision activations;
+
+    VectorKernels(ActivationPrecision activations) {
+        this.activations = activations;
+    }
 
     /** The float species of every vector operation; a constant per subclass. */
     abstract VectorSpecies<Float> species();
@@ -78,16 +82,20 @@ abstract sealed class VectorKernels implements Kernels {
     abstract VectorSpecies<Integer> ints();
 
     /** Kernels over the species of {@code shape}. */
-    static VectorKernels of(VectorShape shape) {
+    static VectorKernels of(VectorShape shape, ActivationPrecision activations) {
         return switch (shape) {
-            case S_128_BIT -> new Bits128();
-            case S_256_BIT -> new Bits256();
-            case S_512_BIT -> new Bits512();
-            default -> shape == VectorShape.preferredShape() ? new Preferred() : new Bits64();
+            case S_128_BIT -> new Bits128(activations);
+            case S_256_BIT -> new Bits256(activations);
+            case S_512_BIT -> new Bits512(activations);
+            default -> shape == VectorShape.preferredShape() ? new Preferred(activations) : new Bits64(activations);
         };
     }
 
     static final class Bits128 extends VectorKernels {
+        Bits128(ActivationPrecision activations) {
+            super(activations);
+        }
+
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
 
         @Override
@@ -112,6 +120,10 @@ abstract sealed class VectorKernels implements Kernels {
     }
 
     static final class Bits256 extends VectorKernels {
+        Bits256(ActivationPrecision activations) {
+            super(activations);
+        }
+
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
 
         @Override
@@ -136,6 +148,10 @@ abstract sealed class VectorKernels implements Kernels {
     }
 
     static final class Bits512 extends VectorKernels {
+        Bits512(ActivationPrecision activations) {
+            super(activations);
+        }
+
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
 
         @Override
@@ -160,6 +176,10 @@ abstract sealed class VectorKernels implements Kernels {
     }
 
     static final class Bits64 extends VectorKernels {
+        Bits64(ActivationPrecision activations) {
+            super(activations);
+        }
+
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_64;
 
         @Override
@@ -185,6 +205,10 @@ abstract sealed class VectorKernels implements Kernels {
 
     /** A preferred shape other than 128/256/512 bits (e.g. a wide SVE machine). */
     static final class Preferred extends VectorKernels {
+        Preferred(ActivationPrecision activations) {
+            super(activations);
+        }
+
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
         private static final VectorSpecies<Byte> B = S.length() == 8 || S.length() == 16
                 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * S.length())) : null;
@@ -215,7 +239,96 @@ abstract sealed class VectorKernels implements Kernels {
 
     @Override
     public String description() {
-        return "vector (" + species().vectorBitSize() + "-bit, " + species().length() + " floats)";
+        return "vector (" + species().vectorBitSize() + "-bit, " + species().length() + " floats), "
+                + activations.name().toLowerCase(java.util.Locale.ROOT) + " activations"
+                + (wideInts() ? "" : " (scalar integer kernels)");
+    }
+
+    @Override
+    public ActivationPrecision activations() {
+        return activations;
+    }
+
+    @Override
+    public Kernels withActivations(ActivationPrecision precision) {
+        return of(species().vectorShape(), precision);
+    }
+
+    /**
+     * Whether the integer kernels run as vectors ({@link IntVectorDots}, fixed 256-bit shapes): when the float
+     * species has 256 bits or more. Narrower CPUs run the scalar {@link IntDots} (same results up to the float
+     * summation order).
+     */
+    private boolean wideInts() {
+        return species().vectorBitSize() >= 256;
+    }
+
+    @Override
+    public QuantizedRows quantize(QuantizedRows.Format format, float[] x, int n, int cols) {
+        TensorChecks.checkQuantize(format, x, n, cols);
+        QuantizedRows out = new QuantizedRows(format, n, cols);
+        if (wideInts()) {
+            IntVectorDots.quantize(x, out, 0, n);
+        } else {
+            IntDots.quantize(x, out, 0, n);
+        }
+        return out;
+    }
+
+    @Override
+    public float dot(Tensor w, int row, QuantizedRows x, int xRow) {
+        TensorChecks.checkQuantized(w, x);
+        TensorChecks.checkRow(w, row);
+        TensorChecks.checkActivationRow(w, x, xRow);
+        return intDot(w, row, x, xRow);
+    }
+
+    private float intDot(Tensor w, int row, QuantizedRows x, int xRow) {
+        return wideInts() ? IntVectorDots.dot(w, row, x, xRow) : IntDots.dot(w, row, x, xRow);
+    }
+
+    @Override
+    public void matVec(Tensor w, QuantizedRows x, int xRow, float[] out, int outOff, int rowStart, int rowEnd) {
+        TensorChecks.checkQuantized(w, x);
+        TensorChecks.checkRowRange(w, rowStart, rowEnd);
+        TensorChecks.checkActivationRow(w, x, xRow);
+        TensorChecks.checkSpan(w, "output", out, (long) outOff + rowStart, rowEnd - rowStart);
+        int r = rowStart;
+        if (wideInts() && w.type() == GgmlType.Q4_0) {
+            for (; r + 2 <= rowEnd; r += 2) {
+                IntVectorDots.matVec2Q4_0(w, r, x, xRow, out, outOff); // bit-identical to two intDot calls
+            }
+        }
+        for (; r < rowEnd; r++) {
+            out[outOff + r] = intDot(w, r, x, xRow);
+        }
+    }
+
+    @Override
+    public void matMul(Tensor w, QuantizedRows x, float[] out, int rowStart, int rowEnd) {
+        TensorChecks.checkQuantized(w, x);
+        TensorChecks.checkRowRange(w, rowStart, rowEnd);
+        int rows = w.rows();
+        int n = x.rows();
+        TensorChecks.checkSpan(w, "output", out, 0, (long) n * rows);
+        boolean tiled = wideInts() && (w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0);
+        boolean tiledK = wideInts() && w.type() == GgmlType.Q4_K;
+        for (int r = rowStart; r < rowEnd; r++) {
+            int i = 0;
+            if (tiled) {
+                for (; i + TILE <= n; i += TILE) {
+                    IntVectorDots.matMul4(w, r, x, i, out, rows);
+                }
+            } else if (tiledK) {
+                for (; i + TILE <= n; i += TILE) {
+                    IntVectorDots.matMul4Q4_K(w, r, x, i, out, rows);
+                }
+            }
+            // Row-outer: the weight row (a few KB) stays in L1 while each remaining activation row reads it.
+            for (; i < n; i++) {
+                out[i * rows + r] = intDot(w, r, x, i);
+            }
+        }
     }
 
     @Override
@@ -625,16 +738,24 @@ abstract sealed class VectorKernels implements Kernels {
         return (FloatVector) v.convertShape(VectorOperators.I2F, species(), 0);
     }
 
-    // F16 / BF16 row: lanes halves widened in registers, then one fma; a scalar tail as BlockDecoder.
+    // F16 / BF16 row: lanes halves widened in registers, then fma; the accumulators, loop bounds and tail are those
+    // of dot(float[], ...), so the result is bit-identical to decoding the row and calling dot (batch invariance).
     private float dotHalf(GgmlType type, MemorySegment s, long base, float[] x, int xOff, int n) {
         VectorSpecies<Float> species = species();
         int lanes = species.length();
-        FloatVector acc = FloatVector.zero(species);
+        FloatVector acc0 = FloatVector.zero(species);
+        FloatVector acc1 = FloatVector.zero(species);
+        int upper = species.loopBound(n);
         int i = 0;
-        for (; i + lanes <= n; i += lanes) {
-            acc = halfToFloat(type, s, base + 2L * i).fma(FloatVector.fromArray(species, x, xOff + i), acc);
+        for (; i + 2 * lanes <= upper; i += 2 * lanes) {
+            acc0 = halfToFloat(type, s, base + 2L * i).fma(FloatVector.fromArray(species, x, xOff + i), acc0);
+            acc1 = halfToFloat(type, s, base + 2L * (i + lanes))
+                    .fma(FloatVector.fromArray(species, x, xOff + i + lanes), acc1);
         }
-        float sum = sumLanes(acc);
+        for (; i < upper; i += lanes) {
+            acc0 = halfToFloat(type, s, base + 2L * i).fma(FloatVector.fromArray(species, x, xOff + i), acc0);
+        }
+        float sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             short h = s.get(BlockDecoder.LE16, base + 2L * i);
             float v = type == GgmlType.F16 ? Float.float16ToFloat(h) : Float.intBitsToFloat((h & 0xFFFF) << 16);
@@ -654,17 +775,24 @@ abstract sealed class VectorKernels implements Kernels {
         }
     }
 
+    /**
+     * Batch invariance: row i of the result is bit-identical to {@link #matVec} on activation row i. Quantized
+     * types with a fused dot (per-block scaling, see {@link #dotRow}) run that same dot for every (weight row,
+     * activation row) pair, weight row outer so the row stays in L1. The other types ({@code dotRow} decodes them
+     * and calls {@link #dot(float[], int, float[], int, int)}; F32, F16 and BF16 dots have the same accumulators
+     * and order as that) decode each weight row once and run {@link #dot4}, which does per activation row exactly
+     * what {@code dot} does, for tiles of {@value #TILE} activation rows.
+     */
     @Override
     public void matMul(Tensor w, float[] x, int n, float[] out, int rowStart, int rowEnd) {
         TensorChecks.checkMatMul(w, x, n, out, rowStart, rowEnd);
         int cols = w.cols();
         int rows = w.rows();
         GgmlType type = w.type();
-        boolean fused = type == GgmlType.F32 || (bytes() != null && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0
-                || type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.F16 || type == GgmlType.BF16
-                || type == GgmlType.Q4_1 || type == GgmlType.Q5_0 || type == GgmlType.Q5_1 || type == GgmlType.Q5_K));
-        if (fused && n < TILE) {
-            // Row-outer: the weight row (a few KB) stays in L1 while each activation row reads it.
+        boolean fused = bytes() != null && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0
+                || type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.Q4_1 || type == GgmlType.Q5_0
+                || type == GgmlType.Q5_1 || type == GgmlType.Q5_K);
+        if (fused) {
             for (int r = rowStart; r < rowEnd; r++) {
                 for (int i = 0; i < n; i++) {
                     out[i * rows + r] = dotRow(w, r, x, i * cols);
@@ -672,25 +800,10 @@ abstract sealed class VectorKernels implements Kernels {
             }
             return;
         }
-        // Two weight rows at a time, decoded once into buf (2 x cols floats, in L1), against tiles of TILE
-        // activation rows: 8 accumulators, 2 weight loads and 4 activation loads per 8 fma.
-        float[] buf = scratch.get(2 * cols);
+        float[] buf = scratch.get(cols);
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
-        int r = rowStart;
-        for (; r + 2 <= rowEnd; r += 2) {
-            decode(type, data, r * rowBytes, cols, buf, 0);
-            decode(type, data, (r + 1) * rowBytes, cols, buf, cols);
-            int i = 0;
-            for (; i + TILE <= n; i += TILE) {
-                dot2x4(buf, x, i * cols, cols, out, i * rows + r, rows);
-            }
-            for (; i < n; i++) {
-                out[i * rows + r] = dot(buf, 0, x, i * cols, cols);
-                out[i * rows + r + 1] = dot(buf, cols, x, i * cols, cols);
-            }
-        }
-        for (; r < rowEnd; r++) {
+        for (int r = rowStart; r < rowEnd; r++) {
             decode(type, data, r * rowBytes, cols, buf, 0);
             int i = 0;
             for (; i + TILE <= n; i += TILE) {
@@ -702,11 +815,16 @@ abstract sealed class VectorKernels implements Kernels {
         }
     }
 
-    // Two decoded weight rows w[0 .. cols) and w[cols .. 2 cols) against four activation rows x[xOff + j*cols ..),
-    // j = 0..3. Results go to out[outOff + j*outStride] (first row) and out[outOff + j*outStride + 1] (second).
-    private void dot2x4(float[] w, float[] x, int xOff, int cols, float[] out, int outOff, int outStride) {
+    // One decoded weight row w[0 .. cols) against four activation rows x[xOff + j*cols ..), j = 0..3: each weight
+    // vector is loaded once for four products; per activation row the accumulators (two, alternating), loop bounds,
+    // lane sum and scalar tail of dot(float[], ...), so each result equals dot(w, 0, x, xOff + j*cols, cols) bit for
+    // bit. Results go to out[outOff + j*outStride].
+    private void dot4(float[] w, float[] x, int xOff, int cols, float[] out, int outOff, int outStride) {
         VectorSpecies<Float> species = species();
         int lanes = species.length();
+        int x1 = xOff + cols;
+        int x2 = x1 + cols;
+        int x3 = x2 + cols;
         FloatVector a0 = FloatVector.zero(species);
         FloatVector a1 = FloatVector.zero(species);
         FloatVector a2 = FloatVector.zero(species);
@@ -717,68 +835,35 @@ abstract sealed class VectorKernels implements Kernels {
         FloatVector b3 = FloatVector.zero(species);
         int upper = species.loopBound(cols);
         int k = 0;
+        for (; k + 2 * lanes <= upper; k += 2 * lanes) {
+            FloatVector wa = FloatVector.fromArray(species, w, k);
+            FloatVector wb = FloatVector.fromArray(species, w, k + lanes);
+            a0 = wa.fma(FloatVector.fromArray(species, x, xOff + k), a0);
+            b0 = wb.fma(FloatVector.fromArray(species, x, xOff + k + lanes), b0);
+            a1 = wa.fma(FloatVector.fromArray(species, x, x1 + k), a1);
+            b1 = wb.fma(FloatVector.fromArray(species, x, x1 + k + lanes), b1);
+            a2 = wa.fma(FloatVector.fromArray(species, x, x2 + k), a2);
+            b2 = wb.fma(FloatVector.fromArray(species, x, x2 + k + lanes), b2);
+            a3 = wa.fma(FloatVector.fromArray(species, x, x3 + k), a3);
+            b3 = wb.fma(FloatVector.fromArray(species, x, x3 + k + lanes), b3);
+        }
         for (; k < upper; k += lanes) {
             FloatVector wa = FloatVector.fromArray(species, w, k);
-            FloatVector wb = FloatVector.fromArray(species, w, cols + k);
-            FloatVector x0 = FloatVector.fromArray(species, x, xOff + k);
-            a0 = x0.fma(wa, a0);
-            b0 = x0.fma(wb, b0);
-            FloatVector x1 = FloatVector.fromArray(species, x, xOff + cols + k);
-            a1 = x1.fma(wa, a1);
-            b1 = x1.fma(wb, b1);
-            FloatVector x2 = FloatVector.fromArray(species, x, xOff + 2 * cols + k);
-            a2 = x2.fma(wa, a2);
-            b2 = x2.fma(wb, b2);
-            FloatVector x3 = FloatVector.fromArray(species, x, xOff + 3 * cols + k);
-            a3 = x3.fma(wa, a3);
-            b3 = x3.fma(wb, b3);
+            a0 = wa.fma(FloatVector.fromArray(species, x, xOff + k), a0);
+            a1 = wa.fma(FloatVector.fromArray(species, x, x1 + k), a1);
+            a2 = wa.fma(FloatVector.fromArray(species, x, x2 + k), a2);
+            a3 = wa.fma(FloatVector.fromArray(species, x, x3 + k), a3);
         }
-        float[] sums = {
-            sumLanes(a0), sumLanes(a1),
-            sumLanes(a2), sumLanes(a3),
-            sumLanes(b0), sumLanes(b1),
-            sumLanes(b2), sumLanes(b3)};
-        for (; k < cols; k++) {
-            for (int j = 0; j < 4; j++) {
-                float xj = x[xOff + j * cols + k];
-                sums[j] += w[k] * xj;
-                sums[4 + j] += w[cols + k] * xj;
-            }
-        }
-        for (int j = 0; j < 4; j++) {
-            out[outOff + j * outStride] = sums[j];
-            out[outOff + j * outStride + 1] = sums[4 + j];
-        }
-    }
-
-    // One decoded weight row w[0 .. cols) against four activation rows x[xOff + j*cols ..), j = 0..3: each weight
-    // vector is loaded once for four products. Results go to out[outOff + j*outStride].
-    private void dot4(float[] w, float[] x, int xOff, int cols, float[] out, int outOff, int outStride) {
-        VectorSpecies<Float> species = species();
-        int lanes = species.length();
-        FloatVector a0 = FloatVector.zero(species);
-        FloatVector a1 = FloatVector.zero(species);
-        FloatVector a2 = FloatVector.zero(species);
-        FloatVector a3 = FloatVector.zero(species);
-        int upper = species.loopBound(cols);
-        int k = 0;
-        for (; k < upper; k += lanes) {
-            FloatVector wv = FloatVector.fromArray(species, w, k);
-            a0 = FloatVector.fromArray(species, x, xOff + k).fma(wv, a0);
-            a1 = FloatVector.fromArray(species, x, xOff + cols + k).fma(wv, a1);
-            a2 = FloatVector.fromArray(species, x, xOff + 2 * cols + k).fma(wv, a2);
-            a3 = FloatVector.fromArray(species, x, xOff + 3 * cols + k).fma(wv, a3);
-        }
-        float s0 = sumLanes(a0);
-        float s1 = sumLanes(a1);
-        float s2 = sumLanes(a2);
-        float s3 = sumLanes(a3);
+        float s0 = sumLanes(a0.add(b0));
+        float s1 = sumLanes(a1.add(b1));
+        float s2 = sumLanes(a2.add(b2));
+        float s3 = sumLanes(a3.add(b3));
         for (; k < cols; k++) {
             float wk = w[k];
             s0 += wk * x[xOff + k];
-            s1 += wk * x[xOff + cols + k];
-            s2 += wk * x[xOff + 2 * cols + k];
-            s3 += wk * x[xOff + 3 * cols + k];
+            s1 += wk * x[x1 + k];
+            s2 += wk * x[x2 + k];
+            s3 += wk * x[x3 + k];
         }
         out[outOff] = s0;
         out[outOff + outStride] = s1;

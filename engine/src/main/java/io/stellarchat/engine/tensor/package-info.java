@@ -9,6 +9,10 @@
  *   <li>{@link io.stellarchat.engine.tensor.Kernels}: dot, matVec, matMul, dequantizeRow over F32, F16, BF16,
  *       Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K; chosen once with {@code Kernels.select()}
  *       (system property {@code stellar.kernels=scalar} forces the reference path) and passed by constructor.</li>
+ *   <li>{@link io.stellarchat.engine.tensor.QuantizedRows} and {@link io.stellarchat.engine.tensor.ActivationPrecision}:
+ *       activation rows quantized to int8 blocks (Q8_0, Q8_K) by {@code kernels.quantize(...)}, and the integer
+ *       {@code dot}/{@code matVec}/{@code matMul} over them for Q8_0, Q4_0, Q4_K and Q6_K weights (as llama.cpp);
+ *       system property {@code stellar.activations=f32|q8} (default q8), carried by the kernels instance.</li>
  *   <li>{@link io.stellarchat.engine.tensor.FloatOps}: RMSNorm, softmax, SiLU, dot, axpy, add, mul, scale on
  *       float rows, from {@code kernels.ops()}.</li>
  *   <li>{@link io.stellarchat.engine.tensor.ComputePool}: a fixed pool of platform threads running
@@ -18,6 +22,7 @@
  * </ul>
  *
  * <p>Dequantization is bit-exact with ggml's {@code dequantize_row_*} (and gguf-py's {@code quants.dequantize}):
- * same element order, same float operations in the same order. Activations stay float32.
+ * same element order, same float operations in the same order. Activations are float32, or int8 blocks for the
+ * integer kernels. Every matMul is batch-invariant: row i of a batch is bit-identical to matVec of row i.
  */
 package io.stellarchat.engine.tensor;

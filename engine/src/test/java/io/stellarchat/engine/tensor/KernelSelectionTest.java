@@ -31,7 +31,8 @@ class KernelSelectionTest {
         System.clearProperty(Kernels.PROPERTY);
         Kernels k = Kernels.select();
         int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
-        assertEquals("vector (" + bits + "-bit, " + (bits / 32) + " floats)", k.description());
+        assertEquals("vector (" + bits + "-bit, " + (bits / 32) + " floats), q8 activations"
+                + (bits < 256 ? " (scalar integer kernels)" : ""), k.description());
         assertNotSame(k, Kernels.select(), "no singleton: each call builds an instance the caller holds");
     }
 
@@ -46,8 +47,11 @@ class KernelSelectionTest {
 
     @Test
     void forcedSpeciesAreReportedAndOddSizesRejected() {
-        assertEquals("vector (128-bit, 4 floats)", Kernels.vector(128).description());
-        assertEquals("vector (256-bit, 8 floats)", Kernels.vector(256).description());
+        assertEquals("vector (128-bit, 4 floats), q8 activations (scalar integer kernels)",
+                Kernels.vector(128).description());
+        assertEquals("vector (256-bit, 8 floats), q8 activations", Kernels.vector(256).description());
+        assertEquals("vector (256-bit, 8 floats), f32 activations",
+                Kernels.vector(256).withActivations(ActivationPrecision.F32).description());
         assertThrows(IllegalArgumentException.class, () -> Kernels.vector(96));
     }
 
