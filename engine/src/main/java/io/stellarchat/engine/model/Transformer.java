@@ -67,36 +67,61 @@ public final class Transformer {
     }
 
     /**
-     * Runs the batch through the model.
-     *
-     * @param tokens    token id of each batch row
-     * @param positions position of each row within its sequence; rows of one sequence must be in
-     *                  increasing order and its cache must already hold positions 0..pos-1 (or receive them
-     *                  earlier in this batch)
-     * @param caches    the KV cache of each row's sequence
-     * @param logitRows batch rows whose logits are wanted, in the order they are returned
-     * @return logits, (logitRows.length, vocab) row-major
+     * Runs the batch through the model, every row on the generated-token (decode) form of the kernels.
+     * Same as {@link #forward(int[], int[], KvCache[], int[], boolean[])} with no prompt rows.
      */
     public float[] forward(int[] tokens, int[] positions, KvCache[] caches, int[] logitRows) {
-        float[] sel = finalHidden(tokens, positions, caches, logitRows);
+        return forward(tokens, positions, caches, logitRows, null);
+    }
+
+    /**
+     * Runs the batch through the model.
+     *
+     * @param tokens     token id of each batch row
+     * @param positions  position of each row within its sequence; rows of one sequence must be in
+     *                   increasing order and its cache must already hold positions 0..pos-1 (or receive them
+     *                   earlier in this batch)
+     * @param caches     the KV cache of each row's sequence
+     * @param logitRows  batch rows whose logits are wanted, in the order they are returned
+     * @param promptRows which rows are prompt tokens (null: none). Prompt rows are multiplied on the prompt form
+     *                   ({@link Kernels#matMulPrompt}: float tiles, fastest for long batches), the others on
+     *                   the decode form ({@link Kernels#matVec}/{@link Kernels#matMul}, int8 activations where
+     *                   the weight type has an integer kernel). Each form is batch-invariant on its own, so a
+     *                   caller that marks a position the same way every time (prompt token or generated token)
+     *                   gets the same bits whether the row runs alone, batched, chunked or recomputed.
+     * @return logits, (logitRows.length, vocab) row-major
+     */
+    public float[] forward(int[] tokens, int[] positions, KvCache[] caches, int[] logitRows, boolean[] promptRows) {
+        Checks.require(promptRows == null || promptRows.length == tokens.length,
+                "promptRows must have one flag per batch row");
+        float[] sel = finalHidden(tokens, positions, caches, logitRows, promptRows);
         int m = logitRows.length;
         if (m == 0) {
             return new float[0];
         }
+        boolean[] selPrompt = null;
+        if (promptRows != null) {
+            selPrompt = new boolean[m];
+            for (int j = 0; j < m; j++) {
+                selPrompt[j] = promptRows[logitRows[j]];
+            }
+        }
         float[] logits = new float[m * c.vocabSize()];
-        matMul(w.output(), new Activations(sel, m, c.dim()), logits);
+        matMul(w.output(), new Activations(sel, m, c.dim(), selPrompt), logits);
         return logits;
     }
 
     /**
      * Like {@link #forward}, but returns the final hidden states (after {@code output_norm}) of the requested
-     * rows instead of logits: (hiddenRows.length, dim) row-major. Used for embeddings.
+     * rows instead of logits: (hiddenRows.length, dim) row-major. Used for embeddings: every row is a prompt row.
      */
     public float[] hidden(int[] tokens, int[] positions, KvCache[] caches, int[] hiddenRows) {
-        return finalHidden(tokens, positions, caches, hiddenRows);
+        boolean[] all = new boolean[tokens.length];
+        java.util.Arrays.fill(all, true);
+        return finalHidden(tokens, positions, caches, hiddenRows, all);
     }
 
-    private float[] finalHidden(int[] tokens, int[] positions, KvCache[] caches, int[] rows) {
+    private float[] finalHidden(int[] tokens, int[] positions, KvCache[] caches, int[] rows, boolean[] prompt) {
         int n = tokens.length;
         Checks.require(n > 0 && positions.length == n && caches.length == n, "batch arrays must have equal length > 0");
         for (int i = 0; i < n; i++) {
@@ -118,7 +143,7 @@ public final class Transformer {
             kernels.dequantizeRow(w.tokenEmbedding(), tokens[i], x, i * dim);
         }
         for (int l = 0; l < c.layers(); l++) {
-            layer(l, w.layers().get(l), n, positions, caches);
+            layer(l, w.layers().get(l), n, positions, caches, prompt);
         }
         int m = rows.length;
         float[] sel = new float[m * dim];
@@ -128,14 +153,14 @@ public final class Transformer {
         return sel;
     }
 
-    private void layer(int l, LayerWeights lw, int n, int[] positions, KvCache[] caches) {
+    private void layer(int l, LayerWeights lw, int n, int[] positions, KvCache[] caches, boolean[] prompt) {
         int dim = c.dim();
         int qDim = c.qDim();
         int kvDim = c.kvDim();
         for (int i = 0; i < n; i++) {
             rmsNorm(x, i * dim, lw.attnNorm(), xb, i * dim, dim, c.rmsEps());
         }
-        Activations attnIn = new Activations(xb, n, dim); // quantized at most once for q, k and v
+        Activations attnIn = new Activations(xb, n, dim, prompt); // quantized at most once for q, k and v
         matMul(lw.wq(), attnIn, q);
         matMul(lw.wk(), attnIn, k);
         matMul(lw.wv(), attnIn, v);
@@ -165,13 +190,13 @@ public final class Transformer {
             cache.pool().store(l, cache.blockOf(p), p % cache.pool().blockSize(), k, i * kvDim, v, i * kvDim);
         }
         pool.parallelFor(n * c.kvHeads(), (start, end) -> attention(l, start, end, positions, caches));
-        matMul(lw.wo(), new Activations(att, n, qDim), proj);
+        matMul(lw.wo(), new Activations(att, n, qDim, prompt), proj);
         addInPlace(x, 0, proj, n * dim);
 
         for (int i = 0; i < n; i++) {
             rmsNorm(x, i * dim, lw.ffnNorm(), xb, i * dim, dim, c.rmsEps());
         }
-        Activations ffnIn = new Activations(xb, n, dim); // quantized at most once for gate and up
+        Activations ffnIn = new Activations(xb, n, dim, prompt); // quantized at most once for gate and up
         matMul(lw.wGate(), ffnIn, ffnGate);
         matMul(lw.wUp(), ffnIn, ffnUp);
         int f = n * c.ffnDim();
@@ -179,7 +204,7 @@ public final class Transformer {
             float g = ffnGate[i];
             ffnGate[i] = g / (1f + (float) Math.exp(-g)) * ffnUp[i];
         }
-        matMul(lw.wDown(), new Activations(ffnGate, n, c.ffnDim()), proj);
+        matMul(lw.wDown(), new Activations(ffnGate, n, c.ffnDim(), prompt), proj);
         addInPlace(x, 0, proj, n * dim);
     }
 
@@ -327,13 +352,25 @@ public final class Transformer {
         final float[] x;
         final int n;
         final int cols;
+        final boolean[] prompt; // per row; null: no prompt rows
+        final int promptCount;
         private QuantizedRows q8_0;
         private QuantizedRows q8K;
+        private Activations promptPart; // mixed batches: the prompt rows and the other rows, gathered
+        private Activations decodePart;
 
-        Activations(float[] x, int n, int cols) {
+        Activations(float[] x, int n, int cols, boolean[] prompt) {
             this.x = x;
             this.n = n;
             this.cols = cols;
+            int count = 0;
+            if (prompt != null) {
+                for (int i = 0; i < n; i++) {
+                    count += prompt[i] ? 1 : 0;
+                }
+            }
+            this.promptCount = count;
+            this.prompt = count == 0 ? null : prompt;
         }
 
         QuantizedRows quantized(QuantizedRows.Format format) {
@@ -342,17 +379,62 @@ public final class Transformer {
             }
             return q8K != null ? q8K : (q8K = kernels.quantize(format, x, n, cols));
         }
+
+        /** The rows whose prompt flag is {@code want}, gathered in order (built once, shared by its weights). */
+        Activations part(boolean want) {
+            Activations p = want ? promptPart : decodePart;
+            if (p == null) {
+                int m = want ? promptCount : n - promptCount;
+                float[] g = new float[m * cols];
+                for (int i = 0, j = 0; i < n; i++) {
+                    if (prompt[i] == want) {
+                        System.arraycopy(x, i * cols, g, (j++) * cols, cols);
+                    }
+                }
+                boolean[] flags = new boolean[m];
+                java.util.Arrays.fill(flags, want);
+                p = new Activations(g, m, cols, flags);
+                if (want) {
+                    promptPart = p;
+                } else {
+                    decodePart = p;
+                }
+            }
+            return p;
+        }
     }
 
     /**
-     * out (n, weight.rows()) = in (n, cols) . weight^T, rows of the weight split over the pool. With
-     * {@link ActivationPrecision#Q8} and a weight type that has an integer kernel, the activations are quantized
-     * (once per {@link Activations}) and multiplied in integers; otherwise in float. Either way, row i of a batch
-     * is bit-identical to the same row computed alone (the kernels are batch-invariant).
+     * out (n, weight.rows()) = in (n, cols) . weight^T, rows of the weight split over the pool. Prompt rows go
+     * through {@link Kernels#matMulPrompt}; the other rows, with {@link ActivationPrecision#Q8} and a weight type
+     * that has an integer kernel, are quantized (once per {@link Activations}) and multiplied in integers,
+     * otherwise in float. A batch holding both kinds is split, each part multiplied on its own form, and the
+     * results scattered back. Either way, row i is bit-identical to the same row computed alone.
      */
     private void matMul(Tensor weight, Activations in, float[] out) {
-        QuantizedRows.Format format = kernels.activations().formatFor(weight.type());
         int n = in.n;
+        if (in.promptCount == n) {
+            pool.parallelFor(weight.rows(), (s, e) -> kernels.matMulPrompt(weight, in.x, n, out, s, e));
+            return;
+        }
+        if (in.promptCount > 0) {
+            int rows = weight.rows();
+            Activations p = in.part(true);
+            Activations d = in.part(false);
+            float[] pOut = new float[p.n * rows];
+            float[] dOut = new float[d.n * rows];
+            matMul(weight, p, pOut);
+            matMul(weight, d, dOut);
+            for (int i = 0, pi = 0, di = 0; i < n; i++) {
+                if (in.prompt[i]) {
+                    System.arraycopy(pOut, (pi++) * rows, out, i * rows, rows);
+                } else {
+                    System.arraycopy(dOut, (di++) * rows, out, i * rows, rows);
+                }
+            }
+            return;
+        }
+        QuantizedRows.Format format = kernels.activations().formatFor(weight.type());
         if (format != null) {
             QuantizedRows qx = in.quantized(format);
             if (n == 1) {

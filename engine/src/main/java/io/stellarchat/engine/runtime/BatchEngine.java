@@ -342,6 +342,7 @@ public final class BatchEngine implements EngineClient {
         int[] tokens = new int[n];
         int[] positions = new int[n];
         KvCache[] caches = new KvCache[n];
+        boolean[] prompt = new boolean[n]; // prompt tokens on the prompt kernels, generated ones on decode kernels
         int sampling = 0;
         for (Scheduler.Chunk c : batch.chunks()) {
             sampling += c.samples() ? 1 : 0;
@@ -356,6 +357,7 @@ public final class BatchEngine implements EngineClient {
                 tokens[row] = s.token(c.start() + i);
                 positions[row] = c.start() + i;
                 caches[row] = s.kv;
+                prompt[row] = c.start() + i < s.promptLength(); // also when a preempted sequence is recomputed
                 row++;
             }
             if (c.samples()) {
@@ -364,7 +366,7 @@ public final class BatchEngine implements EngineClient {
         }
         float[] logits;
         try {
-            logits = model.transformer().forward(tokens, positions, caches, logitRows);
+            logits = model.transformer().forward(tokens, positions, caches, logitRows, prompt);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "forward pass failed; failing the " + batch.chunks().size() + " requests in it", e);
             for (Scheduler.Chunk c : batch.chunks()) {

@@ -69,7 +69,7 @@ public final class Generator {
      */
     public void warmUp() {
         int ctx = model.config().contextLength();
-        int n = Math.min(16, ctx - 5);
+        int n = Math.min(16, ctx - 9);
         if (n < 1) {
             return;
         }
@@ -79,12 +79,21 @@ public final class Generator {
         }
         modelLock.lock();
         try {
-            KvCache cache = model.newKvCache(n + 4);
+            KvCache cache = model.newKvCache(n + 8);
             prefill(prompt, cache);
+            int vocab = model.config().vocabSize();
             for (int pos = n; pos < n + 4; pos++) {
-                model.transformer().forward(new int[] {pos % model.config().vocabSize()}, new int[] {pos},
+                model.transformer().forward(new int[] {pos % vocab}, new int[] {pos},
                         new KvCache[] {cache}, new int[] {0});
             }
+            // Four generated-token rows in one pass: the batched decode kernels a busy server runs.
+            int[] positions = {n + 4, n + 5, n + 6, n + 7};
+            int[] tokens = new int[4];
+            for (int i = 0; i < 4; i++) {
+                tokens[i] = positions[i] % vocab;
+            }
+            model.transformer().forward(tokens, positions, new KvCache[] {cache, cache, cache, cache},
+                    new int[] {0, 1, 2, 3});
         } finally {
             modelLock.unlock();
         }
@@ -154,7 +163,10 @@ public final class Generator {
             }
             Arrays.fill(caches, cache);
             int[] rows = to == prompt.length ? new int[] {n - 1} : new int[0];
-            logits = model.transformer().forward(Arrays.copyOfRange(prompt, from, to), positions, caches, rows);
+            boolean[] promptRows = new boolean[n];
+            Arrays.fill(promptRows, true); // the prompt form of the kernels, as the batching engine uses for prompts
+            logits = model.transformer().forward(Arrays.copyOfRange(prompt, from, to), positions, caches, rows,
+                    promptRows);
         }
         return logits;
     }

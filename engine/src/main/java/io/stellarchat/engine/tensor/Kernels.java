@@ -45,6 +45,17 @@ public interface Kernels {
      */
     void matMul(Tensor w, float[] x, int n, float[] out, int rowStart, int rowEnd);
 
+    /**
+     * Matrix × matrix for prompt rows, the fast form for long batches: each weight row is decoded to floats
+     * once and multiplied with the activation rows in register tiles (activation rows blocked to stay in L2).
+     * {@code x}, {@code out} and the row range are as in {@link #matMul}. Row i of the result depends on
+     * activation row i alone, never on n or on the row's place in the batch, but it is not bit-identical to
+     * {@link #matVec} or {@link #matMul} (another accumulation order). A caller keeps a token position on one
+     * form for good: the {@code Transformer} multiplies prompt tokens with this and generated tokens with
+     * {@link #matVec}/{@link #matMul}, so a sequence gives the same bits alone, batched, or recomputed.
+     */
+    void matMulPrompt(Tensor w, float[] x, int n, float[] out, int rowStart, int rowEnd);
+
     /** Dequantizes row {@code row} of {@code w} into {@code dst[dstOff .. dstOff + w.cols())}. */
     void dequantizeRow(Tensor w, int row, float[] dst, int dstOff);
 

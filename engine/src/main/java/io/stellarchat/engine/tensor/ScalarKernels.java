@@ -134,6 +134,12 @@ final class ScalarKernels implements Kernels {
         }
     }
 
+    /** The scalar matMul already decodes each weight row once and sums each pair in one order: the same form. */
+    @Override
+    public void matMulPrompt(Tensor w, float[] x, int n, float[] out, int rowStart, int rowEnd) {
+        matMul(w, x, n, out, rowStart, rowEnd);
+    }
+
     @Override
     public void dequantizeRow(Tensor w, int row, float[] dst, int dstOff) {
         TensorChecks.checkWeights(w);

@@ -815,6 +815,120 @@ abstract sealed class VectorKernels implements Kernels {
         }
     }
 
+    /** Bytes of activation rows one tile pass keeps in L2 (a share of a 512 KiB L2 that leaves room for weights). */
+    private static final int PROMPT_BLOCK_BYTES = 256 * 1024;
+
+    @Override
+    public void matMulPrompt(Tensor w, float[] x, int n, float[] out, int rowStart, int rowEnd) {
+        TensorChecks.checkMatMul(w, x, n, out, rowStart, rowEnd);
+        int cols = w.cols();
+        int rows = w.rows();
+        GgmlType type = w.type();
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        float[] buf = scratch.get(2 * cols);
+        // Activation rows in blocks that stay in L2 while every weight row pair of the range passes over them;
+        // a weight row is decoded once per block (a small cost next to the block's multiplications).
+        int block = Math.max(TILE, (PROMPT_BLOCK_BYTES / (Float.BYTES * cols)) / TILE * TILE);
+        for (int i0 = 0; i0 < n; i0 += block) {
+            int i1 = Math.min(n, i0 + block);
+            int r = rowStart;
+            for (; r + 2 <= rowEnd; r += 2) {
+                decode(type, data, r * rowBytes, cols, buf, 0);
+                decode(type, data, (r + 1) * rowBytes, cols, buf, cols);
+                int i = i0;
+                for (; i + TILE <= i1; i += TILE) {
+                    promptTile2x4(buf, x, i * cols, cols, out, i * rows + r, rows);
+                }
+                for (; i < i1; i++) {
+                    out[i * rows + r] = promptDot(buf, 0, x, i * cols, cols);
+                    out[i * rows + r + 1] = promptDot(buf, cols, x, i * cols, cols);
+                }
+            }
+            for (; r < rowEnd; r++) {
+                decode(type, data, r * rowBytes, cols, buf, 0);
+                for (int i = i0; i < i1; i++) {
+                    out[i * rows + r] = promptDot(buf, 0, x, i * cols, cols);
+                }
+            }
+        }
+    }
+
+    /**
+     * The prompt form of one (weight row, activation row) pair: one accumulator, lanes added in k order, then
+     * {@link #sumLanes}, then the scalar tail. {@link #promptTile2x4} does exactly this for each of its pairs.
+     */
+    private float promptDot(float[] w, int wOff, float[] x, int xOff, int cols) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        FloatVector acc = FloatVector.zero(species);
+        int upper = species.loopBound(cols);
+        int k = 0;
+        for (; k < upper; k += lanes) {
+            acc = FloatVector.fromArray(species, w, wOff + k).fma(FloatVector.fromArray(species, x, xOff + k), acc);
+        }
+        float sum = sumLanes(acc);
+        for (; k < cols; k++) {
+            sum += w[wOff + k] * x[xOff + k];
+        }
+        return sum;
+    }
+
+    // Two decoded weight rows w[0 .. cols) and w[cols .. 2 cols) against four activation rows x[xOff + j*cols ..),
+    // j = 0..3: 8 accumulators, 2 weight and 4 activation loads per 8 fma. Results to out[outOff + j*outStride]
+    // (first weight row) and out[outOff + j*outStride + 1] (second). Per pair the arithmetic of promptDot.
+    private void promptTile2x4(float[] w, float[] x, int xOff, int cols, float[] out, int outOff, int outStride) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        int x1 = xOff + cols;
+        int x2 = x1 + cols;
+        int x3 = x2 + cols;
+        FloatVector a0 = FloatVector.zero(species);
+        FloatVector a1 = FloatVector.zero(species);
+        FloatVector a2 = FloatVector.zero(species);
+        FloatVector a3 = FloatVector.zero(species);
+        FloatVector b0 = FloatVector.zero(species);
+        FloatVector b1 = FloatVector.zero(species);
+        FloatVector b2 = FloatVector.zero(species);
+        FloatVector b3 = FloatVector.zero(species);
+        int upper = species.loopBound(cols);
+        int k = 0;
+        for (; k < upper; k += lanes) {
+            FloatVector wa = FloatVector.fromArray(species, w, k);
+            FloatVector wb = FloatVector.fromArray(species, w, cols + k);
+            FloatVector v0 = FloatVector.fromArray(species, x, xOff + k);
+            a0 = wa.fma(v0, a0);
+            b0 = wb.fma(v0, b0);
+            FloatVector v1 = FloatVector.fromArray(species, x, x1 + k);
+            a1 = wa.fma(v1, a1);
+            b1 = wb.fma(v1, b1);
+            FloatVector v2 = FloatVector.fromArray(species, x, x2 + k);
+            a2 = wa.fma(v2, a2);
+            b2 = wb.fma(v2, b2);
+            FloatVector v3 = FloatVector.fromArray(species, x, x3 + k);
+            a3 = wa.fma(v3, a3);
+            b3 = wb.fma(v3, b3);
+        }
+        float[] sums = {sumLanes(a0), sumLanes(b0), sumLanes(a1), sumLanes(b1),
+                sumLanes(a2), sumLanes(b2), sumLanes(a3), sumLanes(b3)};
+        for (; k < cols; k++) {
+            float wak = w[k];
+            float wbk = w[cols + k];
+            sums[0] += wak * x[xOff + k];
+            sums[1] += wbk * x[xOff + k];
+            sums[2] += wak * x[x1 + k];
+            sums[3] += wbk * x[x1 + k];
+            sums[4] += wak * x[x2 + k];
+            sums[5] += wbk * x[x2 + k];
+            sums[6] += wak * x[x3 + k];
+            sums[7] += wbk * x[x3 + k];
+        }
+        for (int j = 0; j < TILE; j++) {
+            out[outOff + j * outStride] = sums[2 * j];
+            out[outOff + j * outStride + 1] = sums[2 * j + 1];
+        }
+    }
+
     // One decoded weight row w[0 .. cols) against four activation rows x[xOff + j*cols ..), j = 0..3: each weight
     // vector is loaded once for four products; per activation row the accumulators (two, alternating), loop bounds,
     // lane sum and scalar tail of dot(float[], ...), so each result equals dot(w, 0, x, xOff + j*cols, cols) bit for

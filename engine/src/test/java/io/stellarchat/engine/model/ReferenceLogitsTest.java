@@ -89,13 +89,16 @@ class ReferenceLogitsTest {
             assertEquals(hp.get("n_head_kv").asInt(), c.kvHeads());
             assertEquals(hp.get("rope_theta").asDouble(), c.ropeTheta(), 1e-3);
             for (JsonNode cs : pack.get("cases")) {
-                checkCase(model, jsonName, cs, maxAbs, top1Margin, greedyMargin);
+                // f32: the prompt through the prompt form of the kernels (float tiles), as the engines run prompts;
+                // q8: through the decode form over many rows (int8 mat-mat), as a batch of generated tokens
+                checkCase(model, jsonName, cs, maxAbs, top1Margin, greedyMargin,
+                        activations == ActivationPrecision.F32);
             }
         }
     }
 
     private static void checkCase(Model model, String file, JsonNode cs, double maxAbs, double top1Margin,
-                                  double greedyMargin) {
+                                  double greedyMargin, boolean promptForm) {
         String where = file + " " + cs.get("name").asText();
         int[] tokens = ints(cs.get("tokens"));
         int vocab = model.config().vocabSize();
@@ -109,7 +112,9 @@ class ReferenceLogitsTest {
             rows[i] = i;
             caches[i] = cache;
         }
-        float[] logits = model.transformer().forward(tokens, positions, caches, rows);
+        boolean[] prompt = new boolean[n];
+        java.util.Arrays.fill(prompt, promptForm);
+        float[] logits = model.transformer().forward(tokens, positions, caches, rows, prompt);
 
         // (ii) and (i) over the prompt positions.
         JsonNode refTop = cs.get("reference_f64").get("top20");

@@ -88,4 +88,43 @@ class BatchInvarianceTest {
             }
         }
     }
+
+    /**
+     * The prompt form ({@code matMulPrompt}): row i of a batch of n is bit-identical to the same activation row as
+     * a batch of one, for n below, at and between tiles, and with more rows than one L2 block holds (the block
+     * boundary must not change a row's arithmetic); and it agrees with a float64 dot of the dequantized row.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("typesAndKernels")
+    void promptMatMulRowIsIndependentOfTheBatch(GgmlType type, String which) {
+        Kernels k = kernels(which);
+        try (Arena arena = Arena.ofConfined()) {
+            int cols = RandomTensors.cols(type);
+            Tensor w = RandomTensors.random(arena, type, ROWS, cols, 8000 + type.id());
+            float[] deq = new float[cols];
+            int[] batches = {1, 2, 3, 5, 8, 256 * 1024 / (4 * cols) + 5};
+            for (int n : batches) {
+                float[] x = RandomTensors.gaussian(n * cols, 1.0, 300 + n);
+                float[] out = new float[n * ROWS];
+                k.matMulPrompt(w, x, n, out, 0, ROWS);
+                for (int i = 0; i < n; i++) {
+                    float[] alone = new float[ROWS];
+                    k.matMulPrompt(w, java.util.Arrays.copyOfRange(x, i * cols, (i + 1) * cols), 1, alone, 0, ROWS);
+                    for (int r = 0; r < ROWS; r++) {
+                        assertEquals(Float.floatToRawIntBits(alone[r]), Float.floatToRawIntBits(out[i * ROWS + r]),
+                                k.description() + " " + type + " n=" + n + " batch row " + i + " weight row " + r);
+                        k.dequantizeRow(w, r, deq, 0);
+                        double exact = 0;
+                        double scale = 0;
+                        for (int c = 0; c < cols; c++) {
+                            exact += (double) deq[c] * x[i * cols + c];
+                            scale += Math.abs((double) deq[c] * x[i * cols + c]);
+                        }
+                        assertEquals(exact, out[i * ROWS + r], 1e-5 * scale + 1e-6,
+                                k.description() + " " + type + " n=" + n + " row " + i + " against float64");
+                    }
+                }
+            }
+        }
+    }
 }
