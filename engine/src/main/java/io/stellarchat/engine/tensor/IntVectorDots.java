@@ -400,4 +400,107 @@ final class IntVectorDots {
         }
         return VectorKernels.sumLanes(acc);
     }
+
+    /**
+     * Weight row {@code r} of a Q6_K tensor against activation rows {@code i .. i + 3}: the 6-bit values of each
+     * (super-block, half, slice) are unpacked once for four products; per pair exactly the operations of
+     * {@link #dotQ6_K}. Results go to {@code out[(i + j) * outStride + r]}. Batched decoding needs it: with a
+     * tied or Q6_K output matrix (vocab rows), logits of a batch otherwise cost one full pass per row.
+     */
+    static void matMul4Q6_K(Tensor w, int r, QuantizedRows x, int i, float[] out, int outStride) {
+        MemorySegment s = w.data();
+        long base = r * w.rowBytes();
+        int blocks = x.cols / 256;
+        short[] q = x.q;
+        float[] d = x.d;
+        int x0 = i * x.cols;
+        int x1 = x0 + x.cols;
+        int x2 = x1 + x.cols;
+        int x3 = x2 + x.cols;
+        int d0 = i * blocks;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        for (int t = 0; t < 4 * blocks; t++) {
+            int b = t >> 2;
+            int h = (t >> 1) & 1;
+            int l = (t & 1) << 4;
+            long off = base + 210L * b;
+            int e = 256 * b + 128 * h + l;
+            long sc = off + 192 + 8 * h + (l >> 4);
+            float dw = BlockDecoder.f16(s, off + 208);
+            float s0 = s.get(BlockDecoder.I8, sc);
+            float s1 = s.get(BlockDecoder.I8, sc + 2);
+            float s2 = s.get(BlockDecoder.I8, sc + 4);
+            float s3 = s.get(BlockDecoder.I8, sc + 6);
+            ShortVector qlA = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 64L * h + l, LE)
+                    .convertShape(B2S, S, 0);
+            ShortVector qlB = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 64L * h + 32 + l, LE)
+                    .convertShape(B2S, S, 0);
+            ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 128 + 32L * h + l, LE)
+                    .convertShape(B2S, S, 0);
+            ShortVector w0 = qlA.and((short) 0x0F).or(qh.and((short) 3).lanewise(LSHL, 4)).sub((short) 32);
+            ShortVector w1 = qlB.and((short) 0x0F).or(qh.and((short) 0x0C).lanewise(LSHL, 2)).sub((short) 32);
+            ShortVector w2 = qlA.lanewise(ASHR, 4).and((short) 0x0F).or(qh.and((short) 0x30)).sub((short) 32);
+            ShortVector w3 = qlB.lanewise(ASHR, 4).and((short) 0x0F).or(qh.lanewise(ASHR, 2).and((short) 0x30))
+                    .sub((short) 32);
+            float dd = dw * d[d0 + b];
+            IntVector p0 = w0.mul(ShortVector.fromArray(S, q, x0 + e)).reinterpretAsInts();
+            IntVector p1 = w1.mul(ShortVector.fromArray(S, q, x0 + e + 32)).reinterpretAsInts();
+            IntVector p2 = w2.mul(ShortVector.fromArray(S, q, x0 + e + 64)).reinterpretAsInts();
+            IntVector p3 = w3.mul(ShortVector.fromArray(S, q, x0 + e + 96)).reinterpretAsInts();
+            a0 = ((FloatVector) p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s0), a0);
+            a0 = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s1), a0);
+            a0 = ((FloatVector) p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s2), a0);
+            a0 = ((FloatVector) p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s3), a0);
+            dd = dw * d[d0 + blocks + b];
+            p0 = w0.mul(ShortVector.fromArray(S, q, x1 + e)).reinterpretAsInts();
+            p1 = w1.mul(ShortVector.fromArray(S, q, x1 + e + 32)).reinterpretAsInts();
+            p2 = w2.mul(ShortVector.fromArray(S, q, x1 + e + 64)).reinterpretAsInts();
+            p3 = w3.mul(ShortVector.fromArray(S, q, x1 + e + 96)).reinterpretAsInts();
+            a1 = ((FloatVector) p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s0), a1);
+            a1 = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s1), a1);
+            a1 = ((FloatVector) p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s2), a1);
+            a1 = ((FloatVector) p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s3), a1);
+            dd = dw * d[d0 + 2 * blocks + b];
+            p0 = w0.mul(ShortVector.fromArray(S, q, x2 + e)).reinterpretAsInts();
+            p1 = w1.mul(ShortVector.fromArray(S, q, x2 + e + 32)).reinterpretAsInts();
+            p2 = w2.mul(ShortVector.fromArray(S, q, x2 + e + 64)).reinterpretAsInts();
+            p3 = w3.mul(ShortVector.fromArray(S, q, x2 + e + 96)).reinterpretAsInts();
+            a2 = ((FloatVector) p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s0), a2);
+            a2 = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s1), a2);
+            a2 = ((FloatVector) p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s2), a2);
+            a2 = ((FloatVector) p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s3), a2);
+            dd = dw * d[d0 + 3 * blocks + b];
+            p0 = w0.mul(ShortVector.fromArray(S, q, x3 + e)).reinterpretAsInts();
+            p1 = w1.mul(ShortVector.fromArray(S, q, x3 + e + 32)).reinterpretAsInts();
+            p2 = w2.mul(ShortVector.fromArray(S, q, x3 + e + 64)).reinterpretAsInts();
+            p3 = w3.mul(ShortVector.fromArray(S, q, x3 + e + 96)).reinterpretAsInts();
+            a3 = ((FloatVector) p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s0), a3);
+            a3 = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s1), a3);
+            a3 = ((FloatVector) p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s2), a3);
+            a3 = ((FloatVector) p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd * s3), a3);
+        }
+        out[i * outStride + r] = VectorKernels.sumLanes(a0);
+        out[(i + 1) * outStride + r] = VectorKernels.sumLanes(a1);
+        out[(i + 2) * outStride + r] = VectorKernels.sumLanes(a2);
+        out[(i + 3) * outStride + r] = VectorKernels.sumLanes(a3);
+    }
 }

@@ -313,6 +313,7 @@ abstract sealed class VectorKernels implements Kernels {
         TensorChecks.checkSpan(w, "output", out, 0, (long) n * rows);
         boolean tiled = wideInts() && (w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0);
         boolean tiledK = wideInts() && w.type() == GgmlType.Q4_K;
+        boolean tiled6 = wideInts() && w.type() == GgmlType.Q6_K;
         for (int r = rowStart; r < rowEnd; r++) {
             int i = 0;
             if (tiled) {
@@ -322,6 +323,10 @@ abstract sealed class VectorKernels implements Kernels {
             } else if (tiledK) {
                 for (; i + TILE <= n; i += TILE) {
                     IntVectorDots.matMul4Q4_K(w, r, x, i, out, rows);
+                }
+            } else if (tiled6) {
+                for (; i + TILE <= n; i += TILE) {
+                    IntVectorDots.matMul4Q6_K(w, r, x, i, out, rows);
                 }
             }
             // Row-outer: the weight row (a few KB) stays in L1 while each remaining activation row reads it.
