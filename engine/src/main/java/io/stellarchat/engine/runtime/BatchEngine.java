@@ -4,6 +4,7 @@ import io.stellarchat.engine.model.KvBlockPool;
 import io.stellarchat.engine.model.KvCache;
 import io.stellarchat.engine.model.Model;
 import io.stellarchat.engine.model.ModelConfig;
+import io.stellarchat.engine.util.Checks;
 import io.stellarchat.engine.util.Ticker;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -113,7 +114,7 @@ public final class BatchEngine implements EngineClient {
         this.config = config;
         this.ticker = ticker;
         ModelConfig mc = model.config();
-        int blocks = poolBlocks(mc, config);
+        int blocks = heapBounded(poolBlocks(mc, config), mc, config, Runtime.getRuntime().maxMemory(), name);
         this.pool = new KvBlockPool(mc, blocks, config.blockSize(), config.kvPrecision());
         long salt = model.path().toString().hashCode() * 0x9E3779B97F4A7C15L ^ model.fileSize();
         this.scheduler = new Scheduler(config, new BlockAllocator(blocks, config.blockSize(), salt), ticker);
@@ -136,6 +137,26 @@ public final class BatchEngine implements EngineClient {
         long perContext = (mc.contextLength() + config.blockSize() - 1L) / config.blockSize();
         long useful = perContext * (config.maxRunning() + 1L);
         return (int) Math.min(byBytes, useful);
+    }
+
+    /**
+     * The pool lives on the Java heap: a configured size that would take more than half of it (the rest is
+     * for activations, requests and the service) is cut to that half, with a warning naming the settings,
+     * rather than ending in an OutOfMemoryError at start or under load.
+     */
+    static int heapBounded(int blocks, ModelConfig mc, SchedulerConfig config, long maxHeap, String name) {
+        long perBlock = KvBlockPool.bytesPerBlock(mc, config.blockSize(), config.kvPrecision());
+        long limit = maxHeap / 2 / perBlock;
+        if (blocks <= limit) {
+            return blocks;
+        }
+        Checks.require(limit >= 1, "the JVM heap (" + (maxHeap >> 20) + " MiB) cannot hold one KV cache block of "
+                + perBlock + " bytes; raise -Xmx (STELLAR_JAVA_OPTS)");
+        LOG.warning("engine " + name + ": a KV cache of " + blocks + " blocks (" + (blocks * perBlock >> 20)
+                + " MiB) would take more than half of the " + (maxHeap >> 20) + " MiB JVM heap; using " + limit
+                + " blocks (" + (limit * perBlock >> 20) + " MiB). Raise -Xmx (STELLAR_JAVA_OPTS) or lower"
+                + " engine.kv_cache_size to silence this.");
+        return (int) limit;
     }
 
     /** The KV block pool (its size is logged at start). */

@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.stellarchat.engine.model.KvBlockPool;
 import io.stellarchat.engine.model.KvPrecision;
 import io.stellarchat.engine.model.Model;
+import io.stellarchat.engine.model.ModelConfig;
 import io.stellarchat.engine.model.ModelOptions;
 import io.stellarchat.engine.sampling.SamplingParams;
 import io.stellarchat.engine.tensor.Kernels;
@@ -234,5 +236,21 @@ class BatchEngineTest {
         }
         StreamItem.Finished s = assertInstanceOf(StreamItem.Finished.class, last);
         assertEquals(FinishReason.CANCELLED, s.result().finishReason());
+    }
+
+    @Test
+    void aKvCacheLargerThanHalfTheHeapIsCutToHalfTheHeap() {
+        SchedulerConfig cfg = new SchedulerConfig(32, 4, 4, Duration.ofSeconds(1), 16, 1L << 30, KvPrecision.F32, true);
+        ModelConfig mc = model.config();
+        long perBlock = KvBlockPool.bytesPerBlock(mc, 16, KvPrecision.F32);
+        // stories260K: 5 layers x kvDim 32 x 2 (keys, values) x 4 bytes x 16 tokens = 20480 bytes per block
+        assertEquals(20480, perBlock);
+        int wanted = 10_000;
+        assertEquals(wanted, BatchEngine.heapBounded(wanted, mc, cfg, 1L << 34, "t"), "fits: unchanged");
+        long heap = 64L << 20; // 64 MiB heap: half holds 1638 blocks
+        assertEquals((int) (heap / 2 / perBlock), BatchEngine.heapBounded(wanted, mc, cfg, heap, "t"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BatchEngine.heapBounded(wanted, mc, cfg, 30_000, "t"));
+        assertTrue(e.getMessage().contains("cannot hold one KV cache block"), e.getMessage());
     }
 }
