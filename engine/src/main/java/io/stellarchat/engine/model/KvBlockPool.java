@@ -1,5 +1,6 @@
 package io.stellarchat.engine.model;
 
+import io.stellarchat.engine.tensor.FloatOps;
 import io.stellarchat.engine.util.Checks;
 
 /**
@@ -127,13 +128,13 @@ public final class KvBlockPool {
     }
 
     /** Widens {@code n} F16 key elements from element offset {@code off} of layer {@code layer} into {@code dst}. */
-    void widenKeys(int layer, int off, float[] dst, int n) {
-        widen(keys16[layer], off, dst, n);
+    void widenKeys(int layer, int off, float[] dst, int n, FloatOps ops) {
+        ops.widenHalves(keys16[layer], off, dst, 0, n);
     }
 
     /** Widens {@code n} F16 value elements from element offset {@code off} of layer {@code layer} into {@code dst}. */
-    void widenValues(int layer, int off, float[] dst, int n) {
-        widen(values16[layer], off, dst, n);
+    void widenValues(int layer, int off, float[] dst, int n, FloatOps ops) {
+        ops.widenHalves(values16[layer], off, dst, 0, n);
     }
 
     /** Stores one position's key row {@code k[kOff..+kvDim)} and value row {@code v[vOff..+kvDim)}, head by head. */
@@ -170,12 +171,6 @@ public final class KvBlockPool {
                     v[g * headDim + d] = Float.float16ToFloat(values16[layer][o + d]);
                 }
             }
-        }
-    }
-
-    private static void widen(short[] src, int off, float[] dst, int n) {
-        for (int i = 0; i < n; i++) {
-            dst[i] = Float.float16ToFloat(src[off + i]);
         }
     }
 

@@ -244,7 +244,7 @@ public final class Transformer {
                 int base = kv.headOffset(cache.block(b), g);
                 float[] rows = kv.keys32(l);
                 if (!f32) {
-                    kv.widenKeys(l, base, scratch, slots * hd);
+                    kv.widenKeys(l, base, scratch, slots * hd, ops);
                     rows = scratch;
                     base = 0;
                 }
@@ -279,7 +279,7 @@ public final class Transformer {
                 int base = kv.headOffset(cache.block(b), g);
                 float[] rows = kv.values32(l);
                 if (!f32) {
-                    kv.widenValues(l, base, scratch, slots * hd);
+                    kv.widenValues(l, base, scratch, slots * hd, ops);
                     rows = scratch;
                     base = 0;
                 }

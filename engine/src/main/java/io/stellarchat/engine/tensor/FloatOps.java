@@ -172,6 +172,17 @@ public final class FloatOps {
         }
     }
 
+    /** {@code dst[dstOff ..+n) = Float.float16ToFloat(src[off ..+n))}, bit for bit: F16 bits widened to floats. */
+    public void widenHalves(short[] src, int off, float[] dst, int dstOff, int n) {
+        if (vec != null) {
+            vec.widenHalves(src, off, dst, dstOff, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = Float.float16ToFloat(src[off + i]);
+        }
+    }
+
     @Override
     public String toString() {
         return vec == null ? "FloatOps[scalar]" : "FloatOps[" + vec.description() + "]";

@@ -470,7 +470,27 @@ abstract sealed class VectorKernels implements Kernels {
      * hold none, so the common path is four operations after the widening load.
      */
     private FloatVector halfToFloat(GgmlType type, MemorySegment s, long off) {
-        ShortVector h = ShortVector.fromMemorySegment(shorts(), s, off, LE);
+        return halfBitsToFloat(type, ShortVector.fromMemorySegment(shorts(), s, off, LE));
+    }
+
+    /**
+     * {@code dst[dstOff ..+n) = Float.float16ToFloat(src[off ..+n))}, bit for bit (the KV cache's F16 entries as
+     * attention reads them).
+     */
+    void widenHalves(short[] src, int off, float[] dst, int dstOff, int n) {
+        int lanes = species().length();
+        int i = 0;
+        if (shorts() != null) {
+            for (; i + lanes <= n; i += lanes) {
+                halfBitsToFloat(GgmlType.F16, ShortVector.fromArray(shorts(), src, off + i)).intoArray(dst, dstOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = Float.float16ToFloat(src[off + i]);
+        }
+    }
+
+    private FloatVector halfBitsToFloat(GgmlType type, ShortVector h) {
         IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, ints(), 0);
         if (type == GgmlType.BF16) {
             return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();

@@ -108,4 +108,22 @@ class FloatOpsTest {
         assertEquals(true, Kernels.vector(bits).ops().isVector());
         assertEquals(FloatVector.SPECIES_PREFERRED.vectorBitSize() > 0, Kernels.vector().ops().isVector());
     }
+
+    /** F16 widening (the KV cache's entries) equals Float.float16ToFloat for all 65536 patterns, at any offset. */
+    @ParameterizedTest
+    @ValueSource(ints = {64, 128, 256, 512})
+    void widenHalvesIsFloat16ToFloatBitForBit(int bits) {
+        short[] all = new short[65536 + 3];
+        for (int i = 0; i < 65536; i++) {
+            all[i + 3] = (short) i;
+        }
+        for (FloatOps ops : both(bits)) {
+            float[] out = new float[65536 + 1];
+            ops.widenHalves(all, 3, out, 1, 65536);
+            for (int i = 0; i < 65536; i++) {
+                assertEquals(Float.floatToRawIntBits(Float.float16ToFloat((short) i)), Float.floatToRawIntBits(out[1 + i]),
+                        ops + " pattern 0x" + Integer.toHexString(i));
+            }
+        }
+    }
 }
