@@ -405,7 +405,9 @@ final class IntVectorDots {
      * Weight row {@code r} of a Q6_K tensor against activation rows {@code i .. i + 3}: the 6-bit values of each
      * (super-block, half, slice) are unpacked once for four products; per pair exactly the operations of
      * {@link #dotQ6_K}. Results go to {@code out[(i + j) * outStride + r]}. Batched decoding needs it: with a
-     * tied or Q6_K output matrix (vocab rows), logits of a batch otherwise cost one full pass per row.
+     * tied or Q6_K output matrix (vocab rows), logits of a batch otherwise cost one full pass per row. The four
+     * rows are written out rather than looped over an array of accumulators: vectors in locals stay in
+     * registers, an array of them (or a helper taking them) is boxed once C2's inlining budget runs out.
      */
     static void matMul4Q6_K(Tensor w, int r, QuantizedRows x, int i, float[] out, int outStride) {
         MemorySegment s = w.data();
