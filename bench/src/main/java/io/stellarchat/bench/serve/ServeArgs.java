@@ -31,11 +31,13 @@ import java.util.Locale;
  * @param warmup           untimed requests before measuring (JIT, page cache)
  * @param seed             seed of the prompt text
  * @param json             where to write the results as JSON, or {@code null}
+ * @param completionsApi   send {@code /v1/completions} with the messages' text as the prompt instead of
+ *                         {@code /v1/chat/completions} (no chat template, no chat-output parsing on the server)
  */
 public record ServeArgs(URI url, Path model, List<String> serverSets, String modelName, Scenario scenario,
                         int clients, int requests, int promptTokens, int maxTokens, int sharedPrefix,
                         int historyTokens, int turns, Duration deadline, int baselineRequests, int warmup, long seed,
-                        Path json) {
+                        Path json, boolean completionsApi) {
 
     /** What {@code --scenario} measures. */
     public enum Scenario {
@@ -61,11 +63,15 @@ public record ServeArgs(URI url, Path model, List<String> serverSets, String mod
                                          [--prompt-tokens N] [--max-tokens N] [--shared-prefix N]
                                          [--history-tokens N] [--turns N] [--deadline 60s] [--baseline N]
                                          [--warmup N] [--model-name NAME] [--seed N] [--json FILE]
+                                         [--api chat|completions]
               --url             OpenAI-compatible server to drive (default: http://127.0.0.1:8080); works
                                 with llama.cpp's llama-server as well
               --model           start 'stellar serve --model FILE' on a free port instead, wait for /health,
                                 stop it at the end (needs the built server jar: ./stellar builds it)
               --server-set      configuration for that server, e.g. engine.max_running=8 (repeatable)
+              --api             chat (default): /v1/chat/completions; completions: /v1/completions with the
+                                text as prompt (for servers whose chat-output parser rejects a random-weight
+                                model's text, as llama-server's does)
               --scenario        stream (default): N clients stream chat completions;
                                 session: one conversation growing to --history-tokens over --turns turns;
                                 overload: --clients (default 64) requests at once with a --deadline each
@@ -129,6 +135,7 @@ public record ServeArgs(URI url, Path model, List<String> serverSets, String mod
         int warmup = 1;
         long seed = 7;
         Path json = null;
+        boolean completionsApi = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (!a.startsWith("-")) {
@@ -144,6 +151,11 @@ public record ServeArgs(URI url, Path model, List<String> serverSets, String mod
                 case "--server-set" -> sets.add(v);
                 case "--model-name" -> modelName = v;
                 case "--scenario" -> scenario = Scenario.parse(v);
+                case "--api" -> completionsApi = switch (v) {
+                    case "chat" -> false;
+                    case "completions" -> true;
+                    default -> throw new IllegalArgumentException("--api must be chat or completions, not '" + v + "'");
+                };
                 case "--clients", "-c" -> clients = intValue(a, v);
                 case "--requests", "-n" -> requests = intValue(a, v);
                 case "--prompt-tokens" -> promptTokens = intValue(a, v);
@@ -168,7 +180,7 @@ public record ServeArgs(URI url, Path model, List<String> serverSets, String mod
         return new ServeArgs(url, model, sets, modelName, scenario, c,
                 requests != null ? requests : overload ? 1 : 4, promptTokens, maxTokens, sharedPrefix, historyTokens,
                 turns, deadline != null ? deadline : overload ? Duration.ofSeconds(60) : Duration.ofSeconds(300),
-                base, warmup, seed, json);
+                base, warmup, seed, json, completionsApi);
     }
 
     private static URI url(String v) {

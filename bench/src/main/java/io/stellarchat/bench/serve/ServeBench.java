@@ -183,7 +183,7 @@ public final class ServeBench {
         String model = args.modelName() != null ? args.modelName() : firstModel(http, url);
         double tpw = PromptText.measureTokensPerWord(http, url, JSON, args.seed());
         PromptText text = new PromptText(tpw, args.seed());
-        StreamClient client = new StreamClient(http, url, model, JSON, timer);
+        StreamClient client = new StreamClient(http, url, model, JSON, timer, args.completionsApi());
         out.printf(Locale.ROOT, "driving %s, model %s, scenario %s (%.2f tokens per word of prompt text)%n", url, model,
                 args.scenario().name().toLowerCase(Locale.ROOT), tpw);
         for (int i = 0; i < args.warmup(); i++) {

@@ -40,8 +40,16 @@ final class StreamClient {
     private final String model;
     private final ObjectMapper json;
     private final ScheduledExecutorService timer;
+    private final boolean completionsApi;
 
     StreamClient(HttpClient http, URI base, String model, ObjectMapper json, ScheduledExecutorService timer) {
+        this(http, base, model, json, timer, false);
+    }
+
+    /** With {@code completionsApi}, requests go to {@code /v1/completions} with the messages' text as prompt. */
+    StreamClient(HttpClient http, URI base, String model, ObjectMapper json, ScheduledExecutorService timer,
+                 boolean completionsApi) {
+        this.completionsApi = completionsApi;
         this.http = http;
         this.base = base;
         this.model = model;
@@ -56,16 +64,24 @@ final class StreamClient {
     RequestResult chat(List<Message> messages, int maxTokens, Duration deadline) {
         ObjectNode body = json.createObjectNode();
         body.put("model", model);
-        ArrayNode arr = body.putArray("messages");
-        for (Message m : messages) {
-            arr.addObject().put("role", m.role()).put("content", m.content());
+        if (completionsApi) {
+            StringBuilder prompt = new StringBuilder();
+            for (Message m : messages) {
+                prompt.append(m.content()).append('\n');
+            }
+            body.put("prompt", prompt.toString());
+        } else {
+            ArrayNode arr = body.putArray("messages");
+            for (Message m : messages) {
+                arr.addObject().put("role", m.role()).put("content", m.content());
+            }
         }
         body.put("max_tokens", maxTokens);
         body.put("temperature", 0);
         body.put("ignore_eos", true);
         body.put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).timeout(deadline)
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(completionsApi ? "/v1/completions" : "/v1/chat/completions")).timeout(deadline)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
 
@@ -152,7 +168,8 @@ final class StreamClient {
             }
             JsonNode choices = chunk.get("choices");
             if (choices != null && choices.isArray() && !choices.isEmpty()) {
-                JsonNode content = choices.get(0).path("delta").get("content");
+                JsonNode content = choices.get(0).has("text") ? choices.get(0).get("text")
+                        : choices.get(0).path("delta").get("content");
                 if (content != null && content.isTextual() && !content.asText().isEmpty()) {
                     if (count == chunks.length) {
                         chunks = Arrays.copyOf(chunks, count * 2);

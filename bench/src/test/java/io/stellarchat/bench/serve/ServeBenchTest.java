@@ -1,6 +1,7 @@
 package io.stellarchat.bench.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,6 +53,16 @@ class ServeBenchTest {
         all[1] = server.url().toString();
         System.arraycopy(argv, 0, all, 2, argv.length);
         return ServeArgs.parse(all);
+    }
+
+    @Test
+    void completionsApiStreamsTextChunksToo() throws Exception {
+        ServeArgs a = args("--clients", "2", "--requests", "1", "--prompt-tokens", "16", "--max-tokens", "8",
+                "--baseline", "0", "--api", "completions");
+        PhaseSummary p = new ServeBench(a, null, scratch, OUT).run().main();
+        assertEquals(2, p.replies(), p.toString());
+        assertEquals(2 * 8, p.completionTokens(), p.toString());
+        assertTrue(p.ttftMean() > 0 && p.itlP50() > 0, p.toString());
     }
 
     @Test
@@ -137,7 +148,11 @@ class ServeBenchTest {
                 .getMessage().contains("--url"));
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> ServeArgs.parse(new String[] {"--scenario", "session", "--clients", "4"})).getMessage().contains("one client"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ServeArgs.parse(new String[] {"--api", "rest"}))
+                .getMessage().contains("--api"));
         ServeArgs d = ServeArgs.parse(new String[] {"--scenario", "overload"});
+        assertFalse(d.completionsApi(), "chat by default");
+        assertTrue(ServeArgs.parse(new String[] {"--api", "completions"}).completionsApi());
         assertEquals(64, d.clients());
         assertEquals(Duration.ofSeconds(60), d.deadline());
     }
