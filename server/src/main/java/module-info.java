@@ -22,6 +22,8 @@ module io.stellarchat.server {
     exports io.stellarchat.server.api;
     exports io.stellarchat.server.cli;
     exports io.stellarchat.server.chat;
+    exports io.stellarchat.server.protocol;
+    exports io.stellarchat.server.gateway;
 
     opens io.stellarchat.server.cli to info.picocli;
     // Jackson writes the wire records (error bodies, /ready) reflectively.

@@ -1,5 +1,6 @@
 package io.stellarchat.server.config;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -13,9 +14,11 @@ import java.util.Objects;
  * @param data    where the service keeps its files
  * @param database the chat history database
  * @param metrics the Prometheus endpoint
+ * @param providers remote model servers the gateway can route to ({@code providers}, YAML only)
  */
 public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsConfig models, EngineConfig engine,
-                            DataConfig data, DatabaseConfig database, MetricsConfig metrics) {
+                            DataConfig data, DatabaseConfig database, MetricsConfig metrics,
+                            List<ProviderConfig> providers) {
     public StellarConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(logging, "logging");
@@ -24,6 +27,13 @@ public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsCo
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(metrics, "metrics");
+        providers = List.copyOf(providers);
+    }
+
+    /** Without remote providers. */
+    public StellarConfig(ServerConfig server, LoggingConfig logging, ModelsConfig models, EngineConfig engine,
+                         DataConfig data, DatabaseConfig database, MetricsConfig metrics) {
+        this(server, logging, models, engine, data, database, metrics, List.of());
     }
 
     /** The built-in defaults, as documented in {@link ConfigKeys}. */
@@ -33,11 +43,16 @@ public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsCo
 
     /** A copy with another server section (tests use it to pick port 0). */
     public StellarConfig withServer(ServerConfig newServer) {
-        return new StellarConfig(newServer, logging, models, engine, data, database, metrics);
+        return new StellarConfig(newServer, logging, models, engine, data, database, metrics, providers);
     }
 
     /** A copy with another models section. */
     public StellarConfig withModels(ModelsConfig newModels) {
-        return new StellarConfig(server, logging, newModels, engine, data, database, metrics);
+        return new StellarConfig(server, logging, newModels, engine, data, database, metrics, providers);
+    }
+
+    /** A copy with other providers. */
+    public StellarConfig withProviders(List<ProviderConfig> newProviders) {
+        return new StellarConfig(server, logging, models, engine, data, database, metrics, newProviders);
     }
 }

@@ -69,7 +69,7 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** Loads every configured and discovered model. */
     public static ModelRegistry load(ModelsConfig models, EngineConfig engine) throws IOException {
-        List<ModelEntry> entries = new ArrayList<>(models.list());
+        List<ModelEntry> entries = new ArrayList<>(models.list().stream().filter(ModelEntry::isLocal).toList());
         List<Path> listed = entries.stream().map(e -> e.path().toAbsolutePath().normalize()).toList();
         List<Path> discovered = new ArrayList<>();
         if (Files.isDirectory(models.dir())) {
