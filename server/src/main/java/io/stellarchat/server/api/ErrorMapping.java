@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.router.JavalinDefaultRoutingApi;
+import io.stellarchat.server.protocol.ProviderException;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +28,7 @@ final class ErrorMapping {
 
     void register(JavalinDefaultRoutingApi routes) {
         routes.exception(ApiException.class, (e, ctx) -> write(ctx, e));
+        routes.exception(ProviderException.class, (e, ctx) -> write(ctx, ApiException.from(e)));
         routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, translate(e, ctx)));
         routes.exception(Exception.class, (e, ctx) -> {
             String id = RequestTracking.requestId(ctx);
@@ -63,6 +65,10 @@ final class ErrorMapping {
 
     /** Writes {@code e} as the response: its status and the JSON error body. */
     void write(Context ctx, ApiException e) {
+        String retry = e.retryAfterHeader();
+        if (retry != null) {
+            ctx.header("Retry-After", retry);
+        }
         ctx.status(e.status()).contentType("application/json").result(bytes(ErrorBody.of(e)));
     }
 

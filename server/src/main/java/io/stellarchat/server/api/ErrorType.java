@@ -10,7 +10,9 @@ public enum ErrorType {
     PERMISSION("permission_error"),
     /** Too many requests or tokens for this key (429). */
     RATE_LIMIT("rate_limit_error"),
-    /** Our fault (500). */
+    /** An upstream model server did not answer in time (504). */
+    TIMEOUT("timeout_error"),
+    /** Our fault, or an upstream's (500, 502). */
     SERVER("server_error"),
     /** Temporarily unable to serve: overloaded, not ready, shutting down (503). */
     UNAVAILABLE("service_unavailable_error");

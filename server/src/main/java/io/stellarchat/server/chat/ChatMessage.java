@@ -1,5 +1,6 @@
 package io.stellarchat.server.chat;
 
+import io.stellarchat.server.protocol.FinishReason;
 import java.time.Instant;
 import java.util.Objects;
 

@@ -1,5 +1,6 @@
 package io.stellarchat.server.chat;
 
+import io.stellarchat.server.protocol.FinishReason;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

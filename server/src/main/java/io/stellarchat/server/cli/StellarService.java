@@ -9,13 +9,16 @@ import io.stellarchat.server.api.MetricsRoutes;
 import io.stellarchat.server.api.RouteGroup;
 import io.stellarchat.server.api.openai.OpenAiRoutes;
 import io.stellarchat.server.api.sessions.SessionRoutes;
-import io.stellarchat.server.api.sessions.SessionTurns;
+import io.stellarchat.server.conversation.SessionTurns;
 import io.stellarchat.server.api.ws.ChatSocketRoutes;
 import io.stellarchat.server.chat.ChatDatabase;
 import io.stellarchat.server.config.StellarConfig;
-import io.stellarchat.server.gateway.LocalModel;
-import io.stellarchat.server.gateway.ModelMetrics;
-import io.stellarchat.server.gateway.ModelRegistry;
+import io.stellarchat.server.gateway.local.LocalModel;
+import io.stellarchat.server.api.GenerationFields;
+import io.stellarchat.server.gateway.Gateway;
+import io.stellarchat.server.gateway.local.LocalProvider;
+import io.stellarchat.server.gateway.local.ModelMetrics;
+import io.stellarchat.server.gateway.local.ModelRegistry;
 import io.stellarchat.server.observe.ReadinessCheck;
 import io.stellarchat.server.observe.HttpMetrics;
 import io.stellarchat.server.observe.JvmMetrics;
@@ -37,6 +40,7 @@ public final class StellarService implements AutoCloseable {
     private final Readiness readiness;
     private final HttpServer http;
     private final ModelRegistry models;
+    private final Gateway gateway;
     private final ChatDatabase database;
 
     /**
@@ -77,13 +81,14 @@ public final class StellarService implements AutoCloseable {
         if (config.metrics().enabled()) groups.add(new MetricsRoutes(registry));
         // Feature route groups are added here (OpenAI API, sessions, admin ...).
         ModelMetrics modelMetrics = new ModelMetrics(registry, models);
-        groups.add(new OpenAiRoutes(models, json, config.server().maxBodyBytes(), config.engine().keepAlive(),
-                modelMetrics));
+        this.gateway = new Gateway(new LocalProvider(models, modelMetrics));
+        groups.add(new OpenAiRoutes(gateway, json, config.server().maxBodyBytes(), config.engine().keepAlive()));
         if (database != null) {
-            SessionTurns turns = new SessionTurns(database.history(), models, modelMetrics, json);
-            groups.add(new SessionRoutes(database.history(), database.audit(), models, turns, json,
+            SessionTurns turns = new SessionTurns(database.history(), gateway,
+                    stored -> GenerationFields.storedSession(json, stored));
+            groups.add(new SessionRoutes(database.history(), database.audit(), gateway, turns, json,
                     config.server().maxBodyBytes()));
-            groups.add(new ChatSocketRoutes(database.history(), database.audit(), models, turns, json,
+            groups.add(new ChatSocketRoutes(database.history(), database.audit(), gateway, turns, json,
                     config.server().wsMaxFrameBytes()));
             readiness.register(ReadinessCheck.of("storage", () -> {
                 try {
@@ -126,6 +131,11 @@ public final class StellarService implements AutoCloseable {
         return models;
     }
 
+    /** Where every model call goes. */
+    public Gateway gateway() {
+        return gateway;
+    }
+
     public StellarConfig config() {
         return config;
     }
@@ -134,7 +144,7 @@ public final class StellarService implements AutoCloseable {
     @Override
     public void close() {
         http.close();
-        models.close();
+        gateway.close(); // closes the local models too
         if (database != null) {
             database.close();
         }

@@ -1,5 +1,6 @@
 package io.stellarchat.server.chat;
 
+import io.stellarchat.server.protocol.FinishReason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,27 +1,27 @@
 package io.stellarchat.server.api.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stellarchat.server.api.ApiException;
+import io.stellarchat.server.api.Fields;
+import io.stellarchat.server.protocol.ContentPart;
+import io.stellarchat.server.protocol.Message;
+import io.stellarchat.server.protocol.Role;
+import io.stellarchat.server.protocol.Tool;
+import io.stellarchat.server.protocol.ToolCall;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import java.util.Locale;
 
 /**
- * Turns the OpenAI {@code messages} array into the plain values a chat template reads: a list of maps with
- * {@code role} and {@code content} (a string), plus {@code tool_calls} (arguments parsed from their JSON
- * string into objects, as templates expect) and {@code tool_call_id}. Content given as an array of text
- * parts is joined with newlines; {@code developer} messages are given to the template as {@code system}.
+ * Reads OpenAI's {@code messages} and {@code tools} into the wire-neutral {@link Message} and {@link Tool}
+ * records, checking shapes and types (a wrong one is a 400 naming the field, e.g.
+ * {@code messages[2].content[0].type}). Content may be a string or an array of {@code text} and
+ * {@code image_url} parts; whether a model takes images is the answering provider's call.
  */
 final class ChatMessages {
-    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private ChatMessages() {}
 
-    static List<Map<String, Object>> parse(JsonNode body) {
+    static List<Message> parse(JsonNode body) {
         JsonNode messages = Fields.present(body, "messages");
         if (messages == null) {
             throw ApiException.invalidRequest("messages", "Missing required parameter: 'messages'.");
@@ -32,62 +32,55 @@ final class ChatMessages {
         if (messages.isEmpty()) {
             throw ApiException.invalidRequest("messages", "Invalid 'messages': empty array. Expected an array with minimum length 1.");
         }
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<Message> out = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
-            String at = "messages[" + i + "]";
-            JsonNode m = messages.get(i);
-            if (!m.isObject()) {
-                throw Fields.wrongType(at, m, "an object");
-            }
-            JsonNode roleNode = m.get("role");
-            if (roleNode == null || roleNode.isNull()) {
-                throw ApiException.invalidRequest(at + ".role", "Missing required parameter: '" + at + ".role'.");
-            }
-            if (!roleNode.isTextual()) {
-                throw Fields.wrongType(at + ".role", roleNode, "a string");
-            }
-            String role = roleNode.asText();
-            if (!ROLES.contains(role)) {
-                throw ApiException.invalidRequest(at + ".role", "Invalid value for '" + at + ".role': '" + role
-                        + "'. Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.");
-            }
-            Map<String, Object> msg = new LinkedHashMap<>();
-            msg.put("role", role.equals("developer") ? "system" : role);
-            msg.put("content", content(m.get("content"), at + ".content", role));
-            JsonNode toolCalls = m.get("tool_calls");
-            if (toolCalls != null && !toolCalls.isNull()) {
-                msg.put("tool_calls", toolCalls(toolCalls, at + ".tool_calls"));
-            }
-            JsonNode toolCallId = m.get("tool_call_id");
-            if (toolCallId != null && !toolCallId.isNull()) {
-                if (!toolCallId.isTextual()) {
-                    throw Fields.wrongType(at + ".tool_call_id", toolCallId, "a string");
-                }
-                msg.put("tool_call_id", toolCallId.asText());
-            }
-            JsonNode name = m.get("name");
-            if (name != null && name.isTextual()) {
-                msg.put("name", name.asText());
-            }
-            out.add(msg);
+            out.add(message(messages.get(i), "messages[" + i + "]"));
         }
         return out;
     }
 
-    private static String content(JsonNode c, String at, String role) {
+    private static Message message(JsonNode m, String at) {
+        if (!m.isObject()) {
+            throw Fields.wrongType(at, m, "an object");
+        }
+        JsonNode roleNode = m.get("role");
+        if (roleNode == null || roleNode.isNull()) {
+            throw ApiException.invalidRequest(at + ".role", "Missing required parameter: '" + at + ".role'.");
+        }
+        if (!roleNode.isTextual()) {
+            throw Fields.wrongType(at + ".role", roleNode, "a string");
+        }
+        Role role;
+        try {
+            role = Role.valueOf(roleNode.asText().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            role = null;
+        }
+        if (role == null || !role.key().equals(roleNode.asText())) {
+            throw ApiException.invalidRequest(at + ".role", "Invalid value for '" + at + ".role': '" + roleNode.asText()
+                    + "'. Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.");
+        }
+        List<ToolCall> calls = toolCalls(m.get("tool_calls"), at + ".tool_calls");
+        List<ContentPart> content = content(m.get("content"), at + ".content", role == Role.ASSISTANT);
+        String toolCallId = Fields.string(m, "tool_call_id", null);
+        JsonNode name = m.get("name");
+        return new Message(role, content, name != null && name.isTextual() ? name.asText() : null, calls, toolCallId);
+    }
+
+    private static List<ContentPart> content(JsonNode c, String at, boolean assistant) {
         if (c == null || c.isNull()) {
-            if (role.equals("assistant")) {
-                return "";
+            if (assistant) {
+                return List.of(); // an assistant message may hold only tool calls
             }
             throw ApiException.invalidRequest(at, "Missing required parameter: '" + at + "'.");
         }
         if (c.isTextual()) {
-            return c.asText();
+            return List.of(new ContentPart.Text(c.asText()));
         }
         if (!c.isArray()) {
             throw Fields.wrongType(at, c, "a string or an array of content parts");
         }
-        StringBuilder b = new StringBuilder();
+        List<ContentPart> parts = new ArrayList<>();
         for (int j = 0; j < c.size(); j++) {
             JsonNode part = c.get(j);
             String pat = at + "[" + j + "]";
@@ -98,43 +91,95 @@ final class ChatMessages {
             if (type == null || !type.isTextual()) {
                 throw ApiException.invalidRequest(pat + ".type", "Missing required parameter: '" + pat + ".type'.");
             }
-            if (!type.asText().equals("text")) {
-                throw ApiException.invalidRequest(pat + ".type", "Content part type '" + type.asText()
-                        + "' is not supported: this model accepts text only (type 'text').");
+            switch (type.asText()) {
+                case "text" -> {
+                    JsonNode text = part.get("text");
+                    if (text == null || !text.isTextual()) {
+                        throw ApiException.invalidRequest(pat + ".text", "Invalid '" + pat + ".text': expected a string.");
+                    }
+                    parts.add(new ContentPart.Text(text.asText()));
+                }
+                case "image_url" -> {
+                    JsonNode img = part.get("image_url");
+                    JsonNode url = img == null ? null : img.isTextual() ? img : img.get("url");
+                    if (url == null || !url.isTextual()) {
+                        throw ApiException.invalidRequest(pat + ".image_url.url",
+                                "Invalid '" + pat + ".image_url.url': expected a string.");
+                    }
+                    JsonNode detail = img.isObject() ? img.get("detail") : null;
+                    parts.add(new ContentPart.Image(url.asText(), detail != null && detail.isTextual() ? detail.asText() : null));
+                }
+                default -> throw ApiException.invalidRequest(pat + ".type", "Content part type '" + type.asText()
+                        + "' is not supported: use 'text' or 'image_url'.");
             }
-            JsonNode text = part.get("text");
-            if (text == null || !text.isTextual()) {
-                throw ApiException.invalidRequest(pat + ".text", "Invalid '" + pat + ".text': expected a string.");
-            }
-            if (!b.isEmpty()) {
-                b.append('\n');
-            }
-            b.append(text.asText());
         }
-        return b.toString();
+        return parts;
     }
 
-    private static List<Object> toolCalls(JsonNode calls, String at) {
+    private static List<ToolCall> toolCalls(JsonNode calls, String at) {
+        if (calls == null || calls.isNull()) {
+            return List.of();
+        }
         if (!calls.isArray()) {
             throw Fields.wrongType(at, calls, "an array");
         }
-        List<Object> out = new ArrayList<>();
+        List<ToolCall> out = new ArrayList<>();
         for (int k = 0; k < calls.size(); k++) {
+            String cat = at + "[" + k + "]";
             JsonNode call = calls.get(k);
-            Map<String, Object> c = JSON.convertValue(call, JSON.getTypeFactory()
-                    .constructMapType(LinkedHashMap.class, String.class, Object.class));
-            if (c.get("function") instanceof Map<?, ?> f && f.get("arguments") instanceof String args) {
-                Map<String, Object> fn = new LinkedHashMap<>();
-                f.forEach((key, value) -> fn.put(String.valueOf(key), value));
-                try {
-                    fn.put("arguments", JSON.readValue(args, Object.class));
-                } catch (Exception e) {
-                    throw ApiException.invalidRequest(at + "[" + k + "].function.arguments",
-                            "Invalid '" + at + "[" + k + "].function.arguments': not valid JSON.");
-                }
-                c.put("function", fn);
+            if (!call.isObject()) {
+                throw Fields.wrongType(cat, call, "an object");
             }
-            out.add(c);
+            JsonNode fn = call.get("function");
+            if (fn == null || !fn.isObject()) {
+                throw ApiException.invalidRequest(cat + ".function", "Missing required parameter: '" + cat + ".function'.");
+            }
+            String name = Fields.requiredString(fn, "name");
+            JsonNode args = fn.get("arguments");
+            String arguments = args == null || args.isNull() ? "{}" : args.isTextual() ? args.asText() : args.toString();
+            String id = Fields.string(call, "id", "call_" + k);
+            out.add(new ToolCall(id, name, arguments));
+        }
+        return out;
+    }
+
+    /** OpenAI's {@code tools}: function tools only. */
+    static List<Tool> tools(JsonNode body) {
+        JsonNode tools = Fields.present(body, "tools");
+        if (tools == null) {
+            return List.of();
+        }
+        if (!tools.isArray()) {
+            throw Fields.wrongType("tools", tools, "an array");
+        }
+        List<Tool> out = new ArrayList<>();
+        for (int i = 0; i < tools.size(); i++) {
+            String at = "tools[" + i + "]";
+            JsonNode t = tools.get(i);
+            if (!t.isObject()) {
+                throw Fields.wrongType(at, t, "an object");
+            }
+            String type = Fields.string(t, "type", "function");
+            if (!type.equals("function")) {
+                throw ApiException.invalidRequest(at + ".type", "Invalid value for '" + at + ".type': '" + type
+                        + "'. Supported values are: 'function'.");
+            }
+            JsonNode fn = t.get("function");
+            if (fn == null || !fn.isObject()) {
+                throw ApiException.invalidRequest(at + ".function", "Missing required parameter: '" + at + ".function'.");
+            }
+            JsonNode name = fn.get("name");
+            if (name == null || !name.isTextual() || name.asText().isEmpty()) {
+                throw ApiException.invalidRequest(at + ".function.name", "Missing required parameter: '" + at + ".function.name'.");
+            }
+            JsonNode desc = fn.get("description");
+            JsonNode params = Fields.present(fn, "parameters");
+            if (params != null && !params.isObject()) {
+                throw Fields.wrongType(at + ".function.parameters", params, "an object (a JSON Schema)");
+            }
+            JsonNode strict = fn.get("strict");
+            out.add(new Tool(name.asText(), desc != null && desc.isTextual() ? desc.asText() : null, params,
+                    strict != null && strict.isBoolean() ? strict.asBoolean() : null));
         }
         return out;
     }

@@ -5,31 +5,44 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
-import io.stellarchat.engine.sampling.TokenLogprob;
 import io.stellarchat.server.api.ApiException;
-import io.stellarchat.server.gateway.LocalModel;
+import io.stellarchat.server.api.Fields;
+import io.stellarchat.server.api.GenerationFields;
+import io.stellarchat.server.api.WireJson;
+import io.stellarchat.server.api.stream.AnswerReader;
+import io.stellarchat.server.api.stream.SseWriter;
+import io.stellarchat.server.gateway.Gateway;
+import io.stellarchat.server.protocol.ChatCompletion;
+import io.stellarchat.server.protocol.ChatEvent;
+import io.stellarchat.server.protocol.ChatStream;
+import io.stellarchat.server.protocol.CompletionRequest;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 /**
  * {@code POST /v1/completions}: raw text prompts (a string or an array of strings), {@code echo}, the same
  * sampling fields as chat, and {@code text_completion} objects and chunks. {@code suffix} (insertion) is not
- * supported and is refused with a 400.
+ * supported and is refused with a 400. Choice index = prompt * n + choice.
  */
 final class CompletionsHandler {
-    private final OpenAiRoutes routes;
-    private final ObjectMapper json;
-    private final GenerationRunner runner;
+    private static final Set<String> READ = ChatCompletionsHandler.union(GenerationFields.NAMES,
+            Set.of("model", "prompt", "suffix", "best_of", "echo", "user"));
 
-    CompletionsHandler(OpenAiRoutes routes, ObjectMapper json, GenerationRunner runner) {
-        this.routes = routes;
+    private final Gateway gateway;
+    private final ObjectMapper json;
+    private final AnswerReader reader;
+
+    CompletionsHandler(Gateway gateway, ObjectMapper json, AnswerReader reader) {
+        this.gateway = gateway;
         this.json = json;
-        this.runner = runner;
+        this.reader = reader;
     }
 
     void handle(Context ctx, JsonNode req) {
-        String modelName = Fields.requiredString(req, "model");
+        String model = Fields.requiredString(req, "model");
         List<String> prompts = prompts(req);
         if (Fields.present(req, "suffix") != null) {
             throw ApiException.invalidRequest("suffix", "'suffix' (fill-in-the-middle) is not supported by this server.");
@@ -39,111 +52,85 @@ final class CompletionsHandler {
             throw ApiException.invalidRequest("best_of", "'best_of' greater than 1 is not supported by this server.");
         }
         boolean echo = Fields.bool(req, "echo", false);
-        GenerationOptions opt = GenerationOptions.parse(req, false);
-        LocalModel m = routes.model(modelName, "model");
-        List<int[]> tokenized = new ArrayList<>();
-        for (String p : prompts) {
-            tokenized.add(m.model().tokenizer().encode(p, true, false));
-        }
-        GenerationRunner.Submission handles = runner.submit(ctx, m, tokenized, opt, "prompt");
+        GenerationFields gen = GenerationFields.parse(req, false);
+        int n = gen.params().n();
+        ChatStream stream = gateway.complete(new CompletionRequest(model, prompts, gen.params(), echo, gen.stream(),
+                gen.includeUsage(), ChatCompletionsHandler.extras(req, READ)));
+        ctx.header(OpenAiRoutes.UPSTREAM_HEADER, stream.upstream());
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
-        int promptTokens = tokenized.stream().mapToInt(t -> t.length).sum();
-        if (!opt.stream()) {
-            List<ChoiceResult> choices = runner.collect(ctx, m, handles, opt.logprobs());
-            ObjectNode root = routes.chunkBase(id, "text_completion", created, m);
+        boolean logprobs = gen.params().logprobs();
+        if (!gen.stream()) {
+            ChatCompletion answer = reader.collect(ctx, stream);
+            ObjectNode root = OpenAiChunks.envelope(json, id, "text_completion", created, answer.model());
             ArrayNode arr = root.putArray("choices");
-            for (ChoiceResult c : choices) {
-                String prefix = echo ? prompts.get(c.index() / opt.n()) : "";
+            for (ChatCompletion.Choice c : answer.choices()) {
+                String prefix = echo ? prompts.get(c.index() / n) : "";
                 ObjectNode ch = arr.addObject();
-                ch.put("text", prefix + c.text());
+                ch.put("text", prefix + c.content());
                 ch.put("index", c.index());
-                if (opt.logprobs()) {
-                    ch.set("logprobs", logprobs(m, c.tokens(), prefix.length()));
+                if (logprobs) {
+                    ch.set("logprobs", OpenAiChunks.completionLogprobs(json, c.logprobs(), prefix.length()));
                 } else {
                     ch.putNull("logprobs");
                 }
-                ch.put("finish_reason", ChoiceResult.wire(c.finishReason()));
+                ch.put("finish_reason", WireJson.finishReason(c.finish()));
             }
-            root.set("usage", routes.usage(promptTokens, choices, opt.n()));
+            root.set("usage", WireJson.usage(json, answer.usage()));
             ctx.json(root);
             return;
         }
-        SseWriter sse;
-        try {
-            sse = new SseWriter(ctx);
-        } catch (SseWriter.ClientGoneException e) {
-            handles.cancel();
-            return;
-        }
-        try {
-            List<ChoiceResult> done = runner.stream(ctx, m, handles, opt.logprobs(), new GenerationRunner.ChoiceListener() {
+        boolean includeUsage = gen.includeUsage();
+        Set<Integer> started = new HashSet<>();
+        reader.streamSse(ctx, stream, json, "completion", sse -> new AnswerReader.Sink() {
                 @Override
-                public void onStart(int index) throws SseWriter.ClientGoneException {
-                    if (echo) {
-                        sse.data(chunk(id, created, m, index, prompts.get(index / opt.n()), null, null, opt));
+                public void event(ChatEvent e) throws SseWriter.ClientGoneException {
+                    switch (e) {
+                        case ChatEvent.Delta d -> {
+                            start(d.index());
+                            if (!d.content().isEmpty() || !d.logprobs().isEmpty()) {
+                                ObjectNode lp = d.logprobs().isEmpty() ? null
+                                        : OpenAiChunks.completionLogprobs(json, d.logprobs(), 0);
+                                sse.data(chunk(d.index(), d.content(), lp, null));
+                            }
+                        }
+                        case ChatEvent.ChoiceEnd end -> {
+                            start(end.index());
+                            sse.data(chunk(end.index(), "", null, WireJson.finishReason(end.reason())));
+                        }
+                        case ChatEvent.Done done -> {
+                            if (includeUsage) {
+                                ObjectNode last = OpenAiChunks.envelope(json, id, "text_completion", created, stream.model());
+                                last.putArray("choices");
+                                last.set("usage", WireJson.usage(json, done.usage()));
+                                sse.data(last.toString());
+                            }
+                            sse.done();
+                        }
+                    }
+                }
+
+                /** With {@code echo}, a choice's first chunk repeats its prompt. */
+                private void start(int index) throws SseWriter.ClientGoneException {
+                    if (started.add(index) && echo) {
+                        sse.data(chunk(index, prompts.get(index / n), null, null));
                     }
                 }
 
                 @Override
-                public void onToken(int index, ChoiceResult.TokenInfo token, String text) throws SseWriter.ClientGoneException {
-                    ObjectNode lp = token == null ? null : logprobs(m, List.of(token), 0);
-                    sse.data(chunk(id, created, m, index, text, lp, null, opt));
-                }
-
-                @Override
-                public void onFinish(ChoiceResult r) throws SseWriter.ClientGoneException {
-                    sse.data(chunk(id, created, m, r.index(), "", null, ChoiceResult.wire(r.finishReason()), opt));
-                }
-
-                @Override
-                public void onIdle() throws SseWriter.ClientGoneException {
+                public void idle() throws SseWriter.ClientGoneException {
                     sse.keepAlive();
                 }
+
+                private String chunk(int index, String text, ObjectNode lp, String finish) {
+                    ObjectNode c = OpenAiChunks.envelope(json, id, "text_completion", created, stream.model());
+                    ObjectNode ch = c.putArray("choices").addObject();
+                    ch.put("text", text);
+                    ch.put("index", index);
+                    OpenAiChunks.choiceTail(c, ch, lp, finish, includeUsage);
+                    return c.toString();
+                }
             });
-            if (opt.includeUsage()) {
-                ObjectNode last = routes.chunkBase(id, "text_completion", created, m);
-                last.putArray("choices");
-                last.set("usage", routes.usage(promptTokens, done, opt.n()));
-                sse.data(last.toString());
-            }
-            sse.done();
-        } catch (SseWriter.ClientGoneException e) {
-            // cancelled by the runner
-        } catch (RuntimeException e) {
-            routes.streamError(sse, e);
-        }
-    }
-
-    private String chunk(String id, long created, LocalModel m, int index, String text, ObjectNode logprobs,
-                         String finish, GenerationOptions opt) {
-        ObjectNode c = routes.chunkBase(id, "text_completion", created, m);
-        ObjectNode ch = c.putArray("choices").addObject();
-        ch.put("text", text);
-        ch.put("index", index);
-        OpenAiRoutes.choiceTail(c, ch, logprobs, finish, opt.includeUsage());
-        return c.toString();
-    }
-
-    /** The legacy completions logprobs shape: parallel arrays. */
-    private ObjectNode logprobs(LocalModel m, List<ChoiceResult.TokenInfo> tokens, int offset) {
-        ObjectNode lp = json.createObjectNode();
-        ArrayNode toks = lp.putArray("tokens");
-        ArrayNode lps = lp.putArray("token_logprobs");
-        ArrayNode tops = lp.putArray("top_logprobs");
-        ArrayNode offsets = lp.putArray("text_offset");
-        int pos = offset;
-        for (ChoiceResult.TokenInfo t : tokens) {
-            toks.add(t.text());
-            lps.add(t.logprob());
-            ObjectNode top = tops.addObject();
-            for (TokenLogprob alt : t.top()) {
-                top.put(GenerationRunner.piece(m, alt.token()), alt.logprob());
-            }
-            offsets.add(pos);
-            pos += t.text().length();
-        }
-        return lp;
     }
 
     private static List<String> prompts(JsonNode req) {

@@ -6,47 +6,31 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.stellarchat.server.api.ApiException;
-import io.stellarchat.server.api.JsonBodyReader;
-import io.stellarchat.server.gateway.LocalModel;
-import io.stellarchat.server.gateway.ModelRegistry;
+import io.stellarchat.server.api.Fields;
+import io.stellarchat.server.gateway.Gateway;
+import io.stellarchat.server.gateway.TokenizerView;
 
 /**
  * llama.cpp's debugging endpoints. {@code POST /tokenize} {@code {content, add_special, parse_special,
  * with_pieces, model?}} → {@code {tokens: [...]}} (with pieces: {@code [{id, piece}]});
  * {@code POST /detokenize} {@code {tokens, model?}} → {@code {content}}. Without {@code model}, the first
- * loaded model is used.
+ * loaded local model is used.
  */
 final class TokenizeHandler {
-    private final ModelRegistry registry;
+    private final Gateway gateway;
     private final ObjectMapper json;
-    private final JsonBodyReader body;
 
-    TokenizeHandler(ModelRegistry registry, ObjectMapper json, JsonBodyReader body) {
-        this.registry = registry;
+    TokenizeHandler(Gateway gateway, ObjectMapper json) {
+        this.gateway = gateway;
         this.json = json;
-        this.body = body;
     }
 
-    private LocalModel model(JsonNode req) {
-        String name = Fields.string(req, "model", null);
-        if (name == null) {
-            if (registry.models().isEmpty()) {
-                throw ApiException.notFound("model_not_found", "model", "No model is loaded.");
-            }
-            return registry.models().getFirst();
-        }
-        return registry.find(name).orElseThrow(() -> ApiException.notFound("model_not_found", "model",
-                "The model '" + name + "' does not exist or is not loaded."));
-    }
-
-    void tokenize(Context ctx) {
-        JsonNode req = body.readTree(ctx);
-        LocalModel m = model(req);
+    void tokenize(Context ctx, JsonNode req) {
+        TokenizerView tok = gateway.tokenizer(Fields.string(req, "model", null));
         String content = Fields.requiredString(req, "content");
         boolean addSpecial = Fields.bool(req, "add_special", false);
         boolean parseSpecial = Fields.bool(req, "parse_special", true);
         boolean pieces = Fields.bool(req, "with_pieces", false);
-        var tok = m.model().tokenizer();
         int[] ids = tok.encode(content, addSpecial, parseSpecial);
         ObjectNode root = json.createObjectNode();
         ArrayNode arr = root.putArray("tokens");
@@ -54,7 +38,7 @@ final class TokenizeHandler {
             if (pieces) {
                 ObjectNode o = arr.addObject();
                 o.put("id", id);
-                o.put("piece", GenerationRunner.piece(m, id));
+                o.put("piece", tok.piece(id));
             } else {
                 arr.add(id);
             }
@@ -62,9 +46,8 @@ final class TokenizeHandler {
         ctx.json(root);
     }
 
-    void detokenize(Context ctx) {
-        JsonNode req = body.readTree(ctx);
-        LocalModel m = model(req);
+    void detokenize(Context ctx, JsonNode req) {
+        TokenizerView tok = gateway.tokenizer(Fields.string(req, "model", null));
         JsonNode tokens = Fields.present(req, "tokens");
         if (tokens == null) {
             throw ApiException.invalidRequest("tokens", "Missing required parameter: 'tokens'.");
@@ -72,7 +55,7 @@ final class TokenizeHandler {
         if (!tokens.isArray()) {
             throw Fields.wrongType("tokens", tokens, "an array of token ids");
         }
-        int vocab = m.model().tokenizer().vocabSize();
+        int vocab = tok.vocabSize();
         int[] ids = new int[tokens.size()];
         for (int i = 0; i < ids.length; i++) {
             JsonNode x = tokens.get(i);
@@ -83,7 +66,7 @@ final class TokenizeHandler {
             ids[i] = x.asInt();
         }
         ObjectNode root = json.createObjectNode();
-        root.put("content", m.model().tokenizer().decode(ids, false, false));
+        root.put("content", tok.decode(ids));
         ctx.json(root);
     }
 }

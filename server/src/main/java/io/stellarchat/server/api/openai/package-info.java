@@ -1,5 +1,5 @@
 /**
- * The OpenAI-compatible HTTP API over the local engine: request validation, response and SSE chunk shapes.
+ * The OpenAI-compatible HTTP API: request validation into {@code protocol} records, response and SSE chunk shapes; every model call goes through {@code gateway.Gateway}.
  * Entry point: {@link io.stellarchat.server.api.openai.OpenAiRoutes}.
  */
 package io.stellarchat.server.api.openai;

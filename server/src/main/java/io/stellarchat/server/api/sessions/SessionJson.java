@@ -3,7 +3,6 @@ package io.stellarchat.server.api.sessions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.stellarchat.engine.runtime.Usage;
 import io.stellarchat.server.chat.ChatMessage;
 import io.stellarchat.server.chat.ChatSession;
 import io.stellarchat.server.chat.AuditEvent;
@@ -53,14 +52,6 @@ final class SessionJson {
         return o;
     }
 
-    ObjectNode usage(Usage u) {
-        ObjectNode o = json.createObjectNode();
-        o.put("prompt_tokens", u.promptTokens());
-        o.put("completion_tokens", u.completionTokens());
-        o.put("total_tokens", u.promptTokens() + u.completionTokens());
-        o.putObject("prompt_tokens_details").put("cached_tokens", u.cachedTokens());
-        return o;
-    }
 
     ObjectNode audit(AuditEvent e) {
         ObjectNode o = json.createObjectNode();

@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.router.JavalinDefaultRoutingApi;
-import io.stellarchat.engine.runtime.Usage;
 import io.stellarchat.server.api.ApiException;
 import io.stellarchat.server.api.JsonBodyReader;
 import io.stellarchat.server.api.RouteGroup;
-import io.stellarchat.server.api.openai.ClientWatch;
-import io.stellarchat.server.api.openai.GenerationOptions;
+import io.stellarchat.server.api.stream.ClientWatch;
+import io.stellarchat.server.api.GenerationFields;
+import io.stellarchat.server.conversation.SessionTurns;
+import io.stellarchat.server.gateway.Gateway;
+import io.stellarchat.server.protocol.GenerationParams;
+import io.stellarchat.server.protocol.Usage;
 import io.stellarchat.server.chat.AuditEvent;
 import io.stellarchat.server.chat.AuditLog;
 import io.stellarchat.server.chat.ChatMessage;
@@ -21,7 +24,6 @@ import io.stellarchat.server.chat.InvalidCursorException;
 import io.stellarchat.server.chat.NewSession;
 import io.stellarchat.server.chat.Page;
 import io.stellarchat.server.chat.SessionPatch;
-import io.stellarchat.server.gateway.ModelRegistry;
 import io.stellarchat.server.observe.LogContext;
 import java.util.Map;
 import org.slf4j.MDC;
@@ -38,13 +40,13 @@ public final class SessionRoutes implements RouteGroup {
     private static final long CLIENT_CHECK_NANOS = 100_000_000L;
     private final HistoryStore store;
     private final AuditLog audit;
-    private final ModelRegistry models;
+    private final Gateway models;
     private final SessionTurns turns;
     private final ObjectMapper json;
     private final JsonBodyReader body;
     private final SessionJson shapes;
 
-    public SessionRoutes(HistoryStore store, AuditLog audit, ModelRegistry models, SessionTurns turns, ObjectMapper json,
+    public SessionRoutes(HistoryStore store, AuditLog audit, Gateway models, SessionTurns turns, ObjectMapper json,
                          long maxBodyBytes) {
         this.store = store;
         this.audit = audit;
@@ -82,8 +84,7 @@ public final class SessionRoutes implements RouteGroup {
         if (model == null) {
             throw ApiException.invalidRequest("model", "Missing required parameter: 'model'.");
         }
-        models.find(model).orElseThrow(() -> ApiException.notFound("model_not_found", "model",
-                "The model '" + model + "' does not exist or is not loaded."));
+        models.require(model, "model");
         ChatSession s = store.createSession(new NewSession(owner, model, text(req, "title", ""),
                 text(req, "system_prompt", ""), sampling(req), objectText(req, "metadata")));
         audit.append(owner, "session.create", s.id(), MDC.get(LogContext.REQUEST_ID));
@@ -110,8 +111,7 @@ public final class SessionRoutes implements RouteGroup {
         ObjectNode req = object(ctx);
         String model = text(req, "model", null);
         if (model != null) {
-            models.find(model).orElseThrow(() -> ApiException.notFound("model_not_found", "model",
-                    "The model '" + model + "' does not exist or is not loaded."));
+            models.require(model, "model");
         }
         SessionPatch p = new SessionPatch(model, text(req, "title", null), text(req, "system_prompt", null),
                 req.hasNonNull("sampling") ? sampling(req) : null,
@@ -163,8 +163,9 @@ public final class SessionRoutes implements RouteGroup {
             throw ApiException.invalidRequest("content", "Missing required parameter: 'content'.");
         }
         boolean stream = req.hasNonNull("stream") && req.get("stream").asBoolean();
-        ObjectNode overrides = req.deepCopy();
-        overrides.remove("content");
+        ObjectNode fields = req.deepCopy();
+        fields.remove("content");
+        GenerationParams overrides = GenerationFields.forSession(fields);
         SessionTurns.Control control = new SessionTurns.Control();
         if (!stream) {
             ObjectNode[] result = new ObjectNode[1];
@@ -203,7 +204,7 @@ public final class SessionRoutes implements RouteGroup {
                     ObjectNode root = json.createObjectNode();
                     root.set("user_message", shapes.message(user));
                     root.set("message", shapes.message(reply));
-                    root.set("usage", shapes.usage(usage));
+                    root.set("usage", io.stellarchat.server.api.WireJson.usage(json, usage));
                     root.put("truncated_messages", truncated);
                     result[0] = root;
                 }
@@ -272,10 +273,8 @@ public final class SessionRoutes implements RouteGroup {
         String text = objectText(req, "sampling");
         JsonNode v = req.get("sampling");
         if (v != null && v.isObject()) {
-            ObjectNode copy = ((ObjectNode) v).deepCopy();
-            copy.remove(java.util.List.of("stream", "stream_options", "n", "logprobs", "top_logprobs"));
             try {
-                GenerationOptions.parse(copy, true);
+                GenerationFields.forSession(v);
             } catch (ApiException e) {
                 throw ApiException.invalidRequest("sampling", "Invalid 'sampling' defaults: " + e.getMessage());
             }

@@ -3,9 +3,12 @@ package io.stellarchat.server.api.sessions;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
-import io.stellarchat.engine.runtime.Usage;
+import io.stellarchat.server.api.WireJson;
+import io.stellarchat.server.conversation.SessionTurns;
+import io.stellarchat.server.protocol.GenerationParams;
+import io.stellarchat.server.protocol.Usage;
 import io.stellarchat.server.api.ApiException;
-import io.stellarchat.server.api.openai.SseWriter;
+import io.stellarchat.server.api.stream.SseWriter;
 import io.stellarchat.server.chat.ChatMessage;
 import java.io.UncheckedIOException;
 
@@ -29,7 +32,7 @@ final class SessionStream {
         this.model = model;
     }
 
-    void run(SessionTurns turns, String owner, String sessionId, String content, ObjectNode overrides,
+    void run(SessionTurns turns, String owner, String sessionId, String content, GenerationParams overrides,
              SessionTurns.Control control) {
         SseWriter[] sse = new SseWriter[1];
         String[] id = new String[1];
@@ -61,7 +64,7 @@ final class SessionStream {
                 @Override
                 public void onEnd(ChatMessage reply, Usage usage, int truncated) {
                     ObjectNode last = chunk(id[0], created, json.createObjectNode(),
-                            reply.finishReason() == null ? "stop" : wire(reply.finishReason().key()));
+                            reply.finishReason() == null ? "stop" : WireJson.finishReason(reply.finishReason()));
                     last.put("message_id", reply.id());
                     last.put("truncated_messages", truncated);
                     send(last);
@@ -71,7 +74,7 @@ final class SessionStream {
                     u.put("created", created);
                     u.put("model", model);
                     u.putArray("choices");
-                    u.set("usage", shapes.usage(usage));
+                    u.set("usage", WireJson.usage(json, usage));
                     send(u);
                     if (sse[0] != null) {
                         try {
@@ -105,18 +108,12 @@ final class SessionStream {
                     }
                 }
             });
-        } catch (ApiException e) {
+        } catch (ApiException | io.stellarchat.server.protocol.ProviderException e) {
             if (sse[0] == null) {
                 throw e; // nothing sent yet: an ordinary error response
             }
-            ObjectNode err = json.createObjectNode();
-            ObjectNode inner = err.putObject("error");
-            inner.put("message", e.getMessage());
-            inner.put("type", e.type().wire());
-            inner.put("param", e.param());
-            inner.put("code", e.code());
             try {
-                sse[0].data(err.toString());
+                sse[0].data(WireJson.error(json, ApiException.of(e)).toString());
             } catch (SseWriter.ClientGoneException ignored) {
                 // gone
             }
@@ -125,14 +122,6 @@ final class SessionStream {
         }
     }
 
-    /** Stored finish reasons as OpenAI's: a user stop or disconnect reads {@code stop}. */
-    private static String wire(String stored) {
-        return switch (stored) {
-            case "length" -> "length";
-            case "error" -> "error";
-            default -> "stop";
-        };
-    }
 
     private ObjectNode chunk(String id, long created, ObjectNode delta, String finish) {
         ObjectNode c = json.createObjectNode();

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.stellarchat.engine.runtime.Usage;
+import io.stellarchat.server.api.GenerationFields;
+import io.stellarchat.server.protocol.ProviderException;
+import io.stellarchat.server.protocol.Usage;
 import io.stellarchat.server.api.ApiException;
 import io.stellarchat.server.api.ErrorType;
-import io.stellarchat.server.api.sessions.SessionTurns;
+import io.stellarchat.server.conversation.SessionTurns;
 import io.stellarchat.server.chat.ChatMessage;
 import io.stellarchat.server.chat.ChatSession;
 import io.stellarchat.server.chat.NewSession;
@@ -158,7 +160,7 @@ final class ChatConnection {
                 send(services.frames().session(requestId, sessionId));
             }
             String sid = sessionId;
-            services.turns().run(owner, sid, m.content(), m.params(), control, new SessionTurns.Listener() {
+            services.turns().run(owner, sid, m.content(), GenerationFields.forSession(m.params()), control, new SessionTurns.Listener() {
                 @Override
                 public void onStart(ChatMessage user, ChatMessage reply, int truncatedMessages) {
                     send(services.frames().start(requestId, sid, user, reply, truncatedMessages));
@@ -180,9 +182,9 @@ final class ChatConnection {
             });
             running.remove(requestId, control);
             send(services.frames().end(requestId, done[0], usage[0], truncated[0]));
-        } catch (ApiException e) {
+        } catch (ApiException | ProviderException e) {
             running.remove(requestId, control);
-            send(services.frames().error(requestId, e));
+            send(services.frames().error(requestId, ApiException.of(e)));
         } catch (RuntimeException e) {
             running.remove(requestId, control);
             log.error("WebSocket request {} failed", requestId, e);
@@ -194,8 +196,7 @@ final class ChatConnection {
     }
 
     private ChatSession createSession(String model) {
-        services.models().find(model).orElseThrow(() -> ApiException.notFound("model_not_found", "model",
-                "The model '" + model + "' does not exist or is not loaded."));
+        services.models().require(model, "model");
         ChatSession s = services.store().createSession(NewSession.of(owner, model));
         services.audit().append(owner, "session.create", s.id(), "");
         return s;

@@ -5,10 +5,10 @@ import io.javalin.router.JavalinDefaultRoutingApi;
 import io.javalin.websocket.WsContext;
 import io.stellarchat.server.api.RouteGroup;
 import io.stellarchat.server.api.sessions.Owners;
-import io.stellarchat.server.api.sessions.SessionTurns;
+import io.stellarchat.server.conversation.SessionTurns;
 import io.stellarchat.server.chat.AuditLog;
 import io.stellarchat.server.chat.HistoryStore;
-import io.stellarchat.server.gateway.ModelRegistry;
+import io.stellarchat.server.gateway.Gateway;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +25,7 @@ public final class ChatSocketRoutes implements RouteGroup {
     static final Duration IDLE_TIMEOUT = Duration.ofMinutes(5);
 
     /** What every connection uses; shared, thread-safe. */
-    record Services(HistoryStore store, AuditLog audit, ModelRegistry models, SessionTurns turns, ObjectMapper json,
+    record Services(HistoryStore store, AuditLog audit, Gateway models, SessionTurns turns, ObjectMapper json,
                     ServerFrames frames, ThreadFactory threads) {}
 
     private final Services services;
@@ -40,7 +40,7 @@ public final class ChatSocketRoutes implements RouteGroup {
      * @param json          the JSON mapper
      * @param maxFrameBytes largest text message accepted ({@code server.ws_max_frame_bytes})
      */
-    public ChatSocketRoutes(HistoryStore store, AuditLog audit, ModelRegistry models, SessionTurns turns,
+    public ChatSocketRoutes(HistoryStore store, AuditLog audit, Gateway models, SessionTurns turns,
                             ObjectMapper json, long maxFrameBytes) {
         if (maxFrameBytes < 1) throw new IllegalArgumentException("maxFrameBytes must be positive: " + maxFrameBytes);
         // ThreadFactory, not the builder: a factory may be used from several threads at once.

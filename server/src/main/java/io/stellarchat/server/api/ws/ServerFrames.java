@@ -2,7 +2,8 @@ package io.stellarchat.server.api.ws;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.stellarchat.engine.runtime.Usage;
+import io.stellarchat.server.api.WireJson;
+import io.stellarchat.server.protocol.Usage;
 import io.stellarchat.server.api.ApiException;
 import io.stellarchat.server.chat.ChatMessage;
 
@@ -47,11 +48,7 @@ final class ServerFrames {
         o.put("session_id", reply.sessionId());
         o.put("message_id", reply.id());
         o.put("finish_reason", reply.finishReason() == null ? "stop" : reply.finishReason().key());
-        ObjectNode u = o.putObject("usage");
-        u.put("prompt_tokens", usage.promptTokens());
-        u.put("completion_tokens", usage.completionTokens());
-        u.put("total_tokens", usage.promptTokens() + usage.completionTokens());
-        u.putObject("prompt_tokens_details").put("cached_tokens", usage.cachedTokens());
+        o.set("usage", WireJson.usage(json, usage));
         o.put("truncated_messages", truncated);
         return o;
     }
@@ -59,12 +56,9 @@ final class ServerFrames {
     /** A request (or, with a null request id, a frame) failed; the body is the REST error's. */
     ObjectNode error(String requestId, ApiException e) {
         ObjectNode o = frame("error", requestId);
-        ObjectNode err = o.putObject("error");
-        err.put("message", e.getMessage());
-        err.put("type", e.type().wire());
-        err.put("param", e.param());
-        err.put("code", e.code());
+        ObjectNode err = (ObjectNode) WireJson.error(json, e).get("error");
         err.put("status", e.status());
+        o.set("error", err);
         return o;
     }
 

@@ -1,6 +1,6 @@
 /**
  * The WebSocket chat at {@code GET /v1/ws}: JSON text frames that run conversation turns of stored sessions
- * (the same {@link io.stellarchat.server.api.sessions.SessionTurns} as the REST API), several sessions at once
+ * (the same {@link io.stellarchat.server.conversation.SessionTurns} as the REST API), several sessions at once
  * on one connection, each streamed as {@code start}, {@code delta}… and {@code end} (or {@code error}) frames
  * tagged with the client's {@code request_id}. The protocol is documented in {@code docs/websocket.md}.
  *

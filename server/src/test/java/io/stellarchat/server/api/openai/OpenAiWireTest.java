@@ -141,7 +141,7 @@ class OpenAiWireTest {
                 {"model":"stories260K","messages":[{"role":"user","content":"Hi"}],"max_tokens":20}""").statusCode());
         EngineStats before = StoriesServer.stats(service);
         assertEquals(0, before.running());
-        try (CapturingAppender logs = new CapturingAppender(OpenAiRoutes.class.getName())) {
+        try (CapturingAppender logs = new CapturingAppender("io.stellarchat.server.api")) {
             long sent = System.nanoTime();
             int events = 0;
             try (RawHttp r = RawHttp.post(port, "/v1/chat/completions", """
@@ -187,7 +187,7 @@ class OpenAiWireTest {
     @Test
     void droppingANonStreamedRequestCancelsTheGeneration() throws Exception {
         EngineStats before = StoriesServer.stats(service);
-        try (CapturingAppender logs = new CapturingAppender(OpenAiRoutes.class.getName())) {
+        try (CapturingAppender logs = new CapturingAppender("io.stellarchat.server.api")) {
             try (RawHttp r = RawHttp.send(port, "/v1/completions", """
                     {"model":"stories260K","prompt":"Once","max_tokens":1900,"temperature":0,"logit_bias":{"2":-100}}""")) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();

@@ -8,7 +8,7 @@ import io.stellarchat.server.config.EngineConfig;
 import io.stellarchat.server.config.ModelEntry;
 import io.stellarchat.server.config.ModelsConfig;
 import io.stellarchat.server.config.StellarConfig;
-import io.stellarchat.server.gateway.ModelRegistry;
+import io.stellarchat.server.gateway.local.ModelRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

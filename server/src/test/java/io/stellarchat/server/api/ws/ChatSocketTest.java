@@ -14,7 +14,7 @@ import io.stellarchat.server.cli.StellarService;
 import io.stellarchat.server.config.ModelEntry;
 import io.stellarchat.server.config.ModelsConfig;
 import io.stellarchat.server.config.StellarConfig;
-import io.stellarchat.server.gateway.ModelRegistry;
+import io.stellarchat.server.gateway.local.ModelRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,4 +1,4 @@
-package io.stellarchat.server.gateway;
+package io.stellarchat.server.gateway.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

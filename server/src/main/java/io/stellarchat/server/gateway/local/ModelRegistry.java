@@ -1,4 +1,4 @@
-package io.stellarchat.server.gateway;
+package io.stellarchat.server.gateway.local;
 
 import io.stellarchat.engine.gguf.GgmlType;
 import io.stellarchat.engine.gguf.GgufFile;

@@ -1,4 +1,4 @@
-package io.stellarchat.server.api.openai;
+package io.stellarchat.server.api.stream;
 
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -17,7 +17,7 @@ import org.eclipse.jetty.util.BufferUtil;
  * do), checking stops for this request: a byte taken from the connection cannot be given back, so the check
  * is made only while nothing has been read.
  *
- * <p>Also used by the sessions API for non-streamed turns.
+ * <p>Used by {@link AnswerReader} and by the sessions API for non-streamed turns.
  *
  * <p>Threads: called from the request's own thread, between waits for tokens; Jetty is not reading the
  * connection then.

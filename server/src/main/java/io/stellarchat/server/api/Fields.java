@@ -1,7 +1,6 @@
-package io.stellarchat.server.api.openai;
+package io.stellarchat.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stellarchat.server.api.ApiException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,15 +9,15 @@ import java.util.List;
  * becomes a 400 {@code invalid_request_error} whose {@code param} names the field; absent and {@code null}
  * fields take the default. Unknown fields are never looked at (clients add vendor extras).
  */
-final class Fields {
+public final class Fields {
     private Fields() {}
 
-    static JsonNode present(JsonNode obj, String name) {
+    public static JsonNode present(JsonNode obj, String name) {
         JsonNode v = obj.get(name);
         return v == null || v.isNull() ? null : v;
     }
 
-    static String string(JsonNode obj, String name, String dflt) {
+    public static String string(JsonNode obj, String name, String dflt) {
         JsonNode v = present(obj, name);
         if (v == null) {
             return dflt;
@@ -29,7 +28,7 @@ final class Fields {
         return v.asText();
     }
 
-    static String requiredString(JsonNode obj, String name) {
+    public static String requiredString(JsonNode obj, String name) {
         String s = string(obj, name, null);
         if (s == null) {
             throw ApiException.invalidRequest(name, "Missing required parameter: '" + name + "'.");
@@ -37,7 +36,7 @@ final class Fields {
         return s;
     }
 
-    static boolean bool(JsonNode obj, String name, boolean dflt) {
+    public static boolean bool(JsonNode obj, String name, boolean dflt) {
         JsonNode v = present(obj, name);
         if (v == null) {
             return dflt;
@@ -48,7 +47,7 @@ final class Fields {
         return v.asBoolean();
     }
 
-    static Integer integer(JsonNode obj, String name, long min, long max) {
+    public static Integer integer(JsonNode obj, String name, long min, long max) {
         JsonNode v = present(obj, name);
         if (v == null) {
             return null;
@@ -64,7 +63,7 @@ final class Fields {
         return (int) x;
     }
 
-    static Long longValue(JsonNode obj, String name) {
+    public static Long longValue(JsonNode obj, String name) {
         JsonNode v = present(obj, name);
         if (v == null) {
             return null;
@@ -79,7 +78,7 @@ final class Fields {
         return v.asLong();
     }
 
-    static Float number(JsonNode obj, String name, double min, double max) {
+    public static Float number(JsonNode obj, String name, double min, double max) {
         JsonNode v = present(obj, name);
         if (v == null) {
             return null;
@@ -96,7 +95,7 @@ final class Fields {
     }
 
     /** {@code stop}: a string or an array of up to 4 strings. */
-    static List<String> stop(JsonNode obj) {
+    public static List<String> stop(JsonNode obj) {
         JsonNode v = present(obj, "stop");
         if (v == null) {
             return List.of();
@@ -123,12 +122,12 @@ final class Fields {
         return List.copyOf(out);
     }
 
-    static ApiException wrongType(String name, JsonNode v, String expected) {
+    public static ApiException wrongType(String name, JsonNode v, String expected) {
         return ApiException.invalidRequest(name, "Invalid type for '" + name + "': expected " + expected
                 + ", but got " + describe(v) + ".");
     }
 
-    static String describe(JsonNode v) {
+    public static String describe(JsonNode v) {
         if (v.isTextual()) {
             return "a string";
         }

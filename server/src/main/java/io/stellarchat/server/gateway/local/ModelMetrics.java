@@ -1,4 +1,4 @@
-package io.stellarchat.server.gateway;
+package io.stellarchat.server.gateway.local;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;

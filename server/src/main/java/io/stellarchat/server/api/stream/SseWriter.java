@@ -1,4 +1,4 @@
-package io.stellarchat.server.api.openai;
+package io.stellarchat.server.api.stream;
 
 import io.javalin.http.Context;
 import java.io.IOException;

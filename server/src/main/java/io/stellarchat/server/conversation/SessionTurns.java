@@ -1,0 +1,276 @@
+package io.stellarchat.server.conversation;
+
+import io.stellarchat.server.chat.AssistantReply;
+import io.stellarchat.server.chat.ChatMessage;
+import io.stellarchat.server.chat.ChatSession;
+import io.stellarchat.server.chat.HistoryStore;
+import io.stellarchat.server.chat.HistoryWindow;
+import io.stellarchat.server.chat.MessageRole;
+import io.stellarchat.server.chat.MessageStatus;
+import io.stellarchat.server.chat.NewMessage;
+import io.stellarchat.server.chat.Page;
+import io.stellarchat.server.chat.Timings;
+import io.stellarchat.server.chat.TokenCounts;
+import io.stellarchat.server.gateway.Gateway;
+import io.stellarchat.server.protocol.ChatEvent;
+import io.stellarchat.server.protocol.ChatRequest;
+import io.stellarchat.server.protocol.ChatStream;
+import io.stellarchat.server.protocol.ErrorKind;
+import io.stellarchat.server.protocol.FinishReason;
+import io.stellarchat.server.protocol.GenerationParams;
+import io.stellarchat.server.protocol.Message;
+import io.stellarchat.server.protocol.ModelInfo;
+import io.stellarchat.server.protocol.ProviderException;
+import io.stellarchat.server.protocol.Role;
+import io.stellarchat.server.protocol.Usage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+/**
+ * One turn of a stored conversation: commit the user's message, choose the history window, have the gateway
+ * answer on the session's model, commit the reply with its finish reason. Used by the sessions REST API and
+ * the WebSocket chat; it knows neither dialect (failures are {@link ProviderException}s, formatted at the edge).
+ *
+ * <p>Durability: the history window is chosen first, so a refused message (400) is not stored; then the user
+ * message is committed before generation starts; an empty reply row with status {@code generating} is
+ * committed next; the reply's text and finish reason are committed when the answer ends — {@code stop}
+ * (natural end or stopped by the user), {@code length}, {@code tool_calls}, {@code cancelled} (client gone),
+ * {@code error} (the answer failed, also after it had begun: what was produced is kept). After a crash,
+ * start-up marks left-over {@code generating} rows {@code interrupted}.
+ *
+ * <p>Concurrency: at most one turn per session at a time ({@link #busy}, a concurrent map: a second turn gets
+ * 409 {@code session_busy}). A turn runs on its caller's (virtual) thread, reading its answer's stream;
+ * {@link Control} may be used from any thread to stop the turn (it cancels the stream).
+ */
+public final class SessionTurns {
+    /** Most recent messages read to build a window; older ones never fit a context anyway. */
+    private static final int HISTORY_LIMIT = 1000;
+    /** Reply budget when neither the request nor the session says. */
+    private static final int DEFAULT_REPLY_TOKENS = 512;
+    /** Context assumed for a model whose context is not known (a remote one without {@code context_length}). */
+    private static final int UNKNOWN_CONTEXT = 1 << 30;
+    private static final Duration POLL = Duration.ofMillis(250);
+    /** Id of the new user message while its window is chosen, before it is stored and gets its real id. */
+    private static final String UNSAVED_ID = "unsaved";
+
+    private final HistoryStore store;
+    private final Gateway gateway;
+    private final Function<String, GenerationParams> storedSampling;
+    /** Sessions with a running turn → that turn's token (so a turn only ever clears its own entry). */
+    private final Map<String, Object> busy = new ConcurrentHashMap<>();
+
+    /**
+     * @param store          the history
+     * @param gateway        answers the turns
+     * @param storedSampling reads a session's stored sampling defaults (the text the sessions API stored; its
+     *                       format belongs to that API)
+     */
+    public SessionTurns(HistoryStore store, Gateway gateway, Function<String, GenerationParams> storedSampling) {
+        this.store = store;
+        this.gateway = gateway;
+        this.storedSampling = storedSampling;
+    }
+
+    /** What a turn reports while it runs (on the turn's thread). */
+    public interface Listener {
+        /** The user message is committed and the reply row exists. */
+        void onStart(ChatMessage user, ChatMessage reply, int truncatedMessages);
+
+        /** A piece of reply text (complete UTF-8 characters). */
+        void onDelta(String text);
+
+        /** The reply is committed. */
+        void onEnd(ChatMessage reply, Usage usage, int truncatedMessages);
+
+        /** Nothing arrived for a while (streaming transports send a keep-alive; may detect a gone client). */
+        default void onIdle() {
+        }
+    }
+
+    /** Stops a running turn from another thread; records why, which becomes the stored finish reason. */
+    public static final class Control {
+        private final AtomicReference<FinishReason> reason = new AtomicReference<>();
+        private volatile ChatStream stream;
+
+        /** The user asked to stop: the partial reply is stored with finish reason {@code stop}. */
+        public void stop() {
+            cancel(FinishReason.STOP);
+        }
+
+        /** The client went away: the partial reply is stored with finish reason {@code cancelled}. */
+        public void clientGone() {
+            cancel(FinishReason.CANCELLED);
+        }
+
+        private void cancel(FinishReason why) {
+            reason.compareAndSet(null, why);
+            ChatStream s = stream;
+            if (s != null) {
+                s.cancel();
+            }
+        }
+
+        private void attach(ChatStream s) {
+            stream = s;
+            if (reason.get() != null) {
+                s.cancel(); // stopped while the answer was being started
+            }
+        }
+
+        boolean stopped() {
+            return reason.get() != null;
+        }
+    }
+
+    /**
+     * Runs one turn to its end on this thread.
+     *
+     * @param overrides generation settings of this message, overriding the session's defaults field by field
+     * @throws ProviderException 404 unknown session or model, 409 busy, 400 too long, 429/503 overloaded, and
+     *                           any failure of the answer (the partial reply is stored first)
+     */
+    public ChatMessage run(String owner, String sessionId, String content, GenerationParams overrides, Control control,
+                           Listener listener) {
+        ChatSession session = store.getSession(owner, sessionId).orElseThrow(() -> notFound(sessionId));
+        Object token = new Object();
+        if (busy.putIfAbsent(sessionId, token) != null) {
+            throw new ProviderException(ErrorKind.INVALID_REQUEST, 409, "session_busy", null,
+                    "Session " + sessionId + " is already generating a reply; wait for it to finish or stop it.", null);
+        }
+        try {
+            return runLocked(owner, session, content, overrides, control, listener, () -> busy.remove(sessionId, token));
+        } finally {
+            busy.remove(sessionId, token);
+        }
+    }
+
+    private ChatMessage runLocked(String owner, ChatSession session, String content, GenerationParams overrides,
+                                  Control control, Listener listener, Runnable release) {
+        ModelInfo model = gateway.find(session.model()).orElseThrow(() -> ProviderException.notFound("model_not_found",
+                "model", "The session's model '" + session.model() + "' is not available."));
+        GenerationParams params = storedSampling.apply(session.samplingJson()).overriddenBy(overrides);
+        // The window is chosen with the new message in place but before it is stored: a message that is
+        // refused (too long, template failure) leaves no row behind, so the 400 means "nothing happened".
+        List<ChatMessage> history = history(owner, session.id());
+        history.add(new ChatMessage(UNSAVED_ID, session.id(), MessageRole.USER, content, null, null, null,
+                MessageStatus.COMPLETE, TokenCounts.NONE, Timings.NONE, Instant.EPOCH));
+        int ctx = model.contextLength() > 0 ? model.contextLength() : UNKNOWN_CONTEXT;
+        int budget = params.maxTokens() != null ? params.maxTokens() : Math.min(DEFAULT_REPLY_TOKENS, ctx / 4);
+        HistoryWindow.Window window;
+        try {
+            window = HistoryWindow.choose(history, msgs -> gateway.promptTokens(model.id(), messages(session, msgs)),
+                    ctx, budget);
+        } catch (HistoryWindow.DoesNotFitException e) {
+            throw ProviderException.contextLength("content", "The message needs " + e.promptTokens()
+                    + " prompt tokens; with a reply budget of " + budget + " tokens the model's context of " + ctx
+                    + " tokens cannot hold it.");
+        } catch (ProviderException e) {
+            if (e.kind() == ErrorKind.INVALID_REQUEST) {
+                throw ProviderException.invalid("content", e.getMessage()); // the template refused the conversation
+            }
+            throw e;
+        }
+        int replyBudget = model.contextLength() > 0 ? Math.min(budget, ctx - window.promptTokens()) : budget;
+        ChatRequest request = ChatRequest.of(model.id(), messages(session, window.messages()),
+                params.withMaxTokens(replyBudget));
+
+        ChatMessage user = store.appendMessage(owner, session.id(), new NewMessage(MessageRole.USER, content, null,
+                null, null, TokenCounts.NONE, Timings.NONE)).orElseThrow(() -> notFound(session.id()));
+        ChatMessage reply = store.startAssistantMessage(owner, session.id()).orElseThrow(() -> notFound(session.id()));
+        ChatStream stream;
+        try {
+            stream = gateway.chat(request);
+        } catch (RuntimeException e) {
+            finish(owner, reply, "", FinishReason.ERROR, null);
+            throw e;
+        }
+        control.attach(stream);
+        listener.onStart(user, reply, window.truncated());
+
+        StringBuilder text = new StringBuilder();
+        FinishReason why = null;
+        try (stream) {
+            while (true) {
+                ChatEvent event = stream.next(POLL);
+                switch (event) {
+                    case null -> listener.onIdle();
+                    case ChatEvent.Delta d -> {
+                        if (!d.content().isEmpty()) {
+                            text.append(d.content());
+                            listener.onDelta(d.content());
+                        }
+                    }
+                    case ChatEvent.ChoiceEnd e -> why = e.reason();
+                    case ChatEvent.Done done -> {
+                        if (why == null || why == FinishReason.CANCELLED) {
+                            why = control.reason.get() != null ? control.reason.get() : FinishReason.CANCELLED;
+                        }
+                        ChatMessage stored = finish(owner, reply, text.toString(), why, done.usage());
+                        release.run(); // the session takes a new message as soon as the client hears the end
+                        listener.onEnd(stored, done.usage(), window.truncated());
+                        return stored;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            finish(owner, reply, text.toString(), FinishReason.CANCELLED, null);
+            throw ProviderException.unavailable("shutting_down", "The server is shutting down.", null);
+        } catch (ProviderException e) {
+            // The answer failed after it began: keep what was produced.
+            finish(owner, reply, text.toString(), FinishReason.ERROR, null);
+            throw e;
+        } catch (RuntimeException e) {
+            // The listener failed (a transport problem): the reply is stored as the client left it.
+            finish(owner, reply, text.toString(), control.stopped() ? control.reason.get() : FinishReason.CANCELLED, null);
+            throw e;
+        }
+    }
+
+    private ChatMessage finish(String owner, ChatMessage reply, String text, FinishReason why, Usage usage) {
+        TokenCounts tokens = usage == null ? TokenCounts.NONE : new TokenCounts(usage.promptTokens(), usage.completionTokens());
+        Timings timings = usage == null || usage.timings() == null ? Timings.NONE
+                : new Timings((long) usage.timings().promptMs(), (long) usage.timings().predictedMs());
+        try {
+            return store.finishAssistantMessage(owner, reply.id(), AssistantReply.of(text, why, tokens, timings))
+                    .orElse(reply);
+        } catch (IllegalStateException e) {
+            return reply; // already finished (e.g. an error path after the end was stored)
+        }
+    }
+
+    /** The session's complete messages, oldest first (interrupted and generating replies are left out); mutable. */
+    private List<ChatMessage> history(String owner, String sessionId) {
+        Page<ChatMessage> page = store.listMessages(owner, sessionId, HISTORY_LIMIT, null)
+                .orElseThrow(() -> notFound(sessionId));
+        List<ChatMessage> out = new ArrayList<>();
+        for (ChatMessage m : page.items()) {
+            if (m.status() == MessageStatus.COMPLETE && m.role() != MessageRole.SYSTEM) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /** The conversation as the model reads it: the session's system prompt, then the window. */
+    private static List<Message> messages(ChatSession session, List<ChatMessage> msgs) {
+        List<Message> out = new ArrayList<>(msgs.size() + 1);
+        if (!session.systemPrompt().isEmpty()) {
+            out.add(Message.text(Role.SYSTEM, session.systemPrompt()));
+        }
+        for (ChatMessage m : msgs) {
+            out.add(Message.text(Role.valueOf(m.role().name()), m.content()));
+        }
+        return out;
+    }
+
+    private static ProviderException notFound(String sessionId) {
+        return ProviderException.notFound("session_not_found", "session_id", "Session '" + sessionId + "' does not exist.");
+    }
+}

@@ -1,0 +1,180 @@
+package io.stellarchat.server.gateway.local;
+
+import io.stellarchat.engine.runtime.EngineOverloadedException;
+import io.stellarchat.engine.runtime.GenerationEvent;
+import io.stellarchat.engine.runtime.GenerationResult;
+import io.stellarchat.engine.runtime.RequestHandle;
+import io.stellarchat.engine.runtime.StreamItem;
+import io.stellarchat.engine.sampling.TokenLogprob;
+import io.stellarchat.server.protocol.ChatEvent;
+import io.stellarchat.server.protocol.ChatStream;
+import io.stellarchat.server.protocol.ErrorKind;
+import io.stellarchat.server.protocol.FinishReason;
+import io.stellarchat.server.protocol.ProviderException;
+import io.stellarchat.server.protocol.TokenLogprob.Alternative;
+import io.stellarchat.server.protocol.Usage;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The answer of the local engine to one request: the choices' engine channels read one after another, in
+ * index order (index = prompt * n + choice), each choice's tokens turned into {@link ChatEvent.Delta}s, its end
+ * into a {@link ChatEvent.ChoiceEnd}, and the last into {@link ChatEvent.Done} with the whole request's usage.
+ * This is the one loop that reads an engine channel.
+ *
+ * <p>Threads: the engine thread produces into each handle's bounded channel; the request's thread is the only
+ * caller of {@link #next} and owns every field but the handles' cancel flags; {@link #cancel()} (any thread)
+ * only sets those flags, which the engine reads before its next step.
+ */
+final class LocalChatStream implements ChatStream {
+    private static final Logger log = LoggerFactory.getLogger(LocalChatStream.class);
+
+    private final LocalModel model;
+    private final String reportedModel;
+    private final List<RequestHandle> handles;
+    private final int n;
+    private final boolean logprobs;
+    private final ModelMetrics metrics;
+    /** Token timing of the first choice only: later choices are read after it, so their buffered tokens would time the reader. */
+    private final ModelMetrics.TokenClock clock;
+    private final List<io.stellarchat.engine.runtime.Usage> usages = new ArrayList<>();
+    private int current;
+    private boolean done;
+
+    LocalChatStream(LocalModel model, String reportedModel, List<RequestHandle> handles, int n, boolean logprobs,
+                    ModelMetrics metrics, ModelMetrics.TokenClock clock) {
+        this.model = model;
+        this.reportedModel = reportedModel;
+        this.handles = List.copyOf(handles);
+        this.n = n;
+        this.logprobs = logprobs;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    @Override
+    public ChatEvent next(Duration timeout) throws InterruptedException {
+        if (done) {
+            throw new IllegalStateException("the stream has ended");
+        }
+        if (current == handles.size()) {
+            done = true;
+            return new ChatEvent.Done(combine(usages, n));
+        }
+        RequestHandle h = handles.get(current);
+        StreamItem item;
+        try {
+            item = h.poll(timeout);
+        } catch (InterruptedException e) {
+            cancel();
+            throw e;
+        }
+        if (item == null) {
+            return null;
+        }
+        return switch (item) {
+            case StreamItem.Event(GenerationEvent.Token t) -> {
+                if (current == 0 && clock != null) {
+                    clock.token();
+                }
+                List<io.stellarchat.server.protocol.TokenLogprob> lp = logprobs ? List.of(logprob(t)) : List.of();
+                yield new ChatEvent.Delta(current, t.text(), "", List.of(), lp);
+            }
+            case StreamItem.Event(GenerationEvent.Tail t) -> ChatEvent.Delta.text(current, t.text());
+            case StreamItem.Finished(GenerationResult r) -> {
+                if (metrics != null) {
+                    metrics.record(model.id(), r.usage());
+                }
+                usages.add(r.usage());
+                yield new ChatEvent.ChoiceEnd(current++, finish(r.finishReason()));
+            }
+            case StreamItem.Failed(RuntimeException e) -> {
+                cancel();
+                done = true;
+                throw failure(e);
+            }
+        };
+    }
+
+    /** An engine failure in the wire-neutral taxonomy: waiting too long or a full queue is capacity, anything else our fault. */
+    static ProviderException failure(RuntimeException e) {
+        if (e instanceof EngineOverloadedException o) {
+            return overloaded(o);
+        }
+        log.error("generation failed in the engine", e);
+        return ProviderException.of(ErrorKind.INTERNAL, null, null,
+                "The generation failed: " + e.getClass().getSimpleName());
+    }
+
+    /** The engine's refusal: a full queue is 429 {@code queue_full}, waiting past {@code engine.max_wait} 503 {@code queue_timeout}. */
+    static ProviderException overloaded(EngineOverloadedException o) {
+        Duration retry = o.retryAfter().compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : o.retryAfter();
+        return o.queueFull() ? ProviderException.overloaded("queue_full", o.getMessage(), retry)
+                : ProviderException.unavailable("queue_timeout", o.getMessage(), retry);
+    }
+
+    private io.stellarchat.server.protocol.TokenLogprob logprob(GenerationEvent.Token t) {
+        List<Alternative> top = new ArrayList<>(t.top().size());
+        for (TokenLogprob alt : t.top()) {
+            byte[] b = model.model().tokenizer().tokenBytes(alt.token());
+            top.add(new Alternative(new String(b, StandardCharsets.UTF_8), alt.logprob(), b));
+        }
+        byte[] bytes = model.model().tokenizer().tokenBytes(t.token());
+        return new io.stellarchat.server.protocol.TokenLogprob(new String(bytes, StandardCharsets.UTF_8), t.logprob(),
+                bytes, top);
+    }
+
+    static FinishReason finish(io.stellarchat.engine.runtime.FinishReason r) {
+        return switch (r) {
+            case STOP_TOKEN, STOP_SEQUENCE -> FinishReason.STOP;
+            case LENGTH -> FinishReason.LENGTH;
+            case CANCELLED -> FinishReason.CANCELLED;
+        };
+    }
+
+    /**
+     * The usage of a whole request from its choices' engine usages (index = prompt * n + choice). Prompt tokens
+     * count each prompt once however many choices it has, and so do its cached tokens: those of the first
+     * choice of each prompt, the one that met the prefix cache as the request found it (the others find the
+     * first one's blocks, which is no saving the client made). Timings are the first choice's.
+     */
+    static Usage combine(List<io.stellarchat.engine.runtime.Usage> choices, int n) {
+        int prompt = 0;
+        int completion = 0;
+        int cached = 0;
+        for (int i = 0; i < choices.size(); i++) {
+            io.stellarchat.engine.runtime.Usage u = choices.get(i);
+            completion += u.completionTokens();
+            if (i % n == 0) {
+                prompt += u.promptTokens();
+                cached += u.cachedTokens();
+            }
+        }
+        Usage.Timings timings = null;
+        if (!choices.isEmpty()) {
+            io.stellarchat.engine.runtime.Usage first = choices.getFirst();
+            timings = new Usage.Timings(first.promptNanos() / 1e6, first.promptTokensPerSecond(),
+                    first.generationNanos() / 1e6, first.generationTokensPerSecond());
+        }
+        return new Usage(prompt, completion, cached, 0, timings);
+    }
+
+    @Override
+    public void cancel() {
+        handles.forEach(RequestHandle::cancel);
+    }
+
+    @Override
+    public String model() {
+        return reportedModel;
+    }
+
+    @Override
+    public String upstream() {
+        return LocalProvider.ID + "/" + model.id();
+    }
+}

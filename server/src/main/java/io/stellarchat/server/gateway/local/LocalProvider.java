@@ -1,0 +1,361 @@
+package io.stellarchat.server.gateway.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stellarchat.engine.runtime.ContextOverflowException;
+import io.stellarchat.engine.runtime.EngineOverloadedException;
+import io.stellarchat.engine.runtime.GenerationRequest;
+import io.stellarchat.engine.runtime.RequestHandle;
+import io.stellarchat.engine.sampling.SamplingParams;
+import io.stellarchat.engine.template.TemplateException;
+import io.stellarchat.server.gateway.Provider;
+import io.stellarchat.server.protocol.ChatRequest;
+import io.stellarchat.server.protocol.ChatStream;
+import io.stellarchat.server.protocol.CompletionRequest;
+import io.stellarchat.server.protocol.ContentPart;
+import io.stellarchat.server.protocol.EmbeddingRequest;
+import io.stellarchat.server.protocol.EmbeddingResult;
+import io.stellarchat.server.protocol.GenerationParams;
+import io.stellarchat.server.protocol.Message;
+import io.stellarchat.server.protocol.ModelInfo;
+import io.stellarchat.server.protocol.ProviderException;
+import io.stellarchat.server.protocol.Role;
+import io.stellarchat.server.protocol.Sampling;
+import io.stellarchat.server.protocol.ToolCall;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The in-process engine as a {@link Provider} (id {@code local}): renders a chat with the model's template,
+ * tokenizes, checks the request against the model (context, vocabulary), submits its choices to the model's
+ * engine and hands back a {@link LocalChatStream}. The only part of the service, besides the command line,
+ * that uses the engine's types.
+ *
+ * <p>Defaults follow llama.cpp's server where OpenAI leaves the choice to the server: temperature 0.8,
+ * top_k 40, top_p 0.95, min_p 0.05, no repetition penalty; no {@code max_tokens} means "until a stop or the
+ * context ends".
+ *
+ * <p>Threads: immutable after construction (the registry is); any request thread may call it.
+ */
+public final class LocalProvider implements Provider {
+    /** The provider id of the engine, in {@code X-Stellar-Upstream} and metrics. */
+    public static final String ID = "local";
+    private static final long EMBED_TIMEOUT_SECONDS = 300;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ModelRegistry registry;
+    private final ModelMetrics metrics;
+
+    /**
+     * @param registry the loaded models (owned by the caller, closed by {@link #close()})
+     * @param metrics  where token counts and latencies go, or null
+     */
+    public LocalProvider(ModelRegistry registry, ModelMetrics metrics) {
+        this.registry = registry;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    /** The model called {@code name} (id or alias). */
+    public Optional<LocalModel> find(String name) {
+        return registry.find(name);
+    }
+
+    private LocalModel model(String name) {
+        return registry.find(name).orElseThrow(() -> ProviderException.notFound("model_not_found", "model",
+                "The model '" + name + "' does not exist or is not loaded. Available models: "
+                        + registry.models().stream().map(LocalModel::id).toList() + "."));
+    }
+
+    // ---- chat and completions ----------------------------------------------------------------------
+
+    @Override
+    public ChatStream chat(ChatRequest request) {
+        LocalModel m = model(request.model());
+        int[] tokens = m.encodeChatPrompt(render(m, request.messages(), request));
+        return submit(m, request.model(), List.of(tokens), request.params(), "messages");
+    }
+
+    @Override
+    public ChatStream complete(CompletionRequest request) {
+        LocalModel m = model(request.model());
+        List<int[]> tokenized = new ArrayList<>();
+        for (String p : request.prompts()) {
+            tokenized.add(m.model().tokenizer().encode(p, true, false));
+        }
+        return submit(m, request.model(), tokenized, request.params(), "prompt");
+    }
+
+    /**
+     * Tokens of {@code messages} rendered as a chat prompt for {@code model} (with the generation prompt), as
+     * {@link #chat} would submit them: what a history window is measured by.
+     */
+    public int promptTokens(String model, List<Message> messages) {
+        LocalModel m = model(model);
+        return m.encodeChatPrompt(render(m, messages, null)).length;
+    }
+
+    private static String render(LocalModel m, List<Message> messages, ChatRequest request) {
+        List<Map<String, Object>> plain = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            plain.add(templateMessage(messages.get(i), "messages[" + i + "]"));
+        }
+        Map<String, Object> extra = new LinkedHashMap<>();
+        if (request != null) {
+            if (!request.tools().isEmpty()) {
+                List<Object> tools = new ArrayList<>();
+                for (var t : request.tools()) {
+                    Map<String, Object> fn = new LinkedHashMap<>();
+                    fn.put("name", t.name());
+                    if (t.description() != null) fn.put("description", t.description());
+                    if (t.parameters() != null) fn.put("parameters", JSON.convertValue(t.parameters(), Object.class));
+                    tools.add(Map.of("type", "function", "function", fn));
+                }
+                extra.put("tools", tools);
+            }
+            JsonNode kwargs = request.extra().get("chat_template_kwargs");
+            if (kwargs != null && kwargs.isObject()) {
+                kwargs.properties().forEach(e -> extra.put(e.getKey(), JSON.convertValue(e.getValue(), Object.class)));
+            }
+        }
+        try {
+            return m.renderChat(plain, extra);
+        } catch (TemplateException e) {
+            throw ProviderException.invalid("messages", e.isRaised() ? e.getMessage()
+                    : "The model's chat template could not render these messages: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A message as the plain values a chat template reads: {@code role} ({@code developer} given as
+     * {@code system}), {@code content} as a string, {@code tool_calls} with their arguments parsed into
+     * objects (as templates expect), {@code tool_call_id}, {@code name}.
+     */
+    private static Map<String, Object> templateMessage(Message msg, String at) {
+        for (int j = 0; j < msg.content().size(); j++) {
+            if (!(msg.content().get(j) instanceof ContentPart.Text)) {
+                throw ProviderException.invalid(at + ".content[" + j + "].type", "Content part type 'image_url' is "
+                        + "not supported: this model accepts text only (type 'text').");
+            }
+        }
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("role", msg.role() == Role.DEVELOPER ? "system" : msg.role().key());
+        o.put("content", msg.text());
+        if (!msg.toolCalls().isEmpty()) {
+            List<Object> calls = new ArrayList<>();
+            for (int k = 0; k < msg.toolCalls().size(); k++) {
+                ToolCall c = msg.toolCalls().get(k);
+                Map<String, Object> fn = new LinkedHashMap<>();
+                fn.put("name", c.name());
+                try {
+                    fn.put("arguments", JSON.readValue(c.arguments(), Object.class));
+                } catch (Exception e) {
+                    throw ProviderException.invalid(at + ".tool_calls[" + k + "].function.arguments",
+                            "Invalid '" + at + ".tool_calls[" + k + "].function.arguments': not valid JSON.");
+                }
+                Map<String, Object> call = new LinkedHashMap<>();
+                call.put("id", c.id());
+                call.put("type", "function");
+                call.put("function", fn);
+                calls.add(call);
+            }
+            o.put("tool_calls", calls);
+        }
+        if (msg.toolCallId() != null) o.put("tool_call_id", msg.toolCallId());
+        if (msg.name() != null) o.put("name", msg.name());
+        return o;
+    }
+
+    /**
+     * Checks the context budget and vocabulary, and submits {@code n} choices per prompt (prompt-major order).
+     *
+     * @param promptParam the request field holding the prompt ({@code messages} or {@code prompt}), named by a
+     *                    context-length error
+     */
+    private ChatStream submit(LocalModel model, String reported, List<int[]> prompts, GenerationParams opt,
+                              String promptParam) {
+        int ctxLen = model.contextLength();
+        int vocab = model.model().config().vocabSize();
+        for (int token : opt.sampling().logitBias().keySet()) {
+            // Checked here, where the model is known: the sampler would only fail at the first token (a 500,
+            // or an error event after a 200 when streaming).
+            if (token >= vocab) {
+                throw ProviderException.invalid("logit_bias", "Invalid 'logit_bias': token id " + token
+                        + " is not in this model's vocabulary (ids 0 to " + (vocab - 1) + ").");
+            }
+        }
+        for (int[] p : prompts) {
+            // long: max_tokens may be as large as Integer.MAX_VALUE, and the sum must not wrap around.
+            long completion = opt.maxTokens() == null ? 1 : opt.maxTokens();
+            long want = p.length + completion;
+            if (p.length >= ctxLen || want > ctxLen) {
+                throw ProviderException.contextLength(promptParam, "This model's maximum context length is " + ctxLen
+                        + " tokens. However, you requested " + want + " tokens (" + p.length + " in the " + promptParam
+                        + ", " + completion + " in the completion). Please reduce the length of the " + promptParam
+                        + " or completion.");
+            }
+        }
+        SamplingParams base = sampling(opt);
+        long baseSeed = opt.sampling().seed() != null ? opt.sampling().seed() : ThreadLocalRandom.current().nextLong();
+        List<RequestHandle> handles = new ArrayList<>();
+        ModelMetrics.TokenClock clock = metrics == null ? null : metrics.startRequest(model.id());
+        try {
+            int k = 0;
+            for (int[] p : prompts) {
+                int budget = opt.maxTokens() != null ? opt.maxTokens() : ctxLen - p.length;
+                for (int i = 0; i < opt.n(); i++) {
+                    SamplingParams s = base.withSeed(baseSeed + k++);
+                    handles.add(model.engine().submit(new GenerationRequest(p, s, budget, opt.stop(), opt.ignoreEos(), ctxLen)));
+                }
+            }
+        } catch (EngineOverloadedException e) {
+            handles.forEach(RequestHandle::cancel);
+            throw LocalChatStream.overloaded(e);
+        } catch (ContextOverflowException e) {
+            handles.forEach(RequestHandle::cancel);
+            throw ProviderException.contextLength(promptParam, e.getMessage());
+        } catch (RuntimeException e) {
+            handles.forEach(RequestHandle::cancel);
+            throw e;
+        }
+        return new LocalChatStream(model, reported, handles, opt.n(), opt.logprobs(), metrics, clock);
+    }
+
+    /** The engine's sampler settings: llama.cpp's defaults, overridden by what the request set. */
+    static SamplingParams sampling(GenerationParams opt) {
+        Sampling in = opt.sampling();
+        SamplingParams s = SamplingParams.defaults();
+        if (in.temperature() != null) s = s.withTemperature(in.temperature());
+        if (in.topP() != null) s = s.withTopP(in.topP());
+        if (in.topK() != null) s = s.withTopK(in.topK());
+        if (in.minP() != null) s = s.withMinP(in.minP());
+        if (in.repeatPenalty() != null) s = s.withRepeatPenalty(in.repeatPenalty());
+        if (in.presencePenalty() != null) s = s.withPresencePenalty(in.presencePenalty());
+        if (in.frequencyPenalty() != null) s = s.withFrequencyPenalty(in.frequencyPenalty());
+        return s.withLogitBias(in.logitBias()).withTopLogprobs(opt.logprobs() ? opt.topLogprobs() : 0);
+    }
+
+    // ---- embeddings ---------------------------------------------------------------------------------
+
+    @Override
+    public EmbeddingResult embed(EmbeddingRequest request) {
+        LocalModel m = model(request.model());
+        int dim = m.model().config().dim();
+        if (request.dimensions() != null && request.dimensions() != dim) {
+            throw ProviderException.invalid("dimensions", "Invalid 'dimensions': this model's embeddings have "
+                    + dim + " dimensions; other sizes are not supported.");
+        }
+        List<int[]> inputs = new ArrayList<>();
+        int vocab = m.model().config().vocabSize();
+        for (EmbeddingRequest.Input in : request.inputs()) {
+            int[] ids = switch (in) {
+                case EmbeddingRequest.Text t -> m.model().tokenizer().encode(t.text(), true, false);
+                case EmbeddingRequest.Tokens t -> {
+                    for (int i = 0; i < t.ids().length; i++) {
+                        if (t.ids()[i] < 0 || t.ids()[i] >= vocab) {
+                            throw ProviderException.invalid(t.param(), "Invalid '" + t.param() + "[" + i
+                                    + "]': expected a token id from 0 to " + (vocab - 1) + ", got " + t.ids()[i] + ".");
+                        }
+                    }
+                    yield t.ids();
+                }
+            };
+            if (ids.length == 0) {
+                throw ProviderException.invalid(in.param(), "Invalid '" + in.param() + "': the input is empty.");
+            }
+            inputs.add(ids);
+        }
+        List<CompletableFuture<float[]>> futures = new ArrayList<>();
+        try {
+            for (int[] in : inputs) {
+                futures.add(m.engine().embed(in));
+            }
+            List<float[]> out = new ArrayList<>();
+            int tokens = 0;
+            for (int i = 0; i < inputs.size(); i++) {
+                out.add(futures.get(i).get(EMBED_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+                tokens += inputs.get(i).length;
+            }
+            return new EmbeddingResult(out, tokens);
+        } catch (EngineOverloadedException e) {
+            futures.forEach(f -> f.cancel(false));
+            throw ProviderException.overloaded("queue_full", e.getMessage(),
+                    Duration.ofSeconds(Math.max(1, e.retryAfter().toSeconds())));
+        } catch (TimeoutException e) {
+            futures.forEach(f -> f.cancel(false));
+            throw ProviderException.unavailable(null, "The embedding took longer than " + EMBED_TIMEOUT_SECONDS + " s.", null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            futures.forEach(f -> f.cancel(false));
+            throw ProviderException.unavailable(null, "The server is shutting down.", null);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ContextOverflowException c) {
+                throw ProviderException.contextLength("input", c.getMessage());
+            }
+            throw new IllegalStateException("embedding failed", e.getCause());
+        }
+    }
+
+    // ---- models and tokens --------------------------------------------------------------------------
+
+    @Override
+    public List<ModelInfo> models() {
+        return registry.models().stream().map(LocalProvider::info).toList();
+    }
+
+    static ModelInfo info(LocalModel m) {
+        var c = m.model().config();
+        return new ModelInfo(m.id(), "stellarchat", m.created(), m.contextLength(), m.aliases(),
+                new ModelInfo.LocalDetails(c.architecture(), m.parameters(), m.quantization(), c.contextLength(),
+                        c.vocabSize(), c.dim(), m.templateFallback()));
+    }
+
+    @Override
+    public Health health() {
+        return Health.ok(registry.models().size() + " local model(s)");
+    }
+
+    /** Tokenizes {@code text} with {@code model}'s vocabulary (llama.cpp's {@code /tokenize}). */
+    public int[] tokenize(String model, String text, boolean addSpecial, boolean parseSpecial) {
+        return model(model).model().tokenizer().encode(text, addSpecial, parseSpecial);
+    }
+
+    /** The text of one token: the UTF-8 decoding of its bytes. */
+    public String piece(String model, int token) {
+        return new String(model(model).model().tokenizer().tokenBytes(token), StandardCharsets.UTF_8);
+    }
+
+    /** Decodes token ids to text; ids must be in the vocabulary ({@link #vocabSize}). */
+    public String detokenize(String model, int[] ids) {
+        return model(model).model().tokenizer().decode(ids, false, false);
+    }
+
+    public int vocabSize(String model) {
+        return model(model).model().tokenizer().vocabSize();
+    }
+
+    /** The id of the first loaded model, when there is one (llama.cpp's endpoints default to it). */
+    public Optional<String> firstModel() {
+        return registry.models().isEmpty() ? Optional.empty() : Optional.of(registry.models().getFirst().id());
+    }
+
+    /** Closes the registry: engines stop, models unmap. */
+    @Override
+    public void close() {
+        registry.close();
+    }
+}
