@@ -35,6 +35,15 @@ final class ModelListReader {
 
     private ModelListReader() {}
 
+    /**
+     * What the reference and cycle checks need of an entry, kept even when the entry has other problems so
+     * that all problems are reported in one pass.
+     *
+     * @param entry the entry, or null when it has a problem of its own
+     */
+    private record Parsed(String id, List<String> aliases, List<String> fallbacks, List<String> contextFallbacks, MappingReader reader,
+                          ModelEntry entry) {}
+
     /** Reads local entries only (no providers declared). */
     static List<ModelEntry> read(ValueReader.Raw raw, ValueReader r) {
         return read(raw, r, List.of());
@@ -60,39 +69,33 @@ final class ModelListReader {
             }
         }
         Set<String> names = new HashSet<>();
-        List<MappingReader> readers = new ArrayList<>();
-        List<ModelEntry> parsed = new ArrayList<>();
+        List<Parsed> parsed = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             MappingReader e = MappingReader.open(list.get(i), KEY.path() + "[" + i + "]", raw.origin(), r, FIELDS);
-            readers.add(e);
-            parsed.add(null);
             if (e == null) continue;
-            ModelEntry m = entry(e, providers);
-            if (m == null) continue;
-            for (String name : concat(m.id(), m.aliases())) {
+            Parsed p = entry(e, providers);
+            if (p.id() == null) continue;
+            for (String name : concat(p.id(), p.aliases())) {
                 if (!names.add(name)) {
                     e.problemHere("model name '" + name + "' is used twice; ids and aliases must be unique");
                 }
             }
-            parsed.set(i, m);
+            parsed.add(p);
         }
-        for (int i = 0; i < parsed.size(); i++) {
-            ModelEntry m = parsed.get(i);
-            if (m == null) continue;
-            MappingReader e = readers.get(i);
-            references(e, m, "fallbacks", m.fallbacks(), declared);
-            references(e, m, "context_fallbacks", m.contextFallbacks(), declared);
+        for (Parsed p : parsed) {
+            references(p, "fallbacks", p.fallbacks(), declared);
+            references(p, "context_fallbacks", p.contextFallbacks(), declared);
         }
-        cycles(parsed, readers, "fallbacks", ModelEntry::fallbacks);
-        cycles(parsed, readers, "context_fallbacks", ModelEntry::contextFallbacks);
-        for (int i = 0; i < parsed.size(); i++) {
-            if (parsed.get(i) != null && readers.get(i).clean()) out.add(parsed.get(i));
+        cycles(parsed, "fallbacks", Parsed::fallbacks);
+        cycles(parsed, "context_fallbacks", Parsed::contextFallbacks);
+        for (Parsed p : parsed) {
+            if (p.entry() != null && p.reader().clean()) out.add(p.entry());
         }
         return out;
     }
 
-    /** One entry, or null when a required part is missing or bad. */
-    private static ModelEntry entry(MappingReader e, List<String> providers) {
+    /** One entry; its {@code entry} is null when a required part is missing or bad. */
+    private static Parsed entry(MappingReader e, List<String> providers) {
         String id = e.requiredText("id");
         List<String> aliases = e.strings("aliases", KEY);
         int ctx = e.integer("context_length", KEY.allowed(), 0, Integer.MAX_VALUE, 0);
@@ -100,29 +103,31 @@ final class ModelListReader {
         List<String> contextFallbacks = e.strings("context_fallbacks", KEY);
         boolean local = e.has("path");
         boolean remote = e.has("upstreams");
+        Parsed bad = new Parsed(id, aliases, fallbacks, contextFallbacks, e, null);
         if (local && remote) {
             e.problemHere("give either path (a local GGUF file) or upstreams (remote deployments), not both");
-            return null;
+            return bad;
         }
         if (!local && !remote) {
             e.missing("path", "give path (a local GGUF file) or upstreams (remote deployments)");
-            return null;
+            return bad;
         }
         if (local) {
             for (String remoteOnly : List.of("routing", "retries")) {
                 if (e.has(remoteOnly)) e.problem(remoteOnly, "only for a model with upstreams; this one has a path");
             }
             String path = e.text("path", null);
-            if (id == null || path == null) return null;
-            return new ModelEntry(id, Path.of(path), aliases, ctx).withFallbacks(fallbacks)
-                    .withContext(ctx, contextFallbacks);
+            if (id == null || path == null) return bad;
+            return new Parsed(id, aliases, fallbacks, contextFallbacks, e, new ModelEntry(id, Path.of(path), aliases, ctx)
+                    .withFallbacks(fallbacks).withContext(ctx, contextFallbacks));
         }
         List<Upstream> upstreams = upstreams(e, providers);
         Routing routing = e.choice("routing", "weighted, least_busy or lowest_latency", Routing.class,
                 Routing.WEIGHTED);
         RetrySettings retries = retries(e);
-        if (id == null || upstreams.isEmpty()) return null;
-        return new ModelEntry(id, null, aliases, ctx, upstreams, routing, retries, fallbacks, contextFallbacks);
+        if (id == null || upstreams.isEmpty()) return bad;
+        return new Parsed(id, aliases, fallbacks, contextFallbacks, e,
+                new ModelEntry(id, null, aliases, ctx, upstreams, routing, retries, fallbacks, contextFallbacks));
     }
 
     private static List<Upstream> upstreams(MappingReader e, List<String> providers) {
@@ -177,15 +182,15 @@ final class ModelListReader {
     }
 
     /** Each name must be another declared model id. */
-    private static void references(MappingReader e, ModelEntry m, String field, List<String> targets,
-                                   Map<String, Integer> declared) {
+    private static void references(Parsed p, String field, List<String> targets, Map<String, Integer> declared) {
+        MappingReader e = p.reader();
         for (int k = 0; k < targets.size(); k++) {
             String t = targets.get(k);
             String where = e.path(field) + "[" + k + "]";
             JsonNode all = e.raw(field).node();
             ValueReader.Raw raw = all.isArray() && k < all.size()
                     ? new ValueReader.Raw(all.get(k), e.origin()) : e.raw(field);
-            if (t.equals(m.id())) {
+            if (t.equals(p.id())) {
                 e.values().problem(where, raw, "a model cannot be its own fallback");
                 e.reject();
             } else if (!declared.containsKey(t)) {
@@ -197,38 +202,30 @@ final class ModelListReader {
     }
 
     /** Reports each cycle (a → b → a) in one kind of fallback once, at the entry where it was first entered. */
-    private static void cycles(List<ModelEntry> parsed, List<MappingReader> readers, String field,
-                               Function<ModelEntry, List<String>> edges) {
-        Map<String, Integer> index = new HashMap<>();
-        for (int i = 0; i < parsed.size(); i++) {
-            if (parsed.get(i) != null) index.putIfAbsent(parsed.get(i).id(), i);
-        }
+    private static void cycles(List<Parsed> parsed, String field, Function<Parsed, List<String>> edges) {
+        Map<String, Parsed> byId = new HashMap<>();
+        for (Parsed p : parsed) byId.putIfAbsent(p.id(), p);
         Map<String, Integer> state = new HashMap<>(); // absent: unvisited, 1: on the path, 2: done
-        for (int i = 0; i < parsed.size(); i++) {
-            if (parsed.get(i) == null) continue;
-            List<String> path = new ArrayList<>();
-            visit(parsed.get(i).id(), index, parsed, readers, field, edges, state, path);
-        }
+        for (Parsed p : parsed) visit(p.id(), byId, field, edges, state, new ArrayList<>());
     }
 
-    private static void visit(String id, Map<String, Integer> index, List<ModelEntry> parsed,
-                              List<MappingReader> readers, String field, Function<ModelEntry, List<String>> edges,
+    private static void visit(String id, Map<String, Parsed> byId, String field, Function<Parsed, List<String>> edges,
                               Map<String, Integer> state, List<String> path) {
-        Integer at = index.get(id);
+        Parsed at = byId.get(id);
         if (at == null || state.containsKey(id)) return;
         state.put(id, 1);
         path.add(id);
-        for (String next : edges.apply(parsed.get(at))) {
+        for (String next : edges.apply(at)) {
             if (next.equals(id)) continue; // reported as "its own fallback"
             if (Integer.valueOf(1).equals(state.get(next))) {
                 List<String> cycle = new ArrayList<>(path.subList(path.indexOf(next), path.size()));
                 cycle.add(next);
-                MappingReader e = readers.get(index.get(next));
+                MappingReader e = byId.get(next).reader();
                 e.values().problem(e.path(field), e.raw(field), "fallback cycle " + String.join(" → ", cycle)
                         + "; a fallback chain must end");
                 e.reject();
             } else {
-                visit(next, index, parsed, readers, field, edges, state, path);
+                visit(next, byId, field, edges, state, path);
             }
         }
         path.removeLast();

@@ -361,6 +361,15 @@ class ProviderConfigTest {
     }
 
     @Test
+    void aCycleIsReportedEvenWhenItsEntriesHaveOtherProblems() throws IOException {
+        String msg = problems(withGpu("", """
+                    - {id: chat, upstreams: [{provider: gpu2, model: x}], fallbacks: [small]}
+                    - {id: small, path: s.gguf, aliases: [chat], fallbacks: [chat]}
+                """));
+        assertHas(msg, "unknown provider 'gpu2'", "model name 'chat' is used twice", "fallback cycle chat → small → chat");
+    }
+
+    @Test
     void aChainOfFallbacksWithoutACycleIsFine() throws IOException {
         List<ModelEntry> list = load(withGpu("", """
                     - {id: a, upstreams: [{provider: gpu, model: x}], fallbacks: [b, c]}
