@@ -135,6 +135,8 @@ public final class ProviderBreaker {
     /**
      * How long an open breaker still rejects calls: the {@code Retry-After} to give a client. Zero when the
      * breaker is not open, or when {@code openFor} has passed (the next call is let through as a probe).
+     * The opening time is recorded by the transition event, just after Resilience4j switches state: a call
+     * in that instant may still see the previous opening's time (and so a shorter wait).
      */
     public Duration remainingOpen() {
         if (state() != State.OPEN) return Duration.ZERO;
