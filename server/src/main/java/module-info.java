@@ -16,6 +16,9 @@ module io.stellarchat.server {
     requires java.sql;
     requires com.zaxxer.hikari;
     requires flyway.core;
+    // Automatic modules (Automatic-Module-Name in their manifests): the provider circuit breaker.
+    requires io.github.resilience4j.circuitbreaker;
+    requires io.github.resilience4j.core;
 
     exports io.stellarchat.server.config;
     exports io.stellarchat.server.observe;

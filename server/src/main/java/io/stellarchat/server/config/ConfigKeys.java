@@ -34,8 +34,13 @@ public final class ConfigKeys {
     public static final ConfigKey MODELS_DIR = new ConfigKey("models.dir", "./models",
             "a path", false, true, "Directory holding GGUF model files.");
     public static final ConfigKey MODELS_LIST = new ConfigKey("models.list", "",
-            "a list of {id, path, aliases, context_length} (YAML only)", false, false,
-            "Models declared explicitly: id (required), path (required), aliases (list), context_length (0 = the model's own).");
+            "a list of {id, path or upstreams, aliases, context_length, routing, retries, fallbacks, context_fallbacks} (YAML only)",
+            false, false,
+            "Models declared explicitly: id (required); path (a local GGUF file) or upstreams (a list of {provider, model, weight}), exactly one; aliases (list); context_length (0 = the model's own, or unknown for a remote one); remote only: routing (weighted, least_busy or lowest_latency), retries {max, backoff, max_backoff}; fallbacks and context_fallbacks (other model ids, no cycles).");
+    public static final ConfigKey PROVIDERS = new ConfigKey("providers", "",
+            "a list of {id, type, base_url, api_key, timeouts, max_concurrency, circuit_breaker, health_check} (YAML only)",
+            false, false,
+            "Remote model servers that models.list upstreams name: id (unique, [a-z0-9][a-z0-9_-]*, not local), type (openai or anthropic), base_url (http or https), api_key (secret, masked when printed; ${VAR} reads the environment), timeouts {connect, first_token, idle, total}, max_concurrency, circuit_breaker {failure_rate, minimum_calls, window, open_for, half_open_calls}, health_check {interval, 0s = off}.");
     public static final ConfigKey ENGINE_THREADS = new ConfigKey("engine.threads", "0",
             "an integer 0..1024 (0 = one per core)", false, true, "Compute threads of the local engine, shared by all models.");
     public static final ConfigKey ENGINE_CONTEXT_LENGTH = new ConfigKey("engine.context_length", "4096",
@@ -84,6 +89,7 @@ public final class ConfigKeys {
     /** All keys, in the order they are documented and printed. */
     public static final List<ConfigKey> ALL = List.of(SERVER_HOST, SERVER_PORT, SERVER_MAX_BODY_BYTES,
             SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, SERVER_WS_MAX_FRAME_BYTES, LOGGING_FORMAT, LOGGING_LEVEL, MODELS_DIR, MODELS_LIST,
+            PROVIDERS,
             ENGINE_THREADS, ENGINE_CONTEXT_LENGTH, ENGINE_QUEUE_DEPTH, ENGINE_MAX_WAIT, ENGINE_KEEP_ALIVE,
             ENGINE_MAX_BATCH_TOKENS, ENGINE_MAX_RUNNING, ENGINE_KV_CACHE_SIZE, ENGINE_KV_BLOCK_SIZE, ENGINE_KV_PRECISION,
             ENGINE_PREFIX_CACHING, DATA_DIR, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE, METRICS_ENABLED);

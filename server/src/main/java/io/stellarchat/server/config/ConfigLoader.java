@@ -64,6 +64,7 @@ public final class ConfigLoader {
 
         for (ConfigKey key : ConfigKeys.ALL) {
             JsonNode node = key == ConfigKeys.SERVER_API_KEYS || key == ConfigKeys.MODELS_LIST
+                    || key == ConfigKeys.PROVIDERS
                     ? JsonNodeFactory.instance.arrayNode() : TextNode.valueOf(key.defaultText());
             raw.put(key.path(), new ValueReader.Raw(node, "default"));
         }
@@ -94,7 +95,7 @@ public final class ConfigLoader {
         }
 
         ValueReader reader = new ValueReader();
-        StellarConfig config = assemble(raw, reader);
+        StellarConfig config = assemble(raw, reader, inputs.env());
         problems.addAll(reader.problems());
         if (!problems.isEmpty()) throw new ConfigException(problems);
 
@@ -144,6 +145,10 @@ public final class ConfigLoader {
             }
             JsonNode body = section.getValue();
             if (body.isNull()) continue;
+            if (ConfigKeys.byPath(name).filter(ConfigKey::topLevel).isPresent()) {
+                raw.put(name, new ValueReader.Raw(body, origin)); // a list, typed by its reader
+                continue;
+            }
             if (!body.isObject()) {
                 problems.add(name + " = " + ValueReader.show(body) + " (from " + origin
                         + "): wrong type, expected a mapping of " + keysOf(name));
@@ -170,7 +175,7 @@ public final class ConfigLoader {
         return String.join(", ", ConfigKeys.ALL.stream().filter(ConfigKey::fromEnv).map(ConfigKey::path).toList());
     }
 
-    private static StellarConfig assemble(Map<String, ValueReader.Raw> raw, ValueReader r) {
+    private static StellarConfig assemble(Map<String, ValueReader.Raw> raw, ValueReader r, Map<String, String> env) {
         var server = new ServerConfig(
                 r.string(ConfigKeys.SERVER_HOST, raw.get("server.host")),
                 r.integer("server.port", ConfigKeys.SERVER_PORT, raw.get("server.port"), 0, 65_535),
@@ -182,8 +187,10 @@ public final class ConfigLoader {
         var logging = new LoggingConfig(
                 r.choice(ConfigKeys.LOGGING_FORMAT, raw.get("logging.format"), LoggingConfig.Format.class),
                 r.choice(ConfigKeys.LOGGING_LEVEL, raw.get("logging.level"), LoggingConfig.Level.class));
+        List<ProviderConfig> providers = ProviderListReader.read(raw.get("providers"), r, env);
+        // Upstreams are checked against every declared provider id, also of providers with problems.
         var models = new ModelsConfig(r.path(ConfigKeys.MODELS_DIR, raw.get("models.dir")),
-                ModelListReader.read(raw.get("models.list"), r));
+                ModelListReader.read(raw.get("models.list"), r, declaredIds(raw.get("providers"))));
         int maxRunning = r.integer("engine.max_running", ConfigKeys.ENGINE_MAX_RUNNING, raw.get("engine.max_running"),
                 1, 4096);
         int maxBatchTokens = r.integer("engine.max_batch_tokens", ConfigKeys.ENGINE_MAX_BATCH_TOKENS,
@@ -213,6 +220,19 @@ public final class ConfigLoader {
                 new Secret(r.text(ConfigKeys.DATABASE_PASSWORD, raw.get("database.password"))),
                 r.integer("database.pool_size", ConfigKeys.DATABASE_POOL_SIZE, raw.get("database.pool_size"), 1, 256));
         var metrics = new MetricsConfig(r.bool(ConfigKeys.METRICS_ENABLED, raw.get("metrics.enabled")));
-        return new StellarConfig(server, logging, models, engine, data, database, metrics);
+        return new StellarConfig(server, logging, models, engine, data, database, metrics, providers);
+    }
+
+    /** The ids written in {@code providers}, in order, whether or not the rest of the entry is valid. */
+    private static List<String> declaredIds(ValueReader.Raw providers) {
+        List<String> ids = new ArrayList<>();
+        if (!providers.node().isArray()) return ids;
+        for (JsonNode p : providers.node()) {
+            JsonNode id = p.get("id");
+            if (p.isObject() && id != null && id.isTextual() && !id.asText().isBlank() && !ids.contains(id.asText().strip())) {
+                ids.add(id.asText().strip());
+            }
+        }
+        return ids;
     }
 }

@@ -33,13 +33,12 @@ public final class ConfigPrinter {
             line(out, loaded, ConfigKeys.MODELS_LIST, "[]");
         } else {
             line(out, loaded, ConfigKeys.MODELS_LIST, "");
-            for (ModelEntry m : c.models().list()) {
-                out.append("    - id: ").append(quote(m.id())).append('\n')
-                        .append("      path: ").append(quote(m.path().toString())).append('\n')
-                        .append("      aliases: ").append(list(m.aliases())).append('\n')
-                        .append("      context_length: ").append(m.contextLength()).append('\n');
-            }
+            for (ModelEntry m : c.models().list()) model(out, m);
         }
+        out.append(ConfigKeys.PROVIDERS.path()).append(':');
+        if (c.providers().isEmpty()) out.append(" []");
+        origin(out, loaded, ConfigKeys.PROVIDERS);
+        for (ProviderConfig p : c.providers()) provider(out, p);
         section(out, "engine");
         line(out, loaded, ConfigKeys.ENGINE_THREADS, Integer.toString(c.engine().threads()));
         line(out, loaded, ConfigKeys.ENGINE_CONTEXT_LENGTH, Integer.toString(c.engine().contextLength()));
@@ -72,10 +71,58 @@ public final class ConfigPrinter {
     private static void line(StringBuilder out, LoadedConfig loaded, ConfigKey key, String value) {
         out.append("  ").append(key.name()).append(':');
         if (!value.isEmpty()) out.append(' ').append(value);
+        origin(out, loaded, key);
+    }
+
+    /** Ends a key's line with where its value came from, unless that is the built-in default. */
+    private static void origin(StringBuilder out, LoadedConfig loaded, ConfigKey key) {
         String origin = loaded.origins().getOrDefault(key.path(), "default");
         if (origin.startsWith("file ")) origin = "file"; // the header names it
         if (!origin.equals("default")) out.append("  # from ").append(origin);
         out.append('\n');
+    }
+
+    private static void model(StringBuilder out, ModelEntry m) {
+        out.append("    - id: ").append(quote(m.id())).append('\n');
+        if (m.isLocal()) out.append("      path: ").append(quote(m.path().toString())).append('\n');
+        out.append("      aliases: ").append(list(m.aliases())).append('\n')
+                .append("      context_length: ").append(m.contextLength()).append('\n');
+        if (!m.isLocal()) {
+            out.append("      upstreams:\n");
+            for (ModelEntry.Upstream u : m.upstreams()) {
+                out.append("        - {provider: ").append(quote(u.provider())).append(", model: ")
+                        .append(quote(u.model())).append(", weight: ").append(u.weight()).append("}\n");
+            }
+            ModelEntry.RetrySettings r = m.retries();
+            out.append("      routing: ").append(m.routing().name().toLowerCase(Locale.ROOT)).append('\n')
+                    .append("      retries: {max: ").append(r.max()).append(", backoff: ")
+                    .append(quote(duration(r.backoff()))).append(", max_backoff: ")
+                    .append(quote(duration(r.maxBackoff()))).append("}\n");
+        }
+        out.append("      fallbacks: ").append(list(m.fallbacks())).append('\n')
+                .append("      context_fallbacks: ").append(list(m.contextFallbacks())).append('\n');
+    }
+
+    /** One provider; the API key masked (an empty one prints empty, so it reads back the same). */
+    private static void provider(StringBuilder out, ProviderConfig p) {
+        ProviderConfig.Timeouts t = p.timeouts();
+        ProviderConfig.BreakerSettings b = p.circuitBreaker();
+        out.append("  - id: ").append(quote(p.id())).append('\n')
+                .append("    type: ").append(p.type().name().toLowerCase(Locale.ROOT)).append('\n')
+                .append("    base_url: ").append(quote(p.baseUrl().toString())).append('\n')
+                .append("    api_key: ").append(quote(p.apiKey().reveal().isEmpty() ? "" : p.apiKey().masked()))
+                .append('\n')
+                .append("    timeouts: {connect: ").append(quote(duration(t.connect())))
+                .append(", first_token: ").append(quote(duration(t.firstToken())))
+                .append(", idle: ").append(quote(duration(t.idle())))
+                .append(", total: ").append(quote(duration(t.total()))).append("}\n")
+                .append("    max_concurrency: ").append(p.maxConcurrency()).append('\n')
+                .append("    circuit_breaker: {failure_rate: ").append(b.failureRate())
+                .append(", minimum_calls: ").append(b.minimumCalls())
+                .append(", window: ").append(b.window())
+                .append(", open_for: ").append(quote(duration(b.openFor())))
+                .append(", half_open_calls: ").append(b.halfOpenCalls()).append("}\n")
+                .append("    health_check: {interval: ").append(quote(duration(p.healthInterval()))).append("}\n");
     }
 
     /** Sizes print with the largest binary unit that divides them exactly. */

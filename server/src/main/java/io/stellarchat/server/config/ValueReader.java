@@ -79,6 +79,11 @@ final class ValueReader {
     }
 
     int integer(String where, ConfigKey key, Raw raw, int min, int max) {
+        return integer(where, key.allowed(), raw, min, max, fallbackInt(key, min));
+    }
+
+    /** An integer in {@code [min, max]} at a nested path; {@code fallback} when it is bad. */
+    int integer(String where, String allowed, Raw raw, int min, int max, int fallback) {
         JsonNode n = raw.node();
         long v;
         if (n.isIntegralNumber() && n.canConvertToLong()) {
@@ -86,12 +91,12 @@ final class ValueReader {
         } else if (n.isTextual() && n.asText().strip().matches("-?\\d{1,18}")) {
             v = Long.parseLong(n.asText().strip());
         } else {
-            problem(where, raw, "wrong type, expected an integer; allowed: " + key.allowed());
-            return fallbackInt(key, min);
+            problem(where, raw, "wrong type, expected an integer; allowed: " + allowed);
+            return fallback;
         }
         if (v < min || v > max) {
-            problem(where, raw, "out of range; allowed: " + key.allowed());
-            return fallbackInt(key, min);
+            problem(where, raw, "out of range; allowed: " + allowed);
+            return fallback;
         }
         return (int) v;
     }
@@ -143,25 +148,30 @@ final class ValueReader {
 
     /** A duration in {@code [min, max]}. */
     Duration duration(ConfigKey key, Raw raw, Duration min, Duration max) {
+        return duration(key.path(), key.allowed(), raw, min, max, parseDuration(key.defaultText()));
+    }
+
+    /** A duration in {@code [min, max]} at a nested path; {@code fallback} when it is bad. */
+    Duration duration(String where, String allowed, Raw raw, Duration min, Duration max, Duration fallback) {
         JsonNode n = raw.node();
         if (!n.isTextual()) {
-            problem(key, raw, "wrong type, expected a duration such as \"10s\"");
-            return parseDuration(key.defaultText());
+            problem(where, raw, "wrong type, expected a duration such as \"10s\"; allowed: " + allowed);
+            return fallback;
         }
         String text = n.asText().strip();
         if (text.startsWith("-")) {
-            problem(key, raw, "must not be negative");
-            return parseDuration(key.defaultText());
+            problem(where, raw, "must not be negative; allowed: " + allowed);
+            return fallback;
         }
         Matcher m = DURATION.matcher(text);
         if (!m.matches() || m.group(1).length() > 9) {
-            problem(key, raw, "not a duration");
-            return parseDuration(key.defaultText());
+            problem(where, raw, "not a duration; allowed: " + allowed);
+            return fallback;
         }
         Duration d = parseDuration(text);
         if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-            problem(key, raw, "out of range");
-            return parseDuration(key.defaultText());
+            problem(where, raw, "out of range; allowed: " + allowed);
+            return fallback;
         }
         return d;
     }
@@ -194,15 +204,20 @@ final class ValueReader {
 
     <E extends Enum<E>> E choice(ConfigKey key, Raw raw, Class<E> type) {
         E fallback = Enum.valueOf(type, key.defaultText().toUpperCase(Locale.ROOT));
+        return choice(key.path(), key.allowed(), raw, type, fallback);
+    }
+
+    /** One of an enum's constants, written in lower case in YAML; {@code fallback} when it is bad. */
+    <E extends Enum<E>> E choice(String where, String allowed, Raw raw, Class<E> type, E fallback) {
         if (!raw.node().isTextual()) {
-            problem(key, raw, "wrong type, expected a string");
+            problem(where, raw, "wrong type, expected a string; allowed: " + allowed);
             return fallback;
         }
         String s = raw.node().asText().strip().toUpperCase(Locale.ROOT);
         for (E e : type.getEnumConstants()) {
             if (e.name().equals(s)) return e;
         }
-        problem(key, raw, "not one of the allowed values");
+        problem(where, raw, "not one of the allowed values; allowed: " + allowed);
         return fallback;
     }
 

@@ -11,6 +11,9 @@
  *
  * <p>Adding a setting: add a component to a section record, a {@link io.stellarchat.server.config.ConfigKey}
  * to {@link io.stellarchat.server.config.ConfigKeys}, read it in {@code ConfigLoader.assemble}, and a row to the
- * README table (a test fails until the README matches). This package depends on Jackson only.
+ * README table (a test fails until the README matches). Structured YAML-only keys ({@code models.list},
+ * {@code providers}) have their own readers ({@code ModelListReader}, {@code ProviderListReader}) built on
+ * {@code MappingReader}, which names every problem by its full path ({@code providers[1].timeouts.idle}).
+ * This package depends on Jackson only.
  */
 package io.stellarchat.server.config;
