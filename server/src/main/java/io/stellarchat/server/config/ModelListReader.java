@@ -94,6 +94,30 @@ final class ModelListReader {
         return out;
     }
 
+    /**
+     * One entry given outside the file (the admin API's {@code POST /v1/admin/models}), checked like a file
+     * entry: its fallbacks must name {@code known} models, its upstreams {@code providers}.
+     *
+     * @param origin what to name as the value's source in problems, e.g. {@code request body}
+     * @throws ConfigException naming every problem
+     */
+    public static ModelEntry readOne(JsonNode node, String origin, List<String> providers, Set<String> known) {
+        ValueReader r = new ValueReader();
+        MappingReader e = MappingReader.open(node, "model", origin, r, FIELDS);
+        if (e == null) throw new ConfigException(r.problems().isEmpty() ? List.of("model: expected an object") : r.problems());
+        Parsed p = entry(e, providers);
+        Map<String, Integer> declared = new LinkedHashMap<>();
+        known.forEach(k -> declared.put(k, declared.size()));
+        if (p.id() != null) {
+            references(p, "fallbacks", p.fallbacks(), declared);
+            references(p, "context_fallbacks", p.contextFallbacks(), declared);
+        }
+        if (!r.problems().isEmpty() || p.entry() == null || !e.clean()) {
+            throw new ConfigException(r.problems().isEmpty() ? List.of("model: invalid entry") : r.problems());
+        }
+        return p.entry();
+    }
+
     /** One entry; its {@code entry} is null when a required part is missing or bad. */
     private static Parsed entry(MappingReader e, List<String> providers) {
         String id = e.requiredText("id");

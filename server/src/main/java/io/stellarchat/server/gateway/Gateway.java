@@ -1,6 +1,12 @@
 package io.stellarchat.server.gateway;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.stellarchat.engine.util.Ticker;
+import io.stellarchat.server.config.ModelEntry;
+import io.stellarchat.server.config.ProviderConfig;
+import io.stellarchat.server.gateway.ModelTable.Route;
 import io.stellarchat.server.gateway.local.LocalProvider;
+import io.stellarchat.server.protocol.ChatEvent;
 import io.stellarchat.server.protocol.ChatRequest;
 import io.stellarchat.server.protocol.ChatStream;
 import io.stellarchat.server.protocol.CompletionRequest;
@@ -9,60 +15,285 @@ import io.stellarchat.server.protocol.EmbeddingResult;
 import io.stellarchat.server.protocol.Message;
 import io.stellarchat.server.protocol.ModelInfo;
 import io.stellarchat.server.protocol.ProviderException;
+import io.stellarchat.server.protocol.Usage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where every model call of the service goes: the API dialects and the conversation code call this and nothing
- * below it. It finds the model the client named and has it answered by whoever serves it.
+ * below it. It finds the model the client named — a local GGUF model run by the engine, or a remote model
+ * served by upstream model servers — and has it answered through the {@link Router} (routing, retries,
+ * breakers, fallbacks). It also owns the model table (file entries, admin API entries, online/offline) and the
+ * providers' health checks.
  *
- * <p>Threads: immutable after construction; any request thread may call it.
+ * <p>Threads: request threads call everything; the model table is an immutable snapshot behind a volatile
+ * reference, replaced whole under {@link #tableLock} by admin changes and by {@link ModelCatalog} refreshes.
+ * One scheduler thread ({@code gateway-health}) probes the providers and refreshes the catalog; it stops in
+ * {@link #close()}.
  */
 public final class Gateway implements AutoCloseable {
-    private final LocalProvider local;
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+    /** How long a probe of {@code GET /models} may take. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
 
-    /** @param local the in-process engine's models (closed by {@link #close()}) */
-    public Gateway(LocalProvider local) {
-        this.local = local;
+    private final LocalProvider local;
+    private final Map<String, ProviderState> providers;
+    private final Router router;
+    private final GatewayMetrics metrics;
+    private final List<Route> fileRoutes;
+    private final long started = System.currentTimeMillis() / 1000;
+    private final Object tableLock = new Object();
+    private volatile ModelTable table;
+    private ScheduledExecutorService scheduler;
+    private volatile ModelCatalog catalog;
+
+    /** How a retry waits for its backoff; tests replace it. */
+    @FunctionalInterface
+    public interface Sleeper {
+        void sleep(Duration d) throws InterruptedException;
     }
 
-    /** Starts a chat answer for {@code request.model()}. */
+    /**
+     * What the gateway is built from.
+     *
+     * @param providers remote model servers
+     * @param models    the configuration's model entries (local entries name models the registry loaded)
+     * @param factory   makes a provider's client from its configuration
+     * @param registry  where the metrics go (null: nowhere)
+     * @param ticker    time, for breakers, budgets and latencies
+     * @param random    for weighted routing and backoff jitter
+     * @param sleeper   how retries wait
+     */
+    public record Setup(List<ProviderConfig> providers, List<ModelEntry> models, Function<ProviderConfig, Provider> factory,
+                        MeterRegistry registry, Ticker ticker, RandomGenerator random, Sleeper sleeper) {
+        public Setup {
+            providers = List.copyOf(providers);
+            models = List.copyOf(models);
+        }
+
+        /** Production settings: system time, a shared random generator, real sleeps. */
+        public static Setup of(List<ProviderConfig> providers, List<ModelEntry> models,
+                               Function<ProviderConfig, Provider> factory, MeterRegistry registry) {
+            return new Setup(providers, models, factory, registry, Ticker.system(), new Random(), Thread::sleep);
+        }
+    }
+
+    /** Only the local models, with no remote providers (tests and embedders). */
+    public Gateway(LocalProvider local) {
+        this(local, Setup.of(List.of(), List.of(), c -> {
+            throw new IllegalStateException("no providers");
+        }, null));
+    }
+
+    /**
+     * @param local the in-process engine's models (closed by {@link #close()})
+     * @param setup remote providers and model entries
+     */
+    public Gateway(LocalProvider local, Setup setup) {
+        this.local = local;
+        this.metrics = new GatewayMetrics(setup.registry());
+        Map<String, ProviderState> states = new LinkedHashMap<>();
+        for (ProviderConfig c : setup.providers()) {
+            ProviderState s = new ProviderState(c, setup.factory().apply(c), setup.ticker(),
+                    (provider, from, to) -> log.warn("circuit of provider {}: {} -> {}", provider, from, to));
+            metrics.provider(c.id(), () -> s.breaker.state().gaugeValue(), s.bulkhead::inFlight);
+            states.put(c.id(), s);
+        }
+        this.providers = Map.copyOf(states);
+        this.router = new Router(local, providers, metrics, setup.ticker(), setup.random(), setup.sleeper());
+        List<Route> routes = new ArrayList<>();
+        Map<String, ModelEntry> declared = new LinkedHashMap<>();
+        setup.models().forEach(m -> declared.put(m.id(), m));
+        for (ModelInfo m : local.models()) {
+            ModelEntry e = declared.get(m.id());
+            routes.add(new Route(e != null ? e : new ModelEntry(m.id(), Path.of(m.id()), m.aliases(), m.contextLength()),
+                    true, ModelTable.Source.FILE));
+        }
+        for (ModelEntry e : setup.models()) {
+            if (!e.isLocal()) routes.add(new Route(e, true, ModelTable.Source.FILE));
+        }
+        this.fileRoutes = List.copyOf(routes);
+        this.table = ModelTable.of(routes);
+    }
+
+    /**
+     * Starts the providers' health checks (each at its {@code health_check.interval}) and, with a catalog,
+     * the refresh of API-made entries every {@code refresh}. Idempotent.
+     */
+    public synchronized void start(ModelCatalog catalog, Duration refresh) {
+        if (scheduler != null) return;
+        this.catalog = catalog;
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gateway-health");
+            t.setDaemon(true);
+            return t;
+        });
+        for (ProviderState s : providers.values()) {
+            Duration every = s.config.healthInterval();
+            if (!every.isZero()) {
+                scheduler.scheduleWithFixedDelay(() -> probe(s), 0, every.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+        if (catalog != null) {
+            refresh();
+            scheduler.scheduleWithFixedDelay(this::refreshQuietly, refresh.toMillis(), refresh.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void probe(ProviderState s) {
+        Provider.Health h;
+        try {
+            h = s.provider.health();
+        } catch (RuntimeException e) {
+            h = Provider.Health.down(e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        if (h.healthy() != s.healthy) {
+            log.warn("provider {} is now {}: {}", s.id(), h.healthy() ? "healthy" : "unhealthy", h.detail());
+        }
+        s.healthy = h.healthy();
+        s.healthDetail = h.detail();
+    }
+
+    private void refreshQuietly() {
+        try {
+            refresh();
+        } catch (RuntimeException e) {
+            log.warn("cannot refresh the model catalog: {}", e.toString());
+        }
+    }
+
+    /** Rebuilds the table from the file's entries and the catalog's (API-made entries, status changes). */
+    void refresh() {
+        ModelCatalog c = catalog;
+        if (c == null) return;
+        List<ModelCatalog.Stored> stored = c.load();
+        synchronized (tableLock) {
+            Map<String, Route> routes = new LinkedHashMap<>();
+            for (Route r : fileRoutes) routes.put(r.id(), r);
+            for (ModelCatalog.Stored s : stored) {
+                Route file = routes.get(s.id());
+                if (file != null && file.source() == ModelTable.Source.FILE) {
+                    routes.put(s.id(), file.withOnline(s.online())); // a file entry: only its status may change
+                } else if (s.entry() != null) {
+                    routes.put(s.id(), new Route(s.entry(), s.online(), ModelTable.Source.API));
+                }
+            }
+            table = ModelTable.of(routes.values());
+        }
+    }
+
+    // ---- answering -----------------------------------------------------------------------------------
+
+    /** Starts a chat answer for {@code request.model()} (returns once its first event is in). */
     public ChatStream chat(ChatRequest request) {
-        return local.chat(request);
+        return router.route(table, request.model(), "model", t -> stream(t, () -> t.provider().chat(
+                request.withModel(t.providerModel()))));
     }
 
     /** Starts a plain completion. */
     public ChatStream complete(CompletionRequest request) {
-        return local.complete(request);
+        return router.route(table, request.model(), "model", t -> stream(t, () -> t.provider().complete(
+                request.withModel(t.providerModel()))));
     }
 
     public EmbeddingResult embed(EmbeddingRequest request) {
-        return local.embed(request);
+        return router.route(table, request.model(), "model", t -> {
+            EmbeddingResult r = t.provider().embed(request.withModel(t.providerModel()));
+            if (t.attempt() != null) {
+                t.attempt().firstToken();
+                t.attempt().succeeded(new Usage(r.promptTokens(), 0, 0, 0, null));
+            }
+            return r;
+        });
     }
+
+    /**
+     * A remote answer is handed on only once its first event arrived: until then a failure may still be retried
+     * elsewhere (the provider enforces its first-token timeout). A local one is handed on at once.
+     */
+    private static ChatStream stream(Router.Target t, java.util.function.Supplier<ChatStream> start)
+            throws InterruptedException {
+        ChatStream s = start.get();
+        ChatEvent first = null;
+        if (t.attempt() != null) {
+            try {
+                while (first == null) {
+                    first = s.next(Duration.ofSeconds(1));
+                }
+            } catch (ProviderException | InterruptedException e) {
+                s.cancel();
+                throw e;
+            }
+            t.attempt().firstToken();
+        }
+        return new RoutedStream(s, first, t.reportModel(), t.label(), t.attempt());
+    }
+
+    // ---- models --------------------------------------------------------------------------------------
 
     /** Every model a client may name, local ones first. */
     public List<ModelInfo> models() {
-        return local.models();
+        List<ModelInfo> out = new ArrayList<>();
+        Map<String, ModelInfo> locals = new LinkedHashMap<>();
+        local.models().forEach(m -> locals.put(m.id(), m));
+        for (Route r : table.list()) {
+            out.add(info(r, locals));
+        }
+        return out;
+    }
+
+    private ModelInfo info(Route r, Map<String, ModelInfo> locals) {
+        if (r.local()) {
+            ModelInfo m = locals.get(r.id());
+            if (m != null) return m;
+        }
+        String owner = r.entry().upstreams().isEmpty() ? "stellarchat" : r.entry().upstreams().getFirst().provider();
+        return new ModelInfo(r.id(), owner, started, r.entry().contextLength(), r.entry().aliases(), null);
     }
 
     /** The model called {@code name} (id or alias). */
     public Optional<ModelInfo> find(String name) {
-        return local.find(name).map(m -> models().stream().filter(i -> i.id().equals(m.id())).findFirst().orElseThrow());
+        Map<String, ModelInfo> locals = new LinkedHashMap<>();
+        local.models().forEach(m -> locals.put(m.id(), m));
+        return table.find(name).map(r -> info(r, locals));
     }
 
     /** The model called {@code name}, or 404 {@code model_not_found} naming {@code param}. */
     public ModelInfo require(String name, String param) {
         return find(name).orElseThrow(() -> ProviderException.notFound("model_not_found", param,
                 "The model '" + name + "' does not exist or is not loaded. Available models: "
-                        + models().stream().map(ModelInfo::id).toList() + "."));
+                        + table.routes().keySet() + "."));
     }
 
     /**
      * Prompt tokens {@code messages} take on {@code model} as a chat prompt: exact for a local model (rendered
-     * and tokenized).
+     * and tokenized), an estimate for a remote one (about four characters a token, plus a few per message).
      */
     public int promptTokens(String model, List<Message> messages) {
-        return local.promptTokens(model, messages);
+        Route r = table.find(model).orElseThrow(() -> ProviderException.notFound("model_not_found", "model",
+                "The model '" + model + "' does not exist."));
+        if (r.local()) {
+            return local.promptTokens(r.id(), messages);
+        }
+        int chars = 0;
+        for (Message m : messages) {
+            chars += m.text().length();
+        }
+        return chars / 4 + 4 * messages.size() + 3;
     }
 
     /** The vocabulary of a local model; {@code model} null means the first loaded one. */
@@ -70,7 +301,8 @@ public final class Gateway implements AutoCloseable {
         String id = model != null ? model : local.firstModel().orElseThrow(() -> ProviderException.notFound(
                 "model_not_found", "model", "No model is loaded."));
         String resolved = local.find(id).orElseThrow(() -> ProviderException.notFound("model_not_found", "model",
-                "The model '" + id + "' does not exist or is not loaded.")).id();
+                "The model '" + id + "' does not exist or is not loaded"
+                        + (table.find(id).isPresent() ? " here (it is a remote model; tokenize on its server)." : "."))).id();
         return new TokenizerView() {
             @Override
             public String model() {
@@ -99,9 +331,71 @@ public final class Gateway implements AutoCloseable {
         };
     }
 
-    /** Stops the providers. Idempotent. */
+    // ---- administration ------------------------------------------------------------------------------
+
+    /** A model entry as the admin API shows it. */
+    public record ModelStatus(ModelEntry entry, boolean online, String source) {}
+
+    /** Every entry with its status and where it was declared ({@code file} or {@code api}). */
+    public List<ModelStatus> modelStatuses() {
+        return table.list().stream().map(r -> new ModelStatus(r.entry(), r.online(),
+                r.source().name().toLowerCase(java.util.Locale.ROOT))).toList();
+    }
+
+    /** A provider as the admin API shows it. */
+    public record ProviderStatus(String id, String type, String baseUrl, String circuit, boolean healthy,
+                                 String healthDetail, int inFlight, int maxConcurrency) {}
+
+    public List<ProviderStatus> providerStatuses() {
+        return providers.values().stream().map(s -> new ProviderStatus(s.id(),
+                s.config.type().name().toLowerCase(java.util.Locale.ROOT), s.config.baseUrl().toString(),
+                s.breaker.state().name().toLowerCase(java.util.Locale.ROOT), s.healthy, s.healthDetail,
+                s.bulkhead.inFlight(), s.config.maxConcurrency())).toList();
+    }
+
+    /** The ids of the configured providers. */
+    public java.util.Set<String> providerIds() {
+        return providers.keySet();
+    }
+
+    /** Whether {@code id} is a model id or alias now. */
+    public boolean knows(String id) {
+        return table.find(id).isPresent();
+    }
+
+    /** Whether {@code id} was declared in the configuration (read-only except its status). */
+    public boolean isFileEntry(String id) {
+        return fileRoutes.stream().anyMatch(r -> r.id().equals(id));
+    }
+
+    /** The catalog API changes are written to, or null when the gateway has none. */
+    public ModelCatalog catalog() {
+        return catalog;
+    }
+
+    /** Re-reads the catalog now (an admin change takes effect on this replica at once). */
+    public void reload() {
+        refresh();
+    }
+
+    /** Stops the health checks and the providers. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            try {
+                scheduler.awaitTermination(PROBE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (ProviderState s : providers.values()) {
+            try {
+                s.provider.close();
+            } catch (RuntimeException e) {
+                log.warn("closing provider {} failed", s.id(), e);
+            }
+        }
         local.close();
     }
 }
