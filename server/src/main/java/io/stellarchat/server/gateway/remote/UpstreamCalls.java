@@ -120,8 +120,14 @@ final class UpstreamCalls {
         if (response.statusCode() / 100 != 2) {
             throw statusFailure(response);
         }
-        return UpstreamStream.start(config.id(), model, t, started, response.body(), exchange, translator, readers,
-                http.deadlines());
+        try {
+            return UpstreamStream.start(config.id(), model, t, started, response.body(), exchange, translator, readers,
+                    http.deadlines());
+        } catch (RuntimeException e) { // the holder was closed under us: do not leave the exchange open
+            exchange.cancel(true);
+            closeQuietly(response.body());
+            throw UpstreamErrors.connectFailure(config.id(), e);
+        }
     }
 
     /** Sends a request whose answer is one JSON document, within the total deadline (or {@code limit} if shorter). */

@@ -123,7 +123,7 @@ final class UpstreamStream implements ChatStream {
 
     @Override
     public ChatEvent next(Duration timeout) throws InterruptedException {
-        long callerDeadline = System.nanoTime() + Math.max(0, Math.min(timeout.toNanos(), Long.MAX_VALUE / 4));
+        long callerDeadline = System.nanoTime() + waitNanos(timeout);
         while (true) {
             switch (state.get()) {
                 case ENDED -> throw new IllegalStateException("the stream has ended");
@@ -172,6 +172,12 @@ final class UpstreamStream implements ChatStream {
                 }
             }
         }
+    }
+
+    /** A caller's timeout in nanoseconds: negative counts as zero, a huge one as "a century". */
+    private static long waitNanos(Duration timeout) {
+        if (timeout.isNegative()) return 0;
+        return timeout.compareTo(Duration.ofDays(36_500)) > 0 ? Duration.ofDays(36_500).toNanos() : timeout.toNanos();
     }
 
     /** Before the first event with data, the first-token deadline; after it, the idle one; the total one always. */
