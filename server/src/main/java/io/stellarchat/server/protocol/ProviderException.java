@@ -16,6 +16,7 @@ public final class ProviderException extends RuntimeException {
     private final String code;
     private final String param;
     private final transient Duration retryAfter;
+    private final int upstreamStatus;
 
     /**
      * @param kind       the family
@@ -26,6 +27,17 @@ public final class ProviderException extends RuntimeException {
      * @param retryAfter when trying again may help, or null
      */
     public ProviderException(ErrorKind kind, int status, String code, String param, String message, Duration retryAfter) {
+        this(kind, status, code, param, message, retryAfter, 0);
+    }
+
+    /**
+     * A failure seen at a remote upstream.
+     *
+     * @param upstreamStatus the HTTP status the upstream answered with (e.g. 503 while {@code status} is 502), or 0
+     *                       when no upstream answered (connect failures, timeouts, local failures)
+     */
+    public ProviderException(ErrorKind kind, int status, String code, String param, String message, Duration retryAfter,
+                             int upstreamStatus) {
         super(Objects.requireNonNull(message, "message"), null, false, false);
         this.kind = Objects.requireNonNull(kind, "kind");
         if (status < 400 || status > 599) throw new IllegalArgumentException("not an error status: " + status);
@@ -33,6 +45,10 @@ public final class ProviderException extends RuntimeException {
         this.code = code;
         this.param = param;
         this.retryAfter = retryAfter;
+        if (upstreamStatus != 0 && (upstreamStatus < 100 || upstreamStatus > 599)) {
+            throw new IllegalArgumentException("not an HTTP status: " + upstreamStatus);
+        }
+        this.upstreamStatus = upstreamStatus;
     }
 
     public static ProviderException of(ErrorKind kind, String code, String param, String message) {
@@ -82,5 +98,13 @@ public final class ProviderException extends RuntimeException {
     /** When to try again, or null. */
     public Duration retryAfter() {
         return retryAfter;
+    }
+
+    /**
+     * The HTTP status a remote upstream answered with, or 0 when none did. Lets retries and breakers tell an
+     * upstream's 503 from its 500 although both reach the client as 502.
+     */
+    public int upstreamStatus() {
+        return upstreamStatus;
     }
 }
