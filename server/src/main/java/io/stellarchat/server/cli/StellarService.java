@@ -17,6 +17,8 @@ import io.stellarchat.server.gateway.local.LocalModel;
 import io.stellarchat.server.api.GenerationFields;
 import io.stellarchat.server.gateway.Gateway;
 import io.stellarchat.server.gateway.local.LocalProvider;
+import io.stellarchat.server.gateway.remote.RemoteProviders;
+import io.stellarchat.server.gateway.remote.UpstreamHttp;
 import io.stellarchat.server.gateway.local.ModelMetrics;
 import io.stellarchat.server.gateway.local.ModelRegistry;
 import io.stellarchat.server.observe.ReadinessCheck;
@@ -34,6 +36,8 @@ import java.util.List;
  * <p>Owns what it builds: {@link #close()} stops the HTTP server (draining requests) and then the rest.
  */
 public final class StellarService implements AutoCloseable {
+    /** How often model entries made through the admin API on any replica are re-read. */
+    static final java.time.Duration CATALOG_REFRESH = java.time.Duration.ofSeconds(2);
     private final StellarConfig config;
     private final PrometheusMeterRegistry registry;
     private final JvmMetrics jvmMetrics;
@@ -41,6 +45,7 @@ public final class StellarService implements AutoCloseable {
     private final HttpServer http;
     private final ModelRegistry models;
     private final Gateway gateway;
+    private final UpstreamHttp upstreamHttp;
     private final ChatDatabase database;
 
     /**
@@ -81,7 +86,9 @@ public final class StellarService implements AutoCloseable {
         if (config.metrics().enabled()) groups.add(new MetricsRoutes(registry));
         // Feature route groups are added here (OpenAI API, sessions, admin ...).
         ModelMetrics modelMetrics = new ModelMetrics(registry, models);
-        this.gateway = new Gateway(new LocalProvider(models, modelMetrics));
+        this.upstreamHttp = new UpstreamHttp();
+        this.gateway = new Gateway(new LocalProvider(models, modelMetrics), Gateway.Setup.of(config.providers(),
+                config.models().list(), c -> RemoteProviders.create(c, upstreamHttp), registry));
         groups.add(new OpenAiRoutes(gateway, json, config.server().maxBodyBytes(), config.engine().keepAlive()));
         if (database != null) {
             SessionTurns turns = new SessionTurns(database.history(), gateway,
@@ -108,6 +115,7 @@ public final class StellarService implements AutoCloseable {
 
     /** Starts serving; returns the bound port. */
     public int start() {
+        gateway.start(null, CATALOG_REFRESH);
         return http.start();
     }
 
@@ -144,7 +152,8 @@ public final class StellarService implements AutoCloseable {
     @Override
     public void close() {
         http.close();
-        gateway.close(); // closes the local models too
+        gateway.close(); // closes the providers and the local models too
+        upstreamHttp.close();
         if (database != null) {
             database.close();
         }

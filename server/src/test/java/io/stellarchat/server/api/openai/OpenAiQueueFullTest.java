@@ -1,5 +1,6 @@
 package io.stellarchat.server.api.openai;
 
+import io.stellarchat.server.testing.RawHttp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

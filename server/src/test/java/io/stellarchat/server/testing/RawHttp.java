@@ -1,4 +1,4 @@
-package io.stellarchat.server.api.openai;
+package io.stellarchat.server.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -16,11 +16,11 @@ import java.util.Map;
  * HTTP/1.1 over a plain socket, so a test sees the bytes on the wire (status line, headers, chunked framing)
  * and can drop the connection in the middle of a response.
  */
-final class RawHttp implements AutoCloseable {
+public final class RawHttp implements AutoCloseable {
     final Socket socket;
     private final InputStream in;
-    String statusLine;
-    final Map<String, String> headers = new LinkedHashMap<>();
+    public String statusLine;
+    public final Map<String, String> headers = new LinkedHashMap<>();
 
     private RawHttp(Socket socket) throws IOException {
         this.socket = socket;
@@ -28,7 +28,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** Sends a POST with a JSON body and reads the status line and headers. */
-    static RawHttp post(int port, String path, String json) throws IOException {
+    public static RawHttp post(int port, String path, String json) throws IOException {
         return post(port, path, json, 0);
     }
 
@@ -36,7 +36,7 @@ final class RawHttp implements AutoCloseable {
      * As {@link #post(int, String, String)}, with a small receive buffer when {@code receiveBuffer > 0}: a
      * client that then stops reading makes the server's writes block soon (a slow client).
      */
-    static RawHttp post(int port, String path, String json, int receiveBuffer) throws IOException {
+    public static RawHttp post(int port, String path, String json, int receiveBuffer) throws IOException {
         RawHttp r = send(port, path, json, receiveBuffer);
         r.statusLine = r.line();
         for (String h = r.line(); !h.isEmpty(); h = r.line()) {
@@ -47,7 +47,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** Sends a POST with a JSON body and reads nothing (for a client that leaves before the answer). */
-    static RawHttp send(int port, String path, String json) throws IOException {
+    public static RawHttp send(int port, String path, String json) throws IOException {
         return send(port, path, json, 0);
     }
 
@@ -69,7 +69,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** The next chunk's data of a chunked body, or null after the last (zero-length) chunk. */
-    byte[] chunk() throws IOException {
+    public byte[] chunk() throws IOException {
         String size = line();
         int semi = size.indexOf(';');
         int n = Integer.parseInt((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
@@ -90,7 +90,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** The whole chunked body, decoded. */
-    String chunkedBody() throws IOException {
+    public String chunkedBody() throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         for (byte[] c = chunk(); c != null; c = chunk()) {
             all.write(c);
