@@ -5,4 +5,8 @@ module io.stellarchat.bench {
     requires jmh.core;
     requires java.net.http;
     requires com.fasterxml.jackson.databind;
+    requires org.eclipse.jetty.server;
+    requires org.eclipse.jetty.io;
+    requires org.eclipse.jetty.http;
+    requires org.eclipse.jetty.util;
 }

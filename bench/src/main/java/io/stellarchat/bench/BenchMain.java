@@ -8,7 +8,8 @@ import java.util.Arrays;
  * Entry point of {@code ./stellar bench}. {@code ./stellar bench e2e [options]} runs the end-to-end model
  * benchmark ({@link EndToEndBench}: pp512/tg128 tokens/s and bandwidth); {@code ./stellar bench serve [options]}
  * drives an OpenAI-compatible server with concurrent streaming clients ({@link ServeBench}: throughput, time
- * to first token, inter-token latency, overload); any other arguments go to the JMH
+ * to first token, inter-token latency, overload); {@code ./stellar bench gateway} measures what StellarChat adds
+ * in front of an instant upstream ({@link io.stellarchat.bench.gateway.GatewayBench}); any other arguments go to the JMH
  * runner, so {@code ./stellar bench MatVecBench -p type=Q4_0} runs the kernel benchmarks of
  * {@link io.stellarchat.bench.kernels} (see their javadoc) and {@code ./stellar bench -l} lists them.
  */
@@ -18,6 +19,10 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("e2e")) {
             EndToEndBench.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("gateway")) {
+            io.stellarchat.bench.gateway.GatewayBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         if (args.length > 0 && args[0].equals("serve")) {

@@ -22,7 +22,7 @@ import java.util.List;
  * directory, ready once {@code GET /health} answers 200. {@link #close()} stops it (SIGTERM, then SIGKILL
  * after 10 s). Idempotent.
  */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
     private static final List<String> JVM_FLAGS = List.of("--add-modules", "jdk.incubator.vector",
             "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC", "--sun-misc-unsafe-memory-access=allow");
 
@@ -40,7 +40,7 @@ final class ServerProcess implements AutoCloseable {
      * The class path of the built server: {@code server/target/stellar-server.jar} and its libraries under
      * {@code home} (the project root; the launcher passes it as {@code stellar.home}).
      */
-    static String builtClassPath(Path home) throws NoSuchFileException {
+    public static String builtClassPath(Path home) throws NoSuchFileException {
         Path jar = home.resolve("server/target/stellar-server.jar");
         if (!Files.isRegularFile(jar)) {
             throw new NoSuchFileException(jar.toString(), null,
@@ -64,13 +64,24 @@ final class ServerProcess implements AutoCloseable {
         if (!Files.isRegularFile(model)) {
             throw new NoSuchFileException(model.toString(), null, "model file not found");
         }
+        return start(classPath, List.of("--model", model.toAbsolutePath().toString()), sets, scratch, timeout, out);
+    }
+
+    /**
+     * Starts {@code stellar serve ARGS} (e.g. {@code --config FILE}) on a free port and waits until it is healthy.
+     *
+     * @see #start(String, Path, List, Path, Duration, PrintStream)
+     */
+    public static ServerProcess start(String classPath, List<String> serveArgs, List<String> sets, Path scratch,
+                                      Duration timeout, PrintStream out) throws IOException, InterruptedException {
         Files.createDirectories(scratch);
         int port = freePort();
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JVM_FLAGS);
-        cmd.addAll(List.of("-cp", classPath, "io.stellarchat.server.cli.Main", "serve",
-                "--model", model.toAbsolutePath().toString(), "--port", Integer.toString(port),
+        cmd.addAll(List.of("-cp", classPath, "io.stellarchat.server.cli.Main", "serve"));
+        cmd.addAll(serveArgs);
+        cmd.addAll(List.of("--port", Integer.toString(port),
                 "--set", "data.dir=" + scratch.resolve("data").toAbsolutePath(),
                 "--set", "models.dir=" + scratch.resolve("no-models").toAbsolutePath()));
         for (String s : sets) {
@@ -78,7 +89,7 @@ final class ServerProcess implements AutoCloseable {
             cmd.add(s);
         }
         Path log = scratch.resolve("server.log");
-        out.printf("starting stellar serve --model %s on port %d (log: %s)%n", model, port, log);
+        out.printf("starting stellar serve %s on port %d (log: %s)%n", String.join(" ", serveArgs), port, log);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ServerProcess server = new ServerProcess(p, URI.create("http://127.0.0.1:" + port), log);
         try {
@@ -90,8 +101,13 @@ final class ServerProcess implements AutoCloseable {
         return server;
     }
 
-    URI url() {
+    public URI url() {
         return url;
+    }
+
+    /** CPU time the server process has used so far (user + system), or zero when the OS does not say. */
+    public Duration cpuTime() {
+        return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
     }
 
     private void awaitHealthy(Duration timeout) throws IOException, InterruptedException {

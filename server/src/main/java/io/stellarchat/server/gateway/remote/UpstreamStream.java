@@ -278,6 +278,7 @@ final class UpstreamStream implements ChatStream {
                     deliver(new Next(e));
                 });
             }
+            drainRest();
         } catch (ProviderException e) {
             deliverQuietly(new Failed(e));
         } catch (IOException e) {
@@ -291,6 +292,21 @@ final class UpstreamStream implements ChatStream {
             deliverQuietly(new Failed(UpstreamErrors.badResponse(provider, e.getClass().getSimpleName())));
         } finally {
             closeBody();
+        }
+    }
+
+    /**
+     * Reads what follows the answer's end (the chunked body's last chunk, a few blank lines) so the connection
+     * goes back to the client's pool for the next request; closing a body before its end drops the connection,
+     * and a new connection per request costs more than the rest of the gateway. An upstream that keeps sending
+     * after {@code [DONE]} is cut off after a few KiB.
+     */
+    private void drainRest() throws IOException {
+        byte[] sink = new byte[4096];
+        int left = 64 * 1024;
+        int n;
+        while (left > 0 && (n = body.read(sink, 0, Math.min(sink.length, left))) >= 0) {
+            left -= n;
         }
     }
 
