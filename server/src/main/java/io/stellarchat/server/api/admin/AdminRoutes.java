@@ -267,6 +267,8 @@ public final class AdminRoutes implements RouteGroup {
             o.put("health_detail", p.healthDetail());
             o.put("in_flight", p.inFlight());
             o.put("max_concurrency", p.maxConcurrency());
+            if (p.errorRate() < 0) o.putNull("error_rate"); // too few recent calls to say
+            else o.put("error_rate", p.errorRate());
         }
         ctx.json(root);
     }

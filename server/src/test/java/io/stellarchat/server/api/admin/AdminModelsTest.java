@@ -272,11 +272,14 @@ class AdminModelsTest {
         assertTrue(pa.get("healthy").asBoolean());
         assertTrue(pa.has("health_detail"));
         assertEquals(0, pa.get("in_flight").asInt());
+        assertTrue(pa.get("error_rate").isNull(), "no calls yet: " + pa);
         assertEquals(3, before.at("/data/1/max_concurrency").asInt());
 
         s.chat("file-chat");
         s.chat("file-chat");
-        assertEquals("open", json(s.get("/v1/admin/providers")).at("/data/0/circuit").asText());
+        JsonNode opened = json(s.get("/v1/admin/providers")).at("/data/0");
+        assertEquals("open", opened.get("circuit").asText());
+        assertEquals(1.0, opened.get("error_rate").asDouble(), "both recorded calls failed: " + opened);
 
         s.post("/v1/admin/models", remote("slow", "b", ""));
         CompletableFuture<HttpResponse<String>> slow = CompletableFuture.supplyAsync(() -> s.chat("slow"));
