@@ -34,7 +34,7 @@ import org.slf4j.MDC;
  * <p>An entry is shown as its {@code models.list} JSON plus {@code status} ({@code online}/{@code offline}) and
  * {@code source} ({@code file}: declared in the configuration, read-only except its status; {@code api}: made
  * here). Only remote entries (with {@code upstreams}) can be created here: loading a GGUF file at run time is
- * not supported. Every change is written to the catalog, reloaded into this replica's table before the answer,
+ * not supported; a create may also give {@code status} (default {@code online}). Every change is written to the catalog, reloaded into this replica's table before the answer,
  * and appended to the audit log as {@code model.create}, {@code model.update} or {@code model.delete} by the
  * request's owner.
  *
