@@ -112,7 +112,7 @@ public final class Gateway implements AutoCloseable {
             metrics.provider(c.id(), () -> s.breaker.state().gaugeValue(), s.bulkhead::inFlight);
             states.put(c.id(), s);
         }
-        this.providers = Map.copyOf(states);
+        this.providers = java.util.Collections.unmodifiableMap(states); // in configuration order, for listings
         this.router = new Router(local, providers, metrics, setup.ticker(), setup.random(), setup.sleeper());
         List<Route> routes = new ArrayList<>();
         Map<String, ModelEntry> declared = new LinkedHashMap<>();
