@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The chat database: opens the connection pools, brings the schema up to date and hands out the
- * {@link HistoryStore} and {@link AuditLog} that share it. One per process, made by the composition root;
+ * {@link HistoryStore}, {@link AuditLog} and {@link ModelRecordStore} that share it. One per process, made by the composition root;
  * {@link #close()} (idempotent) closes the pools.
  *
  * <p>SQLite (the default, a file in the data directory) allows one writer at a time, so writes go through a
@@ -42,6 +42,7 @@ public final class ChatDatabase implements AutoCloseable {
     private final HikariDataSource reader; // == writer for PostgreSQL
     private final HistoryStore history;
     private final AuditLog audit;
+    private final ModelRecordStore modelRecords;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ChatDatabase(String url, boolean sqlite, HikariDataSource writer, HikariDataSource reader, Clock clock) {
@@ -53,6 +54,7 @@ public final class ChatDatabase implements AutoCloseable {
         Transactions tx = new Transactions(writer, reader);
         this.history = new JdbcHistoryStore(tx, ids, clock, sqlite);
         this.audit = new JdbcAuditLog(tx, ids, clock);
+        this.modelRecords = new JdbcModelRecordStore(tx, clock);
     }
 
     /**
@@ -153,6 +155,11 @@ public final class ChatDatabase implements AutoCloseable {
 
     public AuditLog audit() {
         return audit;
+    }
+
+    /** The model registry's rows (admin API entries and status overrides) shared by every replica. */
+    public ModelRecordStore modelRecords() {
+        return modelRecords;
     }
 
     /** True for the SQLite database, false for PostgreSQL. */

@@ -1,5 +1,7 @@
 /**
- * Chat sessions and their messages as a durable history, plus the audit log, on one database.
+ * Chat sessions and their messages as a durable history, plus the audit log and the gateway's model registry
+ * rows ({@link io.stellarchat.server.chat.ModelRecordStore}: stored as text, never read as gateway types), on one
+ * database.
  *
  * <p>Entry point: {@link io.stellarchat.server.chat.ChatDatabase#open}, which runs the Flyway migrations
  * ({@code db/migration}, one portable set for SQLite and PostgreSQL) and hands out a {@link

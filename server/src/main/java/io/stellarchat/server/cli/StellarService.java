@@ -7,6 +7,7 @@ import io.stellarchat.server.api.HealthRoutes;
 import io.stellarchat.server.api.HttpServer;
 import io.stellarchat.server.api.MetricsRoutes;
 import io.stellarchat.server.api.RouteGroup;
+import io.stellarchat.server.api.admin.AdminRoutes;
 import io.stellarchat.server.api.openai.OpenAiRoutes;
 import io.stellarchat.server.api.sessions.SessionRoutes;
 import io.stellarchat.server.conversation.SessionTurns;
@@ -16,6 +17,7 @@ import io.stellarchat.server.config.StellarConfig;
 import io.stellarchat.server.gateway.local.LocalModel;
 import io.stellarchat.server.api.GenerationFields;
 import io.stellarchat.server.gateway.Gateway;
+import io.stellarchat.server.gateway.ModelCatalog;
 import io.stellarchat.server.gateway.local.LocalProvider;
 import io.stellarchat.server.gateway.remote.RemoteProviders;
 import io.stellarchat.server.gateway.remote.UpstreamHttp;
@@ -47,6 +49,7 @@ public final class StellarService implements AutoCloseable {
     private final Gateway gateway;
     private final UpstreamHttp upstreamHttp;
     private final ChatDatabase database;
+    private final ModelCatalog catalog;
 
     /**
      * @param config      the validated configuration
@@ -90,6 +93,10 @@ public final class StellarService implements AutoCloseable {
         this.gateway = new Gateway(new LocalProvider(models, modelMetrics), Gateway.Setup.of(config.providers(),
                 config.models().list(), c -> RemoteProviders.create(c, upstreamHttp), registry));
         groups.add(new OpenAiRoutes(gateway, json, config.server().maxBodyBytes(), config.engine().keepAlive()));
+        this.catalog = database == null ? null : new StoredModelCatalog(database.modelRecords(),
+                config.providers().stream().map(p -> p.id()).toList(), json);
+        groups.add(new AdminRoutes(gateway, database == null ? null : database.audit(), json,
+                config.server().maxBodyBytes()));
         if (database != null) {
             SessionTurns turns = new SessionTurns(database.history(), gateway,
                     stored -> GenerationFields.storedSession(json, stored));
@@ -115,7 +122,7 @@ public final class StellarService implements AutoCloseable {
 
     /** Starts serving; returns the bound port. */
     public int start() {
-        gateway.start(null, CATALOG_REFRESH);
+        gateway.start(catalog, CATALOG_REFRESH); // no database: only the file's entries, no admin changes
         return http.start();
     }
 

@@ -24,7 +24,7 @@ import java.util.function.Function;
  * and {@code context_fallbacks} name other declared model ids and form no cycle. An entry with a problem is
  * left out of the result (the load fails anyway).
  */
-final class ModelListReader {
+public final class ModelListReader {
     static final List<String> FIELDS = List.of("id", "path", "aliases", "context_length", "upstreams", "routing",
             "retries", "fallbacks", "context_fallbacks");
     static final List<String> UPSTREAM_FIELDS = List.of("provider", "model", "weight");

@@ -112,7 +112,7 @@ public final class Gateway implements AutoCloseable {
             metrics.provider(c.id(), () -> s.breaker.state().gaugeValue(), s.bulkhead::inFlight);
             states.put(c.id(), s);
         }
-        this.providers = Map.copyOf(states);
+        this.providers = java.util.Collections.unmodifiableMap(states); // in configuration order, for listings
         this.router = new Router(local, providers, metrics, setup.ticker(), setup.random(), setup.sleeper());
         List<Route> routes = new ArrayList<>();
         Map<String, ModelEntry> declared = new LinkedHashMap<>();
@@ -342,15 +342,20 @@ public final class Gateway implements AutoCloseable {
                 r.source().name().toLowerCase(java.util.Locale.ROOT))).toList();
     }
 
-    /** A provider as the admin API shows it. */
+    /**
+     * A provider as the admin API shows it.
+     *
+     * @param errorRate the breaker's recent failure share 0..1 over its window of calls, or negative while too few
+     *                  calls are recorded
+     */
     public record ProviderStatus(String id, String type, String baseUrl, String circuit, boolean healthy,
-                                 String healthDetail, int inFlight, int maxConcurrency) {}
+                                 String healthDetail, int inFlight, int maxConcurrency, double errorRate) {}
 
     public List<ProviderStatus> providerStatuses() {
         return providers.values().stream().map(s -> new ProviderStatus(s.id(),
                 s.config.type().name().toLowerCase(java.util.Locale.ROOT), s.config.baseUrl().toString(),
                 s.breaker.state().name().toLowerCase(java.util.Locale.ROOT), s.healthy, s.healthDetail,
-                s.bulkhead.inFlight(), s.config.maxConcurrency())).toList();
+                s.bulkhead.inFlight(), s.config.maxConcurrency(), s.breaker.failureRate())).toList();
     }
 
     /** The ids of the configured providers. */

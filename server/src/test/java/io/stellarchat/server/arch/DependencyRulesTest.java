@@ -66,4 +66,10 @@ class DependencyRulesTest {
         }
         assertEquals(List.of(), refs);
     }
+
+    @Test
+    void theChatStoreAndTheGatewayDoNotImportEachOther() throws IOException {
+        assertEquals(List.of(), references("chat", "io.stellarchat.server.gateway"));
+        assertEquals(List.of(), references("gateway", "io.stellarchat.server.chat"));
+    }
 }

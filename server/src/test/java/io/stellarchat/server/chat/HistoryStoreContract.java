@@ -25,7 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The specification of {@link HistoryStore} and {@link AuditLog}, run against each database by a subclass
+ * The specification of {@link HistoryStore}, {@link AuditLog} and {@link ModelRecordStore}, run against each database by a subclass
  * that opens a fresh, empty database per test ({@link SqliteHistoryStoreTest}, {@link PostgresHistoryStoreTest}).
  */
 abstract class HistoryStoreContract {
@@ -335,5 +335,28 @@ abstract class HistoryStoreContract {
             assertTrue(stored.get(i - 1).id().compareTo(stored.get(i).id()) < 0, "pages join in order");
         }
         assertEquals(List.of(), store.integrityCheck());
+    }
+    // ---- model registry rows
+
+    @Test
+    void modelRecordsAreInsertedReplacedListedByIdAndDeleted() {
+        ModelRecordStore models = db.modelRecords();
+        assertEquals(List.of(), models.list());
+        models.put("zeta", "{\"id\":\"zeta\",\"upstreams\":[]}", true);
+        models.put("alpha", null, false);
+        clock.advance(Duration.ofSeconds(5));
+        ModelRecord replaced = models.put("zeta", "{\"id\":\"zeta\"}", false);
+        assertEquals(T0.plusSeconds(5), replaced.updated());
+        assertEquals(List.of(new ModelRecord("alpha", null, false, T0), replaced), models.list(),
+                "ordered by id; a status-only row keeps its null entry; the upsert replaced every column");
+        assertTrue(models.delete("zeta"));
+        assertFalse(models.delete("zeta"), "a second delete finds nothing");
+        assertEquals(List.of("alpha"), models.list().stream().map(ModelRecord::id).toList());
+    }
+
+    @Test
+    void aModelRecordWhoseEntryIsNotAJsonObjectIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> db.modelRecords().put("m", "[1]", true));
+        assertEquals(List.of(), db.modelRecords().list());
     }
 }

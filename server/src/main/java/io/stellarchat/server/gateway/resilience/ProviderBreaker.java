@@ -128,6 +128,15 @@ public final class ProviderBreaker {
         breaker.releasePermission();
     }
 
+    /**
+     * The share of failed calls among those the breaker's current window recorded, 0..1; negative while fewer
+     * than {@code minimumCalls} are recorded (the rate would say little). Half-open probes start a new window.
+     */
+    public double failureRate() {
+        float percent = breaker.getMetrics().getFailureRate();
+        return percent < 0 ? -1 : percent / 100.0;
+    }
+
     public State state() {
         return map(breaker.getState());
     }
