@@ -54,6 +54,8 @@ final class UpstreamStream implements ChatStream {
     static final int QUEUE_CAPACITY = 64;
     /** The longest event (one line of data) accepted from an upstream. */
     static final int MAX_EVENT_BYTES = 8 * 1024 * 1024;
+    /** How long the rest of a body after {@code [DONE]} may take to arrive before the connection is dropped. */
+    static final Duration DRAIN_LIMIT = Duration.ofMillis(500);
 
     private enum State { STREAMING, ENDED, FAILED, CANCELLED }
 
@@ -88,6 +90,8 @@ final class UpstreamStream implements ChatStream {
     private final TreeSet<Integer> open = new TreeSet<>();
     private final TreeSet<Integer> ended = new TreeSet<>();
     private Deque<ChatEvent> cancelEnding;
+    /** Where the drain after the answer schedules its cut-off; set before the reader starts. */
+    private ScheduledExecutorService deadlines;
 
     private UpstreamStream(String provider, String model, String upstream, ProviderConfig.Timeouts timeouts,
                            long started, InputStream body, CompletableFuture<?> exchange, StreamTranslator translator,
@@ -117,6 +121,7 @@ final class UpstreamStream implements ChatStream {
                 translator, readers);
         long left = started + timeouts.total().toNanos() - System.nanoTime();
         s.watchdog = deadlines.schedule(s::expire, Math.max(0, left), TimeUnit.NANOSECONDS);
+        s.deadlines = deadlines;
         s.reader.start();
         return s;
     }
@@ -264,6 +269,9 @@ final class UpstreamStream implements ChatStream {
         try {
             SseReader sse = new SseReader(body, MAX_EVENT_BYTES);
             boolean complete = false;
+            // Done is handed on only after the body was read to its end: the connection is then back in the
+            // client's pool before the consumer can start its next request.
+            ChatEvent[] done = new ChatEvent[1];
             while (!complete) {
                 SseReader.Event event = sse.next();
                 if (state.get() != State.STREAMING) return;
@@ -275,10 +283,15 @@ final class UpstreamStream implements ChatStream {
                 complete = translator.accept(event, e -> {
                     gotData = true;
                     lastArrival = System.nanoTime();
-                    deliver(new Next(e));
+                    if (e instanceof ChatEvent.Done) {
+                        done[0] = e;
+                    } else {
+                        deliver(new Next(e));
+                    }
                 });
             }
             drainRest();
+            if (done[0] != null) deliver(new Next(done[0]));
         } catch (ProviderException e) {
             deliverQuietly(new Failed(e));
         } catch (IOException e) {
@@ -299,14 +312,22 @@ final class UpstreamStream implements ChatStream {
      * Reads what follows the answer's end (the chunked body's last chunk, a few blank lines) so the connection
      * goes back to the client's pool for the next request; closing a body before its end drops the connection,
      * and a new connection per request costs more than the rest of the gateway. An upstream that keeps sending
-     * after {@code [DONE]} is cut off after a few KiB.
+     * after {@code [DONE]} is cut off after 64 KiB or {@link #DRAIN_LIMIT}.
      */
-    private void drainRest() throws IOException {
+    private void drainRest() {
+        // An upstream that holds the body open after [DONE] must not hold the answer: cut it off after a moment.
+        Future<?> cutOff = deadlines.schedule(this::closeBody, DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
         byte[] sink = new byte[4096];
         int left = 64 * 1024;
         int n;
-        while (left > 0 && (n = body.read(sink, 0, Math.min(sink.length, left))) >= 0) {
-            left -= n;
+        try {
+            while (left > 0 && (n = body.read(sink, 0, Math.min(sink.length, left))) >= 0) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            // cut off: the connection is dropped, the answer is complete all the same
+        } finally {
+            cutOff.cancel(false);
         }
     }
 
