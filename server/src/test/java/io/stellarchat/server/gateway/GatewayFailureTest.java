@@ -151,7 +151,9 @@ class GatewayFailureTest {
 
     @Test
     void aStreamCutAfterItsFirstByteEndsWithAnErrorEventNoDoneAndNoRetry() throws Exception {
-        FakeUpstream a = fake().enqueue(Reply.sse(FakeUpstream.openAiText("one", "two", "three")).abortAfter(2));
+        // A pause between events, so the first is surely handed to the client before the break.
+        FakeUpstream a = fake().enqueue(Reply.sse(FakeUpstream.openAiText("one", "two", "three"))
+                .everyEvent(Duration.ofMillis(150)).abortAfter(3));
         FakeUpstream b = fake();
         FrontServer s = front(List.of(provider("a", a.baseUrl()), provider("b", b.baseUrl())),
                 List.of(chatModel(2, up("a", 1), up("b", 0))), false);
@@ -277,6 +279,43 @@ class GatewayFailureTest {
         JsonNode sent = a.requests().getLast().json();
         assertEquals(7, sent.get("top_k").asInt());
         assertFalse(sent.at("/chat_template_kwargs/enable_thinking").asBoolean(true), "extras are passed on");
+    }
+
+    @Test
+    void aProviderFailingItsHealthCheckIsSkipped() throws Exception {
+        FakeUpstream a = fake().enqueue(Reply.openAiError(503, "loading model", "server_error", null, null));
+        FakeUpstream b = fake();
+        ProviderConfig sick = provider("a", a.baseUrl()).withHealthInterval(Duration.ofMinutes(10)); // one probe, at start
+        FrontServer s = front(List.of(sick, provider("b", b.baseUrl())),
+                List.of(chatModel(0, up("a", 1), up("b", 0))), false);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (json(s.get("/v1/admin/providers")).at("/data/0/healthy").asBoolean(true) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertFalse(json(s.get("/v1/admin/providers")).at("/data/0/healthy").asBoolean(true));
+        HttpResponse<String> r = s.post("/v1/chat/completions", chat("chat", false));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("b/" + FakeUpstream.MODEL, r.headers().firstValue("X-Stellar-Upstream").orElseThrow());
+        assertEquals(1, a.attempts(), "only the health probe reached the unhealthy provider");
+        assertEquals("GET", a.onlyRequest().method());
+    }
+
+    @Test
+    void aPromptTooLongForALocalModelGoesToItsContextFallback() {
+        FakeUpstream a = fake();
+        ModelEntry small = new ModelEntry(FrontServer.LOCAL, FrontServer.storiesModel(), List.of(), 64)
+                .withContext(64, List.of("chat"));
+        FrontServer s = FrontServer.start(dir, List.of(provider("a", a.baseUrl())),
+                List.of(small, chatModel(0, up("a", 1))), false);
+        closing.add(s);
+        String longPrompt = "Once upon a time there was a little cat. ".repeat(20);
+        HttpResponse<String> r = s.post("/v1/chat/completions", "{\"model\":\"" + FrontServer.LOCAL
+                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + longPrompt + "\"}],\"max_tokens\":8}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("chat", json(r).get("model").asText());
+        assertEquals(1, a.attempts());
+        HttpResponse<String> shortOne = s.post("/v1/chat/completions", chat(FrontServer.LOCAL, false));
+        assertEquals("local/" + FrontServer.LOCAL, shortOne.headers().firstValue("X-Stellar-Upstream").orElseThrow());
     }
 
     private static String streamedText(InputStream body) {
