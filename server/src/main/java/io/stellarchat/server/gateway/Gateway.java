@@ -162,7 +162,8 @@ public final class Gateway implements AutoCloseable {
             h = Provider.Health.down(e.getClass().getSimpleName() + ": " + e.getMessage());
         }
         if (h.healthy() != s.healthy) {
-            log.warn("provider {} is now {}: {}", s.id(), h.healthy() ? "healthy" : "unhealthy", h.detail());
+            if (h.healthy()) log.info("provider {} is healthy again: {}", s.id(), h.detail());
+            else log.warn("provider {} is unhealthy (skipped until a probe succeeds): {}", s.id(), h.detail());
         }
         s.healthy = h.healthy();
         s.healthDetail = h.detail();
