@@ -86,35 +86,23 @@ final class FrontServer implements AutoCloseable {
     }
 
     HttpResponse<String> post(String path, String body) {
-        try {
-            return CLIENT.send(HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return send(path, body, HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<InputStream> postStream(String path, String body) {
-        try {
-            return CLIENT.send(HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return send(path, body, HttpResponse.BodyHandlers.ofInputStream());
     }
 
     HttpResponse<String> get(String path) {
+        return send(path, null, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A GET ({@code body} null) or a JSON POST. */
+    private <T> HttpResponse<T> send(String path, String body, HttpResponse.BodyHandler<T> handler) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30));
+        if (body != null) b.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
         try {
-            return CLIENT.send(HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            return CLIENT.send(b.build(), handler);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
