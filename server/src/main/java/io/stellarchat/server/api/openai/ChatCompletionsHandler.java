@@ -161,16 +161,8 @@ final class ChatCompletionsHandler {
                             sse.data(chunk(end.index(), json.createObjectNode(), null,
                                     WireJson.finishReason(end.reason())).toString());
                         }
-                        case ChatEvent.Done done -> {
-                            if (includeUsage) {
-                                ObjectNode last = OpenAiChunks.envelope(json, id, "chat.completion.chunk", created,
-                                        stream.model());
-                                last.putArray("choices");
-                                last.set("usage", WireJson.usage(json, done.usage()));
-                                sse.data(last.toString());
-                            }
-                            sse.done();
-                        }
+                        case ChatEvent.Done done -> OpenAiChunks.end(json, sse,
+                                OpenAiChunks.envelope(json, id, "chat.completion.chunk", created, stream.model()), done.usage(), includeUsage);
                     }
                 }
 

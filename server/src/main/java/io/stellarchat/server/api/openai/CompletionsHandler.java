@@ -98,15 +98,8 @@ final class CompletionsHandler {
                             start(end.index());
                             sse.data(chunk(end.index(), "", null, WireJson.finishReason(end.reason())));
                         }
-                        case ChatEvent.Done done -> {
-                            if (includeUsage) {
-                                ObjectNode last = OpenAiChunks.envelope(json, id, "text_completion", created, stream.model());
-                                last.putArray("choices");
-                                last.set("usage", WireJson.usage(json, done.usage()));
-                                sse.data(last.toString());
-                            }
-                            sse.done();
-                        }
+                        case ChatEvent.Done done -> OpenAiChunks.end(json, sse,
+                                OpenAiChunks.envelope(json, id, "text_completion", created, stream.model()), done.usage(), includeUsage);
                     }
                 }
 

@@ -3,9 +3,10 @@ package io.stellarchat.server.api.openai;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.stellarchat.server.api.ApiException;
 import io.stellarchat.server.api.WireJson;
+import io.stellarchat.server.api.stream.SseWriter;
 import io.stellarchat.server.protocol.TokenLogprob;
+import io.stellarchat.server.protocol.Usage;
 import java.util.List;
 
 /**
@@ -44,6 +45,21 @@ final class OpenAiChunks {
         if (includeUsage) {
             chunk.putNull("usage");
         }
+    }
+
+    /**
+     * The end of a stream: the usage chunk ({@code choices: []}) when the client asked for it with
+     * {@code stream_options.include_usage}, then {@code [DONE]}.
+     */
+    static void end(ObjectMapper json, SseWriter sse, ObjectNode envelope,
+                    Usage usage, boolean includeUsage)
+            throws SseWriter.ClientGoneException {
+        if (includeUsage) {
+            envelope.putArray("choices");
+            envelope.set("usage", WireJson.usage(json, usage));
+            sse.data(envelope.toString());
+        }
+        sse.done();
     }
 
     /** Chat's {@code logprobs}: {@code {content: [{token, logprob, bytes, top_logprobs}], refusal: null}}. */

@@ -18,7 +18,7 @@ class BackoffTest {
     private static final RandomGenerator HIGHEST = new RandomGenerator() {
         @Override
         public long nextLong() {
-            throw new UnsupportedOperationException();
+            throw new AssertionError("Backoff must draw within a bound (nextLong(bound)), never an unbounded long");
         }
 
         @Override
