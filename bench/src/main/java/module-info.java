@@ -9,4 +9,5 @@ module io.stellarchat.bench {
     requires org.eclipse.jetty.io;
     requires org.eclipse.jetty.http;
     requires org.eclipse.jetty.util;
+    requires micrometer.core;
 }

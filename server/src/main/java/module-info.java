@@ -19,6 +19,9 @@ module io.stellarchat.server {
     // Automatic modules (Automatic-Module-Name in their manifests): the provider circuit breaker.
     requires io.github.resilience4j.circuitbreaker;
     requires io.github.resilience4j.core;
+    // Redis client (limits and caches shared by replicas) and the in-process cache tier.
+    requires lettuce.core;
+    requires com.github.benmanes.caffeine;
 
     exports io.stellarchat.server.config;
     exports io.stellarchat.server.observe;
@@ -27,6 +30,9 @@ module io.stellarchat.server {
     exports io.stellarchat.server.chat;
     exports io.stellarchat.server.protocol;
     exports io.stellarchat.server.gateway;
+    exports io.stellarchat.server.limits;
+    exports io.stellarchat.server.cache;
+    exports io.stellarchat.server.redis;
 
     opens io.stellarchat.server.cli to info.picocli;
     // Jackson writes the wire records (error bodies, /ready) reflectively.

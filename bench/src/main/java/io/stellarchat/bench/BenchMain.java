@@ -25,6 +25,10 @@ public final class BenchMain {
             io.stellarchat.bench.gateway.GatewayBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (args.length > 0 && args[0].equals("limits")) {
+            io.stellarchat.bench.limits.AdmissionBench.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (args.length > 0 && args[0].equals("serve")) {
             ServeBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;

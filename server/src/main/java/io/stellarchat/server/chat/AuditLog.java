@@ -18,5 +18,10 @@ public interface AuditLog {
      *
      * @param limit 1..{@value HistoryStore#MAX_PAGE}
      */
-    Page<AuditEvent> list(String cursor, int limit);
+    default Page<AuditEvent> list(String cursor, int limit) {
+        return list(null, cursor, limit);
+    }
+
+    /** The same, only the events of {@code actor} (null: everyone's). */
+    Page<AuditEvent> list(String actor, String cursor, int limit);
 }

@@ -43,6 +43,7 @@ public final class ChatDatabase implements AutoCloseable {
     private final HistoryStore history;
     private final AuditLog audit;
     private final ModelRecordStore modelRecords;
+    private final KeyRecordStore keys;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ChatDatabase(String url, boolean sqlite, HikariDataSource writer, HikariDataSource reader, Clock clock) {
@@ -55,6 +56,7 @@ public final class ChatDatabase implements AutoCloseable {
         this.history = new JdbcHistoryStore(tx, ids, clock, sqlite);
         this.audit = new JdbcAuditLog(tx, ids, clock);
         this.modelRecords = new JdbcModelRecordStore(tx, clock);
+        this.keys = new JdbcKeyRecordStore(tx);
     }
 
     /**
@@ -160,6 +162,11 @@ public final class ChatDatabase implements AutoCloseable {
     /** The model registry's rows (admin API entries and status overrides) shared by every replica. */
     public ModelRecordStore modelRecords() {
         return modelRecords;
+    }
+
+    /** The managed API keys. */
+    public KeyRecordStore keys() {
+        return keys;
     }
 
     /** True for the SQLite database, false for PostgreSQL. */

@@ -44,15 +44,17 @@ final class JdbcAuditLog implements AuditLog {
     }
 
     @Override
-    public Page<AuditEvent> list(String cursor, int limit) {
+    public Page<AuditEvent> list(String actor, String cursor, int limit) {
         PageCursor.checkLimit(limit);
         String after = PageCursor.decode(LISTING, cursor);
         return tx.read("list audit events", c -> {
             String sql = "SELECT id, actor, action, target, request_id, created_ms FROM audit_events"
-                    + (after == null ? "" : " WHERE id < ?") + " ORDER BY id DESC LIMIT ?";
+                    + " WHERE 1 = 1" + (after == null ? "" : " AND id < ?") + (actor == null ? "" : " AND actor = ?")
+                    + " ORDER BY id DESC LIMIT ?";
             try (PreparedStatement s = c.prepareStatement(sql)) {
                 int i = 1;
                 if (after != null) s.setString(i++, after);
+                if (actor != null) s.setString(i++, actor);
                 s.setInt(i, limit + 1);
                 List<AuditEvent> items = new ArrayList<>();
                 try (ResultSet r = s.executeQuery()) {

@@ -3,7 +3,16 @@ package io.stellarchat.server.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.stellarchat.server.api.Admission;
+import io.stellarchat.server.api.Authentication;
 import io.stellarchat.server.api.HealthRoutes;
+import io.stellarchat.server.api.admin.KeyRoutes;
+import io.stellarchat.server.cache.CacheTiers;
+import io.stellarchat.server.cache.EmbeddingCache;
+import io.stellarchat.server.cache.ResponseCache;
+import io.stellarchat.server.limits.KeyRing;
+import io.stellarchat.server.limits.RateLimiter;
+import io.stellarchat.server.redis.RedisLink;
 import io.stellarchat.server.api.HttpServer;
 import io.stellarchat.server.api.MetricsRoutes;
 import io.stellarchat.server.api.RouteGroup;
@@ -50,6 +59,8 @@ public final class StellarService implements AutoCloseable {
     private final UpstreamHttp upstreamHttp;
     private final ChatDatabase database;
     private final ModelCatalog catalog;
+    private final RedisLink redis; // null: no Redis configured
+    private final KeyRing keys;
 
     /**
      * @param config      the validated configuration
@@ -92,17 +103,29 @@ public final class StellarService implements AutoCloseable {
         this.upstreamHttp = new UpstreamHttp();
         this.gateway = new Gateway(new LocalProvider(models, modelMetrics), Gateway.Setup.of(config.providers(),
                 config.models().list(), c -> RemoteProviders.create(c, upstreamHttp), registry));
-        groups.add(new OpenAiRoutes(gateway, json, config.server().maxBodyBytes(), config.engine().keepAlive()));
+        // Keys, limits and caches: Redis when configured (shared by replicas), else memory.
+        this.redis = config.redis().enabled() ? new RedisLink(config.redis(), registry) : null;
+        this.keys = new KeyRing(config.server().apiKeys(), database == null ? null : database.keys(),
+                RateLimiter.defaults(config.limits()), java.time.Clock.systemUTC(), json);
+        groups.add(new Authentication(keys));
+        RateLimiter limiter = new RateLimiter(redis, config.limits().redisFallback(), java.time.Clock.systemUTC(),
+                registry, config.metrics().perKeyLabels());
+        CacheTiers tiers = new CacheTiers(config.cache(), redis, registry);
+        Admission admission = new Admission(gateway, limiter,
+                config.cache().responses() ? new ResponseCache(tiers, json) : null,
+                config.cache().embeddings() ? new EmbeddingCache(tiers) : null);
+        groups.add(new OpenAiRoutes(gateway, admission, json, config.server().maxBodyBytes(), config.engine().keepAlive()));
         this.catalog = database == null ? null : new StoredModelCatalog(database.modelRecords(),
                 config.providers().stream().map(p -> p.id()).toList(), json);
         groups.add(new AdminRoutes(gateway, database == null ? null : database.audit(), json,
                 config.server().maxBodyBytes()));
+        groups.add(new KeyRoutes(keys, database == null ? null : database.audit(), json, config.server().maxBodyBytes()));
         if (database != null) {
             SessionTurns turns = new SessionTurns(database.history(), gateway,
                     stored -> GenerationFields.storedSession(json, stored));
-            groups.add(new SessionRoutes(database.history(), database.audit(), gateway, turns, json,
+            groups.add(new SessionRoutes(database.history(), database.audit(), gateway, admission, turns, json,
                     config.server().maxBodyBytes()));
-            groups.add(new ChatSocketRoutes(database.history(), database.audit(), gateway, turns, json,
+            groups.add(new ChatSocketRoutes(database.history(), database.audit(), gateway, admission, turns, json,
                     config.server().wsMaxFrameBytes()));
             readiness.register(ReadinessCheck.of("storage", () -> {
                 try {
@@ -146,6 +169,11 @@ public final class StellarService implements AutoCloseable {
         return models;
     }
 
+    /** The API keys this replica accepts. */
+    public KeyRing keys() {
+        return keys;
+    }
+
     /** Where every model call goes. */
     public Gateway gateway() {
         return gateway;
@@ -159,6 +187,8 @@ public final class StellarService implements AutoCloseable {
     @Override
     public void close() {
         http.close();
+        keys.close();
+        if (redis != null) redis.close();
         gateway.close(); // closes the providers and the local models too
         upstreamHttp.close();
         if (database != null) {

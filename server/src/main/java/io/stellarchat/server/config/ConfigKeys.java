@@ -23,7 +23,7 @@ public final class ConfigKeys {
             "On shutdown, how long in-flight requests may run before the server closes.");
     public static final ConfigKey SERVER_API_KEYS = new ConfigKey("server.api_keys", "",
             "a list of non-empty strings (env: comma-separated)", true, true,
-            "Accepted API keys (secret, masked when printed). Empty: no authentication.");
+            "Static API keys with every scope (secret, masked when printed). When any is set, every route but /health, /ready and /metrics needs a key (Authorization: Bearer or x-api-key); managed keys (/v1/admin/keys) work beside them. Empty: keys are optional.");
     public static final ConfigKey SERVER_WS_MAX_FRAME_BYTES = new ConfigKey("server.ws_max_frame_bytes", "1MiB",
             "a size 1 B..2GiB: bytes, or a number with KiB, MiB or GiB", false, true,
             "Largest WebSocket text message accepted on /v1/ws; a larger one closes the connection with status 1009.");
@@ -85,6 +85,41 @@ public final class ConfigKeys {
             "Database connections in the pool; with SQLite these read, and one more connection writes.");
     public static final ConfigKey METRICS_ENABLED = new ConfigKey("metrics.enabled", "true",
             "true or false", false, true, "Serve Prometheus metrics at GET /metrics.");
+    public static final ConfigKey METRICS_PER_KEY_LABELS = new ConfigKey("metrics.per_key_labels", "false",
+            "true or false", false, true,
+            "Label rate-limit rejections with the key's display prefix (one series per key).");
+    public static final ConfigKey REDIS_URL = new ConfigKey("redis.url", "",
+            "empty, or redis://[user:password@]host:port[/db] (rediss:// for TLS)", true, true,
+            "Redis shared by replicas for rate limits and caches (secret, masked when printed). Empty: limits and caches in this process only.");
+    public static final ConfigKey REDIS_TIMEOUT = new ConfigKey("redis.timeout", "500ms",
+            "a duration 1ms..1m: a number with ms, s, m or h", false, true,
+            "Longest wait for one Redis command; past it Redis counts as down until a probe reaches it again.");
+    public static final ConfigKey LIMITS_REDIS_FALLBACK = new ConfigKey("limits.redis_fallback", "local",
+            "local, open or closed", false, true,
+            "While Redis is unreachable: local (each replica counts alone with its share of every limit), open (no limits) or closed (limited requests get 503).");
+    public static final ConfigKey LIMITS_REQUESTS_PER_MINUTE = new ConfigKey("limits.requests_per_minute", "0",
+            "an integer 0..10^15 (0 = none)", false, true, "Default requests per minute per key, for keys without limits of their own.");
+    public static final ConfigKey LIMITS_TOKENS_PER_MINUTE = new ConfigKey("limits.tokens_per_minute", "0",
+            "an integer 0..10^15 (0 = none)", false, true, "Default tokens (prompt + completion) per minute per key.");
+    public static final ConfigKey LIMITS_MAX_CONCURRENT = new ConfigKey("limits.max_concurrent", "0",
+            "an integer 0..10^15 (0 = none)", false, true, "Default requests in flight at once per key.");
+    public static final ConfigKey LIMITS_TOKENS_PER_DAY = new ConfigKey("limits.tokens_per_day", "0",
+            "an integer 0..10^15 (0 = none)", false, true, "Default token budget per key per UTC day.");
+    public static final ConfigKey LIMITS_TOKENS_PER_MONTH = new ConfigKey("limits.tokens_per_month", "0",
+            "an integer 0..10^15 (0 = none)", false, true, "Default token budget per key per UTC month.");
+    public static final ConfigKey CACHE_RESPONSES = new ConfigKey("cache.responses", "false",
+            "true or false", false, true,
+            "Cache answers to deterministic requests (temperature 0 or a seed, n = 1) and replay them (X-Stellar-Cache: hit).");
+    public static final ConfigKey CACHE_EMBEDDINGS = new ConfigKey("cache.embeddings", "true",
+            "true or false", false, true, "Cache embeddings per model and input; a batch computes only the inputs not cached.");
+    public static final ConfigKey CACHE_TTL = new ConfigKey("cache.ttl", "1h",
+            "a duration 1s..30d: a number with ms, s, m or h", false, true, "How long a cached answer or embedding lives.");
+    public static final ConfigKey CACHE_MEMORY_BYTES = new ConfigKey("cache.memory_bytes", "64MiB",
+            "a size 0 B..1024GiB: bytes, or a number with KiB, MiB or GiB", false, true,
+            "Size of the in-process cache tier (in front of Redis); 0 = none.");
+    public static final ConfigKey CACHE_MAX_ENTRY_BYTES = new ConfigKey("cache.max_entry_bytes", "1MiB",
+            "a size 1 B..512MiB: bytes, or a number with KiB, MiB or GiB", false, true,
+            "Largest entry cached; a bigger answer is served but not stored.");
 
     /** All keys, in the order they are documented and printed. */
     public static final List<ConfigKey> ALL = List.of(SERVER_HOST, SERVER_PORT, SERVER_MAX_BODY_BYTES,
@@ -92,7 +127,10 @@ public final class ConfigKeys {
             PROVIDERS,
             ENGINE_THREADS, ENGINE_CONTEXT_LENGTH, ENGINE_QUEUE_DEPTH, ENGINE_MAX_WAIT, ENGINE_KEEP_ALIVE,
             ENGINE_MAX_BATCH_TOKENS, ENGINE_MAX_RUNNING, ENGINE_KV_CACHE_SIZE, ENGINE_KV_BLOCK_SIZE, ENGINE_KV_PRECISION,
-            ENGINE_PREFIX_CACHING, DATA_DIR, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE, METRICS_ENABLED);
+            ENGINE_PREFIX_CACHING, DATA_DIR, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE, METRICS_ENABLED,
+            METRICS_PER_KEY_LABELS, REDIS_URL, REDIS_TIMEOUT, LIMITS_REDIS_FALLBACK, LIMITS_REQUESTS_PER_MINUTE,
+            LIMITS_TOKENS_PER_MINUTE, LIMITS_MAX_CONCURRENT, LIMITS_TOKENS_PER_DAY, LIMITS_TOKENS_PER_MONTH,
+            CACHE_RESPONSES, CACHE_EMBEDDINGS, CACHE_TTL, CACHE_MEMORY_BYTES, CACHE_MAX_ENTRY_BYTES);
 
     /** Environment variables the launcher reads that are not configuration keys. */
     public static final List<String> OTHER_ENV = List.of("STELLAR_CONFIG", "STELLAR_JAVA_OPTS");

@@ -219,8 +219,27 @@ public final class ConfigLoader {
                 r.text(ConfigKeys.DATABASE_USER, raw.get("database.user")),
                 new Secret(r.text(ConfigKeys.DATABASE_PASSWORD, raw.get("database.password"))),
                 r.integer("database.pool_size", ConfigKeys.DATABASE_POOL_SIZE, raw.get("database.pool_size"), 1, 256));
-        var metrics = new MetricsConfig(r.bool(ConfigKeys.METRICS_ENABLED, raw.get("metrics.enabled")));
-        return new StellarConfig(server, logging, models, engine, data, database, metrics, providers);
+        var metrics = new MetricsConfig(r.bool(ConfigKeys.METRICS_ENABLED, raw.get("metrics.enabled")),
+                r.bool(ConfigKeys.METRICS_PER_KEY_LABELS, raw.get("metrics.per_key_labels")));
+        var redis = new RedisConfig(new Secret(r.text(ConfigKeys.REDIS_URL, raw.get("redis.url"))),
+                r.duration(ConfigKeys.REDIS_TIMEOUT, raw.get("redis.timeout"), Duration.ofMillis(1), Duration.ofMinutes(1)));
+        if (redis.enabled() && !redis.url().reveal().matches("rediss?://.+")) {
+            r.problem(ConfigKeys.REDIS_URL.path(), raw.get("redis.url"), "expected redis://host:port[/db] or rediss://…", true);
+        }
+        long most = 1_000_000_000_000_000L;
+        var limits = new LimitsConfig(
+                r.choice(ConfigKeys.LIMITS_REDIS_FALLBACK, raw.get("limits.redis_fallback"), LimitsConfig.Fallback.class),
+                r.count(ConfigKeys.LIMITS_REQUESTS_PER_MINUTE, raw.get("limits.requests_per_minute"), 0, most),
+                r.count(ConfigKeys.LIMITS_TOKENS_PER_MINUTE, raw.get("limits.tokens_per_minute"), 0, most),
+                r.count(ConfigKeys.LIMITS_MAX_CONCURRENT, raw.get("limits.max_concurrent"), 0, most),
+                r.count(ConfigKeys.LIMITS_TOKENS_PER_DAY, raw.get("limits.tokens_per_day"), 0, most),
+                r.count(ConfigKeys.LIMITS_TOKENS_PER_MONTH, raw.get("limits.tokens_per_month"), 0, most));
+        var cache = new CacheConfig(r.bool(ConfigKeys.CACHE_RESPONSES, raw.get("cache.responses")),
+                r.bool(ConfigKeys.CACHE_EMBEDDINGS, raw.get("cache.embeddings")),
+                r.duration(ConfigKeys.CACHE_TTL, raw.get("cache.ttl"), Duration.ofSeconds(1), Duration.ofDays(30)),
+                r.size(ConfigKeys.CACHE_MEMORY_BYTES, raw.get("cache.memory_bytes"), 0, ValueReader.MAX_KV_CACHE),
+                r.size(ConfigKeys.CACHE_MAX_ENTRY_BYTES, raw.get("cache.max_entry_bytes"), 1, 512L << 20));
+        return new StellarConfig(server, logging, models, engine, data, database, metrics, providers, redis, limits, cache);
     }
 
     /** The ids written in {@code providers}, in order, whether or not the rest of the entry is valid. */

@@ -61,6 +61,23 @@ public final class ConfigPrinter {
         line(out, loaded, ConfigKeys.DATABASE_POOL_SIZE, Integer.toString(c.database().poolSize()));
         section(out, "metrics");
         line(out, loaded, ConfigKeys.METRICS_ENABLED, Boolean.toString(c.metrics().enabled()));
+        line(out, loaded, ConfigKeys.METRICS_PER_KEY_LABELS, Boolean.toString(c.metrics().perKeyLabels()));
+        section(out, "redis");
+        line(out, loaded, ConfigKeys.REDIS_URL, quote(c.redis().enabled() ? c.redis().url().masked() : ""));
+        line(out, loaded, ConfigKeys.REDIS_TIMEOUT, c.redis().timeout().toMillis() + "ms");
+        section(out, "limits");
+        line(out, loaded, ConfigKeys.LIMITS_REDIS_FALLBACK, c.limits().redisFallback().name().toLowerCase(java.util.Locale.ROOT));
+        line(out, loaded, ConfigKeys.LIMITS_REQUESTS_PER_MINUTE, Long.toString(c.limits().requestsPerMinute()));
+        line(out, loaded, ConfigKeys.LIMITS_TOKENS_PER_MINUTE, Long.toString(c.limits().tokensPerMinute()));
+        line(out, loaded, ConfigKeys.LIMITS_MAX_CONCURRENT, Long.toString(c.limits().maxConcurrent()));
+        line(out, loaded, ConfigKeys.LIMITS_TOKENS_PER_DAY, Long.toString(c.limits().tokensPerDay()));
+        line(out, loaded, ConfigKeys.LIMITS_TOKENS_PER_MONTH, Long.toString(c.limits().tokensPerMonth()));
+        section(out, "cache");
+        line(out, loaded, ConfigKeys.CACHE_RESPONSES, Boolean.toString(c.cache().responses()));
+        line(out, loaded, ConfigKeys.CACHE_EMBEDDINGS, Boolean.toString(c.cache().embeddings()));
+        line(out, loaded, ConfigKeys.CACHE_TTL, c.cache().ttl().toSeconds() + "s");
+        line(out, loaded, ConfigKeys.CACHE_MEMORY_BYTES, Long.toString(c.cache().memoryBytes()));
+        line(out, loaded, ConfigKeys.CACHE_MAX_ENTRY_BYTES, Long.toString(c.cache().maxEntryBytes()));
         return out.toString();
     }
 

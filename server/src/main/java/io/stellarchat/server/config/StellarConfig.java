@@ -15,10 +15,13 @@ import java.util.Objects;
  * @param database the chat history database
  * @param metrics the Prometheus endpoint
  * @param providers remote model servers the gateway can route to ({@code providers}, YAML only)
+ * @param redis   the Redis server replicas share (limits, caches)
+ * @param limits  default rate limits and the behaviour while Redis is down
+ * @param cache   the response and embedding caches
  */
 public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsConfig models, EngineConfig engine,
                             DataConfig data, DatabaseConfig database, MetricsConfig metrics,
-                            List<ProviderConfig> providers) {
+                            List<ProviderConfig> providers, RedisConfig redis, LimitsConfig limits, CacheConfig cache) {
     public StellarConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(logging, "logging");
@@ -28,6 +31,16 @@ public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsCo
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(metrics, "metrics");
         providers = List.copyOf(providers);
+        Objects.requireNonNull(redis, "redis");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(cache, "cache");
+    }
+
+    /** Without Redis, default limits or caches set (the built-in defaults). */
+    public StellarConfig(ServerConfig server, LoggingConfig logging, ModelsConfig models, EngineConfig engine,
+                         DataConfig data, DatabaseConfig database, MetricsConfig metrics, List<ProviderConfig> providers) {
+        this(server, logging, models, engine, data, database, metrics, providers, RedisConfig.none(), LimitsConfig.none(),
+                CacheConfig.defaults());
     }
 
     /** Without remote providers. */
@@ -43,16 +56,22 @@ public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsCo
 
     /** A copy with another server section (tests use it to pick port 0). */
     public StellarConfig withServer(ServerConfig newServer) {
-        return new StellarConfig(newServer, logging, models, engine, data, database, metrics, providers);
+        return new StellarConfig(newServer, logging, models, engine, data, database, metrics, providers, redis, limits, cache);
     }
 
     /** A copy with another models section. */
     public StellarConfig withModels(ModelsConfig newModels) {
-        return new StellarConfig(server, logging, newModels, engine, data, database, metrics, providers);
+        return new StellarConfig(server, logging, newModels, engine, data, database, metrics, providers, redis, limits, cache);
     }
 
     /** A copy with other providers. */
     public StellarConfig withProviders(List<ProviderConfig> newProviders) {
-        return new StellarConfig(server, logging, models, engine, data, database, metrics, newProviders);
+        return new StellarConfig(server, logging, models, engine, data, database, metrics, newProviders, redis, limits, cache);
+    }
+
+    /** A copy with other Redis, limits and cache sections. */
+    public StellarConfig withShared(RedisConfig newRedis, LimitsConfig newLimits, CacheConfig newCache) {
+        return new StellarConfig(server, logging, models, engine, data, database, metrics, providers, newRedis, newLimits,
+                newCache);
     }
 }

@@ -84,6 +84,17 @@ final class ValueReader {
 
     /** An integer in {@code [min, max]} at a nested path; {@code fallback} when it is bad. */
     int integer(String where, String allowed, Raw raw, int min, int max, int fallback) {
+        return (int) count(where, allowed, raw, min, max, fallback);
+    }
+
+    /** A whole number in {@code [min, max]} (up to 18 digits) of a top-level key. */
+    long count(ConfigKey key, Raw raw, long min, long max) {
+        return count(key.path(), key.allowed(), raw, min, max,
+                key.defaultText().matches("\\d+") ? Long.parseLong(key.defaultText()) : min);
+    }
+
+    /** A whole number in {@code [min, max]} at a nested path; {@code fallback} when it is bad. */
+    long count(String where, String allowed, Raw raw, long min, long max, long fallback) {
         JsonNode n = raw.node();
         long v;
         if (n.isIntegralNumber() && n.canConvertToLong()) {
@@ -98,7 +109,7 @@ final class ValueReader {
             problem(where, raw, "out of range; allowed: " + allowed);
             return fallback;
         }
-        return (int) v;
+        return v;
     }
 
     private static int fallbackInt(ConfigKey key, int min) {

@@ -77,6 +77,27 @@ public final class SessionTurns {
         this.storedSampling = storedSampling;
     }
 
+    /**
+     * Admission of a turn, supplied by the edge (rate limits of the caller): asked after the prompt is measured
+     * and before anything is stored, so a refused turn leaves no row behind.
+     */
+    public interface Gate {
+        /** Admits everything. */
+        Gate OPEN = (model, request, promptTokens) -> java.util.function.Supplier::get;
+
+        /**
+         * Admits a turn or throws (the exception reaches the caller of {@link #run} unchanged).
+         *
+         * @return how to start the answer: wraps the gateway call (to settle what was reserved when it ends)
+         */
+        Admitted admit(ModelInfo model, ChatRequest request, int promptTokens);
+    }
+
+    /** A turn the gate admitted. */
+    public interface Admitted {
+        ChatStream start(java.util.function.Supplier<ChatStream> call);
+    }
+
     /** What a turn reports while it runs (on the turn's thread). */
     public interface Listener {
         /** The user message is committed and the reply row exists. */
@@ -137,6 +158,12 @@ public final class SessionTurns {
      */
     public ChatMessage run(String owner, String sessionId, String content, GenerationParams overrides, Control control,
                            Listener listener) {
+        return run(owner, sessionId, content, overrides, control, Gate.OPEN, listener);
+    }
+
+    /** The same, admitted by {@code gate} first. */
+    public ChatMessage run(String owner, String sessionId, String content, GenerationParams overrides, Control control,
+                           Gate gate, Listener listener) {
         ChatSession session = store.getSession(owner, sessionId).orElseThrow(() -> notFound(sessionId));
         Object token = new Object();
         if (busy.putIfAbsent(sessionId, token) != null) {
@@ -144,14 +171,14 @@ public final class SessionTurns {
                     "Session " + sessionId + " is already generating a reply; wait for it to finish or stop it.", null);
         }
         try {
-            return runLocked(owner, session, content, overrides, control, listener, () -> busy.remove(sessionId, token));
+            return runLocked(owner, session, content, overrides, control, listener, () -> busy.remove(sessionId, token), gate);
         } finally {
             busy.remove(sessionId, token);
         }
     }
 
     private ChatMessage runLocked(String owner, ChatSession session, String content, GenerationParams overrides,
-                                  Control control, Listener listener, Runnable release) {
+                                  Control control, Listener listener, Runnable release, Gate gate) {
         ModelInfo model = gateway.find(session.model()).orElseThrow(() -> ProviderException.notFound("model_not_found",
                 "model", "The session's model '" + session.model() + "' is not available."));
         GenerationParams params = storedSampling.apply(session.samplingJson()).overriddenBy(overrides);
@@ -179,13 +206,14 @@ public final class SessionTurns {
         int replyBudget = model.contextLength() > 0 ? Math.min(budget, ctx - window.promptTokens()) : budget;
         ChatRequest request = ChatRequest.of(model.id(), messages(session, window.messages()),
                 params.withMaxTokens(replyBudget));
+        Admitted admitted = gate.admit(model, request, window.promptTokens());
 
         ChatMessage user = store.appendMessage(owner, session.id(), new NewMessage(MessageRole.USER, content, null,
                 null, null, TokenCounts.NONE, Timings.NONE)).orElseThrow(() -> notFound(session.id()));
         ChatMessage reply = store.startAssistantMessage(owner, session.id()).orElseThrow(() -> notFound(session.id()));
         ChatStream stream;
         try {
-            stream = gateway.chat(request);
+            stream = admitted.start(() -> gateway.chat(request));
         } catch (RuntimeException e) {
             finish(owner, reply, "", FinishReason.ERROR, null);
             throw e;

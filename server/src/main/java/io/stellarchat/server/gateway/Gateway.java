@@ -273,6 +273,20 @@ public final class Gateway implements AutoCloseable {
         return table.find(name).map(r -> info(r, locals));
     }
 
+    /**
+     * What identifies the answers of the model called {@code name}, for cache keys: for a local model its
+     * file's fingerprint, for a remote one its upstreams ({@code provider/model}, in order). Changes when the
+     * weights or the routing change.
+     */
+    public String modelVersion(String name) {
+        Route r = table.find(name).orElseThrow(() -> ProviderException.notFound("model_not_found", "model",
+                "The model '" + name + "' does not exist."));
+        if (r.local()) return "local:" + local.version(r.id());
+        StringBuilder b = new StringBuilder("remote:");
+        for (var u : r.entry().upstreams()) b.append(u.provider()).append('/').append(u.model()).append(',');
+        return b.toString();
+    }
+
     /** The model called {@code name}, or 404 {@code model_not_found} naming {@code param}. */
     public ModelInfo require(String name, String param) {
         return find(name).orElseThrow(() -> ProviderException.notFound("model_not_found", param,

@@ -5,7 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
+import io.stellarchat.server.api.Admission;
+import io.stellarchat.server.api.Authentication;
 import io.stellarchat.server.api.Fields;
+import io.stellarchat.server.limits.Caller;
+import io.stellarchat.server.limits.Reservation;
+import io.stellarchat.server.protocol.ModelInfo;
 import io.stellarchat.server.api.GenerationFields;
 import io.stellarchat.server.api.WireJson;
 import io.stellarchat.server.api.stream.AnswerReader;
@@ -32,11 +37,13 @@ final class ChatCompletionsHandler {
             Set.of("model", "messages", "tools", "tool_choice", "response_format", "user"));
 
     private final Gateway gateway;
+    private final Admission admission;
     private final ObjectMapper json;
     private final AnswerReader reader;
 
-    ChatCompletionsHandler(Gateway gateway, ObjectMapper json, AnswerReader reader) {
+    ChatCompletionsHandler(Gateway gateway, Admission admission, ObjectMapper json, AnswerReader reader) {
         this.gateway = gateway;
+        this.admission = admission;
         this.json = json;
         this.reader = reader;
     }
@@ -64,9 +71,14 @@ final class ChatCompletionsHandler {
         if (responseFormat != null && !responseFormat.isObject()) {
             throw Fields.wrongType("response_format", responseFormat, "an object");
         }
+        Caller caller = Authentication.caller(ctx);
+        ModelInfo info = admission.model(caller, model, "model");
         ChatRequest request = new ChatRequest(model, messages, gen.params(), tools, toolChoice, responseFormat,
                 gen.stream(), gen.includeUsage(), extras(req, READ));
-        ChatStream stream = gateway.chat(request);
+        Reservation reservation = admission.reserve(ctx, caller, info.id(),
+                () -> Admission.budget(info, gateway.promptTokens(info.id(), messages), gen.params()));
+        Admission.CachePlan plan = admission.cachePlan(ctx, caller, info, req, gen.params());
+        ChatStream stream = Admission.settled(reservation, () -> admission.cached(ctx, plan, () -> gateway.chat(request)));
         ctx.header(OpenAiRoutes.UPSTREAM_HEADER, stream.upstream());
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;

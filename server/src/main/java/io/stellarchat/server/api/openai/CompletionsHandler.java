@@ -9,6 +9,11 @@ import io.stellarchat.server.api.ApiException;
 import io.stellarchat.server.api.Fields;
 import io.stellarchat.server.api.GenerationFields;
 import io.stellarchat.server.api.WireJson;
+import io.stellarchat.server.api.Admission;
+import io.stellarchat.server.api.Authentication;
+import io.stellarchat.server.limits.Caller;
+import io.stellarchat.server.limits.Reservation;
+import io.stellarchat.server.protocol.ModelInfo;
 import io.stellarchat.server.api.stream.AnswerReader;
 import io.stellarchat.server.api.stream.SseWriter;
 import io.stellarchat.server.gateway.Gateway;
@@ -32,13 +37,25 @@ final class CompletionsHandler {
             Set.of("model", "prompt", "suffix", "best_of", "echo", "user"));
 
     private final Gateway gateway;
+    private final Admission admission;
     private final ObjectMapper json;
     private final AnswerReader reader;
 
-    CompletionsHandler(Gateway gateway, ObjectMapper json, AnswerReader reader) {
+    CompletionsHandler(Gateway gateway, Admission admission, ObjectMapper json, AnswerReader reader) {
         this.gateway = gateway;
+        this.admission = admission;
         this.json = json;
         this.reader = reader;
+    }
+
+    /** Prompt tokens of the longest prompt: exact for a local model, about four characters a token otherwise. */
+    private int promptTokens(ModelInfo info, List<String> prompts) {
+        int most = 0;
+        for (String p : prompts) {
+            int t = info.local() != null ? gateway.tokenizer(info.id()).encode(p, true, false).length : p.length() / 4 + 1;
+            most = Math.max(most, t);
+        }
+        return most;
     }
 
     void handle(Context ctx, JsonNode req) {
@@ -54,8 +71,15 @@ final class CompletionsHandler {
         boolean echo = Fields.bool(req, "echo", false);
         GenerationFields gen = GenerationFields.parse(req, false);
         int n = gen.params().n();
-        ChatStream stream = gateway.complete(new CompletionRequest(model, prompts, gen.params(), echo, gen.stream(),
-                gen.includeUsage(), ChatCompletionsHandler.extras(req, READ)));
+        Caller caller = Authentication.caller(ctx);
+        ModelInfo info = admission.model(caller, model, "model");
+        CompletionRequest request = new CompletionRequest(model, prompts, gen.params(), echo, gen.stream(),
+                gen.includeUsage(), ChatCompletionsHandler.extras(req, READ));
+        Reservation reservation = admission.reserve(ctx, caller, info.id(),
+                () -> prompts.size() * Admission.budget(info, promptTokens(info, prompts), gen.params()));
+        Admission.CachePlan plan = prompts.size() == 1 ? admission.cachePlan(ctx, caller, info, req, gen.params())
+                : new Admission.CachePlan(null, false, false);
+        ChatStream stream = Admission.settled(reservation, () -> admission.cached(ctx, plan, () -> gateway.complete(request)));
         ctx.header(OpenAiRoutes.UPSTREAM_HEADER, stream.upstream());
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;

@@ -7,7 +7,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.stellarchat.server.api.ApiException;
 import io.stellarchat.server.api.Fields;
+import io.stellarchat.server.api.Admission;
+import io.stellarchat.server.api.Authentication;
+import io.stellarchat.server.cache.EmbeddingCache;
 import io.stellarchat.server.gateway.Gateway;
+import io.stellarchat.server.limits.Caller;
+import io.stellarchat.server.limits.Reservation;
+import io.stellarchat.server.protocol.ModelInfo;
+import java.util.Optional;
 import io.stellarchat.server.protocol.EmbeddingRequest;
 import io.stellarchat.server.protocol.EmbeddingResult;
 import java.nio.ByteBuffer;
@@ -24,11 +31,64 @@ import java.util.List;
  */
 final class EmbeddingsHandler {
     private final Gateway gateway;
+    private final Admission admission;
     private final ObjectMapper json;
 
-    EmbeddingsHandler(Gateway gateway, ObjectMapper json) {
+    EmbeddingsHandler(Gateway gateway, Admission admission, ObjectMapper json) {
         this.gateway = gateway;
+        this.admission = admission;
         this.json = json;
+    }
+
+    /**
+     * The vectors of {@code inputs}: those the embedding cache has from it, the rest computed in one call (and
+     * then cached). Sets {@code X-Stellar-Cache} to {@code hit} (all cached), {@code partial} or {@code miss}.
+     *
+     * @return the vectors in input order, and the prompt tokens actually computed
+     */
+    private EmbeddingResult embed(Context ctx, Caller caller, ModelInfo info, String name, List<EmbeddingRequest.Input> inputs,
+                                  Integer dims) {
+        Optional<EmbeddingCache> cache = admission.embeddings(caller);
+        if (cache.isEmpty()) return gateway.embed(new EmbeddingRequest(name, inputs, dims));
+        String version = admission.modelVersion(info.id());
+        float[][] out = new float[inputs.size()][];
+        String[] keys = new String[inputs.size()];
+        List<EmbeddingRequest.Input> missing = new ArrayList<>();
+        List<Integer> where = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            if (inputs.get(i) instanceof EmbeddingRequest.Text t) {
+                keys[i] = EmbeddingCache.key(info.id(), version, dims, t.text());
+                out[i] = cache.get().get(keys[i]).orElse(null);
+            }
+            if (out[i] == null) {
+                missing.add(inputs.get(i));
+                where.add(i);
+            }
+        }
+        ctx.header(Admission.CACHE_HEADER, missing.isEmpty() ? "hit" : missing.size() == inputs.size() ? "miss" : "partial");
+        int tokens = 0;
+        if (!missing.isEmpty()) {
+            EmbeddingResult computed = gateway.embed(new EmbeddingRequest(name, missing, dims));
+            tokens = computed.promptTokens();
+            for (int j = 0; j < where.size(); j++) {
+                int i = where.get(j);
+                out[i] = computed.vectors().get(j);
+                if (keys[i] != null) cache.get().put(keys[i], out[i]);
+            }
+        }
+        return new EmbeddingResult(List.of(out), tokens);
+    }
+
+    /** About how many tokens the inputs are (for the rate limiter's reservation). */
+    private static long estimate(List<EmbeddingRequest.Input> inputs) {
+        long t = 0;
+        for (EmbeddingRequest.Input in : inputs) {
+            t += switch (in) {
+                case EmbeddingRequest.Text x -> x.text().length() / 4 + 2;
+                case EmbeddingRequest.Tokens x -> x.ids().length;
+            };
+        }
+        return t;
     }
 
     void handle(Context ctx, JsonNode req) {
@@ -39,8 +99,18 @@ final class EmbeddingsHandler {
                     + "'. Supported values are: 'float' and 'base64'.");
         }
         Integer dims = Fields.integer(req, "dimensions", 1, Integer.MAX_VALUE);
-        EmbeddingRequest request = new EmbeddingRequest(name, inputs(req), dims);
-        EmbeddingResult result = gateway.embed(request);
+        Caller caller = Authentication.caller(ctx);
+        ModelInfo info = admission.model(caller, name, "model");
+        List<EmbeddingRequest.Input> inputs = inputs(req);
+        Reservation reservation = admission.reserve(ctx, caller, info.id(), () -> estimate(inputs));
+        EmbeddingResult result;
+        try {
+            result = embed(ctx, caller, info, name, inputs, dims);
+        } catch (RuntimeException e) {
+            reservation.settle(0);
+            throw e;
+        }
+        reservation.settle(result.promptTokens());
         ObjectNode root = json.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");

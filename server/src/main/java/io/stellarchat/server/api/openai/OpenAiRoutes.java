@@ -11,7 +11,10 @@ import io.stellarchat.server.api.Fields;
 import io.stellarchat.server.api.JsonBodyReader;
 import io.stellarchat.server.api.RouteGroup;
 import io.stellarchat.server.api.stream.AnswerReader;
+import io.stellarchat.server.api.Admission;
+import io.stellarchat.server.api.Authentication;
 import io.stellarchat.server.gateway.Gateway;
+import io.stellarchat.server.limits.Caller;
 import io.stellarchat.server.protocol.ModelInfo;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -30,6 +33,7 @@ public final class OpenAiRoutes implements RouteGroup {
     private static final Logger log = LoggerFactory.getLogger(OpenAiRoutes.class);
 
     private final Gateway gateway;
+    private final Admission admission;
     private final ObjectMapper json;
     private final JsonBodyReader body;
     private final ChatCompletionsHandler chat;
@@ -38,13 +42,21 @@ public final class OpenAiRoutes implements RouteGroup {
     private final TokenizeHandler tokenize;
 
     public OpenAiRoutes(Gateway gateway, ObjectMapper json, long maxBodyBytes, Duration keepAlive) {
+        this(gateway, Admission.open(gateway), json, maxBodyBytes, keepAlive);
+    }
+
+    /**
+     * @param admission model visibility, rate limits and caches around every model call
+     */
+    public OpenAiRoutes(Gateway gateway, Admission admission, ObjectMapper json, long maxBodyBytes, Duration keepAlive) {
         this.gateway = gateway;
+        this.admission = admission;
         this.json = json;
         this.body = new JsonBodyReader(json, maxBodyBytes);
         AnswerReader reader = new AnswerReader(keepAlive);
-        this.chat = new ChatCompletionsHandler(gateway, json, reader);
-        this.completions = new CompletionsHandler(gateway, json, reader);
-        this.embeddings = new EmbeddingsHandler(gateway, json);
+        this.chat = new ChatCompletionsHandler(gateway, admission, json, reader);
+        this.completions = new CompletionsHandler(gateway, admission, json, reader);
+        this.embeddings = new EmbeddingsHandler(gateway, admission, json);
         this.tokenize = new TokenizeHandler(gateway, json);
     }
 
@@ -82,14 +94,15 @@ public final class OpenAiRoutes implements RouteGroup {
         ObjectNode root = json.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
+        Caller caller = Authentication.caller(ctx);
         for (ModelInfo m : gateway.models()) {
-            data.add(modelObject(m));
+            if (Admission.visible(caller, m)) data.add(modelObject(m));
         }
         ctx.json(root);
     }
 
     private void getModel(Context ctx) {
-        ctx.json(modelObject(gateway.require(ctx.pathParam("id"), "id")));
+        ctx.json(modelObject(admission.model(Authentication.caller(ctx), ctx.pathParam("id"), "id")));
     }
 
     private ObjectNode modelObject(ModelInfo m) {

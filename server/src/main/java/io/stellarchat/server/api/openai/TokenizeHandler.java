@@ -20,13 +20,22 @@ final class TokenizeHandler {
     private final Gateway gateway;
     private final ObjectMapper json;
 
+    /** The tokenizer, if the caller's key allows its model (else 404, as if there were none). */
+    private static TokenizerView visible(Context ctx, TokenizerView tok) {
+        if (!io.stellarchat.server.api.Authentication.caller(ctx).mayUse(tok.model())) {
+            throw io.stellarchat.server.api.ApiException.notFound("model_not_found", "model",
+                    "The model does not exist or you do not have access to it.");
+        }
+        return tok;
+    }
+
     TokenizeHandler(Gateway gateway, ObjectMapper json) {
         this.gateway = gateway;
         this.json = json;
     }
 
     void tokenize(Context ctx, JsonNode req) {
-        TokenizerView tok = gateway.tokenizer(Fields.string(req, "model", null));
+        TokenizerView tok = visible(ctx, gateway.tokenizer(Fields.string(req, "model", null)));
         String content = Fields.requiredString(req, "content");
         boolean addSpecial = Fields.bool(req, "add_special", false);
         boolean parseSpecial = Fields.bool(req, "parse_special", true);
@@ -47,7 +56,7 @@ final class TokenizeHandler {
     }
 
     void detokenize(Context ctx, JsonNode req) {
-        TokenizerView tok = gateway.tokenizer(Fields.string(req, "model", null));
+        TokenizerView tok = visible(ctx, gateway.tokenizer(Fields.string(req, "model", null)));
         JsonNode tokens = Fields.present(req, "tokens");
         if (tokens == null) {
             throw ApiException.invalidRequest("tokens", "Missing required parameter: 'tokens'.");

@@ -7,18 +7,19 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Who owns what a request creates or reads. Until API keys are enforced, the owner is derived from the bearer
- * token the client sends (a SHA-256 prefix, so the token itself is never stored), or {@value #DEFAULT} without
- * one; the WebSocket chat uses the upgrade request's header the same way. One owner never sees another's sessions: the store answers as if they did not exist (404, not 403).
+ * Who owns what a request creates or reads: the owner of the caller's API key ({@code api.Authentication}); a
+ * static key or an unknown token where keys are optional owns by a SHA-256 prefix of the token (so the token
+ * itself is never stored), no token at all is {@value #DEFAULT}. One owner never sees another's sessions: the store answers as if they did not exist (404, not 403).
  */
 public final class Owners {
     static final String DEFAULT = "default";
 
     private Owners() {}
 
-    /** The owner of a request (or of a WebSocket upgrade request) from its Authorization header. */
+    /** The owner of a request: its authenticated caller's, else (no authentication in front) from its header. */
     public static String of(Context ctx) {
-        return fromAuthorization(ctx.header("Authorization"));
+        io.stellarchat.server.limits.Caller c = ctx.attribute(io.stellarchat.server.api.Authentication.ATTRIBUTE);
+        return c != null ? c.owner() : fromAuthorization(ctx.header("Authorization"));
     }
 
     /** The owner named by an Authorization header value (null: none). */

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.router.JavalinDefaultRoutingApi;
+import io.stellarchat.server.api.Admission;
 import io.stellarchat.server.api.ApiException;
+import io.stellarchat.server.api.Authentication;
 import io.stellarchat.server.api.JsonBodyReader;
 import io.stellarchat.server.api.RouteGroup;
 import io.stellarchat.server.api.stream.ClientWatch;
@@ -41,6 +43,7 @@ public final class SessionRoutes implements RouteGroup {
     private final HistoryStore store;
     private final AuditLog audit;
     private final Gateway models;
+    private final Admission admission;
     private final SessionTurns turns;
     private final ObjectMapper json;
     private final JsonBodyReader body;
@@ -48,6 +51,13 @@ public final class SessionRoutes implements RouteGroup {
 
     public SessionRoutes(HistoryStore store, AuditLog audit, Gateway models, SessionTurns turns, ObjectMapper json,
                          long maxBodyBytes) {
+        this(store, audit, models, Admission.open(models), turns, json, maxBodyBytes);
+    }
+
+    /** @param admission model visibility and rate limits of the caller's key for every turn */
+    public SessionRoutes(HistoryStore store, AuditLog audit, Gateway models, Admission admission, SessionTurns turns,
+                         ObjectMapper json, long maxBodyBytes) {
+        this.admission = admission;
         this.store = store;
         this.audit = audit;
         this.models = models;
@@ -84,7 +94,7 @@ public final class SessionRoutes implements RouteGroup {
         if (model == null) {
             throw ApiException.invalidRequest("model", "Missing required parameter: 'model'.");
         }
-        models.require(model, "model");
+        admission.model(Authentication.caller(ctx), model, "model");
         ChatSession s = store.createSession(new NewSession(owner, model, text(req, "title", ""),
                 text(req, "system_prompt", ""), sampling(req), objectText(req, "metadata")));
         audit.append(owner, "session.create", s.id(), MDC.get(LogContext.REQUEST_ID));
@@ -111,7 +121,7 @@ public final class SessionRoutes implements RouteGroup {
         ObjectNode req = object(ctx);
         String model = text(req, "model", null);
         if (model != null) {
-            models.require(model, "model");
+            admission.model(Authentication.caller(ctx), model, "model");
         }
         SessionPatch p = new SessionPatch(model, text(req, "title", null), text(req, "system_prompt", null),
                 req.hasNonNull("sampling") ? sampling(req) : null,
@@ -138,8 +148,15 @@ public final class SessionRoutes implements RouteGroup {
         ctx.json(listPage(page, shapes::message, "next_before"));
     }
 
+    private SessionTurns.Gate gate(Context ctx) {
+        return admission.gate(ctx, Authentication.caller(ctx));
+    }
+
+    /** The audit log: a managed key sees its owner's entries only; static keys (the operators) see all. */
     private void auditLog(Context ctx) {
-        Page<AuditEvent> page = paged("cursor", () -> audit.list(ctx.queryParam("cursor"), limit(ctx, 50)));
+        var caller = Authentication.caller(ctx);
+        String actor = caller.id().startsWith("key_") ? caller.owner() : null;
+        Page<AuditEvent> page = paged("cursor", () -> audit.list(actor, ctx.queryParam("cursor"), limit(ctx, 50)));
         ctx.json(listPage(page, shapes::audit, "next_cursor"));
     }
 
@@ -170,7 +187,7 @@ public final class SessionRoutes implements RouteGroup {
         if (!stream) {
             ObjectNode[] result = new ObjectNode[1];
             ClientWatch watch = ClientWatch.of(ctx);
-            turns.run(owner, id, content, overrides, control, new SessionTurns.Listener() {
+            turns.run(owner, id, content, overrides, control, gate(ctx), new SessionTurns.Listener() {
                 ChatMessage user;
                 long nextCheck = System.nanoTime() + CLIENT_CHECK_NANOS;
 
@@ -215,7 +232,7 @@ public final class SessionRoutes implements RouteGroup {
         // Chunks name the model like /v1/chat/completions does (clients parse "model"); a missing session is
         // reported by the turn itself.
         String model = store.getSession(owner, id).map(ChatSession::model).orElse("");
-        new SessionStream(ctx, json, shapes, model).run(turns, owner, id, content, overrides, control);
+        new SessionStream(ctx, json, shapes, model).run(turns, owner, id, content, overrides, control, gate(ctx));
     }
 
     /** Runs a listing; a bad cursor is a 400 naming the query parameter that carried it. */

@@ -33,12 +33,12 @@ final class SessionStream {
     }
 
     void run(SessionTurns turns, String owner, String sessionId, String content, GenerationParams overrides,
-             SessionTurns.Control control) {
+             SessionTurns.Control control, SessionTurns.Gate gate) {
         SseWriter[] sse = new SseWriter[1];
         String[] id = new String[1];
         long created = System.currentTimeMillis() / 1000;
         try {
-            turns.run(owner, sessionId, content, overrides, control, new SessionTurns.Listener() {
+            turns.run(owner, sessionId, content, overrides, control, gate, new SessionTurns.Listener() {
                 @Override
                 public void onStart(ChatMessage user, ChatMessage reply, int truncated) {
                     id[0] = reply.id();

@@ -57,15 +57,17 @@ final class ChatConnection {
     private final ChatSocketRoutes.Services services;
     private final Session socket;
     private final String owner;
+    private final io.stellarchat.server.limits.Caller caller;
     private final ObjectReader reader;
     private final Map<String, SessionTurns.Control> running = new ConcurrentHashMap<>();
     private final ReentrantLock sendLock = new ReentrantLock();
     private volatile boolean gone;
 
-    ChatConnection(ChatSocketRoutes.Services services, Session socket, String owner) {
+    ChatConnection(ChatSocketRoutes.Services services, Session socket, io.stellarchat.server.limits.Caller caller) {
         this.services = services;
         this.socket = socket;
-        this.owner = owner;
+        this.caller = caller;
+        this.owner = caller.owner();
         this.reader = services.json().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
@@ -160,7 +162,8 @@ final class ChatConnection {
                 send(services.frames().session(requestId, sessionId));
             }
             String sid = sessionId;
-            services.turns().run(owner, sid, m.content(), GenerationFields.forSession(m.params()), control, new SessionTurns.Listener() {
+            services.turns().run(owner, sid, m.content(), GenerationFields.forSession(m.params()), control,
+                    services.admission().gate(null, caller), new SessionTurns.Listener() {
                 @Override
                 public void onStart(ChatMessage user, ChatMessage reply, int truncatedMessages) {
                     send(services.frames().start(requestId, sid, user, reply, truncatedMessages));
@@ -196,7 +199,7 @@ final class ChatConnection {
     }
 
     private ChatSession createSession(String model) {
-        services.models().require(model, "model");
+        services.admission().model(caller, model, "model");
         ChatSession s = services.store().createSession(NewSession.of(owner, model));
         services.audit().append(owner, "session.create", s.id(), "");
         return s;

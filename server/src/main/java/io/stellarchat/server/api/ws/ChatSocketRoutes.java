@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.router.JavalinDefaultRoutingApi;
 import io.javalin.websocket.WsContext;
 import io.stellarchat.server.api.RouteGroup;
+import io.stellarchat.server.api.Admission;
+import io.stellarchat.server.api.Authentication;
 import io.stellarchat.server.api.sessions.Owners;
+import io.stellarchat.server.limits.Caller;
 import io.stellarchat.server.conversation.SessionTurns;
 import io.stellarchat.server.chat.AuditLog;
 import io.stellarchat.server.chat.HistoryStore;
@@ -25,8 +28,8 @@ public final class ChatSocketRoutes implements RouteGroup {
     static final Duration IDLE_TIMEOUT = Duration.ofMinutes(5);
 
     /** What every connection uses; shared, thread-safe. */
-    record Services(HistoryStore store, AuditLog audit, Gateway models, SessionTurns turns, ObjectMapper json,
-                    ServerFrames frames, ThreadFactory threads) {}
+    record Services(HistoryStore store, AuditLog audit, Gateway models, Admission admission, SessionTurns turns,
+                    ObjectMapper json, ServerFrames frames, ThreadFactory threads) {}
 
     private final Services services;
     private final long maxFrameBytes;
@@ -42,9 +45,15 @@ public final class ChatSocketRoutes implements RouteGroup {
      */
     public ChatSocketRoutes(HistoryStore store, AuditLog audit, Gateway models, SessionTurns turns,
                             ObjectMapper json, long maxFrameBytes) {
+        this(store, audit, models, Admission.open(models), turns, json, maxFrameBytes);
+    }
+
+    /** @param admission model visibility and rate limits of the connecting key for every turn */
+    public ChatSocketRoutes(HistoryStore store, AuditLog audit, Gateway models, Admission admission, SessionTurns turns,
+                            ObjectMapper json, long maxFrameBytes) {
         if (maxFrameBytes < 1) throw new IllegalArgumentException("maxFrameBytes must be positive: " + maxFrameBytes);
         // ThreadFactory, not the builder: a factory may be used from several threads at once.
-        this.services = new Services(store, audit, models, turns, json, new ServerFrames(json),
+        this.services = new Services(store, audit, models, admission, turns, json, new ServerFrames(json),
                 Thread.ofVirtual().name("ws-turn-", 0).factory());
         this.maxFrameBytes = maxFrameBytes;
     }
@@ -58,8 +67,15 @@ public final class ChatSocketRoutes implements RouteGroup {
                 ctx.session.setMaxTextMessageSize(maxFrameBytes);
                 ctx.session.setMaxBinaryMessageSize(maxFrameBytes);
                 ctx.session.setIdleTimeout(IDLE_TIMEOUT);
-                connections.put(ctx.sessionId(), new ChatConnection(services, ctx.session,
-                        Owners.fromAuthorization(ctx.header("Authorization"))));
+                // The caller was authenticated before the upgrade (api.Authentication); without that group in
+                // front (tests of the socket alone), the owner comes from the header as before keys existed.
+                Caller caller = ctx.attribute(Authentication.ATTRIBUTE);
+                if (caller == null) {
+                    caller = new Caller("anonymous", "", Owners.fromAuthorization(ctx.header("Authorization")),
+                            java.util.EnumSet.allOf(io.stellarchat.server.limits.Scope.class),
+                            java.util.Set.of(Caller.ANY_MODEL), io.stellarchat.server.limits.KeyLimits.NONE, true);
+                }
+                connections.put(ctx.sessionId(), new ChatConnection(services, ctx.session, caller));
             });
             ws.onMessage(ctx -> {
                 ChatConnection c = connection(ctx);

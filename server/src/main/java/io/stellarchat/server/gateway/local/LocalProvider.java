@@ -60,6 +60,8 @@ public final class LocalProvider implements Provider {
      * @param registry the loaded models (owned by the caller, closed by {@link #close()})
      * @param metrics  where token counts and latencies go, or null
      */
+    private final Map<String, String> versions = new java.util.concurrent.ConcurrentHashMap<>();
+
     public LocalProvider(ModelRegistry registry, ModelMetrics metrics) {
         this.registry = registry;
         this.metrics = metrics;
@@ -73,6 +75,32 @@ public final class LocalProvider implements Provider {
     /** The model called {@code name} (id or alias). */
     public Optional<LocalModel> find(String name) {
         return registry.find(name);
+    }
+
+    /**
+     * What identifies the weights of the model called {@code name}, for cache keys: its file name and size and
+     * a SHA-256 of the file's first and last 64 KiB (the header with all metadata, and the last weights) —
+     * the same on every replica that has the same file, different when the file is replaced. Computed once.
+     */
+    public String version(String name) {
+        LocalModel m = model(name);
+        return versions.computeIfAbsent(m.id(), id -> fingerprint(m.model().path(), m.model().fileSize()));
+    }
+
+    private static String fingerprint(java.nio.file.Path path, long size) {
+        try (var ch = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.READ)) {
+            var digest = java.security.MessageDigest.getInstance("SHA-256");
+            int span = (int) Math.min(64 * 1024, size);
+            for (long at : new long[] {0, Math.max(0, size - span)}) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(span);
+                while (b.hasRemaining() && ch.read(b, at + b.position()) > 0) { }
+                digest.update(b.flip());
+            }
+            return path.getFileName() + ":" + size + ":" + java.util.HexFormat.of().formatHex(digest.digest(), 0, 16);
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            // Unreadable now (moved away?): the path and size still tell versions apart well enough.
+            return path.getFileName() + ":" + size;
+        }
     }
 
     private LocalModel model(String name) {

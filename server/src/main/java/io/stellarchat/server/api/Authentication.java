@@ -1,0 +1,86 @@
+package io.stellarchat.server.api;
+
+import io.javalin.http.Context;
+import io.javalin.router.JavalinDefaultRoutingApi;
+import io.stellarchat.server.limits.Caller;
+import io.stellarchat.server.limits.KeyRing;
+import io.stellarchat.server.limits.Scope;
+import java.util.Set;
+
+/**
+ * Who is calling, before any handler runs: reads the key from {@code Authorization: Bearer <key>} or
+ * {@code x-api-key: <key>} (Anthropic clients send that), has the {@link KeyRing} turn it into a
+ * {@link Caller}, checks the scope the route needs, and leaves the caller on the request for the handlers. A
+ * missing or bad key is 401 {@code invalid_api_key}; a key without the route's scope 403 {@code insufficient_scope}.
+ * WebSocket upgrades are checked the same way before the upgrade.
+ *
+ * <p>{@code /health}, {@code /ready} and {@code /metrics} are open (probes and scrapers carry no keys).
+ */
+public final class Authentication implements RouteGroup {
+    /** Request attribute holding the {@link Caller}. */
+    public static final String ATTRIBUTE = "stellar.caller";
+    private static final Set<String> OPEN = Set.of("/health", "/ready", "/metrics");
+    private final KeyRing keys;
+
+    public Authentication(KeyRing keys) {
+        this.keys = keys;
+    }
+
+    @Override
+    public void register(JavalinDefaultRoutingApi routes) {
+        routes.before(this::check);
+        routes.wsBeforeUpgrade(this::check);
+    }
+
+    private void check(Context ctx) {
+        String path = ctx.path();
+        if (OPEN.contains(path)) return;
+        Caller caller;
+        try {
+            caller = keys.authenticate(secret(ctx));
+        } catch (KeyRing.KeyRejected e) {
+            throw ApiException.unauthorized(e.getMessage());
+        }
+        Scope needed = scopeOf(path);
+        if (needed != null && !caller.has(needed)) {
+            throw new ApiException(403, ErrorType.PERMISSION, "insufficient_scope", null, "This API key"
+                    + (caller.prefix().isEmpty() ? "" : " (" + caller.prefix() + "…)") + " does not have the '"
+                    + needed.wire() + "' scope needed for " + path + ".");
+        }
+        ctx.attribute(ATTRIBUTE, caller);
+    }
+
+    /** The key a request presents, or null. */
+    static String secret(Context ctx) {
+        String auth = ctx.header("Authorization");
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) && auth.length() > 7) {
+            return auth.substring(7).trim();
+        }
+        String x = ctx.header("x-api-key");
+        return x == null || x.isBlank() ? null : x.trim();
+    }
+
+    /** The scope a path needs; null for paths any authenticated caller may use (the model list, unknown paths). */
+    static Scope scopeOf(String path) {
+        if (path.startsWith("/v1/admin/")) return Scope.ADMIN;
+        if (path.startsWith("/v1/sessions") || path.equals("/v1/ws")) return Scope.SESSIONS;
+        if (path.equals("/v1/embeddings")) return Scope.EMBEDDINGS;
+        if (path.equals("/v1/chat/completions") || path.equals("/v1/completions") || path.equals("/tokenize")
+                || path.equals("/detokenize")) {
+            return Scope.CHAT;
+        }
+        return null;
+    }
+
+    /**
+     * The caller of a request (or of a WebSocket upgrade). Without the authentication group (tests of the frame)
+     * every request is an anonymous caller with every scope.
+     */
+    public static Caller caller(Context ctx) {
+        Caller c = ctx.attribute(ATTRIBUTE);
+        return c != null ? c : ANONYMOUS;
+    }
+
+    private static final Caller ANONYMOUS = new Caller("anonymous", "", "default", Set.of(Scope.values()),
+            Set.of(Caller.ANY_MODEL), io.stellarchat.server.limits.KeyLimits.NONE, true);
+}
