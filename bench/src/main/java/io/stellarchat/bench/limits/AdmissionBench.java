@@ -4,18 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.stellarchat.server.cache.CacheTiers;
 import io.stellarchat.server.chat.ChatDatabase;
-import io.stellarchat.server.cli.StellarService;
 import io.stellarchat.server.config.CacheConfig;
-import io.stellarchat.server.config.DataConfig;
 import io.stellarchat.server.config.DatabaseConfig;
-import io.stellarchat.server.config.EngineConfig;
 import io.stellarchat.server.config.LimitsConfig;
-import io.stellarchat.server.config.ModelEntry;
-import io.stellarchat.server.config.ModelsConfig;
 import io.stellarchat.server.config.RedisConfig;
 import io.stellarchat.server.config.Secret;
-import io.stellarchat.server.config.StellarConfig;
-import io.stellarchat.server.gateway.local.ModelRegistry;
 import io.stellarchat.server.limits.Caller;
 import io.stellarchat.server.limits.KeyLimits;
 import io.stellarchat.server.limits.KeyRing;
@@ -40,7 +33,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code ./stellar bench limits}: what keys, limits and caches add to a request, and what a cache hit saves.
@@ -151,24 +143,22 @@ public final class AdmissionBench {
     }
 
     private static void cacheHit(Path dir, Path model) throws Exception {
-        StellarConfig d = StellarConfig.defaults();
-        StellarConfig config = new StellarConfig(d.server().withPort(0), d.logging(),
-                new ModelsConfig(dir.resolve("none"), List.of(new ModelEntry("stories", model.toAbsolutePath(), List.of(), 0))),
-                new EngineConfig(0, 0, 64, Duration.ofSeconds(30), Duration.ofSeconds(5)), new DataConfig(dir),
-                d.database(), d.metrics(), List.of(), RedisConfig.none(), LimitsConfig.none(),
-                new CacheConfig(true, true, Duration.ofMinutes(5), 64L << 20, 1L << 20));
-        ModelRegistry registry = ModelRegistry.load(config.models(), config.engine());
-        try (StellarService service = new StellarService(config, registry, List.of())) {
-            int port = service.start();
+        String cp = io.stellarchat.bench.serve.ServerProcess.builtClassPath(Path.of(System.getProperty("stellar.home", ".")));
+        try (var server = io.stellarchat.bench.serve.ServerProcess.start(cp,
+                List.of("--model", model.toAbsolutePath().toString()),
+                List.of("cache.responses=true", "logging.level=warn"), dir.resolve("serve"), Duration.ofSeconds(60),
+                System.out)) {
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            URI url = server.url().resolve("/v1/chat/completions");
+            String id = model.getFileName().toString().replaceFirst("\\.gguf$", "");
             int n = 40;
             long[] miss = new long[n];
             long[] hit = new long[n];
             for (int i = -10; i < n; i++) { // 10 warm-up rounds
-                String body = "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}],"
+                String body = "{\"model\":\"" + id + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}],"
                         + "\"max_tokens\":32,\"temperature\":0,\"seed\":" + (1000 + i) + ",\"logit_bias\":{\"2\":-100}}";
-                long m = time(client, port, body, "miss");
-                long h = time(client, port, body, "hit");
+                long m = time(client, url, body, "miss");
+                long h = time(client, url, body, "hit");
                 if (i >= 0) {
                     miss[i] = m;
                     hit[i] = h;
@@ -176,15 +166,16 @@ public final class AdmissionBench {
             }
             Arrays.sort(miss);
             Arrays.sort(hit);
-            System.out.printf(Locale.ROOT, "%nstories260K chat completion, 32 tokens, through HTTP (%d each, side by side):%n", n);
+            System.out.printf(Locale.ROOT, "%n%s chat completion, 32 tokens, through HTTP (%d each, alternating):%n",
+                    model.getFileName(), n);
             System.out.printf(Locale.ROOT, "  miss (model answers):  p50 %.3f ms  p99 %.3f ms%n", miss[n / 2] / 1e6, miss[n - 1] / 1e6);
             System.out.printf(Locale.ROOT, "  hit (cache replays):   p50 %.3f ms  p99 %.3f ms%n", hit[n / 2] / 1e6, hit[n - 1] / 1e6);
             System.out.printf(Locale.ROOT, "  hit / miss p50: %.3f%n", (double) hit[n / 2] / miss[n / 2]);
         }
     }
 
-    private static long time(HttpClient client, int port, String body, String expect) throws IOException, InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+    private static long time(HttpClient client, URI url, String body, String expect) throws IOException, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(url)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
         long t0 = System.nanoTime();
         HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString());

@@ -9,7 +9,9 @@ interface LimitStore {
 
     /**
      * Ends a request: releases its concurrency places and corrects its token buckets by {@code tokenDelta}
-     * (actual − reserved; negative gives tokens back).
+     * (actual − reserved; negative gives tokens back). May return before it is applied (Redis: sent without
+     * waiting, off the request's thread), but it is applied before any later reservation of this replica (one
+     * connection keeps commands in order).
      */
     void settle(String id, List<Bucket> buckets, long tokenDelta);
 }

@@ -2,7 +2,6 @@ package io.stellarchat.server.limits;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -23,11 +22,22 @@ final class MemoryLimitStore implements LimitStore {
     private record Entry(String id, long at, long[] amount) {}
 
     private static final class Window {
-        final ArrayDeque<Entry> entries = new ArrayDeque<>();
+        final ArrayDeque<Entry> entries = new ArrayDeque<>(); // oldest first
+        final Map<String, Entry> byId = new HashMap<>();      // the same entries, for settling in O(1)
         long sum;
 
         void expire(long now, long length) {
-            while (!entries.isEmpty() && entries.peekFirst().at() <= now - length) sum -= entries.pollFirst().amount()[0];
+            while (!entries.isEmpty() && entries.peekFirst().at() <= now - length) {
+                Entry e = entries.pollFirst();
+                byId.remove(e.id());
+                sum -= e.amount()[0];
+            }
+        }
+
+        void add(Entry e) {
+            entries.addLast(e);
+            byId.put(e.id(), e);
+            sum += e.amount()[0];
         }
     }
 
@@ -79,8 +89,7 @@ final class MemoryLimitStore implements LimitStore {
                 switch (b.kind()) {
                     case WINDOW -> {
                         Window w = windows.get(b.key());
-                        w.entries.addLast(new Entry(id, now, new long[] {b.amount()}));
-                        w.sum += b.amount();
+                        w.add(new Entry(id, now, new long[] {b.amount()}));
                         reset[i] = w.entries.peekFirst().at() + b.param() - now;
                     }
                     case CONCURRENT -> {
@@ -119,13 +128,10 @@ final class MemoryLimitStore implements LimitStore {
                         if (!b.tokens() || tokenDelta == 0) continue;
                         Window w = windows.get(b.key());
                         if (w == null) continue;
-                        for (Iterator<Entry> it = w.entries.iterator(); it.hasNext(); ) {
-                            Entry e = it.next();
-                            if (e.id().equals(id)) {
-                                e.amount()[0] += tokenDelta;
-                                w.sum += tokenDelta;
-                                break;
-                            }
+                        Entry e = w.byId.get(id);
+                        if (e != null) {
+                            e.amount()[0] += tokenDelta;
+                            w.sum += tokenDelta;
                         }
                     }
                     case CONCURRENT -> {

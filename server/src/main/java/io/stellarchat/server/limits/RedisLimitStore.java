@@ -167,6 +167,6 @@ final class RedisLimitStore implements LimitStore {
             keys[i] = touched.get(i).key();
             args[2 + i] = touched.get(i).kind().code;
         }
-        redis.eval(SETTLE, ScriptOutputType.INTEGER, keys, args);
+        redis.evalAsync(SETTLE, ScriptOutputType.INTEGER, keys, args);
     }
 }

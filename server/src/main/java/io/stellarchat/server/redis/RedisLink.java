@@ -131,6 +131,23 @@ public final class RedisLink implements AutoCloseable {
     }
 
     /**
+     * Runs a Lua script without waiting for its answer (a settlement at the end of a request: nothing depends on
+     * it, so it does not hold the request's thread). A failure is logged at debug and marks Redis down.
+     */
+    public void evalAsync(RedisScript script, ScriptOutputType type, String[] keys, String... args) {
+        var c = strings;
+        if (c == null || !up.get()) return;
+        c.async().evalsha(script.sha(), type, keys, args).exceptionally(e -> {
+            if (e instanceof io.lettuce.core.RedisNoScriptException || e.getCause() instanceof io.lettuce.core.RedisNoScriptException) {
+                c.async().eval(script.source(), type, keys, args);
+            } else {
+                log.debug("asynchronous Redis script failed: {}", e.getMessage());
+            }
+            return null;
+        });
+    }
+
+    /**
      * Marks Redis down after a command failed (logging the transition once) and wraps the cause.
      * Callers use it for their own commands: {@code catch (RuntimeException e) { throw link.failed(e); }}.
      */
