@@ -39,15 +39,25 @@ public final class Authentication implements RouteGroup {
         try {
             caller = keys.authenticate(secret(ctx));
         } catch (KeyRing.KeyRejected e) {
+            unreadBody(ctx);
             throw ApiException.unauthorized(e.getMessage());
         }
         Scope needed = scopeOf(path);
         if (needed != null && !caller.has(needed)) {
+            unreadBody(ctx);
             throw new ApiException(403, ErrorType.PERMISSION, "insufficient_scope", null, "This API key"
                     + (caller.prefix().isEmpty() ? "" : " (" + caller.prefix() + "…)") + " does not have the '"
                     + needed.wire() + "' scope needed for " + path + ".");
         }
         ctx.attribute(ATTRIBUTE, caller);
+    }
+
+    /**
+     * A refused request's body is never read: close the connection after the answer, so a client does not send
+     * its next request on a connection the server is about to drop while discarding the unread body.
+     */
+    private static void unreadBody(Context ctx) {
+        if (ctx.req().getContentLengthLong() != 0 && ctx.header("Upgrade") == null) ctx.header("Connection", "close");
     }
 
     /** The key a request presents, or null. */

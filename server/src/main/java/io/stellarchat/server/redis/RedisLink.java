@@ -54,6 +54,8 @@ public final class RedisLink implements AutoCloseable {
     private final String replicaId = UUID.randomUUID().toString();
     private final AtomicBoolean up = new AtomicBoolean(false);
     private final AtomicInteger replicas = new AtomicInteger(1);
+    /** SHAs of the scripts the server is known to hold since it last came up (emptied on every up transition). */
+    private final java.util.Set<String> loaded = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Thread probe;
     private volatile boolean closing;
     private volatile StatefulRedisConnection<String, String> strings;
@@ -120,11 +122,14 @@ public final class RedisLink implements AutoCloseable {
         var c = strings;
         if (c == null || !up.get()) throw new RedisUnavailableException("Redis is down");
         try {
+            T out;
             try {
-                return c.sync().evalsha(script.sha(), type, keys, args);
+                out = c.sync().evalsha(script.sha(), type, keys, args);
             } catch (io.lettuce.core.RedisNoScriptException e) {
-                return c.sync().eval(script.source().getBytes(StandardCharsets.UTF_8), type, keys, args);
+                out = c.sync().eval(script.source().getBytes(StandardCharsets.UTF_8), type, keys, args);
             }
+            loaded.add(script.sha());
+            return out;
         } catch (RuntimeException e) {
             throw failed(e);
         }
@@ -137,13 +142,13 @@ public final class RedisLink implements AutoCloseable {
     public void evalAsync(RedisScript script, ScriptOutputType type, String[] keys, String... args) {
         var c = strings;
         if (c == null || !up.get()) return;
-        c.async().evalsha(script.sha(), type, keys, args).exceptionally(e -> {
-            if (e instanceof io.lettuce.core.RedisNoScriptException || e.getCause() instanceof io.lettuce.core.RedisNoScriptException) {
-                c.async().eval(script.source(), type, keys, args);
-            } else {
-                log.debug("asynchronous Redis script failed: {}", e.getMessage());
-            }
-            return null;
+        // By SHA only when the server surely has the script: a NOSCRIPT retry would be sent after commands that
+        // follow this one, and settlements must stay in order with the next reservation.
+        var sent = loaded.contains(script.sha()) ? c.async().evalsha(script.sha(), type, keys, args)
+                : c.async().eval(script.source(), type, keys, args);
+        sent.whenComplete((ok, e) -> {
+            if (e == null) loaded.add(script.sha());
+            else log.debug("asynchronous Redis script failed: {}", e.getMessage());
         });
     }
 
@@ -186,6 +191,7 @@ public final class RedisLink implements AutoCloseable {
                     sync.zadd(REPLICAS, now, replicaId);
                     sync.zremrangebyscore(REPLICAS, io.lettuce.core.Range.create(0, now - REPLICA_TTL_MS));
                     replicas.set((int) Math.max(1, sync.zcard(REPLICAS)));
+                    if (!up.get()) loaded.clear(); // a restarted server has no scripts
                     if (up.compareAndSet(false, true)) {
                         log.info("Redis at {} is up ({} replica(s) share it); limits and caches are shared", where(),
                                 replicas.get());

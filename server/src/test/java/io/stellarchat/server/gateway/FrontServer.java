@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stellarchat.server.testing.TestHttp;
 import io.stellarchat.server.cli.StellarService;
 import io.stellarchat.server.config.EngineConfig;
 import io.stellarchat.server.config.ModelEntry;
@@ -31,7 +32,6 @@ import java.util.List;
 final class FrontServer implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String LOCAL = "stories260K";
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     final StellarService service;
 
@@ -99,16 +99,7 @@ final class FrontServer implements AutoCloseable {
 
     /** A GET ({@code body} null) or a JSON POST. */
     private <T> HttpResponse<T> send(String path, String body, HttpResponse.BodyHandler<T> handler) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30));
-        if (body != null) b.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
-        try {
-            return CLIENT.send(b.build(), handler);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return TestHttp.send(URI.create(base() + path), body == null ? "GET" : "POST", null, body, handler);
     }
 
     static JsonNode json(HttpResponse<String> r) {

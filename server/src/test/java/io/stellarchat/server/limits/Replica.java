@@ -16,11 +16,10 @@ import io.stellarchat.server.config.Secret;
 import io.stellarchat.server.config.StellarConfig;
 import io.stellarchat.server.gateway.local.ModelRegistry;
 import io.stellarchat.server.testing.LiveService;
+import io.stellarchat.server.testing.TestHttp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -36,8 +35,6 @@ final class Replica implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     /** The static key every replica of a test accepts (full scope). */
     static final String ADMIN = "test-admin-key-4f1c9a";
-    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     final StellarService service;
 
@@ -111,29 +108,11 @@ final class Replica implements AutoCloseable {
     }
 
     HttpResponse<String> send(String path, String method, String key, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60));
-        if (key != null) b.header("Authorization", "Bearer " + key);
-        if (body != null) {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
-        } else {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        try {
-            return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return TestHttp.send(uri(path), method, key, body, HttpResponse.BodyHandlers.ofString());
     }
 
     static JsonNode json(HttpResponse<String> r) {
-        try {
-            return JSON.readTree(r.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(r.body(), e);
-        }
+        return TestHttp.json(r.body());
     }
 
     /** Makes a managed key through the admin API and returns {id, key}. */

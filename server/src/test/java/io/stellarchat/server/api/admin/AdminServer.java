@@ -13,6 +13,7 @@ import io.stellarchat.server.config.ProviderConfig;
 import io.stellarchat.server.config.Secret;
 import io.stellarchat.server.config.StellarConfig;
 import io.stellarchat.server.gateway.local.ModelRegistry;
+import io.stellarchat.server.testing.TestHttp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -32,7 +33,6 @@ final class AdminServer implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     /** The embedded SQLite file in the data directory. */
     static final DatabaseConfig SQLITE = new DatabaseConfig("", "", new Secret(""), 4);
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     final StellarService service;
 
@@ -95,21 +95,8 @@ final class AdminServer implements AutoCloseable {
     }
 
     private HttpResponse<String> send(String path, String method, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
-                .timeout(Duration.ofSeconds(30));
-        if (body != null) {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
-        } else {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        try {
-            return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return TestHttp.send(URI.create("http://127.0.0.1:" + service.port() + path), method, null, body,
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static JsonNode json(HttpResponse<String> r) {
