@@ -44,9 +44,15 @@ final class LocalChatStream implements ChatStream {
     private final List<io.stellarchat.engine.runtime.Usage> usages = new ArrayList<>();
     private int current;
     private boolean done;
+    /** Splits each choice's text into content, reasoning and tool calls; null: text as it comes (completions). */
+    private final java.util.function.Supplier<OutputParser> parsers;
+    private OutputParser parser;
+    /** Events made from one engine event but not yet handed out (a parser may turn one token into several). */
+    private final java.util.ArrayDeque<ChatEvent> queued = new java.util.ArrayDeque<>();
 
     LocalChatStream(LocalModel model, String reportedModel, List<RequestHandle> handles, int n, boolean logprobs,
-                    ModelMetrics metrics, ModelMetrics.TokenClock clock) {
+                    ModelMetrics metrics, ModelMetrics.TokenClock clock, java.util.function.Supplier<OutputParser> parsers) {
+        this.parsers = parsers;
         this.model = model;
         this.reportedModel = reportedModel;
         this.handles = List.copyOf(handles);
@@ -58,9 +64,25 @@ final class LocalChatStream implements ChatStream {
 
     @Override
     public ChatEvent next(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            heldBack = false;
+            ChatEvent e = nextOnce(timeout);
+            if (e != null || !heldBack) return e;
+            // The parser held a token's text back (a marker may be starting): wait on for the next one.
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return null;
+            timeout = Duration.ofNanos(left);
+        }
+    }
+
+    private boolean heldBack;
+
+    private ChatEvent nextOnce(Duration timeout) throws InterruptedException {
         if (done) {
             throw new IllegalStateException("the stream has ended");
         }
+        if (!queued.isEmpty()) return queued.poll();
         if (current == handles.size()) {
             done = true;
             return new ChatEvent.Done(combine(usages, n));
@@ -82,15 +104,24 @@ final class LocalChatStream implements ChatStream {
                     clock.token();
                 }
                 List<io.stellarchat.server.protocol.TokenLogprob> lp = logprobs ? List.of(logprob(t)) : List.of();
-                yield new ChatEvent.Delta(current, t.text(), "", List.of(), lp);
+                yield parsed(t.text(), lp);
             }
-            case StreamItem.Event(GenerationEvent.Tail t) -> ChatEvent.Delta.text(current, t.text());
+            case StreamItem.Event(GenerationEvent.Tail t) -> parsed(t.text(), List.of());
             case StreamItem.Finished(GenerationResult r) -> {
                 if (metrics != null) {
                     metrics.record(model.id(), r.usage());
                 }
                 usages.add(r.usage());
-                yield new ChatEvent.ChoiceEnd(current++, finish(r.finishReason()));
+                FinishReason why = finish(r.finishReason());
+                OutputParser p = parser();
+                if (p != null) {
+                    pieces(p.finish());
+                    if (p.calls() > 0 && why == FinishReason.STOP) why = FinishReason.TOOL_CALLS;
+                    parser = null;
+                }
+                queued.add(new ChatEvent.ChoiceEnd(current++, why));
+                callIndex = 0;
+                yield queued.poll();
             }
             case StreamItem.Failed(RuntimeException e) -> {
                 cancel();
@@ -99,6 +130,52 @@ final class LocalChatStream implements ChatStream {
             }
         };
     }
+
+    private OutputParser parser() {
+        if (parsers == null) return null;
+        if (parser == null) {
+            OutputParser p = parsers.get();
+            if (p.passThrough()) return null;
+            parser = p;
+        }
+        return parser;
+    }
+
+    /** A token's text through the choice's parser: zero or more events (null: nothing to hand out yet). */
+    private ChatEvent parsed(String text, List<io.stellarchat.server.protocol.TokenLogprob> lp) {
+        OutputParser p = parser();
+        if (p == null) return new ChatEvent.Delta(current, text, "", List.of(), lp);
+        pieces(p.feed(text));
+        heldBack = queued.isEmpty() && lp.isEmpty();
+        if (!lp.isEmpty()) {
+            // Log-probabilities belong to the token even when the parser holds its text back.
+            ChatEvent first = queued.poll();
+            if (first instanceof ChatEvent.Delta d) {
+                queued.addFirst(new ChatEvent.Delta(d.index(), d.content(), d.reasoning(), d.toolCalls(), lp));
+            } else {
+                if (first != null) queued.addFirst(first);
+                queued.addFirst(new ChatEvent.Delta(current, "", "", List.of(), lp));
+            }
+        }
+        return queued.poll();
+    }
+
+    private void pieces(List<OutputParser.Piece> pieces) {
+        for (OutputParser.Piece x : pieces) {
+            queued.add(switch (x) {
+                case OutputParser.Piece.Content c -> ChatEvent.Delta.text(current, c.text());
+                case OutputParser.Piece.Reasoning r -> new ChatEvent.Delta(current, "", r.text(), List.of(), List.of());
+                case OutputParser.Piece.Call c -> {
+                    int index = callIndex++;
+                    String id = "call_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+                    yield new ChatEvent.Delta(current, "", "",
+                            List.of(new io.stellarchat.server.protocol.ToolCallDelta(index, id, c.name(), c.arguments())), List.of());
+                }
+            });
+        }
+    }
+
+    private int callIndex;
 
     /** An engine failure in the wire-neutral taxonomy: waiting too long or a full queue is capacity, anything else our fault. */
     static ProviderException failure(RuntimeException e) {

@@ -114,8 +114,31 @@ public final class LocalProvider implements Provider {
     @Override
     public ChatStream chat(ChatRequest request) {
         LocalModel m = model(request.model());
-        int[] tokens = m.encodeChatPrompt(render(m, request.messages(), request));
-        return submit(m, request.model(), List.of(tokens), request.params(), "messages");
+        String prompt = render(m, request.messages(), request);
+        int[] tokens = m.encodeChatPrompt(prompt);
+        ToolSyntax syntax = syntax(m);
+        boolean tools = !request.tools().isEmpty() && !isNone(request.toolChoice());
+        boolean inReasoning = syntax.thinkStart() != null && prompt.stripTrailing().endsWith(syntax.thinkStart());
+        java.util.function.Supplier<OutputParser> parsers = () -> new OutputParser(syntax, tools, inReasoning);
+        return submit(m, request.model(), List.of(tokens), request.params(), "messages", parsers);
+    }
+
+    private static boolean isNone(JsonNode toolChoice) {
+        return toolChoice != null && toolChoice.isTextual() && toolChoice.asText().equals("none");
+    }
+
+    private final Map<String, ToolSyntax> syntaxes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The tool-call and reasoning syntax of a model's family, from its chat template (computed once). */
+    ToolSyntax syntax(LocalModel m) {
+        return syntaxes.computeIfAbsent(m.id(), id -> {
+            try {
+                var meta = m.model().metadata();
+                return ToolSyntax.of(meta.has("tokenizer.chat_template") ? meta.getString("tokenizer.chat_template") : null);
+            } catch (RuntimeException | io.stellarchat.engine.gguf.GgufFormatException e) {
+                return ToolSyntax.of(null);
+            }
+        });
     }
 
     @Override
@@ -125,7 +148,7 @@ public final class LocalProvider implements Provider {
         for (String p : request.prompts()) {
             tokenized.add(m.model().tokenizer().encode(p, true, false));
         }
-        return submit(m, request.model(), tokenized, request.params(), "prompt");
+        return submit(m, request.model(), tokenized, request.params(), "prompt", null);
     }
 
     /**
@@ -215,7 +238,7 @@ public final class LocalProvider implements Provider {
      *                    context-length error
      */
     private ChatStream submit(LocalModel model, String reported, List<int[]> prompts, GenerationParams opt,
-                              String promptParam) {
+                              String promptParam, java.util.function.Supplier<OutputParser> parsers) {
         int ctxLen = model.contextLength();
         int vocab = model.model().config().vocabSize();
         for (int token : opt.sampling().logitBias().keySet()) {
@@ -260,7 +283,7 @@ public final class LocalProvider implements Provider {
             handles.forEach(RequestHandle::cancel);
             throw e;
         }
-        return new LocalChatStream(model, reported, handles, opt.n(), opt.logprobs(), metrics, clock);
+        return new LocalChatStream(model, reported, handles, opt.n(), opt.logprobs(), metrics, clock, parsers);
     }
 
     /** The engine's sampler settings: llama.cpp's defaults, overridden by what the request set. */
