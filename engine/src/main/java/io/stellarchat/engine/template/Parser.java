@@ -174,7 +174,23 @@ final class Parser {
         }
     }
 
+    /**
+     * How many {@code {% if %}} bodies enclose the text being parsed. Like Jinja2 (3.x), an unknown filter or test
+     * inside one is reported only when it is evaluated — published templates name filters that only a branch
+     * for tools reaches — and at compile time everywhere else.
+     */
+    private int inConditional;
+
     private Stmt parseIf() throws TemplateException {
+        inConditional++;
+        try {
+            return parseIfBranches();
+        } finally {
+            inConditional--;
+        }
+    }
+
+    private Stmt parseIfBranches() throws TemplateException {
         List<Expr> conds = new ArrayList<>();
         List<List<Stmt>> bodies = new ArrayList<>();
         List<Stmt> otherwise = List.of();
@@ -707,7 +723,7 @@ final class Parser {
             next();
             name.append('.').append(expectName());
         }
-        if (!KNOWN_FILTERS.contains(name.toString())) {
+        if (!KNOWN_FILTERS.contains(name.toString()) && inConditional == 0) {
             throw error("No filter named '" + name + "'.", nameTok);
         }
         List<Expr> args = new ArrayList<>();
@@ -740,7 +756,7 @@ final class Parser {
             next();
             name = name + "." + expectName();
         }
-        if (!KNOWN_TESTS.contains(name)) {
+        if (!KNOWN_TESTS.contains(name) && inConditional == 0) {
             throw error("No test named '" + name + "'.", nt);
         }
         List<Expr> args = new ArrayList<>();

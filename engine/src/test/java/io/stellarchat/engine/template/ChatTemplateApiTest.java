@@ -32,6 +32,21 @@ class ChatTemplateApiTest {
     }
 
     @Test
+    void anUnknownFilterOrTestInsideAnIfFailsOnlyWhenTheBranchRuns() throws TemplateException {
+        // As Jinja2 3.x: a tool branch may name a filter this interpreter lacks; chats without tools still render.
+        ChatTemplate t = ChatTemplate.compile("{% if tools %}{{ tools | fancy_json }}{% if tools is shiny %}!{% endif %}"
+                + "{% endif %}{{ messages[0]['content'] }}");
+        List<Map<String, Object>> messages = List.of(Map.of("role", "user", "content", "hi"));
+        assertEquals("hi", t.renderChat(messages, false, Map.of()));
+        TemplateException e = assertThrows(TemplateException.class,
+                () -> t.renderChat(messages, false, Map.of("tools", List.of(Map.of("name", "f")))));
+        assertTrue(e.getMessage().contains("fancy_json"), e.getMessage());
+        // Outside any if, the name is checked when the template is compiled.
+        TemplateException top = assertThrows(TemplateException.class, () -> ChatTemplate.compile("{{ 1 | fancy_json }}"));
+        assertEquals(TemplateException.Kind.SYNTAX, top.kind());
+    }
+
+    @Test
     void chatMlFallbackRendersTheDocumentedFormat() throws TemplateException {
         List<Map<String, Object>> messages = List.of(msg("system", "Be brief."), msg("user", "Hi"),
                 msg("assistant", "Hello!"), msg("user", "Bye"));
