@@ -34,9 +34,9 @@ public final class ConfigKeys {
     public static final ConfigKey MODELS_DIR = new ConfigKey("models.dir", "./models",
             "a path", false, true, "Directory holding GGUF model files.");
     public static final ConfigKey MODELS_LIST = new ConfigKey("models.list", "",
-            "a list of {id, path or upstreams, aliases, context_length, routing, retries, fallbacks, context_fallbacks} (YAML only)",
+            "a list of {id, path or upstreams, chat_template_file, aliases, context_length, routing, retries, fallbacks, context_fallbacks} (YAML only)",
             false, false,
-            "Models declared explicitly: id (required); path (a local GGUF file) or upstreams (a list of {provider, model, weight}), exactly one; aliases (list); context_length (0 = the model's own, or unknown for a remote one); remote only: routing (weighted, least_busy or lowest_latency), retries {max, backoff, max_backoff}; fallbacks and context_fallbacks (other model ids, no cycles).");
+            "Models declared explicitly: id (required); path (a local GGUF file) or upstreams (a list of {provider, model, weight}), exactly one; chat_template_file (local only: a Jinja file used instead of the model's template); aliases (list); context_length (0 = the model's own, or unknown for a remote one); remote only: routing (weighted, least_busy or lowest_latency), retries {max, backoff, max_backoff}; fallbacks and context_fallbacks (other model ids, no cycles).");
     public static final ConfigKey PROVIDERS = new ConfigKey("providers", "",
             "a list of {id, type, base_url, api_key, timeouts, max_concurrency, circuit_breaker, health_check} (YAML only)",
             false, false,

@@ -20,9 +20,12 @@ import java.util.Objects;
  * @param retries          retries of a failed attempt before the first byte
  * @param fallbacks        other model ids tried in order when every upstream failed or is open
  * @param contextFallbacks model ids with larger contexts, tried when a prompt does not fit this one
+ * @param chatTemplate     a local model's chat template file ({@code chat_template_file}), used instead of the
+ *                         one in the GGUF file; null for the file's own
  */
 public record ModelEntry(String id, Path path, List<String> aliases, int contextLength, List<Upstream> upstreams,
-                         Routing routing, RetrySettings retries, List<String> fallbacks, List<String> contextFallbacks) {
+                         Routing routing, RetrySettings retries, List<String> fallbacks, List<String> contextFallbacks,
+                         Path chatTemplate) {
     public ModelEntry {
         Objects.requireNonNull(id, "id");
         aliases = List.copyOf(aliases);
@@ -38,6 +41,12 @@ public record ModelEntry(String id, Path path, List<String> aliases, int context
     }
 
     /** A local model. */
+    /** Without a chat template file. */
+    public ModelEntry(String id, Path path, List<String> aliases, int contextLength, List<Upstream> upstreams,
+                      Routing routing, RetrySettings retries, List<String> fallbacks, List<String> contextFallbacks) {
+        this(id, path, aliases, contextLength, upstreams, routing, retries, fallbacks, contextFallbacks, null);
+    }
+
     public ModelEntry(String id, Path path, List<String> aliases, int contextLength) {
         this(id, path, aliases, contextLength, List.of(), Routing.WEIGHTED, RetrySettings.DEFAULTS, List.of(), List.of());
     }
@@ -53,19 +62,24 @@ public record ModelEntry(String id, Path path, List<String> aliases, int context
     }
 
     public ModelEntry withFallbacks(List<String> f) {
-        return new ModelEntry(id, path, aliases, contextLength, upstreams, routing, retries, f, contextFallbacks);
+        return new ModelEntry(id, path, aliases, contextLength, upstreams, routing, retries, f, contextFallbacks, chatTemplate);
     }
 
     public ModelEntry withRetries(RetrySettings r) {
-        return new ModelEntry(id, path, aliases, contextLength, upstreams, routing, r, fallbacks, contextFallbacks);
+        return new ModelEntry(id, path, aliases, contextLength, upstreams, routing, r, fallbacks, contextFallbacks, chatTemplate);
     }
 
     public ModelEntry withRouting(Routing r) {
-        return new ModelEntry(id, path, aliases, contextLength, upstreams, r, retries, fallbacks, contextFallbacks);
+        return new ModelEntry(id, path, aliases, contextLength, upstreams, r, retries, fallbacks, contextFallbacks, chatTemplate);
+    }
+
+    /** The same local model with its chat template read from {@code file}. */
+    public ModelEntry withChatTemplate(Path file) {
+        return new ModelEntry(id, path, aliases, contextLength, upstreams, routing, retries, fallbacks, contextFallbacks, file);
     }
 
     public ModelEntry withContext(int ctx, List<String> ctxFallbacks) {
-        return new ModelEntry(id, path, aliases, ctx, upstreams, routing, retries, fallbacks, ctxFallbacks);
+        return new ModelEntry(id, path, aliases, ctx, upstreams, routing, retries, fallbacks, ctxFallbacks, chatTemplate);
     }
 
     /**

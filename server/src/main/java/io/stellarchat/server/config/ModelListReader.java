@@ -25,7 +25,7 @@ import java.util.function.Function;
  * left out of the result (the load fails anyway).
  */
 public final class ModelListReader {
-    static final List<String> FIELDS = List.of("id", "path", "aliases", "context_length", "upstreams", "routing",
+    static final List<String> FIELDS = List.of("id", "path", "chat_template_file", "aliases", "context_length", "upstreams", "routing",
             "retries", "fallbacks", "context_fallbacks");
     static final List<String> UPSTREAM_FIELDS = List.of("provider", "model", "weight");
     static final List<String> RETRY_FIELDS = List.of("max", "backoff", "max_backoff");
@@ -141,10 +141,17 @@ public final class ModelListReader {
                 if (e.has(remoteOnly)) e.problem(remoteOnly, "only for a model with upstreams; this one has a path");
             }
             String path = e.text("path", null);
+            String template = e.text("chat_template_file", null);
+            if (template != null && !java.nio.file.Files.isReadable(Path.of(template))) {
+                e.problem("chat_template_file", "no readable file at " + template);
+            }
             if (id == null || path == null) return bad;
-            return new Parsed(id, aliases, fallbacks, contextFallbacks, e, new ModelEntry(id, Path.of(path), aliases, ctx)
-                    .withFallbacks(fallbacks).withContext(ctx, contextFallbacks));
+            ModelEntry entry = new ModelEntry(id, Path.of(path), aliases, ctx).withFallbacks(fallbacks)
+                    .withContext(ctx, contextFallbacks);
+            return new Parsed(id, aliases, fallbacks, contextFallbacks, e,
+                    template == null ? entry : entry.withChatTemplate(Path.of(template)));
         }
+        if (e.has("chat_template_file")) e.problem("chat_template_file", "only for a model with a path (a local GGUF file)");
         List<Upstream> upstreams = upstreams(e, providers);
         Routing routing = e.choice("routing", "weighted, least_busy or lowest_latency", Routing.class,
                 Routing.WEIGHTED);

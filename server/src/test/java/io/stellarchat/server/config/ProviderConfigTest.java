@@ -225,7 +225,7 @@ class ProviderConfigTest {
                 "providers[0].health_check.path", "allowed: interval",
                 "models.list[0].upstreams[0].priority", "allowed: provider, model, weight",
                 "models.list[0].retries.attempts", "allowed: max, backoff, max_backoff",
-                "models.list[0].route", "allowed: id, path, aliases, context_length, upstreams, routing");
+                "models.list[0].route", "allowed: id, path, chat_template_file, aliases, context_length, upstreams, routing");
     }
 
     @Test

@@ -16,15 +16,20 @@ import java.util.Map;
  * @param model            the loaded weights, tokenizer and metadata
  * @param engine           the engine that runs its generations (the only way to use the forward pass)
  * @param template         its chat template ({@code tokenizer.chat_template}) or the ChatML fallback
- * @param templateFallback whether {@code template} is the fallback
+ * @param templateSource   the source of {@code template} (the model's, or a chat_template_file), null for the fallback
  * @param contextLength    tokens of context per request (prompt + reply)
  * @param created          Unix seconds, for {@code /v1/models}
  * @param quantization     the dominant weight type, e.g. {@code Q4_0}
  * @param parameters       number of weights
  */
 public record LocalModel(String id, List<String> aliases, Model model, EngineClient engine, ChatTemplate template,
-                         boolean templateFallback, int contextLength, long created, String quantization,
+                         String templateSource, int contextLength, long created, String quantization,
                          long parameters) {
+
+    /** Whether {@code template} is the ChatML fallback. */
+    public boolean templateFallback() {
+        return templateSource == null;
+    }
 
     public LocalModel {
         aliases = List.copyOf(aliases);

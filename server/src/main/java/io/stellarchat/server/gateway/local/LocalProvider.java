@@ -131,14 +131,7 @@ public final class LocalProvider implements Provider {
 
     /** The tool-call and reasoning syntax of a model's family, from its chat template (computed once). */
     ToolSyntax syntax(LocalModel m) {
-        return syntaxes.computeIfAbsent(m.id(), id -> {
-            try {
-                var meta = m.model().metadata();
-                return ToolSyntax.of(meta.has("tokenizer.chat_template") ? meta.getString("tokenizer.chat_template") : null);
-            } catch (RuntimeException | io.stellarchat.engine.gguf.GgufFormatException e) {
-                return ToolSyntax.of(null);
-            }
-        });
+        return syntaxes.computeIfAbsent(m.id(), id -> ToolSyntax.of(m.templateSource()));
     }
 
     @Override

@@ -91,12 +91,12 @@ public final class ModelRegistry implements AutoCloseable {
         List<LocalModel> loaded = new ArrayList<>();
         try {
             for (ModelEntry e : entries) {
-                loaded.add(loadOne(e.id(), e.aliases(), e.path(), e.contextLength(), engine, pool, loaded));
+                loaded.add(loadOne(e.id(), e.aliases(), e.path(), e.contextLength(), e.chatTemplate(), engine, pool, loaded));
             }
             for (Path p : discovered) {
                 String id = idFor(p);
                 try {
-                    loaded.add(loadOne(id, List.of(), p, 0, engine, pool, loaded));
+                    loaded.add(loadOne(id, List.of(), p, 0, null, engine, pool, loaded));
                 } catch (IOException | RuntimeException ex) {
                     log.error("skipping {}: {}", p, ex.getMessage());
                 }
@@ -115,8 +115,8 @@ public final class ModelRegistry implements AutoCloseable {
         return n.toLowerCase(Locale.ROOT).endsWith(".gguf") ? n.substring(0, n.length() - 5) : n;
     }
 
-    private static LocalModel loadOne(String id, List<String> aliases, Path path, int ctxOverride, EngineConfig engine,
-                                      ComputePool pool, List<LocalModel> already) throws IOException {
+    private static LocalModel loadOne(String id, List<String> aliases, Path path, int ctxOverride, Path templateFile,
+                                      EngineConfig engine, ComputePool pool, List<LocalModel> already) throws IOException {
         for (LocalModel m : already) {
             if (m.id().equals(id) || m.aliases().contains(id)) {
                 throw new IOException("model id '" + id + "' (" + path + ") is already used by " + m.model().path());
@@ -127,6 +127,15 @@ public final class ModelRegistry implements AutoCloseable {
         try {
             String source = model.metadata().has("tokenizer.chat_template")
                     ? model.metadata().getString("tokenizer.chat_template") : null;
+            if (templateFile != null) {
+                source = Files.readString(templateFile);
+                try {
+                    ChatTemplate.compile(source);
+                } catch (TemplateException e) {
+                    throw new IOException("model " + id + ": chat_template_file " + templateFile + " does not compile: "
+                            + e.getMessage(), e);
+                }
+            }
             ChatTemplate template;
             boolean fallback = source == null;
             if (fallback) {
@@ -148,10 +157,11 @@ public final class ModelRegistry implements AutoCloseable {
             EngineClient client = startEngine(model, id, scheduler);
             long created = Files.getLastModifiedTime(path).toMillis() / 1000;
             String[] quant = quantization(path);
-            LocalModel lm = new LocalModel(id, aliases, model, client, template, fallback, ctx, created, quant[0],
-                    Long.parseLong(quant[1]));
+            LocalModel lm = new LocalModel(id, aliases, model, client, template, fallback ? null : source, ctx, created,
+                    quant[0], Long.parseLong(quant[1]));
             log.info("loaded model {} from {}: {} {}, {} parameters, context {}, template {}, in {} ms", id, path,
-                    model.config().architecture(), quant[0], quant[1], ctx, fallback ? "ChatML fallback" : "from the model",
+                    model.config().architecture(), quant[0], quant[1], ctx,
+                    fallback ? "ChatML fallback" : templateFile != null ? "from " + templateFile : "from the model",
                     (System.nanoTime() - start) / 1_000_000);
             long[] kv = kvPool(client, model, scheduler);
             log.info("model {} scheduler: {} engine, max_batch_tokens {}, max_running {}, queue_depth {}, max_wait {} ms, "
