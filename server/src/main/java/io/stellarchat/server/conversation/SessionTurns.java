@@ -1,5 +1,9 @@
 package io.stellarchat.server.conversation;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stellarchat.server.chat.AssistantReply;
 import io.stellarchat.server.chat.ChatMessage;
 import io.stellarchat.server.chat.ChatSession;
@@ -22,6 +26,9 @@ import io.stellarchat.server.protocol.Message;
 import io.stellarchat.server.protocol.ModelInfo;
 import io.stellarchat.server.protocol.ProviderException;
 import io.stellarchat.server.protocol.Role;
+import io.stellarchat.server.protocol.Tool;
+import io.stellarchat.server.protocol.ToolCall;
+import io.stellarchat.server.protocol.ToolCallDelta;
 import io.stellarchat.server.protocol.Usage;
 import java.time.Duration;
 import java.time.Instant;
@@ -98,6 +105,30 @@ public final class SessionTurns {
         ChatStream start(java.util.function.Supplier<ChatStream> call);
     }
 
+    /**
+     * The message that starts a turn: the user's text, or a tool's result answering a call of the last reply;
+     * with the tools the model may call in its reply.
+     *
+     * @param role       {@link MessageRole#USER} or {@link MessageRole#TOOL}
+     * @param content    the text (a tool's result as the tool gave it)
+     * @param toolCallId the call a tool result answers (tool messages only)
+     * @param tools      functions the model may call in this turn's reply
+     * @param toolChoice {@code auto}, {@code none}, {@code required} or a named function (null: auto)
+     */
+    public record Input(MessageRole role, String content, String toolCallId, List<Tool> tools, JsonNode toolChoice) {
+        public Input {
+            if (role != MessageRole.USER && role != MessageRole.TOOL) {
+                throw new IllegalArgumentException("a turn starts with a user or tool message, not " + role);
+            }
+            tools = List.copyOf(tools);
+        }
+
+        /** A user's message without tools. */
+        public static Input user(String content) {
+            return new Input(MessageRole.USER, content, null, List.of(), null);
+        }
+    }
+
     /** What a turn reports while it runs (on the turn's thread). */
     public interface Listener {
         /** The user message is committed and the reply row exists. */
@@ -105,6 +136,10 @@ public final class SessionTurns {
 
         /** A piece of reply text (complete UTF-8 characters). */
         void onDelta(String text);
+
+        /** The reply called a tool (reported when the reply's choice ended, calls in index order). */
+        default void onToolCall(int index, ToolCall call) {
+        }
 
         /** The reply is committed. */
         void onEnd(ChatMessage reply, Usage usage, int truncatedMessages);
@@ -164,6 +199,12 @@ public final class SessionTurns {
     /** The same, admitted by {@code gate} first. */
     public ChatMessage run(String owner, String sessionId, String content, GenerationParams overrides, Control control,
                            Gate gate, Listener listener) {
+        return run(owner, sessionId, Input.user(content), overrides, control, gate, listener);
+    }
+
+    /** A turn started by a user message or a tool result, admitted by {@code gate} first. */
+    public ChatMessage run(String owner, String sessionId, Input input, GenerationParams overrides, Control control,
+                           Gate gate, Listener listener) {
         ChatSession session = store.getSession(owner, sessionId).orElseThrow(() -> notFound(sessionId));
         Object token = new Object();
         if (busy.putIfAbsent(sessionId, token) != null) {
@@ -171,21 +212,22 @@ public final class SessionTurns {
                     "Session " + sessionId + " is already generating a reply; wait for it to finish or stop it.", null);
         }
         try {
-            return runLocked(owner, session, content, overrides, control, listener, () -> busy.remove(sessionId, token), gate);
+            return runLocked(owner, session, input, overrides, control, listener, () -> busy.remove(sessionId, token), gate);
         } finally {
             busy.remove(sessionId, token);
         }
     }
 
-    private ChatMessage runLocked(String owner, ChatSession session, String content, GenerationParams overrides,
+    private ChatMessage runLocked(String owner, ChatSession session, Input input, GenerationParams overrides,
                                   Control control, Listener listener, Runnable release, Gate gate) {
+        String content = input.content();
         ModelInfo model = gateway.find(session.model()).orElseThrow(() -> ProviderException.notFound("model_not_found",
                 "model", "The session's model '" + session.model() + "' is not available."));
         GenerationParams params = storedSampling.apply(session.samplingJson()).overriddenBy(overrides);
         // The window is chosen with the new message in place but before it is stored: a message that is
         // refused (too long, template failure) leaves no row behind, so the 400 means "nothing happened".
         List<ChatMessage> history = history(owner, session.id());
-        history.add(new ChatMessage(UNSAVED_ID, session.id(), MessageRole.USER, content, null, null, null,
+        history.add(new ChatMessage(UNSAVED_ID, session.id(), input.role(), content, null, input.toolCallId(), null,
                 MessageStatus.COMPLETE, TokenCounts.NONE, Timings.NONE, Instant.EPOCH));
         int ctx = model.contextLength() > 0 ? model.contextLength() : UNKNOWN_CONTEXT;
         int budget = params.maxTokens() != null ? params.maxTokens() : Math.min(DEFAULT_REPLY_TOKENS, ctx / 4);
@@ -204,12 +246,12 @@ public final class SessionTurns {
             throw e;
         }
         int replyBudget = model.contextLength() > 0 ? Math.min(budget, ctx - window.promptTokens()) : budget;
-        ChatRequest request = ChatRequest.of(model.id(), messages(session, window.messages()),
-                params.withMaxTokens(replyBudget));
+        ChatRequest request = new ChatRequest(model.id(), messages(session, window.messages()),
+                params.withMaxTokens(replyBudget), input.tools(), input.toolChoice(), null, false, false, null);
         Admitted admitted = gate.admit(model, request, window.promptTokens());
 
-        ChatMessage user = store.appendMessage(owner, session.id(), new NewMessage(MessageRole.USER, content, null,
-                null, null, TokenCounts.NONE, Timings.NONE)).orElseThrow(() -> notFound(session.id()));
+        ChatMessage user = store.appendMessage(owner, session.id(), new NewMessage(input.role(), content, null,
+                input.toolCallId(), null, TokenCounts.NONE, Timings.NONE)).orElseThrow(() -> notFound(session.id()));
         ChatMessage reply = store.startAssistantMessage(owner, session.id()).orElseThrow(() -> notFound(session.id()));
         ChatStream stream;
         try {
@@ -222,6 +264,7 @@ public final class SessionTurns {
         listener.onStart(user, reply, window.truncated());
 
         StringBuilder text = new StringBuilder();
+        ToolCalls calls = new ToolCalls();
         FinishReason why = null;
         try (stream) {
             while (true) {
@@ -233,13 +276,18 @@ public final class SessionTurns {
                             text.append(d.content());
                             listener.onDelta(d.content());
                         }
+                        calls.add(d.toolCalls());
                     }
-                    case ChatEvent.ChoiceEnd e -> why = e.reason();
+                    case ChatEvent.ChoiceEnd e -> {
+                        why = e.reason();
+                        List<ToolCall> made = calls.calls();
+                        for (int i = 0; i < made.size(); i++) listener.onToolCall(i, made.get(i));
+                    }
                     case ChatEvent.Done done -> {
                         if (why == null || why == FinishReason.CANCELLED) {
                             why = control.reason.get() != null ? control.reason.get() : FinishReason.CANCELLED;
                         }
-                        ChatMessage stored = finish(owner, reply, text.toString(), why, done.usage());
+                        ChatMessage stored = finish(owner, reply, text.toString(), why, done.usage(), calls.json());
                         release.run(); // the session takes a new message as soon as the client hears the end
                         listener.onEnd(stored, done.usage(), window.truncated());
                         return stored;
@@ -262,12 +310,17 @@ public final class SessionTurns {
     }
 
     private ChatMessage finish(String owner, ChatMessage reply, String text, FinishReason why, Usage usage) {
+        return finish(owner, reply, text, why, usage, null);
+    }
+
+    private ChatMessage finish(String owner, ChatMessage reply, String text, FinishReason why, Usage usage,
+                               String toolCallsJson) {
         TokenCounts tokens = usage == null ? TokenCounts.NONE : new TokenCounts(usage.promptTokens(), usage.completionTokens());
         Timings timings = usage == null || usage.timings() == null ? Timings.NONE
                 : new Timings((long) usage.timings().promptMs(), (long) usage.timings().predictedMs());
         try {
-            return store.finishAssistantMessage(owner, reply.id(), AssistantReply.of(text, why, tokens, timings))
-                    .orElse(reply);
+            return store.finishAssistantMessage(owner, reply.id(), new AssistantReply(text, why, tokens, timings,
+                    toolCallsJson)).orElse(reply);
         } catch (IllegalStateException e) {
             return reply; // already finished (e.g. an error path after the end was stored)
         }
@@ -293,9 +346,65 @@ public final class SessionTurns {
             out.add(Message.text(Role.SYSTEM, session.systemPrompt()));
         }
         for (ChatMessage m : msgs) {
-            out.add(Message.text(Role.valueOf(m.role().name()), m.content()));
+            List<ToolCall> made = ToolCalls.parse(m.toolCallsJson());
+            out.add(new Message(Role.valueOf(m.role().name()),
+                    List.of(new io.stellarchat.server.protocol.ContentPart.Text(m.content())), null, made, m.toolCallId()));
         }
         return out;
+    }
+
+    /**
+     * The tool calls of one reply as its deltas assemble them (by index: the first piece names the call, later
+     * ones append arguments), and their stored form: OpenAI's {@code tool_calls} array.
+     */
+    static final class ToolCalls {
+        private static final ObjectMapper JSON = new ObjectMapper();
+        private final java.util.TreeMap<Integer, String[]> byIndex = new java.util.TreeMap<>();
+        private final java.util.Map<Integer, StringBuilder> args = new java.util.HashMap<>();
+
+        void add(List<ToolCallDelta> deltas) {
+            for (ToolCallDelta t : deltas) {
+                String[] c = byIndex.computeIfAbsent(t.index(), i -> new String[2]);
+                if (t.id() != null) c[0] = t.id();
+                if (t.name() != null) c[1] = t.name();
+                if (t.arguments() != null) args.computeIfAbsent(t.index(), i -> new StringBuilder()).append(t.arguments());
+            }
+        }
+
+        List<ToolCall> calls() {
+            List<ToolCall> out = new ArrayList<>();
+            byIndex.forEach((i, c) -> out.add(new ToolCall(c[0] == null ? "call_" + i : c[0], c[1] == null ? "" : c[1],
+                    args.containsKey(i) ? args.get(i).toString() : "")));
+            return out;
+        }
+
+        /** The calls as stored, or null when there are none. */
+        String json() {
+            if (byIndex.isEmpty()) return null;
+            ArrayNode arr = JSON.createArrayNode();
+            for (ToolCall c : calls()) {
+                ObjectNode o = arr.addObject();
+                o.put("id", c.id());
+                o.put("type", "function");
+                o.putObject("function").put("name", c.name()).put("arguments", c.arguments());
+            }
+            return arr.toString();
+        }
+
+        /** Stored calls back as records (none for null or unreadable text). */
+        static List<ToolCall> parse(String json) {
+            if (json == null) return List.of();
+            try {
+                List<ToolCall> out = new ArrayList<>();
+                for (JsonNode o : JSON.readTree(json)) {
+                    JsonNode fn = o.path("function");
+                    out.add(new ToolCall(o.path("id").asText(), fn.path("name").asText(), fn.path("arguments").asText()));
+                }
+                return out;
+            } catch (java.io.IOException e) {
+                return List.of();
+            }
+        }
     }
 
     private static ProviderException notFound(String sessionId) {

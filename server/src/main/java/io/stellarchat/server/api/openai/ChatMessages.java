@@ -18,7 +18,7 @@ import java.util.Locale;
  * {@code messages[2].content[0].type}). Content may be a string or an array of {@code text} and
  * {@code image_url} parts; whether a model takes images is the answering provider's call.
  */
-final class ChatMessages {
+public final class ChatMessages {
     private ChatMessages() {}
 
     static List<Message> parse(JsonNode body) {
@@ -144,7 +144,7 @@ final class ChatMessages {
     }
 
     /** OpenAI's {@code tools}: function tools only. */
-    static List<Tool> tools(JsonNode body) {
+    public static List<Tool> tools(JsonNode body) {
         JsonNode tools = Fields.present(body, "tools");
         if (tools == null) {
             return List.of();

@@ -36,6 +36,14 @@ final class SessionJson {
         o.put("session_id", m.sessionId());
         o.put("role", m.role().key());
         o.put("content", m.content());
+        if (m.toolCallsJson() != null) {
+            try {
+                o.set("tool_calls", new com.fasterxml.jackson.databind.ObjectMapper().readTree(m.toolCallsJson()));
+            } catch (java.io.IOException e) {
+                o.putArray("tool_calls");
+            }
+        }
+        if (m.toolCallId() != null) o.put("tool_call_id", m.toolCallId());
         o.put("status", m.status().key());
         if (m.finishReason() != null) {
             o.put("finish_reason", m.finishReason().key());

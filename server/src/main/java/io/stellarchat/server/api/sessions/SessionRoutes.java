@@ -180,14 +180,15 @@ public final class SessionRoutes implements RouteGroup {
             throw ApiException.invalidRequest("content", "Missing required parameter: 'content'.");
         }
         boolean stream = req.hasNonNull("stream") && req.get("stream").asBoolean();
+        SessionTurns.Input input = TurnInputs.parse(req, content);
         ObjectNode fields = req.deepCopy();
-        fields.remove("content");
+        fields.remove(java.util.List.of("content", "role", "tool_call_id", "tools", "tool_choice"));
         GenerationParams overrides = GenerationFields.forSession(fields);
         SessionTurns.Control control = new SessionTurns.Control();
         if (!stream) {
             ObjectNode[] result = new ObjectNode[1];
             ClientWatch watch = ClientWatch.of(ctx);
-            turns.run(owner, id, content, overrides, control, gate(ctx), new SessionTurns.Listener() {
+            turns.run(owner, id, input, overrides, control, gate(ctx), new SessionTurns.Listener() {
                 ChatMessage user;
                 long nextCheck = System.nanoTime() + CLIENT_CHECK_NANOS;
 
@@ -232,7 +233,7 @@ public final class SessionRoutes implements RouteGroup {
         // Chunks name the model like /v1/chat/completions does (clients parse "model"); a missing session is
         // reported by the turn itself.
         String model = store.getSession(owner, id).map(ChatSession::model).orElse("");
-        new SessionStream(ctx, json, shapes, model).run(turns, owner, id, content, overrides, control, gate(ctx));
+        new SessionStream(ctx, json, shapes, model).run(turns, owner, id, input, overrides, control, gate(ctx));
     }
 
     /** Runs a listing; a bad cursor is a 400 naming the query parameter that carried it. */

@@ -32,7 +32,7 @@ final class SessionStream {
         this.model = model;
     }
 
-    void run(SessionTurns turns, String owner, String sessionId, String content, GenerationParams overrides,
+    void run(SessionTurns turns, String owner, String sessionId, SessionTurns.Input content, GenerationParams overrides,
              SessionTurns.Control control, SessionTurns.Gate gate) {
         SseWriter[] sse = new SseWriter[1];
         String[] id = new String[1];
@@ -58,6 +58,17 @@ final class SessionStream {
                 public void onDelta(String text) {
                     ObjectNode delta = json.createObjectNode();
                     delta.put("content", text);
+                    send(chunk(id[0], created, delta, null));
+                }
+
+                @Override
+                public void onToolCall(int index, io.stellarchat.server.protocol.ToolCall call) {
+                    ObjectNode delta = json.createObjectNode();
+                    ObjectNode c = delta.putArray("tool_calls").addObject();
+                    c.put("index", index);
+                    c.put("id", call.id());
+                    c.put("type", "function");
+                    c.putObject("function").put("name", call.name()).put("arguments", call.arguments());
                     send(chunk(id[0], created, delta, null));
                 }
 

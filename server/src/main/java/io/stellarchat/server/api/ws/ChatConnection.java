@@ -162,7 +162,7 @@ final class ChatConnection {
                 send(services.frames().session(requestId, sessionId));
             }
             String sid = sessionId;
-            services.turns().run(owner, sid, m.content(), GenerationFields.forSession(m.params()), control,
+            services.turns().run(owner, sid, m.input(), GenerationFields.forSession(m.params()), control,
                     services.admission().gate(null, caller), new SessionTurns.Listener() {
                 @Override
                 public void onStart(ChatMessage user, ChatMessage reply, int truncatedMessages) {
@@ -172,6 +172,11 @@ final class ChatConnection {
                 @Override
                 public void onDelta(String text) {
                     send(services.frames().delta(requestId, text));
+                }
+
+                @Override
+                public void onToolCall(int index, io.stellarchat.server.protocol.ToolCall call) {
+                    send(services.frames().toolCall(requestId, index, call));
                 }
 
                 @Override

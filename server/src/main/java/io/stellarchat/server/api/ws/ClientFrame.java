@@ -22,9 +22,11 @@ sealed interface ClientFrame {
      * @param model     the model of the session to create; non-null exactly when {@code sessionId} is null
      * @param content   the user's message
      * @param params    sampling overrides in OpenAI names (may be empty), never null
+     * @param input     the turn's message: {@code role} user (default) or tool with {@code tool_call_id}, and the
+     *                  {@code tools} and {@code tool_choice} the reply may use
      */
-    record Message(String requestId, String sessionId, String model, String content, ObjectNode params)
-            implements ClientFrame {}
+    record Message(String requestId, String sessionId, String model, String content, ObjectNode params,
+                   io.stellarchat.server.conversation.SessionTurns.Input input) implements ClientFrame {}
 
     /** {@code {"type":"stop"}}: end the named request now, keeping the partial reply. */
     record Stop(String requestId) implements ClientFrame {}
@@ -77,7 +79,8 @@ sealed interface ClientFrame {
         } else {
             throw invalid("params", "Invalid type for 'params': expected an object of sampling parameters.");
         }
-        return new Message(requestId, sessionId, model, content, overrides);
+        return new Message(requestId, sessionId, model, content, overrides,
+                io.stellarchat.server.api.sessions.TurnInputs.parse(root, content));
     }
 
     /** The frame's {@code request_id} if it has a usable one (to tag an error about the frame), else null. */

@@ -43,6 +43,18 @@ final class ServerFrames {
     }
 
     /** The reply is stored; {@code finish_reason} is the stored one (stop, length, cancelled, error). */
+    /** {@code {"type":"tool_call","request_id","index","id","name","arguments"}}: the reply called a tool. */
+    ObjectNode toolCall(String requestId, int index, io.stellarchat.server.protocol.ToolCall call) {
+        ObjectNode o = json.createObjectNode();
+        o.put("type", "tool_call");
+        o.put("request_id", requestId);
+        o.put("index", index);
+        o.put("id", call.id());
+        o.put("name", call.name());
+        o.put("arguments", call.arguments());
+        return o;
+    }
+
     ObjectNode end(String requestId, ChatMessage reply, Usage usage, int truncated) {
         ObjectNode o = frame("end", requestId);
         o.put("session_id", reply.sessionId());
