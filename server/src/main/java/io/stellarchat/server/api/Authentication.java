@@ -76,7 +76,7 @@ public final class Authentication implements RouteGroup {
         if (path.startsWith("/v1/sessions") || path.equals("/v1/ws")) return Scope.SESSIONS;
         if (path.equals("/v1/embeddings")) return Scope.EMBEDDINGS;
         if (path.equals("/v1/chat/completions") || path.equals("/v1/completions") || path.equals("/tokenize")
-                || path.equals("/detokenize")) {
+                || path.equals("/detokenize") || path.equals("/apply-template")) {
             return Scope.CHAT;
         }
         return null;

@@ -311,6 +311,20 @@ public final class Gateway implements AutoCloseable {
         return chars / 4 + 4 * messages.size() + 3;
     }
 
+    /**
+     * The chat prompt a local model would be given for {@code request} (its template rendered with the messages,
+     * tools and template arguments). A remote model's prompt is its server's business: 400.
+     */
+    public String applyTemplate(ChatRequest request) {
+        Route r = table.find(request.model()).orElseThrow(() -> ProviderException.notFound("model_not_found", "model",
+                "The model '" + request.model() + "' does not exist."));
+        if (!r.local()) {
+            throw ProviderException.invalid("model", "The model '" + request.model() + "' is served by a remote "
+                    + "provider; its prompt is rendered there.");
+        }
+        return local.applyTemplate(request.withModel(r.id()));
+    }
+
     /** The vocabulary of a local model; {@code model} null means the first loaded one. */
     public TokenizerView tokenizer(String model) {
         String id = model != null ? model : local.firstModel().orElseThrow(() -> ProviderException.notFound(

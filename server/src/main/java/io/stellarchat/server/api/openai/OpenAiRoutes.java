@@ -69,6 +69,7 @@ public final class OpenAiRoutes implements RouteGroup {
         routes.post("/v1/embeddings", ctx -> embeddings.handle(ctx, object(ctx)));
         routes.post("/tokenize", ctx -> tokenize.tokenize(ctx, object(ctx)));
         routes.post("/detokenize", ctx -> tokenize.detokenize(ctx, object(ctx)));
+        routes.post("/apply-template", ctx -> applyTemplate(ctx, object(ctx)));
     }
 
     /** Runs a generating handler; a client that went away ends it quietly (its answer is cancelled). */
@@ -86,6 +87,19 @@ public final class OpenAiRoutes implements RouteGroup {
             throw ApiException.invalidRequest(null, "The request body must be a JSON object, got " + Fields.describe(root) + ".");
         }
         return root;
+    }
+
+    /** llama.cpp's {@code POST /apply-template}: {@code {model, messages, tools, …}} → {@code {"prompt": "…"}}. */
+    private void applyTemplate(Context ctx, JsonNode req) {
+        String model = Fields.requiredString(req, "model");
+        var info = admission.model(Authentication.caller(ctx), model, "model");
+        var request = new io.stellarchat.server.protocol.ChatRequest(info.id(), ChatMessages.parse(req),
+                io.stellarchat.server.protocol.GenerationParams.DEFAULTS, ChatMessages.tools(req),
+                Fields.present(req, "tool_choice"), null, false, false, ChatCompletionsHandler.extras(req,
+                java.util.Set.of("model", "messages", "tools", "tool_choice")));
+        ObjectNode out = json.createObjectNode();
+        out.put("prompt", gateway.applyTemplate(request));
+        ctx.json(out);
     }
 
     // ---- models -------------------------------------------------------------------------------------

@@ -144,6 +144,11 @@ public final class LocalProvider implements Provider {
         return submit(m, request.model(), tokenized, request.params(), "prompt", null);
     }
 
+    /** The prompt {@link #chat} would submit for {@code request}, as text (llama.cpp's {@code /apply-template}). */
+    public String applyTemplate(ChatRequest request) {
+        return render(model(request.model()), request.messages(), request);
+    }
+
     /**
      * Tokens of {@code messages} rendered as a chat prompt for {@code model} (with the generation prompt), as
      * {@link #chat} would submit them: what a history window is measured by.
@@ -171,7 +176,9 @@ public final class LocalProvider implements Provider {
                 }
                 extra.put("tools", tools);
             }
-            JsonNode kwargs = request.extra().get("chat_template_kwargs");
+            JsonNode effort = request.extra() == null ? null : request.extra().get("reasoning_effort");
+            if (effort != null && effort.isTextual()) extra.put("reasoning_effort", effort.asText());
+            JsonNode kwargs = request.extra() == null ? null : request.extra().get("chat_template_kwargs");
             if (kwargs != null && kwargs.isObject()) {
                 kwargs.properties().forEach(e -> extra.put(e.getKey(), JSON.convertValue(e.getValue(), Object.class)));
             }
