@@ -516,12 +516,14 @@ final class JsonSchemaCompiler {
                     Expr.rep(hex, 4, 4), Expr.lit("-"), Expr.rep(hex, 4, 4), Expr.lit("-"), Expr.rep(hex, 12, 12));
             case "email" -> {
                 Expr atom = Expr.rep(Expr.union(Expr.union(Expr.byteRange('a', 'z'), Expr.byteRange('A', 'Z')),
-                        Expr.chars("0123456789_+-")), 1, 32);
+                        Expr.chars("0123456789_+-")), 1, 16);
                 Expr alnum = Expr.union(Expr.union(Expr.byteRange('a', 'z'), Expr.byteRange('A', 'Z')), d);
-                Expr label = Expr.seq(Expr.rep(alnum, 1, 20), Expr.rep(Expr.seq(Expr.lit("-"), Expr.rep(alnum, 1, 20)),
-                        0, 3));
-                Expr tld = Expr.rep(Expr.union(Expr.byteRange('a', 'z'), Expr.byteRange('A', 'Z')), 2, 10);
-                yield Expr.seq(atom, Expr.rep(Expr.seq(Expr.lit("."), atom), 0, 3), Expr.lit("@"),
+                // RFC 5321 sizes: a local part of at most 64 octets (here 50), labels of at most 63 (here 41)
+                Expr label = Expr.seq(Expr.rep(alnum, 1, 20), Expr.opt(Expr.seq(Expr.lit("-"), Expr.rep(alnum, 1, 20))));
+                // validators check the top-level domain against IANA's list: generate only common ones
+                Expr tld = Expr.alt(Expr.lit("com"), Expr.lit("org"), Expr.lit("net"), Expr.lit("io"),
+                        Expr.lit("dev"), Expr.lit("edu"), Expr.lit("info"));
+                yield Expr.seq(atom, Expr.rep(Expr.seq(Expr.lit("."), atom), 0, 2), Expr.lit("@"),
                         Expr.rep(Expr.seq(label, Expr.lit(".")), 1, 3), tld);
             }
             default -> {
