@@ -183,7 +183,7 @@ public final class BatchEngine implements EngineClient {
         }
         // a reply budget beyond the pool ends with LENGTH at the pool's size, as at the end of a context
         SequenceDecoder decoder = new SequenceDecoder(request, model.tokenizer(), model.config().vocabSize(),
-                poolTokens);
+                poolTokens, single::tokenBytes);
         int capacity = decoder.capacity();
         enterQueue();
         String id = "gen-" + ids.incrementAndGet();

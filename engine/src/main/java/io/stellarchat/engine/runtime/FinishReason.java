@@ -8,6 +8,11 @@ public enum FinishReason {
     STOP_SEQUENCE,
     /** The token limit (max tokens or the context) was reached. */
     LENGTH,
+    /**
+     * The request's grammar is complete and nothing more can follow (finish reason "stop"): the constraint,
+     * not the model, ended the text.
+     */
+    GRAMMAR_COMPLETE,
     /** The caller cancelled. */
     CANCELLED
 }

@@ -2,6 +2,7 @@ package io.stellarchat.engine.runtime;
 
 import io.stellarchat.engine.model.KvCache;
 import io.stellarchat.engine.model.Model;
+import io.stellarchat.engine.sampling.TokenBytes;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -21,6 +22,10 @@ public final class Generator {
 
     private final Model model;
     private final ReentrantLock modelLock = new ReentrantLock(true);
+    // The vocabulary as bytes for grammar masks: built on the first request with a grammar (whichever thread
+    // submits it), then shared read-only by every sequence of this model; guarded by vocabLock while built.
+    private final Object vocabLock = new Object();
+    private volatile TokenBytes tokenBytes;
 
     public Generator(Model model) {
         this.model = model;
@@ -33,7 +38,8 @@ public final class Generator {
      */
     public GenerationResult generate(GenerationRequest request, CancellationToken cancel,
                                      Consumer<GenerationEvent> consumer) {
-        SequenceDecoder decoder = new SequenceDecoder(request, model.tokenizer(), model.config().vocabSize());
+        SequenceDecoder decoder = new SequenceDecoder(request, model.tokenizer(), model.config().vocabSize(),
+                Integer.MAX_VALUE, this::tokenBytes);
         int[] prompt = request.promptTokens();
         modelLock.lock();
         try {
@@ -60,6 +66,21 @@ public final class Generator {
         } finally {
             modelLock.unlock();
         }
+    }
+
+    /** The model's vocabulary as bytes for grammar masks, built once. Thread-safe. */
+    TokenBytes tokenBytes() {
+        TokenBytes t = tokenBytes;
+        if (t == null) {
+            synchronized (vocabLock) {
+                t = tokenBytes;
+                if (t == null) {
+                    t = TokenBytes.of(model.tokenizer());
+                    tokenBytes = t;
+                }
+            }
+        }
+        return t;
     }
 
     /**

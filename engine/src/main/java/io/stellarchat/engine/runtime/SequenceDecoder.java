@@ -1,11 +1,14 @@
 package io.stellarchat.engine.runtime;
 
+import io.stellarchat.engine.sampling.GrammarMatcher;
 import io.stellarchat.engine.sampling.SampledToken;
 import io.stellarchat.engine.sampling.Sampler;
 import io.stellarchat.engine.sampling.StopSequenceMatcher;
+import io.stellarchat.engine.sampling.TokenBytes;
 import io.stellarchat.engine.tokenizer.StreamingDetokenizer;
 import io.stellarchat.engine.tokenizer.Tokenizer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The per-sequence side of generation, shared by the one-at-a-time {@link Generator} and the batching
@@ -14,8 +17,13 @@ import java.util.function.Consumer;
  * a UTF-8 character or leaking a stop sequence, and at the end builds the result with usage.
  *
  * <p>All its state is this request's own (sampler and its random generator, penalty window, detokenizer,
- * stop matcher, text); it survives a preemption untouched, so a recomputed sequence continues exactly as it
+ * stop matcher, grammar matcher, text); it survives a preemption untouched, so a recomputed sequence continues exactly as it
  * would have. Not thread-safe: one owner (the thread running the sequence).
+ *
+ * <p><b>Grammar.</b> When the request's sampling has a grammar, a {@link GrammarMatcher} of this sequence
+ * fills a token mask before each draw (end-of-generation tokens allowed only where the grammar may end),
+ * the sampler chooses among the allowed tokens only, the matcher advances with the chosen token, and the
+ * sequence ends with {@link FinishReason#GRAMMAR_COMPLETE} as soon as nothing more can follow.
  *
  * <p>Use: {@link #sample} once per logits row of the sequence's last position; while it returns true, feed
  * {@link #lastToken()} at position {@link #nextPosition()}; then {@link #finish} once.
@@ -26,6 +34,8 @@ final class SequenceDecoder {
     private final Sampler sampler;
     private final StreamingDetokenizer detok;
     private final StopSequenceMatcher stops;
+    private final GrammarMatcher grammar; // null without a grammar
+    private final long[] allowed;         // mask scratch, (ceil(vocab / 64)); null without a grammar
     private final StringBuilder text = new StringBuilder();
     private final int promptLength;
     private final int capacity;
@@ -39,14 +49,17 @@ final class SequenceDecoder {
      * @throws IllegalArgumentException when a prompt token is outside the vocabulary
      */
     SequenceDecoder(GenerationRequest request, Tokenizer tokenizer, int vocabSize) {
-        this(request, tokenizer, vocabSize, Integer.MAX_VALUE);
+        this(request, tokenizer, vocabSize, Integer.MAX_VALUE, () -> TokenBytes.of(tokenizer));
     }
 
     /**
      * @param maxPositions positions the engine can give this sequence at most (its KV pool); the reply ends
      *                     with {@link FinishReason#LENGTH} there, as at the end of the context
+     * @param vocab        the model's vocabulary as bytes, asked for only when the request has a grammar
+     *                     (built once per model by the caller)
      */
-    SequenceDecoder(GenerationRequest request, Tokenizer tokenizer, int vocabSize, int maxPositions) {
+    SequenceDecoder(GenerationRequest request, Tokenizer tokenizer, int vocabSize, int maxPositions,
+                    Supplier<TokenBytes> vocab) {
         int[] prompt = request.promptTokens();
         if (prompt.length >= request.contextLength()) {
             throw new ContextOverflowException(prompt.length, request.contextLength());
@@ -68,6 +81,14 @@ final class SequenceDecoder {
         sampler.acceptAll(prompt);
         this.detok = tokenizer.newDetokenizer();
         this.stops = new StopSequenceMatcher(request.stop());
+        if (request.sampling().grammar() != null) {
+            TokenBytes bytes = vocab.get();
+            this.grammar = new GrammarMatcher(request.sampling().grammar(), bytes);
+            this.allowed = new long[Math.max(bytes.maskWords(), (vocabSize + 63) >>> 6)];
+        } else {
+            this.grammar = null;
+            this.allowed = null;
+        }
     }
 
     /** Positions the sequence can use at most: prompt plus its reply budget, within the request's context. */
@@ -114,7 +135,16 @@ final class SequenceDecoder {
             reason = FinishReason.LENGTH;
             return false;
         }
-        SampledToken s = sampler.sampleWithLogprobs(logits);
+        SampledToken s;
+        if (grammar != null) {
+            grammar.fillMask(allowed);
+            if (request.ignoreEos()) {
+                clearEndTokens();
+            }
+            s = sampler.sampleWithLogprobs(logits, allowed);
+        } else {
+            s = sampler.sampleWithLogprobs(logits);
+        }
         int token = s.token();
         if (generated == 0) {
             firstTokenNanos = nowNanos;
@@ -125,11 +155,18 @@ final class SequenceDecoder {
             reason = FinishReason.STOP_TOKEN;
             return false;
         }
+        if (grammar != null && !grammar.accept(token)) {
+            throw new IllegalStateException("token " + token + " was sampled against the grammar's mask");
+        }
         StopSequenceMatcher.Result r = stops.push(detok.push(token));
         text.append(r.text());
         out.accept(new GenerationEvent.Token(token, r.text(), s.logprob(), s.top()));
         if (r.stopped()) {
             reason = FinishReason.STOP_SEQUENCE;
+            return false;
+        }
+        if (grammar != null && grammar.isComplete()) {
+            reason = FinishReason.GRAMMAR_COMPLETE;
             return false;
         }
         if (promptLength + generated - 1 >= capacity || generated >= request.maxTokens()) {
@@ -139,6 +176,14 @@ final class SequenceDecoder {
         }
         lastToken = token;
         return true;
+    }
+
+    private void clearEndTokens() {
+        for (int t = 0; t < tokenizer.vocabSize(); t++) {
+            if (tokenizer.isEndOfGeneration(t)) {
+                allowed[t >>> 6] &= ~(1L << t);
+            }
+        }
     }
 
     /** Ends the sequence early (a cancel) or records how it ended. */

@@ -31,7 +31,7 @@ enum SequenceStatus {
     /** The finished status of a sequence that ended for {@code reason}. */
     static SequenceStatus finishedBy(FinishReason reason) {
         return switch (reason) {
-            case STOP_TOKEN, STOP_SEQUENCE -> FINISHED_STOPPED;
+            case STOP_TOKEN, STOP_SEQUENCE, GRAMMAR_COMPLETE -> FINISHED_STOPPED;
             case LENGTH -> FINISHED_LENGTH;
             case CANCELLED -> FINISHED_ABORTED;
         };

@@ -22,6 +22,9 @@ import java.util.random.RandomGeneratorFactory;
  *   <li>penalties over the last {@code penaltyLastN} accepted tokens, per distinct token {@code t} seen
  *       {@code c} times: {@code l = l <= 0 ? l * repeat : l / repeat}, then
  *       {@code l -= frequency * c + presence};</li>
+ *   <li>the grammar mask, when the caller passes one ({@link #sample(float[], long[])}): every token whose
+ *       bit is clear gets {@code -infinity}, so truncation, temperature and the draw see only legal tokens
+ *       and the probabilities renormalise over them;</li>
  *   <li>if {@code temperature == 0} or {@code topK == 1}: the argmax, ties to the lower id, O(V);</li>
  *   <li>otherwise top-k, then top-p, then min-p, each on the distribution at temperature 1 as llama.cpp's
  *       default chain does, then temperature on the survivors, then one draw from the random generator.</li>
@@ -167,6 +170,43 @@ public final class Sampler {
     }
 
     /**
+     * {@link #sample}, choosing only among the tokens whose bit is set in {@code allowed} (bit {@code i & 63}
+     * of word {@code i >>> 6}; tokens beyond the mask are not allowed). A token whose bit is clear is never
+     * chosen: its logit becomes {@code -infinity} after bias and penalties.
+     *
+     * @throws IllegalArgumentException when no allowed token is left
+     */
+    public int sample(float[] logits, long[] allowed) {
+        process(logits);
+        applyMask(logits, allowed);
+        return choose(logits);
+    }
+
+    /** {@link #sampleWithLogprobs(float[])} under a mask, as {@link #sample(float[], long[])}. */
+    public SampledToken sampleWithLogprobs(float[] logits, long[] allowed) {
+        process(logits);
+        applyMask(logits, allowed);
+        int chosen = choose(logits);
+        return logprobs(logits, chosen);
+    }
+
+    private void applyMask(float[] logits, long[] allowed) {
+        int n = logits.length;
+        for (int w = 0; w * 64 < n; w++) {
+            long bits = w < allowed.length ? allowed[w] : 0L;
+            if (bits == -1L) {
+                continue;
+            }
+            int end = Math.min(n, w * 64 + 64);
+            for (int i = w * 64; i < end; i++) {
+                if (((bits >>> (i & 63)) & 1L) == 0) {
+                    logits[i] = Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+    }
+
+    /**
      * {@link #sample}, plus the chosen token's log-probability and the {@code topLogprobs} most likely
      * alternatives, computed from the processed row as {@link #logprobs} does.
      */
@@ -201,6 +241,9 @@ public final class Sampler {
             int count = LogitOrder.top(processedLogits, n, best);
             for (int i = 0; i < count; i++) {
                 int t = LogitOrder.token(best[i]);
+                if (processedLogits[t] == Float.NEGATIVE_INFINITY) {
+                    break; // masked out by a grammar: not an alternative
+                }
                 top.add(new TokenLogprob(t, logprob(processedLogits[t], logZ)));
             }
         }
@@ -401,13 +444,17 @@ public final class Sampler {
         }
         double r = random.nextDouble() * sum;
         double acc = 0;
+        int last = 0;
         for (int i = 0; i < n; i++) {
             acc += w[i];
+            if (w[i] > 0f) {
+                last = i;
+            }
             if (r < acc) {
                 return LogitOrder.token(keys[i]);
             }
         }
-        return LogitOrder.token(keys[n - 1]); // r landed in the rounding gap at the end
+        return LogitOrder.token(keys[last]); // r landed in the rounding gap at the end (never a masked token)
     }
 
     /** Temperature and the draw over every token at or above the min-p threshold, by id. */

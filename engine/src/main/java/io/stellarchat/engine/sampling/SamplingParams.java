@@ -28,11 +28,15 @@ import java.util.Map;
  *       caller with no seed from its client should pick a random one and may report it.</li>
  *   <li>{@code topLogprobs} in [0, {@value #MAX_TOP_LOGPROBS}]: how many most likely alternatives
  *       {@link Sampler#sampleWithLogprobs} reports beside the chosen token.</li>
+ *   <li>{@code grammar}: null for free text; else every generated token must keep the text inside the
+ *       grammar's language (a {@link GrammarMatcher} per sequence masks the logits of illegal tokens after
+ *       bias and penalties, before truncation and temperature), and the sequence ends when the grammar is
+ *       complete.</li>
  * </ul>
  */
 public record SamplingParams(float temperature, int topK, float topP, float minP,
                              float repeatPenalty, int penaltyLastN, float presencePenalty, float frequencyPenalty,
-                             Map<Integer, Float> logitBias, long seed, int topLogprobs) {
+                             Map<Integer, Float> logitBias, long seed, int topLogprobs, Grammar grammar) {
 
     /** The largest {@code topLogprobs}, as in OpenAI's API. */
     public static final int MAX_TOP_LOGPROBS = 20;
@@ -88,6 +92,20 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
         }
     }
 
+    /** Settings without a grammar (free text). */
+    public SamplingParams(float temperature, int topK, float topP, float minP, float repeatPenalty, int penaltyLastN,
+                          float presencePenalty, float frequencyPenalty, Map<Integer, Float> logitBias, long seed,
+                          int topLogprobs) {
+        this(temperature, topK, topP, minP, repeatPenalty, penaltyLastN, presencePenalty, frequencyPenalty, logitBias,
+                seed, topLogprobs, null);
+    }
+
+    /** The same settings under {@code g} (null: no constraint). */
+    public SamplingParams withGrammar(Grammar g) {
+        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, penaltyLastN, presencePenalty,
+                frequencyPenalty, logitBias, seed, topLogprobs, g);
+    }
+
     private static void inRange(String field, float value, float lo, float hi, String range) {
         // Written so that NaN fails every comparison and is rejected.
         if (!(value >= lo && value <= hi)) {
@@ -110,57 +128,57 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
 
     public SamplingParams withTemperature(float v) {
         return new SamplingParams(v, topK, topP, minP, repeatPenalty, penaltyLastN, presencePenalty,
-                frequencyPenalty, logitBias, seed, topLogprobs);
+                frequencyPenalty, logitBias, seed, topLogprobs, grammar);
     }
 
     public SamplingParams withTopK(int v) {
         return new SamplingParams(temperature, v, topP, minP, repeatPenalty, penaltyLastN, presencePenalty,
-                frequencyPenalty, logitBias, seed, topLogprobs);
+                frequencyPenalty, logitBias, seed, topLogprobs, grammar);
     }
 
     public SamplingParams withTopP(float v) {
         return new SamplingParams(temperature, topK, v, minP, repeatPenalty, penaltyLastN, presencePenalty,
-                frequencyPenalty, logitBias, seed, topLogprobs);
+                frequencyPenalty, logitBias, seed, topLogprobs, grammar);
     }
 
     public SamplingParams withMinP(float v) {
         return new SamplingParams(temperature, topK, topP, v, repeatPenalty, penaltyLastN, presencePenalty,
-                frequencyPenalty, logitBias, seed, topLogprobs);
+                frequencyPenalty, logitBias, seed, topLogprobs, grammar);
     }
 
     public SamplingParams withRepeatPenalty(float v) {
         return new SamplingParams(temperature, topK, topP, minP, v, penaltyLastN, presencePenalty,
-                frequencyPenalty, logitBias, seed, topLogprobs);
+                frequencyPenalty, logitBias, seed, topLogprobs, grammar);
     }
 
     public SamplingParams withPenaltyLastN(int v) {
         return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, v, presencePenalty,
-                frequencyPenalty, logitBias, seed, topLogprobs);
+                frequencyPenalty, logitBias, seed, topLogprobs, grammar);
     }
 
     public SamplingParams withPresencePenalty(float v) {
         return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, penaltyLastN, v,
-                frequencyPenalty, logitBias, seed, topLogprobs);
+                frequencyPenalty, logitBias, seed, topLogprobs, grammar);
     }
 
     public SamplingParams withFrequencyPenalty(float v) {
         return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, penaltyLastN, presencePenalty,
-                v, logitBias, seed, topLogprobs);
+                v, logitBias, seed, topLogprobs, grammar);
     }
 
     public SamplingParams withLogitBias(Map<Integer, Float> v) {
         return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, penaltyLastN, presencePenalty,
-                frequencyPenalty, v, seed, topLogprobs);
+                frequencyPenalty, v, seed, topLogprobs, grammar);
     }
 
     public SamplingParams withSeed(long v) {
         return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, penaltyLastN, presencePenalty,
-                frequencyPenalty, logitBias, v, topLogprobs);
+                frequencyPenalty, logitBias, v, topLogprobs, grammar);
     }
 
     public SamplingParams withTopLogprobs(int v) {
         return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, penaltyLastN, presencePenalty,
-                frequencyPenalty, logitBias, seed, v);
+                frequencyPenalty, logitBias, seed, v, grammar);
     }
 
     /** True when the window-based penalties change nothing, so the sampler can skip them. */

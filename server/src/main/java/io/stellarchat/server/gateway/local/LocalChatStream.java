@@ -207,7 +207,7 @@ final class LocalChatStream implements ChatStream {
 
     static FinishReason finish(io.stellarchat.engine.runtime.FinishReason r) {
         return switch (r) {
-            case STOP_TOKEN, STOP_SEQUENCE -> FinishReason.STOP;
+            case STOP_TOKEN, STOP_SEQUENCE, GRAMMAR_COMPLETE -> FinishReason.STOP;
             case LENGTH -> FinishReason.LENGTH;
             case CANCELLED -> FinishReason.CANCELLED;
         };

@@ -1,0 +1,248 @@
+package io.stellarchat.engine.sampling;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The compiled form of a {@link Grammar}: a byte-level pushdown automaton in llama.cpp's style. Immutable
+ * and thread-safe; the per-sequence position lives in {@link State} values.
+ *
+ * <p><b>Code.</b> {@code code} holds every alternative of every rule as a run of elements ended by
+ * {@link #END}; a <em>position</em> is an index into it. An element {@code e >= 0} is a reference to rule
+ * {@code e}; {@code e <= -2} is the byte set {@code -e - 2} of {@code sets} (each 256 bits in 4 longs).
+ * {@code ruleAlts[r]} lists the start positions of rule r's alternatives.
+ *
+ * <p><b>Stacks.</b> A {@link Stack} is a persistent linked list of positions: the top is where matching
+ * goes on, the rest are return positions in the callers. After {@link #closure} every top points at a byte
+ * set: rule references are expanded into each alternative (predictions), a finished alternative pops to
+ * its caller, and a reference that ends its alternative is not pushed at all (a tail call), so right
+ * recursion — the form of every repetition — keeps stacks shallow.
+ *
+ * <p><b>States.</b> A {@link State} is the set of stacks alive after some input (a nondeterministic
+ * parse), in a canonical order so that equal sets are equal keys for the mask cache, plus whether the
+ * input so far is a complete match ({@code accepting}: some stack ran empty).
+ */
+final class Automaton {
+    static final int END = -1;
+
+    final int[] code;
+    final int[][] ruleAlts;
+    final long[][] sets;
+    final int root;
+    final String[] ruleNames;
+    final State initial;
+
+    Automaton(int[] code, int[][] ruleAlts, long[][] sets, int root, String[] ruleNames) {
+        this.code = code;
+        this.ruleAlts = ruleAlts;
+        this.sets = sets;
+        this.root = root;
+        this.ruleNames = ruleNames;
+        Closure c = new Closure();
+        for (int start : ruleAlts[root]) {
+            c.expand(start, null);
+        }
+        this.initial = c.state();
+    }
+
+    static int setElement(int setId) {
+        return -setId - 2;
+    }
+
+    int ruleCount() {
+        return ruleAlts.length;
+    }
+
+    /** Whether the byte set at top position {@code pos} contains byte {@code b}. */
+    boolean accepts(int pos, int b) {
+        long[] s = sets[-code[pos] - 2];
+        return ((s[b >>> 6] >>> b) & 1L) != 0;
+    }
+
+    /** The state after byte {@code b}, or null if no stack can take it. */
+    State advance(State s, int b) {
+        Closure c = null;
+        for (Stack st : s.stacks) {
+            if (accepts(st.pos, b)) {
+                if (c == null) {
+                    c = new Closure();
+                }
+                c.expand(st.pos + 1, st.next);
+            }
+        }
+        if (c == null) {
+            return null;
+        }
+        State out = c.state();
+        return out.stacks.length == 0 && !out.accepting ? null : out;
+    }
+
+    /** The state after all of {@code bytes}, or null as soon as one is refused. */
+    State advance(State s, byte[] bytes) {
+        State cur = s;
+        for (int i = 0; i < bytes.length && cur != null; i++) {
+            cur = advance(cur, bytes[i] & 0xFF);
+        }
+        return cur;
+    }
+
+    /** The bytes some stack of {@code s} can take next: the union of the top byte sets, into {@code out}. */
+    void nextBytes(State s, long[] out) {
+        Arrays.fill(out, 0L);
+        for (Stack st : s.stacks) {
+            long[] set = sets[-code[st.pos] - 2];
+            out[0] |= set[0];
+            out[1] |= set[1];
+            out[2] |= set[2];
+            out[3] |= set[3];
+        }
+    }
+
+    /** Collects the stacks reachable from pushed positions, each top on a byte set. Single use. */
+    private final class Closure {
+        private final List<Stack> tops = new ArrayList<>(4);
+        private Set<Stack> seen; // (position, rest) pairs already expanded, created once needed
+        private Stack firstSeen;
+        private boolean accepting;
+
+        void expand(int pos, Stack next) {
+            int e = code[pos];
+            if (e == END) {
+                if (next == null) {
+                    accepting = true;
+                } else {
+                    expand(next.pos, next.next);
+                }
+                return;
+            }
+            Stack key = new Stack(pos, next);
+            if (!markSeen(key)) {
+                return;
+            }
+            if (e < 0) {
+                tops.add(key);
+                return;
+            }
+            // a reference: push the continuation unless the reference ends its alternative (tail call)
+            Stack cont = code[pos + 1] == END ? next : new Stack(pos + 1, next);
+            for (int start : ruleAlts[e]) {
+                expand(start, cont);
+            }
+        }
+
+        private boolean markSeen(Stack key) {
+            if (seen == null) {
+                if (firstSeen == null) {
+                    firstSeen = key;
+                    return true;
+                }
+                if (firstSeen.equals(key)) {
+                    return false;
+                }
+                seen = new HashSet<>();
+                seen.add(firstSeen);
+            }
+            return seen.add(key);
+        }
+
+        State state() {
+            Stack[] a = tops.toArray(new Stack[0]);
+            if (a.length > 1) {
+                Arrays.sort(a, Stack::compare);
+            }
+            return new State(a, accepting);
+        }
+    }
+
+    /** One parse stack: {@code pos} on top, then the return positions in {@code next}. Immutable. */
+    static final class Stack {
+        final int pos;
+        final Stack next;
+        final int hash;
+        final int depth;
+
+        Stack(int pos, Stack next) {
+            this.pos = pos;
+            this.next = next;
+            this.hash = 31 * (next == null ? 0 : next.hash) + pos * 0x9E3779B1;
+            this.depth = next == null ? 1 : next.depth + 1;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (this == o) {
+                return true;
+            }
+            if (!(o instanceof Stack s)) {
+                return false;
+            }
+            Stack a = this;
+            Stack b = s;
+            while (a != null && b != null) {
+                if (a == b) {
+                    return true;
+                }
+                if (a.hash != b.hash || a.pos != b.pos || a.depth != b.depth) {
+                    return false;
+                }
+                a = a.next;
+                b = b.next;
+            }
+            return a == b;
+        }
+
+        /** A total order: by hash, then position by position from the top. */
+        static int compare(Stack a, Stack b) {
+            int c = Integer.compare(a.hash, b.hash);
+            while (c == 0 && a != b) {
+                if (a == null) {
+                    return -1;
+                }
+                if (b == null) {
+                    return 1;
+                }
+                c = Integer.compare(a.pos, b.pos);
+                a = a.next;
+                b = b.next;
+            }
+            return c;
+        }
+    }
+
+    /** A set of stacks in canonical order, and whether the input so far is a complete match. Immutable. */
+    static final class State {
+        final Stack[] stacks;
+        final boolean accepting;
+        private final int hash;
+
+        State(Stack[] stacks, boolean accepting) {
+            this.stacks = stacks;
+            this.accepting = accepting;
+            this.hash = Arrays.hashCode(stacks) * 2 + (accepting ? 1 : 0);
+        }
+
+        /** Nothing more can follow: the match is complete and no stack wants another byte. */
+        boolean complete() {
+            return accepting && stacks.length == 0;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof State s && s.hash == hash && s.accepting == accepting
+                    && Arrays.equals(s.stacks, stacks);
+        }
+    }
+}

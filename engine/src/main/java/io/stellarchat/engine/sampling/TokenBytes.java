@@ -1,0 +1,225 @@
+package io.stellarchat.engine.sampling;
+
+import io.stellarchat.engine.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A model's vocabulary as byte strings, arranged as a trie for grammar masks. Built once per model
+ * ({@link #of}); immutable and thread-safe afterwards, shared by every {@link GrammarMatcher} of that model.
+ *
+ * <p><b>Which tokens.</b> A token's bytes are what it adds to the generated text
+ * ({@link Tokenizer#tokenBytes}): a SentencePiece {@code ▁} is a space, a byte-fallback {@code <0xNN>} is
+ * byte NN, a byte-level BPE token is decoded through GPT-2's byte alphabet, a user-defined token (e.g.
+ * {@code <tool_call>} in some vocabularies) is its text. Control and unknown tokens, unused ones and tokens
+ * of no bytes are never allowed under a grammar; end-of-generation tokens ({@link Tokenizer#isEndOfGeneration})
+ * are allowed exactly where the grammar may end.
+ *
+ * <p><b>Trie.</b> The allowed tokens sorted by their bytes (unsigned) give a trie in pre-order: node
+ * {@code n} has the edge byte {@code label[n]}, its first child and next sibling, and the tokens whose
+ * bytes end at it. A mask walks this trie with the pushdown automaton and drops a whole subtree at the
+ * first byte no stack accepts, so a state that allows few tokens costs a few node visits, not one check
+ * per token.
+ */
+public final class TokenBytes {
+    private final int vocabSize;
+    private final byte[][] bytes;     // (vocabSize), null for tokens never allowed under a grammar
+    private final int[] endTokens;    // end-of-generation ids
+    // trie, node 0 = root: (nodes)
+    private final int[] label;
+    private final int[] firstChild;
+    private final int[] nextSibling;
+    private final int[] tokenFrom;    // tokens ending at node n: tokenIds[tokenFrom[n] .. tokenFrom[n+1])
+    private final int[] tokenIds;
+    private final int maxDepth;
+
+    private TokenBytes(byte[][] bytes, int[] endTokens) {
+        this.vocabSize = bytes.length;
+        this.bytes = bytes;
+        this.endTokens = endTokens;
+        Integer[] order = new Integer[bytes.length];
+        int n = 0;
+        long totalBytes = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] != null) {
+                order[n++] = i;
+                totalBytes += bytes[i].length;
+            }
+        }
+        Integer[] sorted = Arrays.copyOf(order, n);
+        Arrays.sort(sorted, (a, b) -> {
+            int c = Arrays.compareUnsigned(bytes[a], bytes[b]);
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        int cap = (int) Math.min(Integer.MAX_VALUE - 8, totalBytes + 2);
+        int[] lab = new int[Math.min(cap, 1 << 16)];
+        int[] first = new int[lab.length];
+        int[] next = new int[lab.length];
+        int[] lastChild = new int[lab.length];
+        int[] tokCount = new int[lab.length];
+        int[] tokNode = new int[n];
+        int nodes = 1;
+        first[0] = -1;
+        next[0] = -1;
+        lastChild[0] = -1;
+        int[] path = new int[1]; // path[d] = node at depth d of the previous token
+        byte[] prev = new byte[0];
+        int depthMax = 0;
+        for (int k = 0; k < n; k++) {
+            byte[] w = bytes[sorted[k]];
+            int lcp = 0;
+            while (lcp < w.length && lcp < prev.length && w[lcp] == prev[lcp]) {
+                lcp++;
+            }
+            if (path.length < w.length + 1) {
+                path = Arrays.copyOf(path, w.length + 1);
+            }
+            int node = path[lcp];
+            for (int d = lcp; d < w.length; d++) {
+                if (nodes == lab.length) {
+                    int size = (int) Math.min(cap, (long) nodes * 2);
+                    lab = Arrays.copyOf(lab, size);
+                    first = Arrays.copyOf(first, size);
+                    next = Arrays.copyOf(next, size);
+                    lastChild = Arrays.copyOf(lastChild, size);
+                    tokCount = Arrays.copyOf(tokCount, size);
+                }
+                int c = nodes++;
+                lab[c] = w[d] & 0xFF;
+                first[c] = -1;
+                next[c] = -1;
+                lastChild[c] = -1;
+                if (lastChild[node] < 0) {
+                    first[node] = c;
+                } else {
+                    next[lastChild[node]] = c;
+                }
+                lastChild[node] = c;
+                node = c;
+                path[d + 1] = c;
+            }
+            tokNode[k] = node;
+            tokCount[node]++;
+            prev = w;
+            depthMax = Math.max(depthMax, w.length);
+        }
+        this.label = Arrays.copyOf(lab, nodes);
+        this.firstChild = Arrays.copyOf(first, nodes);
+        this.nextSibling = Arrays.copyOf(next, nodes);
+        this.tokenFrom = new int[nodes + 1];
+        for (int i = 0; i < nodes; i++) {
+            tokenFrom[i + 1] = tokenFrom[i] + tokCount[i];
+        }
+        this.tokenIds = new int[n];
+        int[] fill = Arrays.copyOf(tokenFrom, nodes);
+        for (int k = 0; k < n; k++) {
+            tokenIds[fill[tokNode[k]]++] = sorted[k];
+        }
+        this.maxDepth = depthMax;
+    }
+
+    /** The vocabulary of {@code tokenizer}. Cost: one pass over the vocabulary and a sort; do it once per model. */
+    public static TokenBytes of(Tokenizer tokenizer) {
+        int v = tokenizer.vocabSize();
+        byte[][] bytes = new byte[v][];
+        List<Integer> ends = new ArrayList<>();
+        for (int i = 0; i < v; i++) {
+            if (tokenizer.isEndOfGeneration(i)) {
+                ends.add(i);
+                continue;
+            }
+            if (tokenizer.isControl(i)) {
+                continue;
+            }
+            byte[] piece = tokenizer.pieceBytes(i, false);
+            // unknown/unused tokens have no bytes in a stream; a token of no bytes could repeat forever
+            bytes[i] = piece.length == 0 ? null : piece;
+        }
+        return new TokenBytes(bytes, ends.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * A vocabulary given directly (tests, synthetic models): {@code tokens[i]} is token i's bytes, or null
+     * for a token never allowed; {@code endTokens} are allowed where the grammar may end.
+     */
+    public static TokenBytes of(byte[][] tokens, int[] endTokens) {
+        byte[][] copy = new byte[tokens.length][];
+        for (int i = 0; i < tokens.length; i++) {
+            copy[i] = tokens[i] == null || tokens[i].length == 0 ? null : tokens[i].clone();
+        }
+        for (int e : endTokens) {
+            if (e < 0 || e >= tokens.length) {
+                throw new IllegalArgumentException("end token " + e + " is outside the vocabulary");
+            }
+            copy[e] = null;
+        }
+        return new TokenBytes(copy, endTokens.clone());
+    }
+
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    /** Token {@code id}'s bytes under a grammar, or null when a grammar never allows it. */
+    public byte[] bytes(int id) {
+        return bytes[id] == null ? null : bytes[id].clone();
+    }
+
+    /** Words of a mask over this vocabulary: {@code ceil(vocabSize / 64)}. */
+    public int maskWords() {
+        return (vocabSize + 63) >>> 6;
+    }
+
+    int trieNodes() {
+        return label.length;
+    }
+
+    byte[] rawBytes(int id) {
+        return bytes[id];
+    }
+
+    boolean isEnd(int id) {
+        for (int e : endTokens) {
+            if (e == id) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    int[] endTokens() {
+        return endTokens;
+    }
+
+    /**
+     * Sets in {@code mask} the bit of every token whose bytes {@code a} accepts from {@code s} (end tokens
+     * not included): a depth-first walk of the trie, a subtree skipped at the first refused byte.
+     */
+    void walk(Automaton a, Automaton.State s, long[] mask) {
+        long[][] nextBytes = new long[maxDepth + 1][4];
+        walk(a, s, 0, 0, mask, nextBytes);
+    }
+
+    private void walk(Automaton a, Automaton.State s, int node, int depth, long[] mask, long[][] nextBytes) {
+        long[] nb = nextBytes[depth];
+        a.nextBytes(s, nb);
+        for (int c = firstChild[node]; c >= 0; c = nextSibling[c]) {
+            int b = label[c];
+            if (((nb[b >>> 6] >>> b) & 1L) == 0) {
+                continue;
+            }
+            Automaton.State s2 = a.advance(s, b);
+            if (s2 == null) {
+                continue;
+            }
+            for (int k = tokenFrom[c]; k < tokenFrom[c + 1]; k++) {
+                int t = tokenIds[k];
+                mask[t >>> 6] |= 1L << t;
+            }
+            if (firstChild[c] >= 0 && s2.stacks.length > 0) {
+                walk(a, s2, c, depth + 1, mask, nextBytes);
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.stellarchat.engine.sampling;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.stellarchat.engine.gguf.GgufFile;
+import io.stellarchat.engine.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The trie walk's mask equals a brute-force check of every token on its own, on real vocabularies
+ * (SentencePiece with byte fallback, GPT-2 byte-level BPE, Llama 3's 128k byte-level BPE), along random
+ * walks through several grammars; control tokens are never allowed, end tokens exactly where the grammar
+ * may end.
+ */
+class TokenMaskTest {
+    private static final Path SHARED = Path.of(System.getProperty("stellar.shared", "../shared"));
+
+    static Stream<String> vocabularies() {
+        return Stream.of("models/stories260K.gguf", "testdata/llama-vocab/ggml-vocab-gpt-2.gguf",
+                "testdata/llama-vocab/llama3-bpe-vocab.rebuilt.gguf");
+    }
+
+    static Tokenizer tokenizer(String file) throws IOException {
+        try (GgufFile gguf = GgufFile.open(SHARED.resolve(file))) {
+            return Tokenizer.fromGguf(gguf.metadata());
+        }
+    }
+
+    static List<Grammar> grammars() {
+        return List.of(
+                Grammar.jsonObject(),
+                Grammar.jsonSchema(TestSchemas.ALL.get(29), true),
+                Grammar.jsonSchema(TestSchemas.ALL.get(31), true),
+                Grammar.gbnf("root ::= (\"héllo\" | [α-ω]+ | \"<tool_call>\" [0-9]{1,3}) (\" \" root)?"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("vocabularies")
+    void trieMaskEqualsBruteForceAlongRandomWalks(String file) throws IOException {
+        Tokenizer tok = tokenizer(file);
+        TokenBytes vocab = TokenBytes.of(tok);
+        long[] mask = new long[vocab.maskWords()];
+        int states = 0;
+        for (Grammar g : grammars()) {
+            for (int walk = 0; walk < 2; walk++) {
+                Random rnd = new Random(31L * walk + g.hashCode() % 7);
+                GrammarMatcher m = new GrammarMatcher(g, vocab);
+                for (int step = 0; step < 30; step++) {
+                    m.fillMask(mask);
+                    states++;
+                    List<Integer> allowed = new ArrayList<>();
+                    for (int t = 0; t < tok.vocabSize(); t++) {
+                        boolean bit = ((mask[t >>> 6] >>> t) & 1L) != 0;
+                        assertEquals(m.isAllowed(t), bit, file + " " + g + " step " + step + " token " + t
+                                + " '" + tok.tokenText(t) + "'");
+                        if (bit && tok.isControl(t)) {
+                            assertTrue(tok.isEndOfGeneration(t) && m.canEnd(), "control token " + t + " allowed");
+                        }
+                        if (bit && !tok.isEndOfGeneration(t)) {
+                            allowed.add(t);
+                        }
+                    }
+                    if (allowed.isEmpty()) {
+                        assertTrue(m.canEnd(), "a dead end must be the end of the grammar");
+                        break;
+                    }
+                    // prefer longer tokens half of the time so the walks reach deep states
+                    int pick = allowed.get(rnd.nextInt(allowed.size()));
+                    assertTrue(m.accept(pick));
+                }
+            }
+        }
+        assertTrue(states > 100, "walked " + states + " states");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("vocabularies")
+    void endTokensOnlyWhereTheGrammarMayEnd(String file) throws IOException {
+        Tokenizer tok = tokenizer(file);
+        TokenBytes vocab = TokenBytes.of(tok);
+        int eos = tok.eos().orElseThrow();
+        GrammarMatcher m = new GrammarMatcher(Grammar.gbnf("root ::= \"a\" \"b\"?"), vocab);
+        long[] mask = new long[vocab.maskWords()];
+        m.fillMask(mask);
+        assertFalse(bit(mask, eos));
+        assertFalse(m.accept(eos), "end before the grammar can end");
+        for (int t = 0; t < tok.vocabSize(); t++) {
+            if ("a".equals(new String(tok.pieceBytes(t, false)))) {
+                assertTrue(m.accept(t));
+                break;
+            }
+        }
+        assertTrue(m.canEnd());
+        assertFalse(m.isComplete(), "\"b\" may still follow");
+        m.fillMask(mask);
+        assertTrue(bit(mask, eos));
+    }
+
+    private static boolean bit(long[] mask, int t) {
+        return ((mask[t >>> 6] >>> t) & 1L) != 0;
+    }
+}
