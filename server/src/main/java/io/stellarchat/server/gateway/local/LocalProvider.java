@@ -120,7 +120,8 @@ public final class LocalProvider implements Provider {
         boolean tools = !request.tools().isEmpty() && !isNone(request.toolChoice());
         boolean inReasoning = syntax.thinkStart() != null && prompt.stripTrailing().endsWith(syntax.thinkStart());
         java.util.function.Supplier<OutputParser> parsers = () -> new OutputParser(syntax, tools, inReasoning);
-        return submit(m, request.model(), List.of(tokens), request.params(), "messages", parsers);
+        io.stellarchat.engine.sampling.Grammar grammar = Constraints.of(request, syntax);
+        return submit(m, request.model(), List.of(tokens), request.params(), "messages", parsers, grammar);
     }
 
     private static boolean isNone(JsonNode toolChoice) {
@@ -141,7 +142,16 @@ public final class LocalProvider implements Provider {
         for (String p : request.prompts()) {
             tokenized.add(m.model().tokenizer().encode(p, true, false));
         }
-        return submit(m, request.model(), tokenized, request.params(), "prompt", null);
+        io.stellarchat.engine.sampling.Grammar grammar = null;
+        com.fasterxml.jackson.databind.JsonNode gbnf = request.extra() == null ? null : request.extra().get("grammar");
+        if (gbnf != null && gbnf.isTextual() && !gbnf.asText().isBlank()) {
+            try {
+                grammar = io.stellarchat.engine.sampling.Grammar.gbnf(gbnf.asText());
+            } catch (io.stellarchat.engine.sampling.GrammarException e) {
+                throw ProviderException.invalid("grammar", "The grammar cannot be used: " + e.getMessage());
+            }
+        }
+        return submit(m, request.model(), tokenized, request.params(), "prompt", null, grammar);
     }
 
     /** The prompt {@link #chat} would submit for {@code request}, as text (llama.cpp's {@code /apply-template}). */
@@ -238,7 +248,8 @@ public final class LocalProvider implements Provider {
      *                    context-length error
      */
     private ChatStream submit(LocalModel model, String reported, List<int[]> prompts, GenerationParams opt,
-                              String promptParam, java.util.function.Supplier<OutputParser> parsers) {
+                              String promptParam, java.util.function.Supplier<OutputParser> parsers,
+                              io.stellarchat.engine.sampling.Grammar grammar) {
         int ctxLen = model.contextLength();
         int vocab = model.model().config().vocabSize();
         for (int token : opt.sampling().logitBias().keySet()) {
@@ -260,7 +271,7 @@ public final class LocalProvider implements Provider {
                         + " or completion.");
             }
         }
-        SamplingParams base = sampling(opt);
+        SamplingParams base = grammar == null ? sampling(opt) : sampling(opt).withGrammar(grammar);
         long baseSeed = opt.sampling().seed() != null ? opt.sampling().seed() : ThreadLocalRandom.current().nextLong();
         List<RequestHandle> handles = new ArrayList<>();
         ModelMetrics.TokenClock clock = metrics == null ? null : metrics.startRequest(model.id());
