@@ -161,6 +161,11 @@ public final class Admission {
             public String upstream() {
                 return s.upstream();
             }
+
+            @Override
+            public java.util.List<String> warnings() {
+                return s.warnings();
+            }
         };
     }
 

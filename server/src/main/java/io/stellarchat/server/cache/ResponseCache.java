@@ -121,6 +121,11 @@ public final class ResponseCache {
         }
 
         @Override
+        public java.util.List<String> warnings() {
+            return live.warnings();
+        }
+
+        @Override
         public String model() {
             return live.model();
         }

@@ -66,6 +66,11 @@ final class RoutedStream implements ChatStream {
     }
 
     @Override
+    public java.util.List<String> warnings() {
+        return delegate.warnings();
+    }
+
+    @Override
     public String upstream() {
         return upstream;
     }

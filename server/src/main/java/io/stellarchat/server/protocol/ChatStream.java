@@ -30,6 +30,14 @@ public interface ChatStream extends AutoCloseable {
     /** Who answers, for {@code X-Stellar-Upstream}: {@code <provider id>/<upstream model>}, {@code local/<model id>}. */
     String upstream();
 
+    /**
+     * Notes for the client about how the request was taken (e.g. JSON Schema keywords a non-strict
+     * {@code response_format} had ignored); sent as {@code X-Stellar-Warning}. Known before the first event.
+     */
+    default java.util.List<String> warnings() {
+        return java.util.List.of();
+    }
+
     @Override
     default void close() {
         cancel();

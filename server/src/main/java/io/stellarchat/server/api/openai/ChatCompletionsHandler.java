@@ -80,6 +80,7 @@ final class ChatCompletionsHandler {
         Admission.CachePlan plan = admission.cachePlan(ctx, caller, info, req, gen.params());
         ChatStream stream = Admission.settled(reservation, () -> admission.cached(ctx, plan, () -> gateway.chat(request)));
         ctx.header(OpenAiRoutes.UPSTREAM_HEADER, stream.upstream());
+        if (!stream.warnings().isEmpty()) ctx.header(OpenAiRoutes.WARNING_HEADER, String.join("; ", stream.warnings()));
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         if (!gen.stream()) {

@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class OpenAiRoutes implements RouteGroup {
     /** The response header naming who answered: {@code <provider id>/<upstream model>}, {@code local/<model id>}. */
     public static final String UPSTREAM_HEADER = "X-Stellar-Upstream";
+    /** Notes about how a request was taken (e.g. schema keywords a non-strict response_format could not enforce). */
+    public static final String WARNING_HEADER = "X-Stellar-Warning";
     private static final Logger log = LoggerFactory.getLogger(OpenAiRoutes.class);
 
     private final Gateway gateway;

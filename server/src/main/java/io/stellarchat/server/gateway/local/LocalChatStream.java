@@ -240,6 +240,19 @@ final class LocalChatStream implements ChatStream {
         return new Usage(prompt, completion, cached, 0, timings);
     }
 
+    /** Set by the provider: what the grammar's compiler ignored in a non-strict schema. */
+    private List<String> warnings = List.of();
+
+    LocalChatStream withWarnings(List<String> w) {
+        this.warnings = List.copyOf(w);
+        return this;
+    }
+
+    @Override
+    public List<String> warnings() {
+        return warnings;
+    }
+
     @Override
     public void cancel() {
         handles.forEach(RequestHandle::cancel);

@@ -294,7 +294,12 @@ public final class LocalProvider implements Provider {
             handles.forEach(RequestHandle::cancel);
             throw e;
         }
-        return new LocalChatStream(model, reported, handles, opt.n(), opt.logprobs(), metrics, clock, parsers);
+        LocalChatStream stream = new LocalChatStream(model, reported, handles, opt.n(), opt.logprobs(), metrics, clock, parsers);
+        if (grammar != null && !grammar.ignoredKeywords().isEmpty()) {
+            stream.withWarnings(List.of("response_format: JSON Schema keywords not enforced (strict is false): "
+                    + String.join(", ", grammar.ignoredKeywords())));
+        }
+        return stream;
     }
 
     /** The engine's sampler settings: llama.cpp's defaults, overridden by what the request set. */

@@ -145,6 +145,12 @@ class ConstrainedOutputTest {
         JsonNode e = LiveService.json(r).get("error");
         assertEquals("response_format", e.get("param").asText(), r.body());
         assertTrue(e.get("message").asText().contains("patternProperties"), r.body());
+        HttpResponse<String> lenient = live.post("/v1/chat/completions", null, "{\"model\":\"plain\",\"max_tokens\":4,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"response_format\":{\"type\":\"json_schema\","
+                + "\"json_schema\":{\"name\":\"x\",\"strict\":false,\"schema\":{\"type\":\"object\",\"patternProperties\":{\"^a\":{}}}}}}");
+        assertEquals(200, lenient.statusCode(), lenient.body());
+        assertTrue(lenient.headers().firstValue("X-Stellar-Warning").orElse("").contains("patternProperties"),
+                lenient.headers().map().toString());
         HttpResponse<String> named = live.post("/v1/chat/completions", null, "{\"model\":\"qwenish\",\"messages\":[{\"role\":"
                 + "\"user\",\"content\":\"x\"}],\"tools\":" + TOOLS + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"nope\"}}}");
         assertEquals(400, named.statusCode(), named.body());
