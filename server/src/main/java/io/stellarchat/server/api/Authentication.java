@@ -74,7 +74,14 @@ public final class Authentication implements RouteGroup {
     static Scope scopeOf(String path) {
         if (path.startsWith("/v1/admin/")) return Scope.ADMIN;
         if (path.startsWith("/v1/sessions") || path.equals("/v1/ws")) return Scope.SESSIONS;
-        if (path.equals("/v1/embeddings")) return Scope.EMBEDDINGS;
+        if (path.equals("/v1/embeddings") || path.equals("/api/embed") || path.equals("/api/embeddings")) {
+            return Scope.EMBEDDINGS;
+        }
+        if (path.equals("/api/chat") || path.equals("/api/generate")) return Scope.CHAT;
+        if (path.equals("/api/pull") || path.equals("/api/delete") || path.equals("/api/copy") || path.equals("/api/create")
+                || path.equals("/api/push")) {
+            return Scope.ADMIN;
+        }
         if (path.equals("/v1/chat/completions") || path.equals("/v1/completions") || path.equals("/tokenize")
                 || path.equals("/detokenize") || path.equals("/apply-template")) {
             return Scope.CHAT;

@@ -69,6 +69,11 @@ final class ErrorMapping {
         if (retry != null) {
             ctx.header("Retry-After", retry);
         }
+        if (ctx.path().startsWith("/api/")) { // Ollama's API answers errors as {"error": "…"}
+            ctx.status(e.status()).contentType("application/json")
+                    .result(mapper.createObjectNode().put("error", e.getMessage()).toString());
+            return;
+        }
         ctx.status(e.status()).contentType("application/json").result(bytes(ErrorBody.of(e)));
     }
 

@@ -115,6 +115,8 @@ public final class StellarService implements AutoCloseable {
                 config.cache().responses() ? new ResponseCache(tiers, json) : null,
                 config.cache().embeddings() ? new EmbeddingCache(tiers) : null);
         groups.add(new OpenAiRoutes(gateway, admission, json, config.server().maxBodyBytes(), config.engine().keepAlive()));
+        groups.add(new io.stellarchat.server.api.ollama.OllamaRoutes(gateway, admission, json, config.server().maxBodyBytes(),
+                config.engine().keepAlive(), StellarVersion.version()));
         this.catalog = database == null ? null : new StoredModelCatalog(database.modelRecords(),
                 config.providers().stream().map(p -> p.id()).toList(), json);
         groups.add(new AdminRoutes(gateway, database == null ? null : database.audit(), json,
