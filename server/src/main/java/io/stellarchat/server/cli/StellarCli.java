@@ -42,6 +42,8 @@ public final class StellarCli {
         cli.addSubcommand(new InspectCommand(env));
         cli.addSubcommand(new TokenizeCommand(env));
         cli.addSubcommand(new LogitsCommand(env));
+        cli.addSubcommand(new PullCommand(env));
+        cli.addSubcommand(new ModelsCommand(env));
         cli.addSubcommand(new CommandLine(new GgufCommand(env)).addSubcommand(new GgufCommand.Synth(env)));
 
         cli.setOut(env.out());
