@@ -55,7 +55,7 @@ final class ServeCommand implements Callable<Integer> {
             for (Path p : extraModels) {
                 list.add(new ModelEntry(ModelRegistry.idFor(p), p, List.of(), 0));
             }
-            cfg = cfg.withModels(new ModelsConfig(cfg.models().dir(), list));
+            cfg = cfg.withModels(cfg.models().withList(list));
         }
         ModelRegistry models;
         try {

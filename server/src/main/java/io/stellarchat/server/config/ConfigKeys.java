@@ -37,6 +37,12 @@ public final class ConfigKeys {
             "a list of {id, path or upstreams, chat_template_file, aliases, context_length, routing, retries, fallbacks, context_fallbacks} (YAML only)",
             false, false,
             "Models declared explicitly: id (required); path (a local GGUF file) or upstreams (a list of {provider, model, weight}), exactly one; chat_template_file (local only: a Jinja file used instead of the model's template); aliases (list); context_length (0 = the model's own, or unknown for a remote one); remote only: routing (weighted, least_busy or lowest_latency), retries {max, backoff, max_backoff}; fallbacks and context_fallbacks (other model ids, no cycles).");
+    public static final ConfigKey MODELS_KEEP_ALIVE = new ConfigKey("models.keep_alive", "5m",
+            "a duration 0s..30d: a number with ms, s, m or h (0s = never unload)", false, true,
+            "How long a local model with no requests stays loaded; the next request loads it again (and waits for it).");
+    public static final ConfigKey MODELS_MAX_LOADED = new ConfigKey("models.max_loaded", "0",
+            "an integer 0..1024 (0 = no bound)", false, true,
+            "Local models resident at once; loading one more unloads the least recently used idle one.");
     public static final ConfigKey PROVIDERS = new ConfigKey("providers", "",
             "a list of {id, type, base_url, api_key, timeouts, max_concurrency, circuit_breaker, health_check} (YAML only)",
             false, false,
@@ -124,7 +130,7 @@ public final class ConfigKeys {
     /** All keys, in the order they are documented and printed. */
     public static final List<ConfigKey> ALL = List.of(SERVER_HOST, SERVER_PORT, SERVER_MAX_BODY_BYTES,
             SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, SERVER_WS_MAX_FRAME_BYTES, LOGGING_FORMAT, LOGGING_LEVEL, MODELS_DIR, MODELS_LIST,
-            PROVIDERS,
+            MODELS_KEEP_ALIVE, MODELS_MAX_LOADED, PROVIDERS,
             ENGINE_THREADS, ENGINE_CONTEXT_LENGTH, ENGINE_QUEUE_DEPTH, ENGINE_MAX_WAIT, ENGINE_KEEP_ALIVE,
             ENGINE_MAX_BATCH_TOKENS, ENGINE_MAX_RUNNING, ENGINE_KV_CACHE_SIZE, ENGINE_KV_BLOCK_SIZE, ENGINE_KV_PRECISION,
             ENGINE_PREFIX_CACHING, DATA_DIR, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE, METRICS_ENABLED,

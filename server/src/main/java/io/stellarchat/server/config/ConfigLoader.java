@@ -190,7 +190,9 @@ public final class ConfigLoader {
         List<ProviderConfig> providers = ProviderListReader.read(raw.get("providers"), r, env);
         // Upstreams are checked against every declared provider id, also of providers with problems.
         var models = new ModelsConfig(r.path(ConfigKeys.MODELS_DIR, raw.get("models.dir")),
-                ModelListReader.read(raw.get("models.list"), r, declaredIds(raw.get("providers"))));
+                ModelListReader.read(raw.get("models.list"), r, declaredIds(raw.get("providers"))),
+                r.duration(ConfigKeys.MODELS_KEEP_ALIVE, raw.get("models.keep_alive"), Duration.ofDays(30)),
+                r.integer("models.max_loaded", ConfigKeys.MODELS_MAX_LOADED, raw.get("models.max_loaded"), 0, 1024));
         int maxRunning = r.integer("engine.max_running", ConfigKeys.ENGINE_MAX_RUNNING, raw.get("engine.max_running"),
                 1, 4096);
         int maxBatchTokens = r.integer("engine.max_batch_tokens", ConfigKeys.ENGINE_MAX_BATCH_TOKENS,

@@ -29,6 +29,8 @@ public final class ConfigPrinter {
         line(out, loaded, ConfigKeys.LOGGING_LEVEL, c.logging().level().key());
         section(out, "models");
         line(out, loaded, ConfigKeys.MODELS_DIR, quote(c.models().dir().toString()));
+        line(out, loaded, ConfigKeys.MODELS_KEEP_ALIVE, c.models().keepAlive().toSeconds() + "s");
+        line(out, loaded, ConfigKeys.MODELS_MAX_LOADED, Integer.toString(c.models().maxLoaded()));
         if (c.models().list().isEmpty()) {
             line(out, loaded, ConfigKeys.MODELS_LIST, "[]");
         } else {

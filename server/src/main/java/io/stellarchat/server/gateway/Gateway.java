@@ -53,7 +53,7 @@ public final class Gateway implements AutoCloseable {
     private final Map<String, ProviderState> providers;
     private final Router router;
     private final GatewayMetrics metrics;
-    private final List<Route> fileRoutes;
+    private final List<ModelEntry> declared;
     private final long started = System.currentTimeMillis() / 1000;
     private final Object tableLock = new Object();
     private volatile ModelTable table;
@@ -114,19 +114,27 @@ public final class Gateway implements AutoCloseable {
         }
         this.providers = java.util.Collections.unmodifiableMap(states); // in configuration order, for listings
         this.router = new Router(local, providers, metrics, setup.ticker(), setup.random(), setup.sleeper());
+        this.declared = List.copyOf(setup.models());
+        this.table = ModelTable.of(fileRoutes());
+    }
+
+    /**
+     * The configuration's routes: every local model the registry knows (loaded or not, so a model pulled at run
+     * time appears at the next refresh) and the file's remote entries.
+     */
+    private List<Route> fileRoutes() {
         List<Route> routes = new ArrayList<>();
-        Map<String, ModelEntry> declared = new LinkedHashMap<>();
-        setup.models().forEach(m -> declared.put(m.id(), m));
+        Map<String, ModelEntry> byId = new LinkedHashMap<>();
+        declared.forEach(m -> byId.put(m.id(), m));
         for (ModelInfo m : local.models()) {
-            ModelEntry e = declared.get(m.id());
+            ModelEntry e = byId.get(m.id());
             routes.add(new Route(e != null ? e : new ModelEntry(m.id(), Path.of(m.id()), m.aliases(), m.contextLength()),
                     true, ModelTable.Source.FILE));
         }
-        for (ModelEntry e : setup.models()) {
+        for (ModelEntry e : declared) {
             if (!e.isLocal()) routes.add(new Route(e, true, ModelTable.Source.FILE));
         }
-        this.fileRoutes = List.copyOf(routes);
-        this.table = ModelTable.of(routes);
+        return routes;
     }
 
     /**
@@ -147,11 +155,10 @@ public final class Gateway implements AutoCloseable {
                 scheduler.scheduleWithFixedDelay(() -> probe(s), 0, every.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
-        if (catalog != null) {
-            refresh();
-            scheduler.scheduleWithFixedDelay(this::refreshQuietly, refresh.toMillis(), refresh.toMillis(),
-                    TimeUnit.MILLISECONDS);
-        }
+        // Without a catalog the refresh still picks up local models that became known (a pulled file).
+        refreshQuietly();
+        scheduler.scheduleWithFixedDelay(this::refreshQuietly, refresh.toMillis(), refresh.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     private void probe(ProviderState s) {
@@ -180,11 +187,10 @@ public final class Gateway implements AutoCloseable {
     /** Rebuilds the table from the file's entries and the catalog's (API-made entries, status changes). */
     void refresh() {
         ModelCatalog c = catalog;
-        if (c == null) return;
-        List<ModelCatalog.Stored> stored = c.load();
+        List<ModelCatalog.Stored> stored = c == null ? List.of() : c.load();
         synchronized (tableLock) {
             Map<String, Route> routes = new LinkedHashMap<>();
-            for (Route r : fileRoutes) routes.put(r.id(), r);
+            for (Route r : fileRoutes()) routes.put(r.id(), r);
             for (ModelCatalog.Stored s : stored) {
                 Route file = routes.get(s.id());
                 if (file != null && file.source() == ModelTable.Source.FILE) {
@@ -365,6 +371,27 @@ public final class Gateway implements AutoCloseable {
     /** A model entry as the admin API shows it. */
     public record ModelStatus(ModelEntry entry, boolean online, String source) {}
 
+    /**
+     * The residency of each local model: {@code loaded}, {@code loading} or {@code unloaded} (remote models have
+     * none).
+     */
+    public Map<String, String> localStates() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (var k : local.registry().known()) out.put(k.entry().id(), k.state());
+        for (var m : local.registry().models()) out.putIfAbsent(m.id(), "loaded");
+        return out;
+    }
+
+    /** Loads a known local model now (admin); false when no local model has that name. */
+    public boolean loadLocal(String name) {
+        return local.registry().loaded(name).isPresent();
+    }
+
+    /** Unloads a local model now if no request is using it (admin); false when it is not loaded or busy. */
+    public boolean unloadLocal(String name) {
+        return local.registry().find(name).map(m -> local.registry().unload(m.id(), "admin request")).orElse(false);
+    }
+
     /** Every entry with its status and where it was declared ({@code file} or {@code api}). */
     public List<ModelStatus> modelStatuses() {
         return table.list().stream().map(r -> new ModelStatus(r.entry(), r.online(),
@@ -399,7 +426,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Whether {@code id} was declared in the configuration (read-only except its status). */
     public boolean isFileEntry(String id) {
-        return fileRoutes.stream().anyMatch(r -> r.id().equals(id));
+        return fileRoutes().stream().anyMatch(r -> r.id().equals(id));
     }
 
     /** The catalog API changes are written to, or null when the gateway has none. */

@@ -65,6 +65,8 @@ public final class AdminRoutes implements RouteGroup {
         routes.post("/v1/admin/models", this::createModel);
         routes.patch("/v1/admin/models/{id}", this::patchModel);
         routes.delete("/v1/admin/models/{id}", this::deleteModel);
+        routes.post("/v1/admin/models/{id}/load", this::loadModel);
+        routes.post("/v1/admin/models/{id}/unload", this::unloadModel);
         routes.get("/v1/admin/providers", this::listProviders);
     }
 
@@ -74,7 +76,13 @@ public final class AdminRoutes implements RouteGroup {
         ObjectNode root = json.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
-        gateway.modelStatuses().forEach(m -> data.add(shape(m)));
+        Map<String, String> states = gateway.localStates();
+        gateway.modelStatuses().forEach(m -> {
+            ObjectNode o = shape(m);
+            String state = states.get(m.entry().id());
+            if (state != null) o.put("state", state);
+            data.add(o);
+        });
         ctx.json(root);
     }
 
@@ -83,6 +91,29 @@ public final class AdminRoutes implements RouteGroup {
         o.put("status", m.online() ? "online" : "offline");
         o.put("source", m.source());
         return o;
+    }
+
+    /** Loads a local model now (it is loaded on demand anyway; this preloads it). */
+    private void loadModel(Context ctx) {
+        String id = ctx.pathParam("id");
+        if (!gateway.localStates().containsKey(id) || !gateway.loadLocal(id)) {
+            throw ApiException.notFound("model_not_found", "id", "No local model '" + id + "' (remote models are not loaded here).");
+        }
+        changed(ctx, "model.load", id);
+        ctx.json(json.createObjectNode().put("id", id).put("object", "model").put("state", "loaded"));
+    }
+
+    /** Unloads a local model now; 409 while requests use it. */
+    private void unloadModel(Context ctx) {
+        String id = ctx.pathParam("id");
+        String state = gateway.localStates().get(id);
+        if (state == null) throw ApiException.notFound("model_not_found", "id", "No local model '" + id + "'.");
+        if (state.equals("loaded") && !gateway.unloadLocal(id)) {
+            throw new ApiException(409, ErrorType.INVALID_REQUEST, "model_busy", "id", "Model '" + id
+                    + "' has requests in flight; it is unloaded when idle (models.keep_alive) or try again.");
+        }
+        changed(ctx, "model.unload", id);
+        ctx.json(json.createObjectNode().put("id", id).put("object", "model").put("state", "unloaded"));
     }
 
     private void createModel(Context ctx) {

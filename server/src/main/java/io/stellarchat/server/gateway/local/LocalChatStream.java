@@ -51,8 +51,10 @@ final class LocalChatStream implements ChatStream {
     private final java.util.ArrayDeque<ChatEvent> queued = new java.util.ArrayDeque<>();
 
     LocalChatStream(LocalModel model, String reportedModel, List<RequestHandle> handles, int n, boolean logprobs,
-                    ModelMetrics metrics, ModelMetrics.TokenClock clock, java.util.function.Supplier<OutputParser> parsers) {
+                    ModelMetrics metrics, ModelMetrics.TokenClock clock, java.util.function.Supplier<OutputParser> parsers,
+                    Runnable release) {
         this.parsers = parsers;
+        this.release = release;
         this.model = model;
         this.reportedModel = reportedModel;
         this.handles = List.copyOf(handles);
@@ -77,6 +79,13 @@ final class LocalChatStream implements ChatStream {
     }
 
     private boolean heldBack;
+    /** Ends this request's count on its model (once): at the end, on failure, or when cancelled. */
+    private final Runnable release;
+    private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private void released() {
+        if (release != null && released.compareAndSet(false, true)) release.run();
+    }
 
     private ChatEvent nextOnce(Duration timeout) throws InterruptedException {
         if (done) {
@@ -85,6 +94,7 @@ final class LocalChatStream implements ChatStream {
         if (!queued.isEmpty()) return queued.poll();
         if (current == handles.size()) {
             done = true;
+            released();
             return new ChatEvent.Done(combine(usages, n));
         }
         RequestHandle h = handles.get(current);
@@ -126,6 +136,7 @@ final class LocalChatStream implements ChatStream {
             case StreamItem.Failed(RuntimeException e) -> {
                 cancel();
                 done = true;
+                released();
                 throw failure(e);
             }
         };
@@ -256,6 +267,7 @@ final class LocalChatStream implements ChatStream {
     @Override
     public void cancel() {
         handles.forEach(RequestHandle::cancel);
+        released();
     }
 
     @Override

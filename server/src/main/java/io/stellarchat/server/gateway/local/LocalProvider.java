@@ -72,9 +72,14 @@ public final class LocalProvider implements Provider {
         return ID;
     }
 
-    /** The model called {@code name} (id or alias). */
+    /** The model called {@code name} (id or alias), loading it if it is known but not loaded. */
     public Optional<LocalModel> find(String name) {
-        return registry.find(name);
+        return registry.loaded(name);
+    }
+
+    /** The registry of local models (load, unload, states). */
+    public ModelRegistry registry() {
+        return registry;
     }
 
     /**
@@ -104,16 +109,33 @@ public final class LocalProvider implements Provider {
     }
 
     private LocalModel model(String name) {
-        return registry.find(name).orElseThrow(() -> ProviderException.notFound("model_not_found", "model",
-                "The model '" + name + "' does not exist or is not loaded. Available models: "
-                        + registry.models().stream().map(LocalModel::id).toList() + "."));
+        return registry.loaded(name).orElseThrow(() -> notFound(name));
+    }
+
+    /** The model, loaded if need be, with a request counted in flight on it until {@link ModelRegistry#release}. */
+    private LocalModel acquire(String name) {
+        return registry.acquire(name).orElseThrow(() -> notFound(name));
+    }
+
+    private ProviderException notFound(String name) {
+        return ProviderException.notFound("model_not_found", "model", "The model '" + name + "' does not exist or "
+                + "is not loaded. Available models: " + registry.known().stream().map(k -> k.entry().id()).toList() + ".");
     }
 
     // ---- chat and completions ----------------------------------------------------------------------
 
     @Override
     public ChatStream chat(ChatRequest request) {
-        LocalModel m = model(request.model());
+        LocalModel m = acquire(request.model());
+        try {
+            return chat(m, request);
+        } catch (RuntimeException e) {
+            registry.release(m);
+            throw e;
+        }
+    }
+
+    private ChatStream chat(LocalModel m, ChatRequest request) {
         String prompt = render(m, request.messages(), request);
         int[] tokens = m.encodeChatPrompt(prompt);
         ToolSyntax syntax = syntax(m);
@@ -137,7 +159,16 @@ public final class LocalProvider implements Provider {
 
     @Override
     public ChatStream complete(CompletionRequest request) {
-        LocalModel m = model(request.model());
+        LocalModel m = acquire(request.model());
+        try {
+            return complete(m, request);
+        } catch (RuntimeException e) {
+            registry.release(m);
+            throw e;
+        }
+    }
+
+    private ChatStream complete(LocalModel m, CompletionRequest request) {
         List<int[]> tokenized = new ArrayList<>();
         for (String p : request.prompts()) {
             tokenized.add(m.model().tokenizer().encode(p, true, false));
@@ -294,7 +325,8 @@ public final class LocalProvider implements Provider {
             handles.forEach(RequestHandle::cancel);
             throw e;
         }
-        LocalChatStream stream = new LocalChatStream(model, reported, handles, opt.n(), opt.logprobs(), metrics, clock, parsers);
+        LocalChatStream stream = new LocalChatStream(model, reported, handles, opt.n(), opt.logprobs(), metrics, clock, parsers,
+                () -> registry.release(model));
         if (grammar != null && !grammar.ignoredKeywords().isEmpty()) {
             stream.withWarnings(List.of("response_format: JSON Schema keywords not enforced (strict is false): "
                     + String.join(", ", grammar.ignoredKeywords())));
@@ -320,7 +352,15 @@ public final class LocalProvider implements Provider {
 
     @Override
     public EmbeddingResult embed(EmbeddingRequest request) {
-        LocalModel m = model(request.model());
+        LocalModel m = acquire(request.model());
+        try {
+            return embed(m, request);
+        } finally {
+            registry.release(m);
+        }
+    }
+
+    private EmbeddingResult embed(LocalModel m, EmbeddingRequest request) {
         int dim = m.model().config().dim();
         if (request.dimensions() != null && request.dimensions() != dim) {
             throw ProviderException.invalid("dimensions", "Invalid 'dimensions': this model's embeddings have "
@@ -381,7 +421,38 @@ public final class LocalProvider implements Provider {
 
     @Override
     public List<ModelInfo> models() {
-        return registry.models().stream().map(LocalProvider::info).toList();
+        List<ModelInfo> out = new ArrayList<>();
+        for (ModelRegistry.Known k : registry.known()) {
+            LocalModel m = registry.find(k.entry().id()).orElse(null);
+            out.add(m != null ? info(m) : unloadedInfo(k.entry()));
+        }
+        for (LocalModel m : registry.models()) { // loaded models the registry no longer lists (file removed)
+            if (out.stream().noneMatch(i -> i.id().equals(m.id()))) out.add(info(m));
+        }
+        return out;
+    }
+
+    private final Map<java.nio.file.Path, ModelInfo.LocalDetails> headers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** What the file's header says of a model that is not loaded (architecture and trained context). */
+    private ModelInfo unloadedInfo(io.stellarchat.server.config.ModelEntry e) {
+        ModelInfo.LocalDetails d = headers.computeIfAbsent(e.path(), p -> {
+            try (var f = io.stellarchat.engine.gguf.GgufFile.open(p)) {
+                var md = f.metadata();
+                String arch = md.getString("general.architecture", "unknown");
+                Object ctx = md.has(arch + ".context_length") ? md.raw(arch + ".context_length") : 0;
+                return new ModelInfo.LocalDetails(arch, 0, "unknown", ((Number) ctx).intValue(), 0, 0, false);
+            } catch (java.io.IOException | RuntimeException ex) {
+                return new ModelInfo.LocalDetails("unknown", 0, "unknown", 0, 0, 0, false);
+            }
+        });
+        long created;
+        try {
+            created = java.nio.file.Files.getLastModifiedTime(e.path()).toMillis() / 1000;
+        } catch (java.io.IOException ex) {
+            created = 0;
+        }
+        return new ModelInfo(e.id(), "stellarchat", created, e.contextLength(), e.aliases(), d);
     }
 
     static ModelInfo info(LocalModel m) {

@@ -30,83 +30,306 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The models this process serves, by id and alias. Built once at start-up (immutable afterwards, so safe to
- * read from any request thread); owns the models, their engines and the shared compute pool, and closes
- * them in {@link #close()}.
+ * The local models this process knows and the ones it has loaded, by id and alias; owns the loaded models, their
+ * engines and the shared compute pool, and closes them in {@link #close()}.
  *
- * <p>Sources, in order: the configured {@code models.list}, then every {@code *.gguf} in {@code models.dir}
- * not already listed. A listed model that fails to load stops start-up (the operator asked for it); a file
- * found by the directory scan that fails is logged and skipped.
+ * <p>Known models: the configured {@code models.list} (local entries), then every {@code *.gguf} in
+ * {@code models.dir} not already listed (re-scanned every few seconds, so a pulled file appears without a
+ * restart). At start every known model is loaded, up to {@code models.max_loaded}; a listed model that fails
+ * stops start-up, a discovered file that fails is logged and skipped. Later a request for a known model that is
+ * not loaded loads it ({@link #acquire}): once, however many requests wait for it (they wait, they do not fail).
+ * A model with no request in flight for {@code models.keep_alive} is unloaded by the {@code model-keeper}
+ * thread; loading beyond {@code models.max_loaded} first unloads the least recently used idle model; a model
+ * with requests in flight is never unloaded.
+ *
+ * <p>Threads: the loaded set is an immutable snapshot behind a volatile reference, read by any request thread
+ * without locking and replaced whole under this object's lock by load and unload. Loading runs on the first
+ * requesting thread (others wait on its future, with a timeout); in-flight counts are atomic per model.
  */
 public final class ModelRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
-    /** How long an engine waits for a caller to take a token before it cancels the request. */
+    /** How long a request waits for its model to load. */
+    static final java.time.Duration LOAD_WAIT = java.time.Duration.ofMinutes(10);
+    private static final long RESCAN_NANOS = 3_000_000_000L;
 
-    private final Map<String, LocalModel> byName;
-    private final List<LocalModel> models;
-    private final ComputePool pool;
+    /** A loaded snapshot: the models in load order and every name (id and aliases) that reaches one. */
+    private record Snapshot(List<LocalModel> models, Map<String, LocalModel> byName) {
+        static Snapshot of(List<LocalModel> models) {
+            Map<String, LocalModel> names = new LinkedHashMap<>();
+            for (LocalModel m : models) names.put(m.id(), m);
+            for (LocalModel m : models) for (String a : m.aliases()) names.putIfAbsent(a, m);
+            return new Snapshot(List.copyOf(models), Map.copyOf(names));
+        }
+    }
+
+    /** How a known model is used: requests in flight and when it was last used. */
+    private static final class Use {
+        final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        volatile long lastUsed = System.nanoTime();
+    }
+
+    /** A model the registry knows, loaded or not. */
+    public record Known(ModelEntry entry, String state) {}
+
+    private final ModelsConfig config;
+    private final EngineConfig engine;
+    private volatile Snapshot snapshot;
+    private volatile Map<String, ModelEntry> known; // id → entry, in order
+    private final Map<String, java.util.concurrent.CompletableFuture<LocalModel>> loading = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Use> uses = new java.util.concurrent.ConcurrentHashMap<>();
+    private ComputePool pool; // guarded by this; made at the first load
+    private final Thread keeper;
+    private volatile long lastScan;
     private boolean closed;
 
-    private ModelRegistry(List<LocalModel> models, ComputePool pool) {
-        this.models = List.copyOf(models);
+    private ModelRegistry(ModelsConfig config, EngineConfig engine, List<LocalModel> models, ComputePool pool,
+                          Map<String, ModelEntry> known) {
+        this.config = config;
+        this.engine = engine;
+        this.snapshot = Snapshot.of(models);
         this.pool = pool;
-        Map<String, LocalModel> names = new LinkedHashMap<>();
-        for (LocalModel m : models) {
-            names.put(m.id(), m);
-        }
-        for (LocalModel m : models) {
-            for (String a : m.aliases()) {
-                names.putIfAbsent(a, m);
-            }
-        }
-        this.byName = Map.copyOf(names);
+        this.known = known;
+        for (LocalModel m : models) uses.put(m.id(), new Use());
+        boolean manage = config != null;
+        this.keeper = manage ? Thread.ofPlatform().name("model-keeper").daemon(true).start(this::keep) : null;
     }
 
     /** A registry with no models (for tests and for a server started without any). */
     public static ModelRegistry empty() {
-        return new ModelRegistry(List.of(), null);
+        return new ModelRegistry(null, null, List.of(), null, Map.of());
     }
 
-    /** Loads every configured and discovered model. */
+    /** Loads every configured and discovered model (up to {@code models.max_loaded}). */
     public static ModelRegistry load(ModelsConfig models, EngineConfig engine) throws IOException {
-        List<ModelEntry> entries = new ArrayList<>(models.list().stream().filter(ModelEntry::isLocal).toList());
-        List<Path> listed = entries.stream().map(e -> e.path().toAbsolutePath().normalize()).toList();
-        List<Path> discovered = new ArrayList<>();
-        if (Files.isDirectory(models.dir())) {
-            try (Stream<Path> s = Files.list(models.dir())) {
-                s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf"))
-                        .filter(p -> !listed.contains(p.toAbsolutePath().normalize()))
-                        .sorted()
-                        .forEach(discovered::add);
-            }
-        }
-        if (entries.isEmpty() && discovered.isEmpty()) {
+        Map<String, ModelEntry> known = scan(models);
+        if (known.isEmpty()) {
             log.info("no models configured: put a GGUF file in {} (or pass --model FILE.gguf, or list it under "
-                    + "models.list in stellar.yaml) and restart; /v1/models is empty until then",
+                    + "models.list in stellar.yaml, or ./stellar pull one); /v1/models is empty until then",
                     models.dir().toAbsolutePath());
-            return empty();
         }
-        int threads = engine.threads() > 0 ? engine.threads() : Runtime.getRuntime().availableProcessors();
-        ComputePool pool = new ComputePool(threads);
+        ComputePool pool = known.isEmpty() ? null : new ComputePool(threads(engine));
         List<LocalModel> loaded = new ArrayList<>();
         try {
-            for (ModelEntry e : entries) {
-                loaded.add(loadOne(e.id(), e.aliases(), e.path(), e.contextLength(), e.chatTemplate(), engine, pool, loaded));
-            }
-            for (Path p : discovered) {
-                String id = idFor(p);
+            for (ModelEntry e : known.values()) {
+                if (models.maxLoaded() > 0 && loaded.size() >= models.maxLoaded()) {
+                    log.info("model {} is known but not loaded yet (models.max_loaded = {}); a request loads it",
+                            e.id(), models.maxLoaded());
+                    continue;
+                }
+                boolean listed = models.list().contains(e);
                 try {
-                    loaded.add(loadOne(id, List.of(), p, 0, null, engine, pool, loaded));
+                    loaded.add(loadOne(e.id(), e.aliases(), e.path(), e.contextLength(), e.chatTemplate(), engine, pool, loaded));
                 } catch (IOException | RuntimeException ex) {
-                    log.error("skipping {}: {}", p, ex.getMessage());
+                    if (listed) throw ex;
+                    log.error("skipping {}: {}", e.path(), ex.getMessage());
                 }
             }
         } catch (IOException | RuntimeException ex) {
             loaded.forEach(ModelRegistry::closeModel);
-            pool.close();
+            if (pool != null) pool.close();
             throw ex;
         }
-        return new ModelRegistry(loaded, pool);
+        return new ModelRegistry(models, engine, loaded, pool, known);
+    }
+
+    private static int threads(EngineConfig engine) {
+        return engine.threads() > 0 ? engine.threads() : Runtime.getRuntime().availableProcessors();
+    }
+
+    /** The configured local entries, then the directory's files not listed, by id. */
+    private static Map<String, ModelEntry> scan(ModelsConfig models) throws IOException {
+        Map<String, ModelEntry> out = new LinkedHashMap<>();
+        List<ModelEntry> entries = models.list().stream().filter(ModelEntry::isLocal).toList();
+        for (ModelEntry e : entries) out.put(e.id(), e);
+        List<Path> listed = entries.stream().map(e -> e.path().toAbsolutePath().normalize()).toList();
+        if (Files.isDirectory(models.dir())) {
+            try (Stream<Path> s = Files.list(models.dir())) {
+                for (Path p : s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf"))
+                        .filter(p -> !p.getFileName().toString().startsWith("."))
+                        .filter(p -> !listed.contains(p.toAbsolutePath().normalize()))
+                        .sorted().toList()) {
+                    out.putIfAbsent(idFor(p), new ModelEntry(idFor(p), p, List.of(), 0));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The loaded model called {@code name}, loading it first if it is known but not loaded (waiting for a load
+     * another request started), and counting a request in flight on it until {@link #release}.
+     *
+     * @return empty when no known model has that name
+     * @throws io.stellarchat.server.protocol.ProviderException 503 {@code model_load_failed} when it cannot be loaded
+     */
+    public Optional<LocalModel> acquire(String name) {
+        Optional<LocalModel> m = loaded(name);
+        m.ifPresent(x -> {
+            Use u = uses.computeIfAbsent(x.id(), k -> new Use());
+            u.inFlight.incrementAndGet();
+            u.lastUsed = System.nanoTime();
+        });
+        return m;
+    }
+
+    /** A request on {@code m} ended. */
+    public void release(LocalModel m) {
+        Use u = uses.get(m.id());
+        if (u != null) {
+            u.inFlight.decrementAndGet();
+            u.lastUsed = System.nanoTime();
+        }
+    }
+
+    /** The loaded model called {@code name}, loading it if it is known (no request counted). */
+    public Optional<LocalModel> loaded(String name) {
+        LocalModel m = snapshot.byName().get(name);
+        if (m != null) return Optional.of(m);
+        ModelEntry e = entry(name);
+        if (e == null) return Optional.empty();
+        return Optional.of(loadNow(e));
+    }
+
+    private ModelEntry entry(String name) {
+        ModelEntry e = known.get(name);
+        if (e != null) return e;
+        for (ModelEntry x : known.values()) if (x.aliases().contains(name)) return x;
+        return null;
+    }
+
+    private LocalModel loadNow(ModelEntry e) {
+        java.util.concurrent.CompletableFuture<LocalModel> mine = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<LocalModel> f = loading.putIfAbsent(e.id(), mine);
+        if (f == null) {
+            f = mine;
+            try {
+                LocalModel already = snapshot.byName().get(e.id());
+                mine.complete(already != null ? already : loadAndAdd(e));
+            } catch (IOException | RuntimeException ex) {
+                mine.completeExceptionally(ex);
+            } finally {
+                loading.remove(e.id(), mine);
+            }
+        }
+        try {
+            return f.get(LOAD_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException ex) {
+            throw io.stellarchat.server.protocol.ProviderException.unavailable("model_load_failed", "The model '" + e.id()
+                    + "' could not be loaded: " + ex.getCause().getMessage(), null);
+        } catch (java.util.concurrent.TimeoutException ex) {
+            throw io.stellarchat.server.protocol.ProviderException.unavailable("model_loading", "The model '" + e.id()
+                    + "' is still loading; try again shortly.", java.time.Duration.ofSeconds(5));
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw io.stellarchat.server.protocol.ProviderException.unavailable("shutting_down", "The server is shutting down.", null);
+        }
+    }
+
+    private LocalModel loadAndAdd(ModelEntry e) throws IOException {
+        synchronized (this) {
+            if (closed) throw new IOException("the server is shutting down");
+            if (pool == null) pool = new ComputePool(threads(engine));
+        }
+        if (config.maxLoaded() > 0) makeRoom(config.maxLoaded() - 1);
+        log.info("loading model {} from {} ...", e.id(), e.path());
+        LocalModel m = loadOne(e.id(), e.aliases(), e.path(), e.contextLength(), e.chatTemplate(), engine, pool, List.of());
+        synchronized (this) {
+            List<LocalModel> next = new ArrayList<>(snapshot.models());
+            next.add(m);
+            snapshot = Snapshot.of(next);
+            uses.put(m.id(), new Use());
+        }
+        return m;
+    }
+
+    /** Unloads least recently used idle models until at most {@code keep} are loaded (waits up to 30 s for one to idle). */
+    private void makeRoom(int keep) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (snapshot.models().size() > keep && System.nanoTime() < deadline) {
+            LocalModel lru = null;
+            for (LocalModel m : snapshot.models()) {
+                Use u = uses.get(m.id());
+                if (u != null && u.inFlight.get() > 0) continue;
+                if (lru == null || (u == null ? 0 : u.lastUsed) < uses.getOrDefault(lru.id(), new Use()).lastUsed) lru = m;
+            }
+            if (lru == null) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                continue;
+            }
+            unload(lru.id(), "to make room (models.max_loaded = " + config.maxLoaded() + ")");
+        }
+    }
+
+    /**
+     * Unloads {@code id} if it is loaded and idle; returns whether it was unloaded. A model with requests in
+     * flight stays.
+     */
+    public boolean unload(String id, String why) {
+        LocalModel gone;
+        synchronized (this) {
+            gone = snapshot.byName().get(id);
+            if (gone == null) return false;
+            Use u = uses.get(gone.id());
+            if (u != null && u.inFlight.get() > 0) return false;
+            List<LocalModel> next = new ArrayList<>(snapshot.models());
+            next.remove(gone);
+            snapshot = Snapshot.of(next);
+        }
+        log.info("unloading model {} ({})", gone.id(), why);
+        closeModel(gone);
+        return true;
+    }
+
+    /** Every known model with its state: {@code loaded}, {@code loading} or {@code unloaded}. */
+    public List<Known> known() {
+        List<Known> out = new ArrayList<>();
+        for (ModelEntry e : known.values()) {
+            String state = snapshot.byName().containsKey(e.id()) ? "loaded" : loading.containsKey(e.id()) ? "loading" : "unloaded";
+            out.add(new Known(e, state));
+        }
+        return out;
+    }
+
+    /** Re-reads the models directory now (a file pulled at run time becomes known). */
+    public void rescan() {
+        if (config == null) return;
+        try {
+            Map<String, ModelEntry> next = scan(config);
+            for (LocalModel m : snapshot.models()) {
+                if (!next.containsKey(m.id())) next.put(m.id(), new ModelEntry(m.id(), m.model().path(), m.aliases(), 0));
+            }
+            known = next;
+        } catch (IOException e) {
+            log.debug("could not scan {}: {}", config.dir(), e.getMessage());
+        }
+        lastScan = System.nanoTime();
+    }
+
+    private void keep() {
+        while (true) {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (this) {
+                if (closed) return;
+            }
+            if (System.nanoTime() - lastScan > RESCAN_NANOS) rescan();
+            if (config.keepAlive().isZero()) continue;
+            long idleNanos = config.keepAlive().toNanos();
+            for (LocalModel m : snapshot.models()) {
+                Use u = uses.get(m.id());
+                if (u != null && u.inFlight.get() == 0 && System.nanoTime() - u.lastUsed > idleNanos) {
+                    unload(m.id(), "idle for " + config.keepAlive().toSeconds() + " s (models.keep_alive)");
+                }
+            }
+        }
     }
 
     /** The model id for a file: its name without {@code .gguf}. */
@@ -219,14 +442,14 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    /** The model called {@code name} (id or alias). */
+    /** The loaded model called {@code name} (id or alias), without loading it. */
     public Optional<LocalModel> find(String name) {
-        return Optional.ofNullable(byName.get(name));
+        return Optional.ofNullable(snapshot.byName().get(name));
     }
 
-    /** All models, in load order. */
+    /** The loaded models, in load order. */
     public List<LocalModel> models() {
-        return models;
+        return snapshot.models();
     }
 
     private static void closeModel(LocalModel m) {
@@ -236,14 +459,26 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** Stops the engines, unmaps the models, stops the compute pool. Idempotent. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
-        models.forEach(ModelRegistry::closeModel);
-        if (pool != null) {
-            pool.close();
+        if (keeper != null) {
+            keeper.interrupt();
+            try {
+                keeper.join(java.time.Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        snapshot.models().forEach(ModelRegistry::closeModel);
+        synchronized (this) {
+            if (pool != null) {
+                pool.close();
+            }
         }
     }
 
