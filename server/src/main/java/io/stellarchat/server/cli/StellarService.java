@@ -122,6 +122,9 @@ public final class StellarService implements AutoCloseable {
         groups.add(new AdminRoutes(gateway, database == null ? null : database.audit(), json,
                 config.server().maxBodyBytes()));
         groups.add(new KeyRoutes(keys, database == null ? null : database.audit(), json, config.server().maxBodyBytes()));
+        groups.add(new io.stellarchat.server.api.admin.PullRoutes(gateway, database == null ? null : database.audit(), json,
+                config.server().maxBodyBytes(), config.models().dir(), config.models().hubEndpoint(),
+                config.models().hubToken().reveal()));
         if (database != null) {
             SessionTurns turns = new SessionTurns(database.history(), gateway,
                     stored -> GenerationFields.storedSession(json, stored));

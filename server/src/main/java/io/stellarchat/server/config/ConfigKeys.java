@@ -43,6 +43,12 @@ public final class ConfigKeys {
     public static final ConfigKey MODELS_MAX_LOADED = new ConfigKey("models.max_loaded", "0",
             "an integer 0..1024 (0 = no bound)", false, true,
             "Local models resident at once; loading one more unloads the least recently used idle one.");
+    public static final ConfigKey MODELS_HUB_ENDPOINT = new ConfigKey("models.hub_endpoint", "https://huggingface.co",
+            "an http or https URL", false, true,
+            "Where POST /v1/admin/pull and /api/pull download models from: the Hugging Face Hub or a mirror.");
+    public static final ConfigKey MODELS_HUB_TOKEN = new ConfigKey("models.hub_token", "",
+            "a string (empty: none)", true, true,
+            "Hub access token for gated or private repositories (secret, masked when printed).");
     public static final ConfigKey PROVIDERS = new ConfigKey("providers", "",
             "a list of {id, type, base_url, api_key, timeouts, max_concurrency, circuit_breaker, health_check} (YAML only)",
             false, false,
@@ -130,7 +136,7 @@ public final class ConfigKeys {
     /** All keys, in the order they are documented and printed. */
     public static final List<ConfigKey> ALL = List.of(SERVER_HOST, SERVER_PORT, SERVER_MAX_BODY_BYTES,
             SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, SERVER_WS_MAX_FRAME_BYTES, LOGGING_FORMAT, LOGGING_LEVEL, MODELS_DIR, MODELS_LIST,
-            MODELS_KEEP_ALIVE, MODELS_MAX_LOADED, PROVIDERS,
+            MODELS_KEEP_ALIVE, MODELS_MAX_LOADED, MODELS_HUB_ENDPOINT, MODELS_HUB_TOKEN, PROVIDERS,
             ENGINE_THREADS, ENGINE_CONTEXT_LENGTH, ENGINE_QUEUE_DEPTH, ENGINE_MAX_WAIT, ENGINE_KEEP_ALIVE,
             ENGINE_MAX_BATCH_TOKENS, ENGINE_MAX_RUNNING, ENGINE_KV_CACHE_SIZE, ENGINE_KV_BLOCK_SIZE, ENGINE_KV_PRECISION,
             ENGINE_PREFIX_CACHING, DATA_DIR, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE, METRICS_ENABLED,

@@ -192,7 +192,12 @@ public final class ConfigLoader {
         var models = new ModelsConfig(r.path(ConfigKeys.MODELS_DIR, raw.get("models.dir")),
                 ModelListReader.read(raw.get("models.list"), r, declaredIds(raw.get("providers"))),
                 r.duration(ConfigKeys.MODELS_KEEP_ALIVE, raw.get("models.keep_alive"), Duration.ofDays(30)),
-                r.integer("models.max_loaded", ConfigKeys.MODELS_MAX_LOADED, raw.get("models.max_loaded"), 0, 1024));
+                r.integer("models.max_loaded", ConfigKeys.MODELS_MAX_LOADED, raw.get("models.max_loaded"), 0, 1024),
+                r.string(ConfigKeys.MODELS_HUB_ENDPOINT, raw.get("models.hub_endpoint")),
+                new Secret(r.text(ConfigKeys.MODELS_HUB_TOKEN, raw.get("models.hub_token"))));
+        if (!models.hubEndpoint().matches("https?://.+")) {
+            r.problem(ConfigKeys.MODELS_HUB_ENDPOINT, raw.get("models.hub_endpoint"), "expected an http or https URL");
+        }
         int maxRunning = r.integer("engine.max_running", ConfigKeys.ENGINE_MAX_RUNNING, raw.get("engine.max_running"),
                 1, 4096);
         int maxBatchTokens = r.integer("engine.max_batch_tokens", ConfigKeys.ENGINE_MAX_BATCH_TOKENS,

@@ -31,6 +31,8 @@ public final class ConfigPrinter {
         line(out, loaded, ConfigKeys.MODELS_DIR, quote(c.models().dir().toString()));
         line(out, loaded, ConfigKeys.MODELS_KEEP_ALIVE, c.models().keepAlive().toSeconds() + "s");
         line(out, loaded, ConfigKeys.MODELS_MAX_LOADED, Integer.toString(c.models().maxLoaded()));
+        line(out, loaded, ConfigKeys.MODELS_HUB_ENDPOINT, quote(c.models().hubEndpoint()));
+        line(out, loaded, ConfigKeys.MODELS_HUB_TOKEN, quote(c.models().hubToken().reveal().isEmpty() ? "" : c.models().hubToken().masked()));
         if (c.models().list().isEmpty()) {
             line(out, loaded, ConfigKeys.MODELS_LIST, "[]");
         } else {

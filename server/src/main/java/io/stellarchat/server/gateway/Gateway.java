@@ -382,6 +382,12 @@ public final class Gateway implements AutoCloseable {
         return out;
     }
 
+    /** Re-reads the models directory and the table now (a model was pulled). */
+    public void rescanLocal() {
+        local.registry().rescan();
+        refresh();
+    }
+
     /** Loads a known local model now (admin); false when no local model has that name. */
     public boolean loadLocal(String name) {
         return local.registry().loaded(name).isPresent();

@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
  * keys, limits and caches as the OpenAI routes; remote models are listed and usable too. Errors are
  * {@code {"error": "…"}} (written by {@code api.ErrorMapping} for paths under {@code /api/}).
  *
- * <p>Not yet here: {@code /api/pull}, {@code /api/delete}, {@code /api/copy}, {@code /api/create} (model
- * management) — they answer 501 saying so — and {@code images}, refused with 400.
+ * <p>{@code /api/pull} is {@code api.admin.PullRoutes}. Not here: {@code /api/delete}, {@code /api/copy},
+ * {@code /api/create}, {@code /api/push} — they answer 501 saying so — and {@code images}, refused with 400.
  */
 public final class OllamaRoutes implements RouteGroup {
     private static final Logger log = LoggerFactory.getLogger(OllamaRoutes.class);
@@ -93,7 +93,7 @@ public final class OllamaRoutes implements RouteGroup {
         routes.post("/api/embed", ctx -> embed(ctx, object(ctx), false));
         routes.post("/api/embeddings", ctx -> embed(ctx, object(ctx), true));
         routes.get("/api/version", ctx -> ctx.json(json.createObjectNode().put("version", version)));
-        for (String path : List.of("/api/pull", "/api/push", "/api/create", "/api/copy")) {
+        for (String path : List.of("/api/push", "/api/create", "/api/copy")) {
             routes.post(path, ctx -> notYet(path));
         }
         routes.delete("/api/delete", ctx -> notYet("/api/delete"));
@@ -101,7 +101,7 @@ public final class OllamaRoutes implements RouteGroup {
 
     private static void notYet(String path) {
         throw new ApiException(501, ErrorType.INVALID_REQUEST, "not_implemented", null, path + " is not supported by "
-                + "this server yet: put GGUF files in the models directory or declare them in models.list.");
+                + "this server: pull GGUF files from the Hub (/api/pull, stellar pull) or put them in the models directory.");
     }
 
     private JsonNode object(Context ctx) {

@@ -39,9 +39,13 @@ class ModelResidencyTest {
     Path dir;
 
     private StellarService start(Path models, Duration keepAlive, int maxLoaded) throws Exception {
+        return start(models, keepAlive, maxLoaded, "https://huggingface.co");
+    }
+
+    private StellarService start(Path models, Duration keepAlive, int maxLoaded, String hub) throws Exception {
         StellarConfig d = StellarConfig.defaults();
         StellarConfig config = new StellarConfig(d.server().withPort(0), d.logging(),
-                new ModelsConfig(models, List.of(), keepAlive, maxLoaded),
+                new ModelsConfig(models, List.of(), keepAlive, maxLoaded, hub, new io.stellarchat.server.config.Secret("")),
                 new EngineConfig(1, 0, 64, Duration.ofSeconds(30), Duration.ofSeconds(5)), new DataConfig(dir), d.database(),
                 d.metrics());
         ModelRegistry registry = ModelRegistry.load(config.models(), config.engine());
@@ -112,6 +116,30 @@ class ModelResidencyTest {
             URI load = URI.create("http://127.0.0.1:" + s.port() + "/v1/admin/models/gamma/load");
             assertEquals(200, TestHttp.send(load, "POST", null, null, HttpResponse.BodyHandlers.ofString()).statusCode());
             assertEquals("loaded", state(s, "gamma"));
+        }
+    }
+
+    @Test
+    void aModelPulledThroughTheApiIsServedAtOnce() throws Exception {
+        Path models = Files.createDirectories(dir.resolve("models"));
+        try (var hub = io.stellarchat.server.models.FakeHubAccess.start(Files.readAllBytes(LiveService.STORIES));
+             StellarService s = start(models, Duration.ZERO, 0, hub.endpoint())) {
+            HttpResponse<String> r = TestHttp.send(URI.create("http://127.0.0.1:" + s.port() + "/api/pull"), "POST", null,
+                    "{\"model\":\"acme/tiny-GGUF\"}", HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            List<String> lines = r.body().lines().toList();
+            assertEquals("pulling manifest", TestHttp.json(lines.getFirst()).get("status").asText());
+            long size = Files.size(LiveService.STORIES);
+            assertTrue(lines.stream().anyMatch(l -> l.contains("\"completed\":" + size)), r.body());
+            JsonNode last = TestHttp.json(lines.getLast());
+            assertEquals("success", last.get("status").asText(), r.body());
+            assertEquals("tiny-Q4_K_M", last.get("model").asText());
+            assertEquals(200, chat(s, "tiny-Q4_K_M").statusCode(), "served at once, loaded on its first request");
+
+            HttpResponse<String> gated = TestHttp.send(URI.create("http://127.0.0.1:" + s.port() + "/v1/admin/pull"), "POST", null,
+                    "{\"model\":\"acme/gated-GGUF\",\"stream\":false}", HttpResponse.BodyHandlers.ofString());
+            assertEquals(502, gated.statusCode(), gated.body());
+            assertTrue(gated.body().contains("gated"), gated.body());
         }
     }
 }
