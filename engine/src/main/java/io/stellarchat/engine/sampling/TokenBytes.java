@@ -32,7 +32,6 @@ public final class TokenBytes {
     private final int[] nextSibling;
     private final int[] tokenFrom;    // tokens ending at node n: tokenIds[tokenFrom[n] .. tokenFrom[n+1])
     private final int[] tokenIds;
-    private final int maxDepth;
 
     private TokenBytes(byte[][] bytes, int[] endTokens) {
         this.vocabSize = bytes.length;
@@ -116,7 +115,6 @@ public final class TokenBytes {
         for (int k = 0; k < n; k++) {
             tokenIds[fill[tokNode[k]]++] = sorted[k];
         }
-        this.maxDepth = depthMax;
     }
 
     /** The vocabulary of {@code tokenizer}. Cost: one pass over the vocabulary and a sort; do it once per model. */
@@ -197,19 +195,17 @@ public final class TokenBytes {
      * not included): a depth-first walk of the trie, a subtree skipped at the first refused byte.
      */
     void walk(Automaton a, Automaton.State s, long[] mask) {
-        long[][] nextBytes = new long[maxDepth + 1][4];
-        walk(a, s, 0, 0, mask, nextBytes);
+        walk(a, s, 0, mask);
     }
 
-    private void walk(Automaton a, Automaton.State s, int node, int depth, long[] mask, long[][] nextBytes) {
-        long[] nb = nextBytes[depth];
-        a.nextBytes(s, nb);
+    private void walk(Automaton a, Automaton.State s, int node, long[] mask) {
+        long[] nb = a.nextBytes(s);
         for (int c = firstChild[node]; c >= 0; c = nextSibling[c]) {
             int b = label[c];
             if (((nb[b >>> 6] >>> b) & 1L) == 0) {
                 continue;
             }
-            Automaton.State s2 = a.advance(s, b);
+            Automaton.State s2 = a.step(s, b);
             if (s2 == null) {
                 continue;
             }
@@ -218,7 +214,7 @@ public final class TokenBytes {
                 mask[t >>> 6] |= 1L << t;
             }
             if (firstChild[c] >= 0 && s2.stacks.length > 0) {
-                walk(a, s2, c, depth + 1, mask, nextBytes);
+                walk(a, s2, c, mask);
             }
         }
     }

@@ -51,7 +51,8 @@ class TokenMaskTest {
         long[] mask = new long[vocab.maskWords()];
         int states = 0;
         for (Grammar g : grammars()) {
-            for (int walk = 0; walk < 2; walk++) {
+            int walks = tok.vocabSize() > 100_000 ? 1 : 2; // the brute-force side costs V advances per state
+            for (int walk = 0; walk < walks; walk++) {
                 Random rnd = new Random(31L * walk + g.hashCode() % 7);
                 GrammarMatcher m = new GrammarMatcher(g, vocab);
                 for (int step = 0; step < 30; step++) {
@@ -73,7 +74,6 @@ class TokenMaskTest {
                         assertTrue(m.canEnd(), "a dead end must be the end of the grammar");
                         break;
                     }
-                    // prefer longer tokens half of the time so the walks reach deep states
                     int pick = allowed.get(rnd.nextInt(allowed.size()));
                     assertTrue(m.accept(pick));
                 }
