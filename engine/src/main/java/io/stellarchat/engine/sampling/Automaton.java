@@ -30,8 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * most {@value #MAX_INTERNED} states per automaton) and records, in the source state's 256-entry table,
  * the state each byte leads to. A trie walk then costs one array read per node once a state has been seen,
  * and a loop such as "any character inside a string" leads a state back to itself. The tables are shared by
- * every thread matching this grammar: they are written without locks, which is safe because each entry is
- * either null (computed again) or a fully built immutable state, and a racing write stores an equal one.
+ * every thread matching this grammar: they are written without locks, which is safe because each table is
+ * published through a volatile field, each entry is either null (computed again) or a fully built immutable
+ * state, and a racing write stores an equal one.
  */
 final class Automaton {
     static final int END = -1;
@@ -85,6 +86,35 @@ final class Automaton {
         }
         table[b] = canonical == null ? DEAD : canonical;
         return canonical;
+    }
+
+    /**
+     * {@code s} with every stack cut to its top {@code depth} frames (interned, not accepting): the part of
+     * the state that decides every token which does not leave those frames. Matching from it, a path that
+     * pops past the cut shows as an accepting state — there the answer depends on the frames cut off.
+     */
+    State truncate(State s, int depth) {
+        List<Stack> out = new ArrayList<>(s.stacks.length);
+        Set<Stack> seen = new HashSet<>();
+        for (Stack st : s.stacks) {
+            Stack t = cut(st, depth);
+            if (seen.add(t)) {
+                out.add(t);
+            }
+        }
+        Stack[] a = out.toArray(new Stack[0]);
+        Arrays.sort(a, Stack::compare);
+        return intern(new State(a, false));
+    }
+
+    private static Stack cut(Stack st, int depth) {
+        if (st == null || depth == 0) {
+            return null;
+        }
+        if (st.depth <= depth) {
+            return st;
+        }
+        return new Stack(st.pos, cut(st.next, depth - 1));
     }
 
     /** The bytes some stack of {@code s} can take next, computed once per state (do not modify). */
@@ -272,9 +302,11 @@ final class Automaton {
         final Stack[] stacks;
         final boolean accepting;
         private final int hash;
-        // memo tables filled by Automaton.step / nextBytes, shared between threads (see the class comment)
-        State[] next;
-        long[] nextBytes;
+        // Memo tables filled by Automaton.step / nextBytes and shared between threads (see the class comment).
+        // Volatile: a table is published only after it is filled (nextBytes) or created (next); entries of
+        // `next` are immutable states, so a racing reader sees null (and recomputes) or a complete state.
+        volatile State[] next;
+        volatile long[] nextBytes;
 
         State(Stack[] stacks, boolean accepting) {
             this.stacks = stacks;

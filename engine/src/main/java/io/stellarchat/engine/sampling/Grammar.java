@@ -55,6 +55,8 @@ public final class Grammar {
             });
     /** Masks kept per (grammar, vocabulary), at most this many bytes of masks. */
     static final long MASK_CACHE_BYTES = 32L << 20;
+    /** Frames kept by the context-independent half of a mask (a string's character loop needs three). */
+    static final int INDEPENDENT_DEPTH = 3;
 
     private final Map<String, Expr> rules; // source form, root rule "root"; used by composition
     private final Automaton automaton;
@@ -213,8 +215,10 @@ public final class Grammar {
      */
     static final class MaskCache {
         private final Map<Automaton.State, long[]> map;
+        private final int maxEntries;
 
         MaskCache(int maxEntries) {
+            this.maxEntries = maxEntries;
             this.map = new LinkedHashMap<>(64, 0.75f, true) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<Automaton.State, long[]> e) {
@@ -233,6 +237,24 @@ public final class Grammar {
 
         synchronized int size() {
             return map.size();
+        }
+
+        /** The context-independent half of the masks of every state that truncates to one state. */
+        record Independent(long[] accepted, int[] uncertain) {}
+
+        private final Map<Automaton.State, Independent> independent = new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Automaton.State, Independent> e) {
+                return size() > maxEntries;
+            }
+        };
+
+        synchronized Independent independent(Automaton.State truncated) {
+            return independent.get(truncated);
+        }
+
+        synchronized void putIndependent(Automaton.State truncated, Independent e) {
+            independent.put(truncated, e);
         }
     }
 }

@@ -30,6 +30,7 @@ public final class TokenBytes {
     private final int[] label;
     private final int[] firstChild;
     private final int[] nextSibling;
+    private final int[] parent;
     private final int[] tokenFrom;    // tokens ending at node n: tokenIds[tokenFrom[n] .. tokenFrom[n+1])
     private final int[] tokenIds;
 
@@ -106,6 +107,13 @@ public final class TokenBytes {
         this.label = Arrays.copyOf(lab, nodes);
         this.firstChild = Arrays.copyOf(first, nodes);
         this.nextSibling = Arrays.copyOf(next, nodes);
+        this.parent = new int[nodes];
+        parent[0] = -1;
+        for (int n0 = 0; n0 < nodes; n0++) {
+            for (int c = firstChild[n0]; c >= 0; c = nextSibling[c]) {
+                parent[c] = n0;
+            }
+        }
         this.tokenFrom = new int[nodes + 1];
         for (int i = 0; i < nodes; i++) {
             tokenFrom[i + 1] = tokenFrom[i] + tokCount[i];
@@ -196,6 +204,90 @@ public final class TokenBytes {
      */
     void walk(Automaton a, Automaton.State s, long[] mask) {
         walk(a, s, 0, mask);
+    }
+
+    /**
+     * The context-independent half of a mask: walks from a truncated state ({@link Automaton#truncate}),
+     * setting in {@code mask} the tokens accepted without leaving the kept frames, and returning the trie
+     * nodes where some path left them (there, and in the subtree below, the full state must decide).
+     */
+    int[] walkIndependent(Automaton a, Automaton.State truncated, long[] mask) {
+        IntList uncertain = new IntList();
+        walkIndependent(a, truncated, 0, mask, uncertain);
+        return uncertain.toArray();
+    }
+
+    private void walkIndependent(Automaton a, Automaton.State s, int node, long[] mask, IntList uncertain) {
+        long[] nb = a.nextBytes(s);
+        for (int c = firstChild[node]; c >= 0; c = nextSibling[c]) {
+            int b = label[c];
+            if (((nb[b >>> 6] >>> b) & 1L) == 0) {
+                continue;
+            }
+            Automaton.State s2 = a.step(s, b);
+            if (s2 == null) {
+                continue;
+            }
+            if (s2.accepting) {
+                uncertain.add(c);
+                continue;
+            }
+            for (int k = tokenFrom[c]; k < tokenFrom[c + 1]; k++) {
+                int t = tokenIds[k];
+                mask[t >>> 6] |= 1L << t;
+            }
+            if (firstChild[c] >= 0) {
+                walkIndependent(a, s2, c, mask, uncertain);
+            }
+        }
+    }
+
+    /**
+     * The context-dependent half: for each node the independent walk left open, matches the node's bytes
+     * from the full state {@code s} and, if they are accepted, sets its tokens and walks its subtree.
+     */
+    void walkDependent(Automaton a, Automaton.State s, int[] nodes, long[] mask) {
+        byte[] path = new byte[64];
+        for (int u : nodes) {
+            int len = 0;
+            for (int n = u; n > 0; n = parent[n]) {
+                if (len == path.length) {
+                    path = Arrays.copyOf(path, len * 2);
+                }
+                path[len++] = (byte) label[n];
+            }
+            Automaton.State cur = s;
+            for (int i = len - 1; i >= 0 && cur != null; i--) {
+                cur = a.step(cur, path[i] & 0xFF);
+            }
+            if (cur == null) {
+                continue;
+            }
+            for (int k = tokenFrom[u]; k < tokenFrom[u + 1]; k++) {
+                int t = tokenIds[k];
+                mask[t >>> 6] |= 1L << t;
+            }
+            if (firstChild[u] >= 0 && cur.stacks.length > 0) {
+                walk(a, cur, u, mask);
+            }
+        }
+    }
+
+    /** A growable int list (package scratch). */
+    private static final class IntList {
+        private int[] a = new int[16];
+        private int n;
+
+        void add(int v) {
+            if (n == a.length) {
+                a = Arrays.copyOf(a, n * 2);
+            }
+            a[n++] = v;
+        }
+
+        int[] toArray() {
+            return Arrays.copyOf(a, n);
+        }
     }
 
     private void walk(Automaton a, Automaton.State s, int node, long[] mask) {
