@@ -117,6 +117,22 @@ final class Automaton {
         return new Stack(st.pos, cut(st.next, depth - 1));
     }
 
+    /** The bytes that lead {@code s} back to itself (interned identity), computed once per state. */
+    long[] loopBytes(State s) {
+        long[] lb = s.loopBytes;
+        if (lb == null) {
+            lb = new long[4];
+            long[] nb = nextBytes(s);
+            for (int b = 0; b < 256; b++) {
+                if (((nb[b >>> 6] >>> b) & 1L) != 0 && step(s, b) == s) {
+                    lb[b >>> 6] |= 1L << b;
+                }
+            }
+            s.loopBytes = lb;
+        }
+        return lb;
+    }
+
     /** The bytes some stack of {@code s} can take next, computed once per state (do not modify). */
     long[] nextBytes(State s) {
         long[] nb = s.nextBytes;
@@ -307,6 +323,7 @@ final class Automaton {
         // `next` are immutable states, so a racing reader sees null (and recomputes) or a complete state.
         volatile State[] next;
         volatile long[] nextBytes;
+        volatile long[] loopBytes;
 
         State(Stack[] stacks, boolean accepting) {
             this.stacks = stacks;

@@ -31,6 +31,8 @@ public final class TokenBytes {
     private final int[] firstChild;
     private final int[] nextSibling;
     private final int[] parent;
+    private final int[] subtreeEnd;    // nodes are numbered in pre-order: n's subtree is [n, subtreeEnd[n])
+    private final long[] subtreeBytes; // (nodes, 4): the edge bytes below node n
     private final int[] tokenFrom;    // tokens ending at node n: tokenIds[tokenFrom[n] .. tokenFrom[n+1])
     private final int[] tokenIds;
 
@@ -112,6 +114,20 @@ public final class TokenBytes {
         for (int n0 = 0; n0 < nodes; n0++) {
             for (int c = firstChild[n0]; c >= 0; c = nextSibling[c]) {
                 parent[c] = n0;
+            }
+        }
+        this.subtreeEnd = new int[nodes];
+        this.subtreeBytes = new long[nodes * 4];
+        for (int n0 = nodes - 1; n0 >= 0; n0--) {
+            subtreeEnd[n0] = Math.max(subtreeEnd[n0], n0 + 1);
+            if (n0 > 0) {
+                int p = parent[n0];
+                subtreeEnd[p] = Math.max(subtreeEnd[p], subtreeEnd[n0]);
+                int b = label[n0];
+                subtreeBytes[p * 4 + (b >>> 6)] |= 1L << b;
+                for (int w = 0; w < 4; w++) {
+                    subtreeBytes[p * 4 + w] |= subtreeBytes[n0 * 4 + w];
+                }
             }
         }
         this.tokenFrom = new int[nodes + 1];
@@ -237,7 +253,11 @@ public final class TokenBytes {
                 mask[t >>> 6] |= 1L << t;
             }
             if (firstChild[c] >= 0) {
-                walkIndependent(a, s2, c, mask, uncertain);
+                if (s2 == s && loopsOverSubtree(a, s2, c)) {
+                    markSubtree(c, mask); // s2 loops and does not accept: no path below leaves the frames
+                } else {
+                    walkIndependent(a, s2, c, mask, uncertain);
+                }
             }
         }
     }
@@ -306,8 +326,31 @@ public final class TokenBytes {
                 mask[t >>> 6] |= 1L << t;
             }
             if (firstChild[c] >= 0 && s2.stacks.length > 0) {
-                walk(a, s2, c, mask);
+                if (s2 == s && loopsOverSubtree(a, s2, c)) {
+                    markSubtree(c, mask);
+                } else {
+                    walk(a, s2, c, mask);
+                }
             }
+        }
+    }
+
+    /**
+     * Whether every byte below node {@code c} leads state {@code s} back to itself (e.g. ASCII text inside an
+     * unbounded string): then every token of the subtree is accepted without walking it.
+     */
+    private boolean loopsOverSubtree(Automaton a, Automaton.State s, int c) {
+        long[] loop = a.loopBytes(s);
+        int o = c * 4;
+        return (subtreeBytes[o] & ~loop[0]) == 0 && (subtreeBytes[o + 1] & ~loop[1]) == 0
+                && (subtreeBytes[o + 2] & ~loop[2]) == 0 && (subtreeBytes[o + 3] & ~loop[3]) == 0;
+    }
+
+    /** Sets the tokens of the nodes strictly below {@code c} (a contiguous run in pre-order). */
+    private void markSubtree(int c, long[] mask) {
+        for (int k = tokenFrom[c + 1]; k < tokenFrom[subtreeEnd[c]]; k++) {
+            int t = tokenIds[k];
+            mask[t >>> 6] |= 1L << t;
         }
     }
 }
