@@ -25,6 +25,11 @@ public final class GrammarBench {
     private GrammarBench() {}
 
     static String schema(int props, String description) {
+        return schema(props, description, true);
+    }
+
+    /** {@code props} properties cycling string, integer 0..1000, boolean, enum, array of numbers. */
+    static String schema(int props, String description, boolean boundedStrings) {
         StringBuilder sb = new StringBuilder("{\"type\":\"object\",\"description\":\"" + description
                 + "\",\"properties\":{");
         List<String> required = new ArrayList<>();
@@ -33,7 +38,7 @@ public final class GrammarBench {
                 sb.append(',');
             }
             String type = switch (i % 5) {
-                case 0 -> "{\"type\":\"string\",\"maxLength\":40}";
+                case 0 -> boundedStrings ? "{\"type\":\"string\",\"maxLength\":40}" : "{\"type\":\"string\"}";
                 case 1 -> "{\"type\":\"integer\",\"minimum\":0,\"maximum\":1000}";
                 case 2 -> "{\"type\":\"boolean\"}";
                 case 3 -> "{\"enum\":[\"low\",\"medium\",\"high\"]}";
@@ -105,7 +110,9 @@ public final class GrammarBench {
                 m.accept(t);
             }
         }
-        Grammar g = Grammar.jsonSchema(schema(props, "masks"), true);
+        for (boolean bounded : new boolean[] {true, false}) {
+        System.out.println(bounded ? "strings with maxLength 40:" : "strings without maxLength:");
+        Grammar g = Grammar.jsonSchema(schema(props, "masks", bounded), true);
         for (int variant = 0; variant < 3; variant++) {
             String doc = document(props, variant);
             int[] tokens = tok.encode(doc, false, false);
@@ -136,6 +143,7 @@ public final class GrammarBench {
                     variant, variant == 0 ? "cold" : "warm", tokens.length, times[times.length / 2],
                     times[(int) Math.min(times.length - 1, Math.ceil(times.length * 0.99) - 1)],
                     times[times.length - 1], pass, m.maskStats() + (sink == 42 ? "" : ""));
+        }
         }
     }
 }
