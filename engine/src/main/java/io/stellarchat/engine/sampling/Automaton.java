@@ -43,7 +43,8 @@ final class Automaton {
     final int root;
     final String[] ruleNames;
     final State initial;
-    static final int MAX_INTERNED = 50_000;
+    /** At most this many interned states (each with a 256-entry table: about 1.3 KiB) per automaton. */
+    static final int MAX_INTERNED = 20_000;
     private final ConcurrentHashMap<State, State> interned = new ConcurrentHashMap<>();
     /** Stands for "no stack takes this byte" in transition tables. */
     private static final State DEAD = new State(new Stack[0], false);

@@ -45,7 +45,7 @@ import java.util.WeakHashMap;
  * every request compiles it once.
  */
 public final class Grammar {
-    static final int CACHE_SIZE = 64;
+    static final int CACHE_SIZE = 32;
     private static final Map<String, Grammar> CACHE = Collections.synchronizedMap(
             new LinkedHashMap<>(16, 0.75f, true) {
                 @Override
@@ -53,8 +53,12 @@ public final class Grammar {
                     return size() > CACHE_SIZE;
                 }
             });
-    /** Masks kept per (grammar, vocabulary), at most this many bytes of masks. */
-    static final long MASK_CACHE_BYTES = 32L << 20;
+    /**
+     * Masks kept per (grammar, vocabulary), at most this many bytes in each of its two maps (full-state
+     * masks and context-independent halves): 512 masks each for a 128k vocabulary. With the compile cache's
+     * 32 grammars that bounds mask memory by 512 MiB in the worst case, a few MiB per schema in practice.
+     */
+    static final long MASK_CACHE_BYTES = 8L << 20;
     /** Frames kept by the context-independent half of a mask (a string's character loop needs three). */
     static final int INDEPENDENT_DEPTH = 3;
 
