@@ -3,6 +3,7 @@ package io.stellarchat.engine.sampling;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.stellarchat.engine.gguf.GgufFile;
 import io.stellarchat.engine.tokenizer.Tokenizer;
@@ -62,8 +63,10 @@ class TokenMaskTest {
                     List<Integer> allowed = new ArrayList<>();
                     for (int t = 0; t < tok.vocabSize(); t++) {
                         boolean bit = ((mask[t >>> 6] >>> t) & 1L) != 0;
-                        assertEquals(m.isAllowed(t), bit, file + " " + g + " step " + step + " token " + t
-                                + " '" + tok.tokenText(t) + "'");
+                        if (m.isAllowed(t) != bit) { // message built only on failure: this runs V times a state
+                            fail(file + " " + g + " step " + step + " token " + t + " '" + tok.tokenText(t)
+                                    + "': mask says " + bit);
+                        }
                         if (bit && tok.isControl(t)) {
                             assertTrue(tok.isEndOfGeneration(t) && m.canEnd(), "control token " + t + " allowed");
                         }
@@ -80,7 +83,7 @@ class TokenMaskTest {
                 }
             }
         }
-        assertTrue(states >= 50, "walked " + states + " states");
+        assertTrue(states >= 60, "walked " + states + " states");
     }
 
     @ParameterizedTest(name = "{0}")
