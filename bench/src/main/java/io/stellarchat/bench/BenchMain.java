@@ -9,7 +9,9 @@ import java.util.Arrays;
  * benchmark ({@link EndToEndBench}: pp512/tg128 tokens/s and bandwidth); {@code ./stellar bench serve [options]}
  * drives an OpenAI-compatible server with concurrent streaming clients ({@link ServeBench}: throughput, time
  * to first token, inter-token latency, overload); {@code ./stellar bench gateway} measures what StellarChat adds
- * in front of an instant upstream ({@link io.stellarchat.bench.gateway.GatewayBench}); any other arguments go to the JMH
+ * in front of an instant upstream ({@link io.stellarchat.bench.gateway.GatewayBench});
+ * {@code ./stellar bench grammar} measures grammar compile and token-mask times
+ * ({@link io.stellarchat.bench.grammar.GrammarBench}); any other arguments go to the JMH
  * runner, so {@code ./stellar bench MatVecBench -p type=Q4_0} runs the kernel benchmarks of
  * {@link io.stellarchat.bench.kernels} (see their javadoc) and {@code ./stellar bench -l} lists them.
  */
@@ -27,6 +29,10 @@ public final class BenchMain {
         }
         if (args.length > 0 && args[0].equals("limits")) {
             io.stellarchat.bench.limits.AdmissionBench.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("grammar")) {
+            io.stellarchat.bench.grammar.GrammarBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         if (args.length > 0 && args[0].equals("serve")) {

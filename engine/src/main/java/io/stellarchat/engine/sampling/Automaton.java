@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The compiled form of a {@link Grammar}: a byte-level pushdown automaton in llama.cpp's style. Immutable
@@ -24,6 +25,14 @@ import java.util.Set;
  * <p><b>States.</b> A {@link State} is the set of stacks alive after some input (a nondeterministic
  * parse), in a canonical order so that equal sets are equal keys for the mask cache, plus whether the
  * input so far is a complete match ({@code accepting}: some stack ran empty).
+ *
+ * <p><b>Transitions are memoized.</b> {@link #step} interns every state it reaches (a concurrent map, at
+ * most {@value #MAX_INTERNED} states per automaton) and records, in the source state's 256-entry table,
+ * the state each byte leads to. A trie walk then costs one array read per node once a state has been seen,
+ * and a loop such as "any character inside a string" leads a state back to itself. The tables are shared by
+ * every thread matching this grammar: they are written without locks, which is safe because each table is
+ * published through a volatile field, each entry is either null (computed again) or a fully built immutable
+ * state, and a racing write stores an equal one.
  */
 final class Automaton {
     static final int END = -1;
@@ -34,6 +43,11 @@ final class Automaton {
     final int root;
     final String[] ruleNames;
     final State initial;
+    /** At most this many interned states (each with a 256-entry table: about 1.3 KiB) per automaton. */
+    static final int MAX_INTERNED = 20_000;
+    private final ConcurrentHashMap<State, State> interned = new ConcurrentHashMap<>();
+    /** Stands for "no stack takes this byte" in transition tables. */
+    private static final State DEAD = new State(new Stack[0], false);
 
     Automaton(int[] code, int[][] ruleAlts, long[][] sets, int root, String[] ruleNames) {
         this.code = code;
@@ -45,7 +59,90 @@ final class Automaton {
         for (int start : ruleAlts[root]) {
             c.expand(start, null);
         }
-        this.initial = c.state();
+        this.initial = intern(c.state());
+    }
+
+    private State intern(State s) {
+        if (interned.size() >= MAX_INTERNED) {
+            return s; // still correct, only no longer shared
+        }
+        State prev = interned.putIfAbsent(s, s);
+        return prev == null ? s : prev;
+    }
+
+    /** The state after byte {@code b}, or null if no stack takes it; memoized (see the class comment). */
+    State step(State s, int b) {
+        State[] table = s.next;
+        if (table != null) {
+            State n = table[b];
+            if (n != null) {
+                return n == DEAD ? null : n;
+            }
+        }
+        State n = advance(s, b);
+        State canonical = n == null ? null : intern(n);
+        if (table == null) {
+            table = new State[256];
+            s.next = table; // a racing thread may install its own table: entries lost are recomputed
+        }
+        table[b] = canonical == null ? DEAD : canonical;
+        return canonical;
+    }
+
+    /**
+     * {@code s} with every stack cut to its top {@code depth} frames (interned, not accepting): the part of
+     * the state that decides every token which does not leave those frames. Matching from it, a path that
+     * pops past the cut shows as an accepting state — there the answer depends on the frames cut off.
+     */
+    State truncate(State s, int depth) {
+        List<Stack> out = new ArrayList<>(s.stacks.length);
+        Set<Stack> seen = new HashSet<>();
+        for (Stack st : s.stacks) {
+            Stack t = cut(st, depth);
+            if (seen.add(t)) {
+                out.add(t);
+            }
+        }
+        Stack[] a = out.toArray(new Stack[0]);
+        Arrays.sort(a, Stack::compare);
+        return intern(new State(a, false));
+    }
+
+    private static Stack cut(Stack st, int depth) {
+        if (st == null || depth == 0) {
+            return null;
+        }
+        if (st.depth <= depth) {
+            return st;
+        }
+        return new Stack(st.pos, cut(st.next, depth - 1));
+    }
+
+    /** The bytes that lead {@code s} back to itself (interned identity), computed once per state. */
+    long[] loopBytes(State s) {
+        long[] lb = s.loopBytes;
+        if (lb == null) {
+            lb = new long[4];
+            long[] nb = nextBytes(s);
+            for (int b = 0; b < 256; b++) {
+                if (((nb[b >>> 6] >>> b) & 1L) != 0 && step(s, b) == s) {
+                    lb[b >>> 6] |= 1L << b;
+                }
+            }
+            s.loopBytes = lb;
+        }
+        return lb;
+    }
+
+    /** The bytes some stack of {@code s} can take next, computed once per state (do not modify). */
+    long[] nextBytes(State s) {
+        long[] nb = s.nextBytes;
+        if (nb == null) {
+            nb = new long[4];
+            nextBytes(s, nb);
+            s.nextBytes = nb;
+        }
+        return nb;
     }
 
     static int setElement(int setId) {
@@ -80,11 +177,11 @@ final class Automaton {
         return out.stacks.length == 0 && !out.accepting ? null : out;
     }
 
-    /** The state after all of {@code bytes}, or null as soon as one is refused. */
+    /** The state after all of {@code bytes}, or null as soon as one is refused (memoized steps). */
     State advance(State s, byte[] bytes) {
         State cur = s;
         for (int i = 0; i < bytes.length && cur != null; i++) {
-            cur = advance(cur, bytes[i] & 0xFF);
+            cur = step(cur, bytes[i] & 0xFF);
         }
         return cur;
     }
@@ -222,6 +319,12 @@ final class Automaton {
         final Stack[] stacks;
         final boolean accepting;
         private final int hash;
+        // Memo tables filled by Automaton.step / nextBytes and shared between threads (see the class comment).
+        // Volatile: a table is published only after it is filled (nextBytes) or created (next); entries of
+        // `next` are immutable states, so a racing reader sees null (and recomputes) or a complete state.
+        volatile State[] next;
+        volatile long[] nextBytes;
+        volatile long[] loopBytes;
 
         State(Stack[] stacks, boolean accepting) {
             this.stacks = stacks;

@@ -41,11 +41,12 @@ import java.util.WeakHashMap;
  * matcher is complete at the closing brace and generation stops there.
  *
  * <p><b>Compile cache.</b> The factories keep the last {@value #CACHE_SIZE} compiled grammars, keyed by the
- * SHA-256 of their kind and source, in a small synchronized LRU map: a server that sees the same schema in
- * every request compiles it once.
+ * SHA-256 of their kind and source (a composition: of its parts' keys), in a small synchronized LRU map: a
+ * server that sees the same schema or builds the same tool-call grammar in every request compiles it once
+ * and keeps its mask caches warm.
  */
 public final class Grammar {
-    static final int CACHE_SIZE = 64;
+    static final int CACHE_SIZE = 32;
     private static final Map<String, Grammar> CACHE = Collections.synchronizedMap(
             new LinkedHashMap<>(16, 0.75f, true) {
                 @Override
@@ -53,16 +54,24 @@ public final class Grammar {
                     return size() > CACHE_SIZE;
                 }
             });
-    /** Masks kept per (grammar, vocabulary), at most this many bytes of masks. */
-    static final long MASK_CACHE_BYTES = 32L << 20;
+    /**
+     * Masks kept per (grammar, vocabulary), at most this many bytes in each of its two maps (full-state
+     * masks and context-independent halves): 512 masks each for a 128k vocabulary. With the compile cache's
+     * 32 grammars that bounds mask memory by 512 MiB in the worst case, a few MiB per schema in practice.
+     */
+    static final long MASK_CACHE_BYTES = 8L << 20;
+    /** Frames kept by the context-independent half of a mask (a string's character loop needs three). */
+    static final int INDEPENDENT_DEPTH = 3;
 
     private final Map<String, Expr> rules; // source form, root rule "root"; used by composition
     private final Automaton automaton;
     private final List<String> ignored;
     private final String description;
+    private final String key; // SHA-256 of kind and source (for composites: of the parts' keys)
     private final Map<TokenBytes, MaskCache> masks = Collections.synchronizedMap(new WeakHashMap<>());
 
-    private Grammar(Map<String, Expr> rules, List<String> ignored, String description) {
+    private Grammar(String key, Map<String, Expr> rules, List<String> ignored, String description) {
+        this.key = key;
         this.rules = Collections.unmodifiableMap(new LinkedHashMap<>(rules));
         this.automaton = RuleCompiler.compile(rules, "root");
         this.ignored = List.copyOf(ignored);
@@ -71,10 +80,10 @@ public final class Grammar {
 
     /** Any JSON object. */
     public static Grammar jsonObject() {
-        return cached("json_object", "", () -> {
+        return cached("json_object", "", key -> {
             JsonRules r = new JsonRules();
             r.rules.put("root", Expr.ref(r.object()));
-            return new Grammar(r.rules, List.of(), "json_object");
+            return new Grammar(key, r.rules, List.of(), "json_object");
         });
     }
 
@@ -90,10 +99,10 @@ public final class Grammar {
         if (schemaJson == null) {
             throw new GrammarException("the schema is null");
         }
-        return cached("json_schema:" + strict, schemaJson, () -> {
+        return cached("json_schema:" + strict, schemaJson, key -> {
             JsonSchemaCompiler c = new JsonSchemaCompiler(Json.parse(schemaJson), strict);
             Map<String, Expr> r = c.compile();
-            return new Grammar(r, c.ignored(), "json_schema");
+            return new Grammar(key, r, c.ignored(), "json_schema");
         });
     }
 
@@ -102,12 +111,12 @@ public final class Grammar {
         if (text == null) {
             throw new GrammarException("GBNF text is null");
         }
-        return cached("gbnf", text, () -> new Grammar(GbnfParser.parse(text), List.of(), "gbnf"));
+        return cached("gbnf", text, key -> new Grammar(key, GbnfParser.parse(text), List.of(), "gbnf"));
     }
 
     /** Exactly {@code text}. */
     public static Grammar literal(String text) {
-        return new Grammar(Map.of("root", Expr.lit(text)), List.of(), "literal");
+        return cached("literal", text, key -> new Grammar(key, Map.of("root", Expr.lit(text)), List.of(), "literal"));
     }
 
     /** {@code prefix}, then {@code body}, then {@code suffix} (either literal may be empty). */
@@ -117,13 +126,15 @@ public final class Grammar {
 
     /** The parts one after the other. */
     public static Grammar sequence(List<Grammar> parts) {
-        Map<String, Expr> r = new LinkedHashMap<>();
-        List<Expr> items = new ArrayList<>();
-        for (int i = 0; i < parts.size(); i++) {
-            items.add(embed(r, "s" + i, parts.get(i)));
-        }
-        r.put("root", Expr.seq(items));
-        return new Grammar(r, ignoredOf(parts), "sequence");
+        return cached("sequence", keys(parts), key -> {
+            Map<String, Expr> r = new LinkedHashMap<>();
+            List<Expr> items = new ArrayList<>();
+            for (int i = 0; i < parts.size(); i++) {
+                items.add(embed(r, "s" + i, parts.get(i)));
+            }
+            r.put("root", Expr.seq(items));
+            return new Grammar(key, r, ignoredOf(parts), "sequence");
+        });
     }
 
     /** Any one of {@code options}. */
@@ -131,21 +142,25 @@ public final class Grammar {
         if (options.isEmpty()) {
             throw new GrammarException("anyOf needs at least one grammar");
         }
-        Map<String, Expr> r = new LinkedHashMap<>();
-        List<Expr> alts = new ArrayList<>();
-        for (int i = 0; i < options.size(); i++) {
-            alts.add(embed(r, "a" + i, options.get(i)));
-        }
-        r.put("root", Expr.alt(alts));
-        return new Grammar(r, ignoredOf(options), "anyOf");
+        return cached("anyOf", keys(options), key -> {
+            Map<String, Expr> r = new LinkedHashMap<>();
+            List<Expr> alts = new ArrayList<>();
+            for (int i = 0; i < options.size(); i++) {
+                alts.add(embed(r, "a" + i, options.get(i)));
+            }
+            r.put("root", Expr.alt(alts));
+            return new Grammar(key, r, ignoredOf(options), "anyOf");
+        });
     }
 
     /** {@code body} from {@code min} to {@code max} times ({@code max < 0}: unbounded), e.g. parallel calls. */
     public static Grammar repeat(Grammar body, int min, int max) {
-        Map<String, Expr> r = new LinkedHashMap<>();
-        Expr e = embed(r, "r", body);
-        r.put("root", Expr.rep(e, min, max));
-        return new Grammar(r, body.ignored, "repeat");
+        return cached("repeat:" + min + ":" + max, body.key, key -> {
+            Map<String, Expr> r = new LinkedHashMap<>();
+            Expr e = embed(r, "r", body);
+            r.put("root", Expr.rep(e, min, max));
+            return new Grammar(key, r, body.ignored, "repeat");
+        });
     }
 
     /** Keywords ignored by a non-strict {@link #jsonSchema}, each as {@code keyword at /json/pointer}. */
@@ -184,14 +199,22 @@ public final class Grammar {
     }
 
     private interface Compile {
-        Grammar run();
+        Grammar run(String key);
+    }
+
+    private static String keys(List<Grammar> parts) {
+        StringBuilder sb = new StringBuilder();
+        for (Grammar g : parts) {
+            sb.append(g.key).append(',');
+        }
+        return sb.toString();
     }
 
     private static Grammar cached(String kind, String source, Compile compile) {
         String key = sha256(kind + '\u0000' + source);
         Grammar g = CACHE.get(key);
         if (g == null) {
-            g = compile.run(); // outside the lock: two threads may compile the same source once each
+            g = compile.run(key); // outside the lock: two threads may compile the same source once each
             CACHE.put(key, g);
         }
         return g;
@@ -213,8 +236,10 @@ public final class Grammar {
      */
     static final class MaskCache {
         private final Map<Automaton.State, long[]> map;
+        private final int maxEntries;
 
         MaskCache(int maxEntries) {
+            this.maxEntries = maxEntries;
             this.map = new LinkedHashMap<>(64, 0.75f, true) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<Automaton.State, long[]> e) {
@@ -233,6 +258,24 @@ public final class Grammar {
 
         synchronized int size() {
             return map.size();
+        }
+
+        /** The context-independent half of the masks of every state that truncates to one state. */
+        record Independent(long[] accepted, int[] uncertain) {}
+
+        private final Map<Automaton.State, Independent> independent = new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Automaton.State, Independent> e) {
+                return size() > maxEntries;
+            }
+        };
+
+        synchronized Independent independent(Automaton.State truncated) {
+            return independent.get(truncated);
+        }
+
+        synchronized void putIndependent(Automaton.State truncated, Independent e) {
+            independent.put(truncated, e);
         }
     }
 }

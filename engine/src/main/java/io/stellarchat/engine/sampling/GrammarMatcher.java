@@ -17,7 +17,11 @@ import java.util.Arrays;
  *
  * <p><b>Masks.</b> {@link #fillMask} walks the vocabulary trie from the current state (see
  * {@link TokenBytes}) and keeps the result in the grammar's cache under the state, so the next visit of the
- * same state — every character inside a string, every repeated array element — is one copy.
+ * same state — every character inside an unbounded string, every repeated array element — is one copy. A
+ * first visit is split as in XGrammar: the stacks cut to their top {@value Grammar#INDEPENDENT_DEPTH} frames
+ * decide most tokens (those that stay inside, e.g. any text inside a string) and that half is cached under
+ * the cut state, shared by every context; only the trie subtrees where a path leaves the top frames (a
+ * token that closes the string and goes on) are matched against the full state.
  */
 public final class GrammarMatcher {
     private final Grammar grammar;
@@ -93,8 +97,19 @@ public final class GrammarMatcher {
         long t0 = System.nanoTime();
         long[] m = cache.get(state);
         if (m == null) {
-            m = new long[words];
-            vocab.walk(automaton, state, m);
+            // XGrammar's split: the tokens decided by the top frames of the stacks are walked once per
+            // truncated state and shared by every context it occurs in (the same string rule under another
+            // property); only the subtrees where a path leaves those frames are walked with the full state.
+            Automaton.State top = automaton.truncate(state, Grammar.INDEPENDENT_DEPTH);
+            Grammar.MaskCache.Independent ind = cache.independent(top);
+            if (ind == null) {
+                long[] acc = new long[words];
+                int[] open = vocab.walkIndependent(automaton, top, acc);
+                ind = new Grammar.MaskCache.Independent(acc, open);
+                cache.putIndependent(top, ind);
+            }
+            m = ind.accepted().clone();
+            vocab.walkDependent(automaton, state, ind.uncertain(), m);
             if (state.accepting) {
                 for (int e : vocab.endTokens()) {
                     m[e >>> 6] |= 1L << e;

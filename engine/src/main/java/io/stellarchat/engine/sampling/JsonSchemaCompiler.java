@@ -16,7 +16,7 @@ import java.util.Set;
  *
  * <p><b>Supported keywords.</b> {@code type} (a name or an array of names), {@code properties},
  * {@code required}, {@code additionalProperties} (false, true or a schema; absent = no extra properties
- * generated), {@code enum}, {@code const}, {@code items} (schema or false), {@code prefixItems},
+ * generated beside declared ones, and any object when none are declared), {@code enum}, {@code const}, {@code items} (schema or false), {@code prefixItems},
  * {@code minItems}, {@code maxItems}, {@code anyOf}, {@code oneOf} (as anyOf: branches that overlap may
  * yield a document two branches accept), {@code allOf} (of object schemas, merged), {@code $ref} to
  * {@code #}, {@code #/$defs/…} or {@code #/definitions/…} (recursion allowed), {@code $defs},
@@ -218,6 +218,9 @@ final class JsonSchemaCompiler {
             all.putIfAbsent(name, Boolean.TRUE);
         }
         Object additional = m.get("additionalProperties");
+        if (all.isEmpty() && additional == null) {
+            return Expr.ref(r.object()); // {"type":"object"} alone: any object
+        }
         Expr extra = null;
         if (additional != null && additional != Boolean.FALSE) {
             Expr value = additional == Boolean.TRUE ? r.value() : schema(additional, path + "/additionalProperties");

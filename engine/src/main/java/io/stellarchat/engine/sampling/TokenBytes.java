@@ -30,9 +30,11 @@ public final class TokenBytes {
     private final int[] label;
     private final int[] firstChild;
     private final int[] nextSibling;
+    private final int[] parent;
+    private final int[] subtreeEnd;    // nodes are numbered in pre-order: n's subtree is [n, subtreeEnd[n])
+    private final long[] subtreeBytes; // (nodes, 4): the edge bytes below node n
     private final int[] tokenFrom;    // tokens ending at node n: tokenIds[tokenFrom[n] .. tokenFrom[n+1])
     private final int[] tokenIds;
-    private final int maxDepth;
 
     private TokenBytes(byte[][] bytes, int[] endTokens) {
         this.vocabSize = bytes.length;
@@ -107,6 +109,27 @@ public final class TokenBytes {
         this.label = Arrays.copyOf(lab, nodes);
         this.firstChild = Arrays.copyOf(first, nodes);
         this.nextSibling = Arrays.copyOf(next, nodes);
+        this.parent = new int[nodes];
+        parent[0] = -1;
+        for (int n0 = 0; n0 < nodes; n0++) {
+            for (int c = firstChild[n0]; c >= 0; c = nextSibling[c]) {
+                parent[c] = n0;
+            }
+        }
+        this.subtreeEnd = new int[nodes];
+        this.subtreeBytes = new long[nodes * 4];
+        for (int n0 = nodes - 1; n0 >= 0; n0--) {
+            subtreeEnd[n0] = Math.max(subtreeEnd[n0], n0 + 1);
+            if (n0 > 0) {
+                int p = parent[n0];
+                subtreeEnd[p] = Math.max(subtreeEnd[p], subtreeEnd[n0]);
+                int b = label[n0];
+                subtreeBytes[p * 4 + (b >>> 6)] |= 1L << b;
+                for (int w = 0; w < 4; w++) {
+                    subtreeBytes[p * 4 + w] |= subtreeBytes[n0 * 4 + w];
+                }
+            }
+        }
         this.tokenFrom = new int[nodes + 1];
         for (int i = 0; i < nodes; i++) {
             tokenFrom[i + 1] = tokenFrom[i] + tokCount[i];
@@ -116,7 +139,6 @@ public final class TokenBytes {
         for (int k = 0; k < n; k++) {
             tokenIds[fill[tokNode[k]]++] = sorted[k];
         }
-        this.maxDepth = depthMax;
     }
 
     /** The vocabulary of {@code tokenizer}. Cost: one pass over the vocabulary and a sort; do it once per model. */
@@ -197,19 +219,105 @@ public final class TokenBytes {
      * not included): a depth-first walk of the trie, a subtree skipped at the first refused byte.
      */
     void walk(Automaton a, Automaton.State s, long[] mask) {
-        long[][] nextBytes = new long[maxDepth + 1][4];
-        walk(a, s, 0, 0, mask, nextBytes);
+        walk(a, s, 0, mask);
     }
 
-    private void walk(Automaton a, Automaton.State s, int node, int depth, long[] mask, long[][] nextBytes) {
-        long[] nb = nextBytes[depth];
-        a.nextBytes(s, nb);
+    /**
+     * The context-independent half of a mask: walks from a truncated state ({@link Automaton#truncate}),
+     * setting in {@code mask} the tokens accepted without leaving the kept frames, and returning the trie
+     * nodes where some path left them (there, and in the subtree below, the full state must decide).
+     */
+    int[] walkIndependent(Automaton a, Automaton.State truncated, long[] mask) {
+        IntList uncertain = new IntList();
+        walkIndependent(a, truncated, 0, mask, uncertain);
+        return uncertain.toArray();
+    }
+
+    private void walkIndependent(Automaton a, Automaton.State s, int node, long[] mask, IntList uncertain) {
+        long[] nb = a.nextBytes(s);
         for (int c = firstChild[node]; c >= 0; c = nextSibling[c]) {
             int b = label[c];
             if (((nb[b >>> 6] >>> b) & 1L) == 0) {
                 continue;
             }
-            Automaton.State s2 = a.advance(s, b);
+            Automaton.State s2 = a.step(s, b);
+            if (s2 == null) {
+                continue;
+            }
+            if (s2.accepting) {
+                uncertain.add(c);
+                continue;
+            }
+            for (int k = tokenFrom[c]; k < tokenFrom[c + 1]; k++) {
+                int t = tokenIds[k];
+                mask[t >>> 6] |= 1L << t;
+            }
+            if (firstChild[c] >= 0) {
+                if (s2 == s && loopsOverSubtree(a, s2, c)) {
+                    markSubtree(c, mask); // s2 loops and does not accept: no path below leaves the frames
+                } else {
+                    walkIndependent(a, s2, c, mask, uncertain);
+                }
+            }
+        }
+    }
+
+    /**
+     * The context-dependent half: for each node the independent walk left open, matches the node's bytes
+     * from the full state {@code s} and, if they are accepted, sets its tokens and walks its subtree.
+     */
+    void walkDependent(Automaton a, Automaton.State s, int[] nodes, long[] mask) {
+        byte[] path = new byte[64];
+        for (int u : nodes) {
+            int len = 0;
+            for (int n = u; n > 0; n = parent[n]) {
+                if (len == path.length) {
+                    path = Arrays.copyOf(path, len * 2);
+                }
+                path[len++] = (byte) label[n];
+            }
+            Automaton.State cur = s;
+            for (int i = len - 1; i >= 0 && cur != null; i--) {
+                cur = a.step(cur, path[i] & 0xFF);
+            }
+            if (cur == null) {
+                continue;
+            }
+            for (int k = tokenFrom[u]; k < tokenFrom[u + 1]; k++) {
+                int t = tokenIds[k];
+                mask[t >>> 6] |= 1L << t;
+            }
+            if (firstChild[u] >= 0 && cur.stacks.length > 0) {
+                walk(a, cur, u, mask);
+            }
+        }
+    }
+
+    /** A growable int list (package scratch). */
+    private static final class IntList {
+        private int[] a = new int[16];
+        private int n;
+
+        void add(int v) {
+            if (n == a.length) {
+                a = Arrays.copyOf(a, n * 2);
+            }
+            a[n++] = v;
+        }
+
+        int[] toArray() {
+            return Arrays.copyOf(a, n);
+        }
+    }
+
+    private void walk(Automaton a, Automaton.State s, int node, long[] mask) {
+        long[] nb = a.nextBytes(s);
+        for (int c = firstChild[node]; c >= 0; c = nextSibling[c]) {
+            int b = label[c];
+            if (((nb[b >>> 6] >>> b) & 1L) == 0) {
+                continue;
+            }
+            Automaton.State s2 = a.step(s, b);
             if (s2 == null) {
                 continue;
             }
@@ -218,8 +326,31 @@ public final class TokenBytes {
                 mask[t >>> 6] |= 1L << t;
             }
             if (firstChild[c] >= 0 && s2.stacks.length > 0) {
-                walk(a, s2, c, depth + 1, mask, nextBytes);
+                if (s2 == s && loopsOverSubtree(a, s2, c)) {
+                    markSubtree(c, mask);
+                } else {
+                    walk(a, s2, c, mask);
+                }
             }
+        }
+    }
+
+    /**
+     * Whether every byte below node {@code c} leads state {@code s} back to itself (e.g. ASCII text inside an
+     * unbounded string): then every token of the subtree is accepted without walking it.
+     */
+    private boolean loopsOverSubtree(Automaton a, Automaton.State s, int c) {
+        long[] loop = a.loopBytes(s);
+        int o = c * 4;
+        return (subtreeBytes[o] & ~loop[0]) == 0 && (subtreeBytes[o + 1] & ~loop[1]) == 0
+                && (subtreeBytes[o + 2] & ~loop[2]) == 0 && (subtreeBytes[o + 3] & ~loop[3]) == 0;
+    }
+
+    /** Sets the tokens of the nodes strictly below {@code c} (a contiguous run in pre-order). */
+    private void markSubtree(int c, long[] mask) {
+        for (int k = tokenFrom[c + 1]; k < tokenFrom[subtreeEnd[c]]; k++) {
+            int t = tokenIds[k];
+            mask[t >>> 6] |= 1L << t;
         }
     }
 }

@@ -9,6 +9,7 @@ import io.stellarchat.engine.model.KvBlockPool;
 import io.stellarchat.engine.model.KvPrecision;
 import io.stellarchat.engine.model.Model;
 import io.stellarchat.engine.model.ModelOptions;
+import io.stellarchat.engine.sampling.Grammar;
 import io.stellarchat.engine.sampling.SamplingParams;
 import io.stellarchat.engine.tensor.Kernels;
 import java.io.IOException;
@@ -176,6 +177,33 @@ class BatchDeterminismTest {
         assertSameOutputs(aloneWithGenerator(k, reqs), got);
         assertTrue(stats.stepTokens() > 2 * stats.steps(), "steps carried several rows: " + stats);
         assertEquals(0, stats.preemptions());
+    }
+
+    @Test
+    void grammarConstrainedRequestsBatchedEqualTheGeneratorAlone() throws IOException {
+        Kernels k = Kernels.scalar();
+        Grammar[] grammars = {
+            Grammar.jsonObject(),
+            Grammar.jsonSchema("{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},"
+                    + "\"n\":{\"type\":\"integer\"}},\"required\":[\"name\",\"n\"]}", true),
+            Grammar.gbnf("root ::= [a-z ]{1,30} \".\""),
+        };
+        List<GenerationRequest> reqs = new ArrayList<>();
+        List<Output> got;
+        try (Model m = load(k); BatchEngine e = new BatchEngine(m, "grammar", config(48, 16, 8 << 20, KvPrecision.F32, false))) {
+            for (int i = 0; i < 6; i++) {
+                int[] prompt = m.tokenizer().encode(STORIES[i], true, false);
+                SamplingParams p = (i % 2 == 0 ? SamplingParams.greedy()
+                        : SamplingParams.defaults().withTemperature(0.9f).withSeed(7 + i)).withGrammar(grammars[i % 3]);
+                reqs.add(new GenerationRequest(prompt, p, 40, List.of(), false, 512));
+            }
+            got = batched(e, reqs);
+        }
+        assertSameOutputs(aloneWithGenerator(k, reqs), got);
+        for (Output o : got) {
+            assertTrue(o.result().finishReason() == FinishReason.GRAMMAR_COMPLETE
+                    || o.result().finishReason() == FinishReason.LENGTH, o.result().toString());
+        }
     }
 
     @Test

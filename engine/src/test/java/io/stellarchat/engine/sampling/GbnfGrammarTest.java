@@ -138,6 +138,10 @@ class GbnfGrammarTest {
         assertFalse(matches(calls, one + two + one), "at most two calls");
         assertFalse(matches(calls, one.replace("Paris\"", "Paris\", \"x\": 1")));
         assertEquals(List.of(), calls.ignoredKeywords());
+        Grammar again = Grammar.repeat(Grammar.anyOf(List.of(
+                Grammar.sequence("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": ", args, "}\n</tool_call>"),
+                time)), 1, 2);
+        assertTrue(again == calls, "the same composition is compiled once and keeps its mask caches");
     }
 
     @Test
