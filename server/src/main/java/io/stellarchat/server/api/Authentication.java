@@ -76,7 +76,8 @@ public final class Authentication implements RouteGroup {
         if (path.startsWith("/v1/sessions") || path.equals("/v1/ws")) return Scope.SESSIONS;
         if (path.equals("/v1/embeddings")) return Scope.EMBEDDINGS;
         if (path.equals("/v1/chat/completions") || path.equals("/v1/completions") || path.equals("/tokenize")
-                || path.equals("/detokenize") || path.equals("/apply-template")) {
+                || path.equals("/detokenize") || path.equals("/apply-template") || path.equals("/v1/messages")
+                || path.startsWith("/v1/messages/")) {
             return Scope.CHAT;
         }
         return null;
