@@ -9,6 +9,7 @@ import io.stellarchat.server.api.Admission;
 import io.stellarchat.server.api.ApiException;
 import io.stellarchat.server.api.Authentication;
 import io.stellarchat.server.api.ErrorDialect;
+import io.stellarchat.server.api.ErrorType;
 import io.stellarchat.server.api.Fields;
 import io.stellarchat.server.api.JsonBodyReader;
 import io.stellarchat.server.api.RouteGroup;
@@ -93,7 +94,7 @@ public final class AnthropicRoutes implements RouteGroup {
                 return;
             }
             if (answer.choices().isEmpty()) {
-                throw new ApiException(502, io.stellarchat.server.api.ErrorType.SERVER, null, null,
+                throw new ApiException(502, ErrorType.SERVER, null, null,
                         "The model ended its answer without a message.");
             }
             ctx.json(MessageJson.message(json, id, answer));
@@ -115,7 +116,7 @@ public final class AnthropicRoutes implements RouteGroup {
             return;
         }
         try {
-            MessageEvents events = new MessageEvents(sse, json);
+            MessageEvents events = new MessageEvents(sse::event, json);
             events.start(id, stream.model(), estimate);
             reader.stream(stream, events);
         } catch (SseWriter.ClientGoneException e) {

@@ -28,7 +28,13 @@ import io.stellarchat.server.protocol.Usage;
 final class MessageEvents implements AnswerReader.Sink {
     private enum Kind { TEXT, THINKING, TOOL }
 
-    private final SseWriter sse;
+    /** Where the named events go: an {@link SseWriter} in service ({@code sse::event}), a list in tests. */
+    @FunctionalInterface
+    interface Out {
+        void event(String name, String json) throws SseWriter.ClientGoneException;
+    }
+
+    private final Out sse;
     private final ObjectMapper json;
     private Kind open;          // null: no block open
     private int openTool = -1;  // the call index of the open tool_use block
@@ -36,7 +42,7 @@ final class MessageEvents implements AnswerReader.Sink {
     private String stopReason = "end_turn";
     private boolean ended;
 
-    MessageEvents(SseWriter sse, ObjectMapper json) {
+    MessageEvents(Out sse, ObjectMapper json) {
         this.sse = sse;
         this.json = json;
     }
