@@ -270,9 +270,39 @@ class AnthropicSdkTest {
         assertEquals("invalid_request_error", e.type().orElseThrow().asString());
     }
 
+    /** A second service with a static key (and the chat database, for managed keys), made on first use. */
+    static synchronized LiveService keyed() {
+        if (keyed == null) {
+            keyed = new LiveService(keyedDir, List.of(LiveService.stories("plain", 0), LiveService.stories("other", 0)),
+                    List.of("sk-right-key"));
+        }
+        return keyed;
+    }
+
+    @Test
+    void aKeysModelsAndRateLimitApplyAsOnOpenAisRoutes() throws Exception {
+        LiveService s = keyed();
+        HttpResponse<String> made = s.post("/v1/admin/keys", "sk-right-key", "{\"name\":\"anthropic\",\"owner\":\"t\","
+                + "\"models\":[\"plain\"],\"limits\":{\"requests_per_minute\":1}}");
+        assertEquals(201, made.statusCode(), made.body());
+        AnthropicClient limited = client(s, LiveService.json(made).get("key").asText());
+        try {
+            NotFoundException hidden = assertThrows(NotFoundException.class, () -> limited.messages().create(
+                    MessageCreateParams.builder().model("other").maxTokens(4).addUserMessage("Hi").build()));
+            assertEquals("not_found_error", hidden.type().orElseThrow().asString());
+            limited.messages().create(MessageCreateParams.builder().model("plain").maxTokens(2).addUserMessage("Hi").build());
+            com.anthropic.errors.RateLimitException over = assertThrows(com.anthropic.errors.RateLimitException.class,
+                    () -> limited.messages().create(MessageCreateParams.builder().model("plain").maxTokens(2).addUserMessage("Hi").build()));
+            assertEquals("rate_limit_error", over.type().orElseThrow().asString());
+            assertTrue(over.headers().values("retry-after").size() == 1, "Retry-After is sent");
+        } finally {
+            limited.close();
+        }
+    }
+
     @Test
     void aWrongKeyIsAnAuthenticationErrorInAnthropicsShape() throws Exception {
-        keyed = new LiveService(keyedDir, List.of(LiveService.stories("plain", 0)), List.of("sk-right-key"));
+        keyed();
         AnthropicClient wrong = client(keyed, "sk-wrong-key");
         AnthropicClient right = client(keyed, "sk-right-key");
         try {
