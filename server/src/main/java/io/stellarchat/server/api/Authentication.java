@@ -83,7 +83,8 @@ public final class Authentication implements RouteGroup {
             return Scope.ADMIN;
         }
         if (path.equals("/v1/chat/completions") || path.equals("/v1/completions") || path.equals("/tokenize")
-                || path.equals("/detokenize") || path.equals("/apply-template")) {
+                || path.equals("/detokenize") || path.equals("/apply-template") || path.equals("/v1/messages")
+                || path.startsWith("/v1/messages/")) {
             return Scope.CHAT;
         }
         return null;

@@ -14,16 +14,19 @@ import org.slf4j.LoggerFactory;
  * Writes every failure in the one error shape. {@link ApiException} keeps its status and fields; Javalin's
  * own responses (no route → 404, wrong method → 405, body too large → 413) are translated; anything else is a
  * 500 whose message carries the request id and nothing else; the stack trace goes to the log, whose line
- * carries the same id.
+ * carries the same id. A path covered by a route group's {@link ErrorDialect} gets that dialect's body instead
+ * (same status and headers).
  */
 final class ErrorMapping {
     private static final Logger log = LoggerFactory.getLogger(ErrorMapping.class);
     private final ObjectMapper mapper;
     private final long maxBodyBytes;
+    private final java.util.List<ErrorDialect> dialects;
 
-    ErrorMapping(ObjectMapper mapper, long maxBodyBytes) {
+    ErrorMapping(ObjectMapper mapper, long maxBodyBytes, java.util.List<ErrorDialect> dialects) {
         this.mapper = mapper;
         this.maxBodyBytes = maxBodyBytes;
+        this.dialects = java.util.List.copyOf(dialects);
     }
 
     void register(JavalinDefaultRoutingApi routes) {
@@ -69,17 +72,15 @@ final class ErrorMapping {
         if (retry != null) {
             ctx.header("Retry-After", retry);
         }
-        if (ctx.path().startsWith("/api/")) { // Ollama's API answers errors as {"error": "…"}
-            ctx.status(e.status()).contentType("application/json")
-                    .result(mapper.createObjectNode().put("error", e.getMessage()).toString());
-            return;
-        }
-        ctx.status(e.status()).contentType("application/json").result(bytes(ErrorBody.of(e)));
+        ctx.status(e.status()).contentType("application/json").result(bytes(ctx.path(), e));
     }
 
-    private byte[] bytes(ErrorBody body) {
+    private byte[] bytes(String path, ApiException e) {
         try {
-            return mapper.writeValueAsBytes(body);
+            for (ErrorDialect d : dialects) {
+                if (d.covers(path)) return mapper.writeValueAsBytes(d.body(mapper, e));
+            }
+            return mapper.writeValueAsBytes(ErrorBody.of(e));
         } catch (JsonProcessingException ex) {
             // cannot happen for a record of strings; keep the shape anyway
             return ("{\"error\":{\"message\":\"internal error\",\"type\":\"server_error\",\"param\":null,"

@@ -42,7 +42,8 @@ public final class HttpServer implements AutoCloseable {
      */
     public HttpServer(ServerConfig config, ObjectMapper mapper, HttpMetrics metrics, List<RouteGroup> groups) {
         this.config = config;
-        ErrorMapping errors = new ErrorMapping(mapper, config.maxBodyBytes());
+        ErrorMapping errors = new ErrorMapping(mapper, config.maxBodyBytes(),
+                groups.stream().map(RouteGroup::errors).filter(java.util.Objects::nonNull).toList());
         RequestTracking tracking = new RequestTracking(metrics, config.maxBodyBytes());
         this.app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;

@@ -10,4 +10,9 @@ import io.javalin.router.JavalinDefaultRoutingApi;
 @FunctionalInterface
 public interface RouteGroup {
     void register(JavalinDefaultRoutingApi routes);
+
+    /** The error body of this group's routes when it is not OpenAI's; null (the default) for OpenAI's. */
+    default ErrorDialect errors() {
+        return null;
+    }
 }

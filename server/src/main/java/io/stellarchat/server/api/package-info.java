@@ -2,7 +2,8 @@
  * The HTTP edge: the server ({@link io.stellarchat.server.api.HttpServer}), route groups
  * ({@link io.stellarchat.server.api.RouteGroup}; each feature registers its own routes), the one error shape
  * of every endpoint ({@link io.stellarchat.server.api.ApiException}, written by
- * {@code ErrorMapping} as OpenAI's {@code {"error":{message,type,param,code}}}),
+ * {@code ErrorMapping} as OpenAI's {@code {"error":{message,type,param,code}}}, or in a route group's own
+ * {@link io.stellarchat.server.api.ErrorDialect} for its paths),
  * bounded JSON body reading ({@link io.stellarchat.server.api.JsonBodyReader}), request ids, access log and
  * request metrics ({@code RequestTracking}), and the operational routes {@code /health}, {@code /ready}
  * ({@link io.stellarchat.server.api.HealthRoutes}) and {@code /metrics}

@@ -17,6 +17,7 @@ import io.stellarchat.server.api.HttpServer;
 import io.stellarchat.server.api.MetricsRoutes;
 import io.stellarchat.server.api.RouteGroup;
 import io.stellarchat.server.api.admin.AdminRoutes;
+import io.stellarchat.server.api.anthropic.AnthropicRoutes;
 import io.stellarchat.server.api.openai.OpenAiRoutes;
 import io.stellarchat.server.api.sessions.SessionRoutes;
 import io.stellarchat.server.conversation.SessionTurns;
@@ -117,6 +118,7 @@ public final class StellarService implements AutoCloseable {
         groups.add(new OpenAiRoutes(gateway, admission, json, config.server().maxBodyBytes(), config.engine().keepAlive()));
         groups.add(new io.stellarchat.server.api.ollama.OllamaRoutes(gateway, admission, json, config.server().maxBodyBytes(),
                 config.engine().keepAlive(), StellarVersion.version()));
+        groups.add(new AnthropicRoutes(gateway, admission, json, config.server().maxBodyBytes(), config.engine().keepAlive()));
         this.catalog = database == null ? null : new StoredModelCatalog(database.modelRecords(),
                 config.providers().stream().map(p -> p.id()).toList(), json);
         groups.add(new AdminRoutes(gateway, database == null ? null : database.audit(), json,

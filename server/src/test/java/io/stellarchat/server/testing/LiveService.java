@@ -44,8 +44,18 @@ public final class LiveService implements AutoCloseable {
      * @param models  the models to serve (for example stories260K under two ids with different contexts)
      */
     public LiveService(Path dataDir, List<ModelEntry> models) {
+        this(dataDir, models, List.of());
+    }
+
+    /**
+     * @param apiKeys static keys ({@code server.api_keys}); empty: keys are optional
+     */
+    public LiveService(Path dataDir, List<ModelEntry> models, List<String> apiKeys) {
         StellarConfig d = StellarConfig.defaults();
-        StellarConfig config = new StellarConfig(d.server().withPort(0), d.logging(),
+        var s = d.server();
+        var server = new io.stellarchat.server.config.ServerConfig(s.host(), 0, s.maxBodyBytes(), s.drainTimeout(),
+                apiKeys.stream().map(io.stellarchat.server.config.Secret::new).toList(), s.wsMaxFrameBytes());
+        StellarConfig config = new StellarConfig(server, d.logging(),
                 new ModelsConfig(dataDir.resolve("no-models-here"), models),
                 new EngineConfig(1, 0, d.engine().queueDepth(), d.engine().maxWait(), d.engine().keepAlive()),
                 new DataConfig(dataDir), d.database(), d.metrics());

@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * {@code GET /api/tags}, {@code POST /api/show}, {@code GET /api/ps}, {@code POST /api/embed} and the older
  * {@code /api/embeddings}, {@code GET /api/version}. Every model call goes through the gateway with the same
  * keys, limits and caches as the OpenAI routes; remote models are listed and usable too. Errors are
- * {@code {"error": "…"}} (written by {@code api.ErrorMapping} for paths under {@code /api/}).
+ * {@code {"error": "…"}} (this group's {@link #errors()} dialect, for every path under {@code /api/}).
  *
  * <p>{@code /api/pull} is {@code api.admin.PullRoutes}. Not here: {@code /api/delete}, {@code /api/copy},
  * {@code /api/create}, {@code /api/push} — they answer 501 saying so — and {@code images}, refused with 400.
@@ -81,6 +81,22 @@ public final class OllamaRoutes implements RouteGroup {
         this.body = new JsonBodyReader(json, maxBodyBytes);
         this.reader = new AnswerReader(keepAlive);
         this.version = version;
+    }
+
+    /** Ollama's error body, {@code {"error": "…"}}, for every path under {@code /api/} (also /api/pull's). */
+    @Override
+    public io.stellarchat.server.api.ErrorDialect errors() {
+        return new io.stellarchat.server.api.ErrorDialect() {
+            @Override
+            public boolean covers(String path) {
+                return path.startsWith("/api/");
+            }
+
+            @Override
+            public ObjectNode body(ObjectMapper mapper, ApiException e) {
+                return mapper.createObjectNode().put("error", e.getMessage());
+            }
+        };
     }
 
     @Override

@@ -6,7 +6,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Server-sent events on a response: {@code data: <json>\n\n} per event, flushed at once, and
+ * Server-sent events on a response: {@code data: <json>\n\n} per event (or with an {@code event:} name line), flushed at once, and
  * {@code : keep-alive} comments. A failed write means the client is gone: it throws
  * {@link ClientGoneException}, and the caller cancels the generation.
  *
@@ -31,6 +31,11 @@ public final class SseWriter {
 
     public void data(String json) throws ClientGoneException {
         write("data: " + json + "\n\n");
+    }
+
+    /** A named event, {@code event: <name>\ndata: <json>\n\n}, as Anthropic's Messages stream sends every event. */
+    public void event(String name, String json) throws ClientGoneException {
+        write("event: " + name + "\ndata: " + json + "\n\n");
     }
 
     public void done() throws ClientGoneException {
