@@ -20,8 +20,7 @@ import picocli.CommandLine.Parameters;
  * context); {@code stellar models rm <id>} deletes one (with its split parts); {@code stellar models show <id>}
  * prints its metadata, chat template and parameters.
  */
-@Command(name = "models", mixinStandardHelpOptions = true, description = "List, show or remove the models in the models directory.",
-        subcommands = {ModelsCommand.Rm.class, ModelsCommand.Show.class})
+@Command(name = "models", mixinStandardHelpOptions = true, description = "List, show or remove the models in the models directory.")
 final class ModelsCommand implements Callable<Integer> {
     final CliEnvironment env;
 
@@ -96,22 +95,28 @@ final class ModelsCommand implements Callable<Integer> {
         return null;
     }
 
-    /** {@code stellar models rm <id>}. */
+    /** {@code stellar rm <id>} (also {@code stellar models rm <id>}). */
     @Command(name = "rm", mixinStandardHelpOptions = true, description = "Delete a model file (all parts of a split model).")
     static final class Rm implements Callable<Integer> {
-        @picocli.CommandLine.ParentCommand
-        ModelsCommand parent;
+        private final CliEnvironment env;
+
+        @Mixin
+        ConfigOptions config;
+
+        Rm(CliEnvironment env) {
+            this.env = env;
+        }
 
         @Parameters(index = "0", paramLabel = "ID")
         String id;
 
         @Override
         public Integer call() throws IOException {
-            Path dir = parent.config.load(parent.env).config().models().dir();
+            Path dir = config.load(env).config().models().dir();
             Path f = find(dir, id);
             if (f == null) {
-                parent.env.err().printf(Locale.ROOT, "stellar models rm: no model '%s' in %s%n", id, dir);
-                parent.env.err().flush();
+                env.err().printf(Locale.ROOT, "stellar models rm: no model '%s' in %s%n", id, dir);
+                env.err().flush();
                 return 1;
             }
             List<Path> gone = new ArrayList<>();
@@ -126,29 +131,35 @@ final class ModelsCommand implements Callable<Integer> {
             } else if (Files.deleteIfExists(f)) {
                 gone.add(f);
             }
-            for (Path p : gone) parent.env.out().printf(Locale.ROOT, "deleted %s%n", p);
-            parent.env.out().flush();
+            for (Path p : gone) env.out().printf(Locale.ROOT, "deleted %s%n", p);
+            env.out().flush();
             return 0;
         }
     }
 
-    /** {@code stellar models show <id>}. */
+    /** {@code stellar show <id>} (also {@code stellar models show <id>}). */
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Print a model's metadata, chat template and parameters.")
     static final class Show implements Callable<Integer> {
-        @picocli.CommandLine.ParentCommand
-        ModelsCommand parent;
+        private final CliEnvironment env;
+
+        @Mixin
+        ConfigOptions config;
+
+        Show(CliEnvironment env) {
+            this.env = env;
+        }
 
         @Parameters(index = "0", paramLabel = "ID")
         String id;
 
         @Override
         public Integer call() throws IOException {
-            Path dir = parent.config.load(parent.env).config().models().dir();
+            Path dir = config.load(env).config().models().dir();
             Path f = find(dir, id);
-            PrintWriter out = parent.env.out();
+            PrintWriter out = env.out();
             if (f == null) {
-                parent.env.err().printf(Locale.ROOT, "stellar models show: no model '%s' in %s%n", id, dir);
-                parent.env.err().flush();
+                env.err().printf(Locale.ROOT, "stellar models show: no model '%s' in %s%n", id, dir);
+                env.err().flush();
                 return 1;
             }
             try (GgufFile g = GgufFile.open(f)) {

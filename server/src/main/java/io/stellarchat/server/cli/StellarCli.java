@@ -43,7 +43,10 @@ public final class StellarCli {
         cli.addSubcommand(new TokenizeCommand(env));
         cli.addSubcommand(new LogitsCommand(env));
         cli.addSubcommand(new PullCommand(env));
-        cli.addSubcommand(new ModelsCommand(env));
+        cli.addSubcommand(new CommandLine(new ModelsCommand(env)).addSubcommand(new ModelsCommand.Rm(env))
+                .addSubcommand(new ModelsCommand.Show(env)));
+        cli.addSubcommand(new ModelsCommand.Rm(env));
+        cli.addSubcommand(new ModelsCommand.Show(env));
         cli.addSubcommand(new CommandLine(new GgufCommand(env)).addSubcommand(new GgufCommand.Synth(env)));
 
         cli.setOut(env.out());

@@ -44,7 +44,7 @@ class ModelCommandsTest {
 
             StringWriter show = new StringWriter();
             assertEquals(0, StellarCli.run(new CliEnvironment(env, dir, new PrintWriter(show, true), new PrintWriter(err, true)),
-                    "models", "--set", models, "show", "tiny-Q4_K_M"), err.toString());
+                    "show", "--set", models, "tiny-Q4_K_M"), err.toString());
             assertTrue(show.toString().contains("architecture  llama") && show.toString().contains("chat template"), show.toString());
 
             StringWriter gated = new StringWriter();
@@ -54,7 +54,7 @@ class ModelCommandsTest {
 
             StringWriter rm = new StringWriter();
             assertEquals(0, StellarCli.run(new CliEnvironment(env, dir, new PrintWriter(rm, true), new PrintWriter(err, true)),
-                    "models", "--set", models, "rm", "tiny-Q4_K_M"), err.toString());
+                    "models", "rm", "--set", models, "tiny-Q4_K_M"), err.toString());
             assertFalse(Files.exists(dir.resolve("models/tiny-Q4_K_M.gguf")), rm.toString());
         }
     }

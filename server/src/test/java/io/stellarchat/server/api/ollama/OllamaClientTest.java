@@ -124,7 +124,10 @@ class OllamaClientTest {
         assertEquals(400, bad.statusCode());
         assertTrue(LiveService.json(bad).get("error").asText().contains("Images"), bad.body());
         HttpResponse<String> pull = live.post("/api/pull", null, "{\"model\":\"llama3\"}");
-        assertEquals(501, pull.statusCode());
-        assertTrue(LiveService.json(pull).get("error").isTextual());
+        assertEquals(400, pull.statusCode(), pull.body());
+        assertTrue(LiveService.json(pull).get("error").asText().contains("<owner>/<repository>"), pull.body());
+        HttpResponse<String> copy = live.post("/api/copy", null, "{\"source\":\"a\",\"destination\":\"b\"}");
+        assertEquals(501, copy.statusCode());
+        assertTrue(LiveService.json(copy).get("error").isTextual());
     }
 }
