@@ -155,11 +155,16 @@ public final class OllamaRoutes implements RouteGroup {
         String prompt = Fields.string(req, "prompt", "");
         GenerationParams params = params(req);
         if (prompt.isEmpty() && !req.has("messages")) {
-            // Ollama loads the model and answers done at once: clients use it to preload.
+            // Ollama loads the model and answers done at once: clients use it to preload (or, with keep_alive 0,
+            // to unload: `ollama stop`).
+            JsonNode k = req.get("keep_alive");
+            boolean unload = k != null && (k.isNumber() ? k.asDouble() == 0 : k.asText().strip().matches("0+(\\.0+)?(ms|s|m|h)?"));
+            if (!unload && gateway.localStates().containsKey(info.id())) gateway.loadLocal(info.id());
+            keepAlive(req, info.id());
             ObjectNode done = base(info.id());
             done.put("response", "");
             done.put("done", true);
-            done.put("done_reason", "load");
+            done.put("done_reason", unload ? "unload" : "load");
             ctx.json(done);
             return;
         }
@@ -185,8 +190,27 @@ public final class OllamaRoutes implements RouteGroup {
         answer(ctx, req, stream, info.id(), start, false);
     }
 
+    /**
+     * Ollama's per-request {@code keep_alive}: {@code 0} (or "0", "0s") unloads a local model once this request is
+     * done, as {@code ollama stop} does; other values leave {@code models.keep_alive} in charge.
+     */
+    private void keepAlive(JsonNode req, String model) {
+        JsonNode k = req.get("keep_alive");
+        if (k == null || k.isNull()) return;
+        boolean zero = k.isNumber() ? k.asDouble() == 0 : k.asText().strip().matches("0+(\\.0+)?(ms|s|m|h)?");
+        if (zero && gateway.localStates().containsKey(model)) gateway.unloadLocal(model);
+    }
+
     /** Streams (default) or collects the answer in Ollama's chat or generate shape. */
     private void answer(Context ctx, JsonNode req, ChatStream stream, String model, long start, boolean chat) {
+        try {
+            answerOnce(ctx, req, stream, model, start, chat);
+        } finally {
+            keepAlive(req, model);
+        }
+    }
+
+    private void answerOnce(Context ctx, JsonNode req, ChatStream stream, String model, long start, boolean chat) {
         boolean streamed = Fields.bool(req, "stream", true);
         if (!streamed) {
             ChatCompletion answer = reader.collect(ctx, stream);
@@ -454,10 +478,11 @@ public final class OllamaRoutes implements RouteGroup {
         Caller caller = Authentication.caller(ctx);
         ObjectNode root = json.createObjectNode();
         ArrayNode arr = root.putArray("models");
+        Map<String, String> states = gateway.localStates();
         for (ModelInfo m : gateway.models()) {
-            if (m.local() == null || !Admission.visible(caller, m)) continue;
+            if (!"loaded".equals(states.get(m.id())) || !Admission.visible(caller, m)) continue;
             ObjectNode o = modelEntry(m);
-            o.put("expires_at", "9999-12-31T23:59:59Z"); // loaded models stay loaded (no idle unloading yet)
+            o.put("expires_at", TIME.format(Instant.now().plus(Duration.ofMinutes(5)))); // about models.keep_alive
             o.put("size_vram", 0);
             arr.add(o);
         }

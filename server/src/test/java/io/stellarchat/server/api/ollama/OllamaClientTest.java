@@ -119,6 +119,15 @@ class OllamaClientTest {
         assertEquals("length", last.get("done_reason").asText());
         assertEquals(5, last.get("eval_count").asInt());
 
+        // keep_alive 0 unloads the model once the request is done (`ollama stop`); the next request loads it again.
+        HttpResponse<String> stop = live.post("/api/generate", null, "{\"model\":\"stories\",\"keep_alive\":0}");
+        assertEquals("unload", LiveService.json(stop).get("done_reason").asText(), stop.body());
+        assertFalse(live.get("/api/ps", null).body().contains("\"stories\""), "unloaded");
+        HttpResponse<String> again = live.post("/api/generate", null, "{\"model\":\"stories\",\"prompt\":\"Once\",\"stream\":false,"
+                + "\"options\":{\"num_predict\":3}}");
+        assertEquals(200, again.statusCode(), again.body());
+        assertTrue(live.get("/api/ps", null).body().contains("\"stories\""), "loaded again on demand");
+
         HttpResponse<String> bad = live.post("/api/chat", null, "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"x\",\"images\":[\"aGk=\"]}]}");
         assertEquals(400, bad.statusCode());
