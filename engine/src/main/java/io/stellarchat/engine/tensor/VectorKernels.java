@@ -16,8 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * a smaller one in tests), so one instance always computes the same way.
  *
  * <p>Paths: F32 rows are read straight from the segment as float vectors; for {@link #dot} and {@link #matVec},
- * Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, F16 and BF16 are widened from byte (or short) vectors to float vectors in registers;
- * every other type is decoded by {@link BlockDecoder} into a per-thread float buffer and dotted with vectors.
+ * Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K and BF16 are widened from byte (or short) vectors to float vectors in registers;
+ * F16 rows are widened into the per-thread float buffer by an auto-vectorised loop ({@link #widenF16}) and then
+ * dotted; every other type is decoded by {@link BlockDecoder} into a per-thread float buffer and dotted with vectors.
  * {@link #matMul} is batch-invariant (row i of a batch is bit-identical to {@link #matVec} of row i): fused types
  * run their fused dot per (weight row, activation row) pair, weight row outer (the row stays in L1); the others
  * decode each weight row once and dot it with tiles of {@value #TILE} activation rows, with per row the very
@@ -373,8 +374,13 @@ abstract sealed class VectorKernels implements Kernels {
                 case Q6_K -> {
                     return dotQ6_K(w.data(), base, x, xOff, cols / 256);
                 }
-                case F16, BF16 -> {
-                    return dotHalf(type, w.data(), base, x, xOff, cols);
+                case F16 -> {
+                    float[] buf = scratch.get(cols);
+                    widenF16(w.data(), base, cols, buf, 0);
+                    return dot(buf, 0, x, xOff, cols);
+                }
+                case BF16 -> {
+                    return dotBF16(w.data(), base, x, xOff, cols);
                 }
                 case Q4_1 -> {
                     return dotQ4_5(w.data(), base, x, xOff, cols / 32, 20, 4, -1, true, 0);
@@ -435,10 +441,11 @@ abstract sealed class VectorKernels implements Kernels {
                     decodeQ6_K(s, off + 210L * b, dst, o + 256 * b);
                 }
             }
-            case F16, BF16 -> {
+            case F16 -> widenF16(s, off, n, dst, o);
+            case BF16 -> {
                 int i = 0;
                 for (; i + lanes <= n; i += lanes) {
-                    halfToFloat(type, s, off + 2L * i).intoArray(dst, o + i);
+                    bf16ToFloat(s, off + 2L * i).intoArray(dst, o + i);
                 }
                 BlockDecoder.decode(type, s, off + 2L * i, n - i, dst, o + i);
             }
@@ -460,17 +467,11 @@ abstract sealed class VectorKernels implements Kernels {
         return (FloatVector) q.convertShape(VectorOperators.B2F, species(), 0);
     }
 
-    /**
-     * {@code lanes} F16 or BF16 values from {@code off} as floats, bit-identical to {@link Float#float16ToFloat}
-     * and the BF16 shift of {@link BlockDecoder}. F16: the sign-extended half shifted left by 13 puts the sign
-     * in bit 31 and the 15 exponent and mantissa bits in float position (the mask clears the sign copies in
-     * bits 28–30); read as a float that is 2^112 too small for normal and subnormal halves alike, so one exact
-     * multiply fixes both. Infinities and NaNs (exponent 31) need the float exponent 255 instead, NaNs also the
-     * quiet bit (as {@code Float.float16ToFloat} does): a vector holding one takes the slower exact path. Weights
-     * hold none, so the common path is four operations after the widening load.
-     */
-    private FloatVector halfToFloat(GgmlType type, MemorySegment s, long off) {
-        return halfBitsToFloat(type, ShortVector.fromMemorySegment(shorts(), s, off, LE));
+    /** {@code lanes} BF16 values from {@code off} as floats: the 16 bits are a float's upper half. */
+    private FloatVector bf16ToFloat(MemorySegment s, long off) {
+        IntVector bits = (IntVector) ShortVector.fromMemorySegment(shorts(), s, off, LE)
+                .convertShape(VectorOperators.S2I, ints(), 0);
+        return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     /**
@@ -478,35 +479,23 @@ abstract sealed class VectorKernels implements Kernels {
      * attention reads them).
      */
     void widenHalves(short[] src, int off, float[] dst, int dstOff, int n) {
-        int lanes = species().length();
-        int i = 0;
-        if (shorts() != null) {
-            for (; i + lanes <= n; i += lanes) {
-                halfBitsToFloat(GgmlType.F16, ShortVector.fromArray(shorts(), src, off + i)).intoArray(dst, dstOff + i);
-            }
-        }
-        for (; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             dst[dstOff + i] = Float.float16ToFloat(src[off + i]);
         }
     }
 
-    private FloatVector halfBitsToFloat(GgmlType type, ShortVector h) {
-        IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, ints(), 0);
-        if (type == GgmlType.BF16) {
-            return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    /**
+     * {@code dst[o ..+n) = Float.float16ToFloat} of the {@code n} F16 values at {@code off}, bit for bit. A plain
+     * counted loop on purpose: C2's auto-vectoriser (SuperWord) compiles {@code Float.float16ToFloat} over a
+     * loop into {@code vcvtph2ps} (JDK 21+; the Vector API of JDK 25 has no F16 conversion), which measured
+     * +52% over the bit-trick widening in registers for a dot product (widen a row here, then an FMA pass
+     * with {@link #dot(float[], int, float[], int, int)}; see shared/research/kernels.md). Keep it free of
+     * other work so SuperWord still recognises it.
+     */
+    static void widenF16(MemorySegment s, long off, int n, float[] dst, int o) {
+        for (int i = 0; i < n; i++) {
+            dst[o + i] = Float.float16ToFloat(s.get(BlockDecoder.LE16, off + 2L * i));
         }
-        if (!bits.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).anyTrue()) {
-            return bits.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-        }
-        IntVector em = bits.and(0x7FFF);
-        IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
-        FloatVector normal = shifted.reinterpretAsFloats().mul(0x1p112f);
-        FloatVector special = shifted.or(0x7F800000)
-                .lanewise(VectorOperators.OR, 0x00400000, em.compare(VectorOperators.GT, 0x7C00))
-                .reinterpretAsFloats();
-        FloatVector magnitude = normal.blend(special, em.compare(VectorOperators.GE, 0x7C00).cast(species()));
-        return magnitude.reinterpretAsInts().or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                .reinterpretAsFloats();
     }
 
     // Q4_K: chunk c of 64 elements = 32 bytes of qs; low nibbles sub-block 2c, high nibbles sub-block 2c+1.
@@ -763,9 +752,9 @@ abstract sealed class VectorKernels implements Kernels {
         return (FloatVector) v.convertShape(VectorOperators.I2F, species(), 0);
     }
 
-    // F16 / BF16 row: lanes halves widened in registers, then fma; the accumulators, loop bounds and tail are those
+    // BF16 row: lanes halves widened in registers, then fma; the accumulators, loop bounds and tail are those
     // of dot(float[], ...), so the result is bit-identical to decoding the row and calling dot (batch invariance).
-    private float dotHalf(GgmlType type, MemorySegment s, long base, float[] x, int xOff, int n) {
+    private float dotBF16(MemorySegment s, long base, float[] x, int xOff, int n) {
         VectorSpecies<Float> species = species();
         int lanes = species.length();
         FloatVector acc0 = FloatVector.zero(species);
@@ -773,18 +762,16 @@ abstract sealed class VectorKernels implements Kernels {
         int upper = species.loopBound(n);
         int i = 0;
         for (; i + 2 * lanes <= upper; i += 2 * lanes) {
-            acc0 = halfToFloat(type, s, base + 2L * i).fma(FloatVector.fromArray(species, x, xOff + i), acc0);
-            acc1 = halfToFloat(type, s, base + 2L * (i + lanes))
+            acc0 = bf16ToFloat(s, base + 2L * i).fma(FloatVector.fromArray(species, x, xOff + i), acc0);
+            acc1 = bf16ToFloat(s, base + 2L * (i + lanes))
                     .fma(FloatVector.fromArray(species, x, xOff + i + lanes), acc1);
         }
         for (; i < upper; i += lanes) {
-            acc0 = halfToFloat(type, s, base + 2L * i).fma(FloatVector.fromArray(species, x, xOff + i), acc0);
+            acc0 = bf16ToFloat(s, base + 2L * i).fma(FloatVector.fromArray(species, x, xOff + i), acc0);
         }
         float sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
-            short h = s.get(BlockDecoder.LE16, base + 2L * i);
-            float v = type == GgmlType.F16 ? Float.float16ToFloat(h) : Float.intBitsToFloat((h & 0xFFFF) << 16);
-            sum += v * x[xOff + i];
+            sum += Float.intBitsToFloat((s.get(BlockDecoder.LE16, base + 2L * i) & 0xFFFF) << 16) * x[xOff + i];
         }
         return sum;
     }
