@@ -242,7 +242,8 @@ abstract sealed class VectorKernels implements Kernels {
     public String description() {
         return "vector (" + species().vectorBitSize() + "-bit, " + species().length() + " floats), "
                 + activations.name().toLowerCase(java.util.Locale.ROOT) + " activations"
-                + (wideInts() ? "" : " (scalar integer kernels)");
+                + (ints512() ? ", 512-bit integer kernels" : wideInts() ? ", 256-bit integer kernels"
+                        : " (scalar integer kernels)");
     }
 
     @Override
@@ -262,6 +263,14 @@ abstract sealed class VectorKernels implements Kernels {
      */
     private boolean wideInts() {
         return species().vectorBitSize() >= 256;
+    }
+
+    /**
+     * Whether the integer kernels convert 16 short products straight to 16 floats ({@link IntVectorDots512}): when
+     * the float species has 512 bits (AVX-512). A 256-bit species runs {@link IntVectorDots}.
+     */
+    private boolean ints512() {
+        return species().vectorBitSize() >= 512;
     }
 
     @Override
@@ -285,6 +294,9 @@ abstract sealed class VectorKernels implements Kernels {
     }
 
     private float intDot(Tensor w, int row, QuantizedRows x, int xRow) {
+        if (ints512()) {
+            return IntVectorDots512.dot(w, row, x, xRow);
+        }
         return wideInts() ? IntVectorDots.dot(w, row, x, xRow) : IntDots.dot(w, row, x, xRow);
     }
 
@@ -296,8 +308,12 @@ abstract sealed class VectorKernels implements Kernels {
         TensorChecks.checkSpan(w, "output", out, (long) outOff + rowStart, rowEnd - rowStart);
         int r = rowStart;
         if (wideInts() && w.type() == GgmlType.Q4_0) {
-            for (; r + 2 <= rowEnd; r += 2) {
-                IntVectorDots.matVec2Q4_0(w, r, x, xRow, out, outOff); // bit-identical to two intDot calls
+            for (; r + 2 <= rowEnd; r += 2) { // bit-identical to two intDot calls
+                if (ints512()) {
+                    IntVectorDots512.matVec2Q4_0(w, r, x, xRow, out, outOff);
+                } else {
+                    IntVectorDots.matVec2Q4_0(w, r, x, xRow, out, outOff);
+                }
             }
         }
         for (; r < rowEnd; r++) {
@@ -315,19 +331,32 @@ abstract sealed class VectorKernels implements Kernels {
         boolean tiled = wideInts() && (w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0);
         boolean tiledK = wideInts() && w.type() == GgmlType.Q4_K;
         boolean tiled6 = wideInts() && w.type() == GgmlType.Q6_K;
+        boolean w512 = ints512();
         for (int r = rowStart; r < rowEnd; r++) {
             int i = 0;
             if (tiled) {
                 for (; i + TILE <= n; i += TILE) {
-                    IntVectorDots.matMul4(w, r, x, i, out, rows);
+                    if (w512) {
+                        IntVectorDots512.matMul4(w, r, x, i, out, rows);
+                    } else {
+                        IntVectorDots.matMul4(w, r, x, i, out, rows);
+                    }
                 }
             } else if (tiledK) {
                 for (; i + TILE <= n; i += TILE) {
-                    IntVectorDots.matMul4Q4_K(w, r, x, i, out, rows);
+                    if (w512) {
+                        IntVectorDots512.matMul4Q4_K(w, r, x, i, out, rows);
+                    } else {
+                        IntVectorDots.matMul4Q4_K(w, r, x, i, out, rows);
+                    }
                 }
             } else if (tiled6) {
                 for (; i + TILE <= n; i += TILE) {
-                    IntVectorDots.matMul4Q6_K(w, r, x, i, out, rows);
+                    if (w512) {
+                        IntVectorDots512.matMul4Q6_K(w, r, x, i, out, rows);
+                    } else {
+                        IntVectorDots.matMul4Q6_K(w, r, x, i, out, rows);
+                    }
                 }
             }
             // Row-outer: the weight row (a few KB) stays in L1 while each remaining activation row reads it.
