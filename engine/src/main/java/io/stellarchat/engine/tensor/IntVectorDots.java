@@ -241,10 +241,12 @@ final class IntVectorDots {
             float dx = d[dOff + b];
             float dd = BlockDecoder.f16(s, off) * dx;
             int msum = 0;
+            long scales = BlockDecoder.kScales(s, off + 4);
+            long ms = BlockDecoder.kMins(s, off + 4);
             for (int j = 0; j < 8; j++) {
-                scale[j] = dd * BlockDecoder.kScale(s, off + 4, j);
+                scale[j] = dd * (int) ((scales >>> (8 * j)) & 0xFF);
                 int g = ((xo + 256 * b) >> 4) + 2 * j;
-                msum += BlockDecoder.kMin(s, off + 4, j) * (sums[g] + sums[g + 1]);
+                msum += (int) ((ms >>> (8 * j)) & 0xFF) * (sums[g] + sums[g + 1]);
             }
             mins += msum * (BlockDecoder.f16(s, off + 2) * dx);
             for (int c = 0; c < 4; c++) {
@@ -290,9 +292,11 @@ final class IntVectorDots {
         FloatVector a3 = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long off = base + 144L * b;
+            long scales = BlockDecoder.kScales(s, off + 4);
+            long ms = BlockDecoder.kMins(s, off + 4);
             for (int k = 0; k < 8; k++) {
-                sc[k] = BlockDecoder.kScale(s, off + 4, k);
-                mn[k] = BlockDecoder.kMin(s, off + 4, k);
+                sc[k] = (int) ((scales >>> (8 * k)) & 0xFF);
+                mn[k] = (int) ((ms >>> (8 * k)) & 0xFF);
             }
             float dw = BlockDecoder.f16(s, off);
             float dmin = BlockDecoder.f16(s, off + 2);
