@@ -186,6 +186,98 @@ final class IntVectorDots512 {
         out[(i + 3) * outStride + r] = VectorKernels.sumArray(lanes);
     }
 
+    /**
+     * Weight row {@code r} of a Q8_0 or Q4_0 tensor against activation rows {@code i .. i + 7}: {@link #matMul4}
+     * over eight rows, so a batch of eight decode rows loads, widens and (Q4_0) splits each weight block once
+     * instead of twice. Sixteen vector registers hold the eight accumulators and the weight halves (AVX-512 has
+     * 32). Per pair exactly the operations of {@link #dotQ8_0} / {@link #dotQ4_0}; results go to
+     * {@code out[(i + j) * outStride + r]}.
+     */
+    static void matMul8(Tensor w, int r, QuantizedRows x, int i, float[] out, int outStride) {
+        MemorySegment s = w.data();
+        long base = r * w.rowBytes();
+        boolean q4 = w.type() == GgmlType.Q4_0;
+        int blocks = x.cols / 32;
+        short[] q = x.q;
+        float[] d = x.d;
+        int x0 = i * x.cols;
+        int x1 = x0 + x.cols;
+        int x2 = x1 + x.cols;
+        int x3 = x2 + x.cols;
+        int x4 = x3 + x.cols;
+        int x5 = x4 + x.cols;
+        int x6 = x5 + x.cols;
+        int x7 = x6 + x.cols;
+        float[] lanes = new float[F.length()]; // one accumulator's lanes at a time, for sumArray
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        FloatVector a4 = FloatVector.zero(F);
+        FloatVector a5 = FloatVector.zero(F);
+        FloatVector a6 = FloatVector.zero(F);
+        FloatVector a7 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            ShortVector lo;
+            ShortVector hi;
+            float dw;
+            if (q4) {
+                long off = base + 18L * b;
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 2, LE).convertShape(B2S, S, 0);
+                lo = v.and((short) 0x0F).sub((short) 8);
+                hi = v.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8);
+                dw = BlockDecoder.f16(s, off);
+            } else {
+                long off = base + 34L * b;
+                lo = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 2, LE).convertShape(B2S, S, 0);
+                hi = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 18, LE).convertShape(B2S, S, 0);
+                dw = BlockDecoder.f16(s, off);
+            }
+            int e = 32 * b;
+            int db = i * blocks + b;
+            ShortVector p0 = lo.mul(ShortVector.fromArray(S, q, x0 + e))
+                    .add(hi.mul(ShortVector.fromArray(S, q, x0 + e + 16)));
+            a0 = ((FloatVector) p0.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dw * d[db]), a0);
+            ShortVector p1 = lo.mul(ShortVector.fromArray(S, q, x1 + e))
+                    .add(hi.mul(ShortVector.fromArray(S, q, x1 + e + 16)));
+            a1 = ((FloatVector) p1.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dw * d[db + blocks]), a1);
+            ShortVector p2 = lo.mul(ShortVector.fromArray(S, q, x2 + e))
+                    .add(hi.mul(ShortVector.fromArray(S, q, x2 + e + 16)));
+            a2 = ((FloatVector) p2.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dw * d[db + 2 * blocks]), a2);
+            ShortVector p3 = lo.mul(ShortVector.fromArray(S, q, x3 + e))
+                    .add(hi.mul(ShortVector.fromArray(S, q, x3 + e + 16)));
+            a3 = ((FloatVector) p3.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dw * d[db + 3 * blocks]), a3);
+            ShortVector p4 = lo.mul(ShortVector.fromArray(S, q, x4 + e))
+                    .add(hi.mul(ShortVector.fromArray(S, q, x4 + e + 16)));
+            a4 = ((FloatVector) p4.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dw * d[db + 4 * blocks]), a4);
+            ShortVector p5 = lo.mul(ShortVector.fromArray(S, q, x5 + e))
+                    .add(hi.mul(ShortVector.fromArray(S, q, x5 + e + 16)));
+            a5 = ((FloatVector) p5.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dw * d[db + 5 * blocks]), a5);
+            ShortVector p6 = lo.mul(ShortVector.fromArray(S, q, x6 + e))
+                    .add(hi.mul(ShortVector.fromArray(S, q, x6 + e + 16)));
+            a6 = ((FloatVector) p6.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dw * d[db + 6 * blocks]), a6);
+            ShortVector p7 = lo.mul(ShortVector.fromArray(S, q, x7 + e))
+                    .add(hi.mul(ShortVector.fromArray(S, q, x7 + e + 16)));
+            a7 = ((FloatVector) p7.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dw * d[db + 7 * blocks]), a7);
+        }
+        a0.intoArray(lanes, 0);
+        out[i * outStride + r] = VectorKernels.sumArray(lanes);
+        a1.intoArray(lanes, 0);
+        out[(i + 1) * outStride + r] = VectorKernels.sumArray(lanes);
+        a2.intoArray(lanes, 0);
+        out[(i + 2) * outStride + r] = VectorKernels.sumArray(lanes);
+        a3.intoArray(lanes, 0);
+        out[(i + 3) * outStride + r] = VectorKernels.sumArray(lanes);
+        a4.intoArray(lanes, 0);
+        out[(i + 4) * outStride + r] = VectorKernels.sumArray(lanes);
+        a5.intoArray(lanes, 0);
+        out[(i + 5) * outStride + r] = VectorKernels.sumArray(lanes);
+        a6.intoArray(lanes, 0);
+        out[(i + 6) * outStride + r] = VectorKernels.sumArray(lanes);
+        a7.intoArray(lanes, 0);
+        out[(i + 7) * outStride + r] = VectorKernels.sumArray(lanes);
+    }
+
     // Q4_K x Q8_K, one turn per chunk c of 64 values (32 bytes of qs: low nibbles are sub-block 2c, high nibbles
     // sub-block 2c + 1): per sub-block the 32 products are summed in shorts over the two 16-lane halves
     // (|sum| <= 2 * 15 * 127 per lane), converted to floats and added with one fma by

@@ -350,6 +350,11 @@ abstract sealed class VectorKernels implements Kernels {
         for (int r = rowStart; r < rowEnd; r++) {
             int i = 0;
             if (tiled) {
+                if (w512) {
+                    for (; i + 2 * TILE <= n; i += 2 * TILE) {
+                        IntVectorDots512.matMul8(w, r, x, i, out, rows);
+                    }
+                }
                 for (; i + TILE <= n; i += TILE) {
                     if (w512) {
                         IntVectorDots512.matMul4(w, r, x, i, out, rows);
