@@ -887,13 +887,28 @@ abstract sealed class VectorKernels implements Kernels {
         GgmlType type = w.type();
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
-        float[] buf = scratch.get(2 * cols);
+        boolean tall = species().vectorBitSize() >= 512; // 32 vector registers: 4x4 tiles (16 accumulators)
+        float[] buf = scratch.get(4 * cols);
         // Activation rows in blocks that stay in L2 while every weight row pair of the range passes over them;
         // a weight row is decoded once per block (a small cost next to the block's multiplications).
         int block = Math.max(TILE, (PROMPT_BLOCK_BYTES / (Float.BYTES * cols)) / TILE * TILE);
         for (int i0 = 0; i0 < n; i0 += block) {
             int i1 = Math.min(n, i0 + block);
             int r = rowStart;
+            for (; tall && r + 4 <= rowEnd; r += 4) {
+                for (int j = 0; j < 4; j++) {
+                    decode(type, data, (r + j) * rowBytes, cols, buf, j * cols);
+                }
+                int i = i0;
+                for (; i + TILE <= i1; i += TILE) {
+                    promptTile4x4(buf, x, i * cols, cols, out, i * rows + r, rows);
+                }
+                for (; i < i1; i++) {
+                    for (int j = 0; j < 4; j++) {
+                        out[i * rows + r + j] = promptDot(buf, j * cols, x, i * cols, cols);
+                    }
+                }
+            }
             for (; r + 2 <= rowEnd; r += 2) {
                 decode(type, data, r * rowBytes, cols, buf, 0);
                 decode(type, data, (r + 1) * rowBytes, cols, buf, cols);
@@ -933,6 +948,110 @@ abstract sealed class VectorKernels implements Kernels {
             sum += w[wOff + k] * x[xOff + k];
         }
         return sum;
+    }
+
+    // Four decoded weight rows w[j*cols ..) (j = 0..3) against four activation rows x[xOff + i*cols ..) (i = 0..3):
+    // 16 accumulators, 4 weight and 4 activation loads per 16 fma (the 2x4 tile needs 6 per 8: its activation
+    // loads, streamed from L2, were the bound). For 512-bit species only (AVX-512 has 32 vector registers; 16
+    // accumulators would spill on AVX2's 16). Results to out[outOff + i*outStride + j]; per pair the arithmetic of
+    // promptDot. The lanes go through an array to sumArray (see sumArray: no vector crosses a call).
+    private void promptTile4x4(float[] w, float[] x, int xOff, int cols, float[] out, int outOff, int outStride) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        int x1 = xOff + cols;
+        int x2 = x1 + cols;
+        int x3 = x2 + cols;
+        int w1 = cols;
+        int w2 = 2 * cols;
+        int w3 = 3 * cols;
+        FloatVector a00 = FloatVector.zero(species);
+        FloatVector a01 = FloatVector.zero(species);
+        FloatVector a02 = FloatVector.zero(species);
+        FloatVector a03 = FloatVector.zero(species);
+        FloatVector a10 = FloatVector.zero(species);
+        FloatVector a11 = FloatVector.zero(species);
+        FloatVector a12 = FloatVector.zero(species);
+        FloatVector a13 = FloatVector.zero(species);
+        FloatVector a20 = FloatVector.zero(species);
+        FloatVector a21 = FloatVector.zero(species);
+        FloatVector a22 = FloatVector.zero(species);
+        FloatVector a23 = FloatVector.zero(species);
+        FloatVector a30 = FloatVector.zero(species);
+        FloatVector a31 = FloatVector.zero(species);
+        FloatVector a32 = FloatVector.zero(species);
+        FloatVector a33 = FloatVector.zero(species);
+        int upper = species.loopBound(cols);
+        int k = 0;
+        for (; k < upper; k += lanes) {
+            FloatVector wv0 = FloatVector.fromArray(species, w, k);
+            FloatVector wv1 = FloatVector.fromArray(species, w, w1 + k);
+            FloatVector wv2 = FloatVector.fromArray(species, w, w2 + k);
+            FloatVector wv3 = FloatVector.fromArray(species, w, w3 + k);
+            FloatVector v0 = FloatVector.fromArray(species, x, xOff + k);
+            a00 = wv0.fma(v0, a00);
+            a10 = wv1.fma(v0, a10);
+            a20 = wv2.fma(v0, a20);
+            a30 = wv3.fma(v0, a30);
+            FloatVector v1 = FloatVector.fromArray(species, x, x1 + k);
+            a01 = wv0.fma(v1, a01);
+            a11 = wv1.fma(v1, a11);
+            a21 = wv2.fma(v1, a21);
+            a31 = wv3.fma(v1, a31);
+            FloatVector v2 = FloatVector.fromArray(species, x, x2 + k);
+            a02 = wv0.fma(v2, a02);
+            a12 = wv1.fma(v2, a12);
+            a22 = wv2.fma(v2, a22);
+            a32 = wv3.fma(v2, a32);
+            FloatVector v3 = FloatVector.fromArray(species, x, x3 + k);
+            a03 = wv0.fma(v3, a03);
+            a13 = wv1.fma(v3, a13);
+            a23 = wv2.fma(v3, a23);
+            a33 = wv3.fma(v3, a33);
+        }
+        float[] lanesBuf = new float[lanes];
+        float[] sums = new float[16]; // (activation row i, weight row j) at 4i + j
+        a00.intoArray(lanesBuf, 0);
+        sums[0] = sumArray(lanesBuf);
+        a10.intoArray(lanesBuf, 0);
+        sums[1] = sumArray(lanesBuf);
+        a20.intoArray(lanesBuf, 0);
+        sums[2] = sumArray(lanesBuf);
+        a30.intoArray(lanesBuf, 0);
+        sums[3] = sumArray(lanesBuf);
+        a01.intoArray(lanesBuf, 0);
+        sums[4] = sumArray(lanesBuf);
+        a11.intoArray(lanesBuf, 0);
+        sums[5] = sumArray(lanesBuf);
+        a21.intoArray(lanesBuf, 0);
+        sums[6] = sumArray(lanesBuf);
+        a31.intoArray(lanesBuf, 0);
+        sums[7] = sumArray(lanesBuf);
+        a02.intoArray(lanesBuf, 0);
+        sums[8] = sumArray(lanesBuf);
+        a12.intoArray(lanesBuf, 0);
+        sums[9] = sumArray(lanesBuf);
+        a22.intoArray(lanesBuf, 0);
+        sums[10] = sumArray(lanesBuf);
+        a32.intoArray(lanesBuf, 0);
+        sums[11] = sumArray(lanesBuf);
+        a03.intoArray(lanesBuf, 0);
+        sums[12] = sumArray(lanesBuf);
+        a13.intoArray(lanesBuf, 0);
+        sums[13] = sumArray(lanesBuf);
+        a23.intoArray(lanesBuf, 0);
+        sums[14] = sumArray(lanesBuf);
+        a33.intoArray(lanesBuf, 0);
+        sums[15] = sumArray(lanesBuf);
+        int[] xs = {xOff, x1, x2, x3};
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 4; j++) {
+                float sum = sums[4 * i + j];
+                for (int t = k; t < cols; t++) {
+                    sum += w[j * cols + t] * x[xs[i] + t];
+                }
+                out[outOff + i * outStride + j] = sum;
+            }
+        }
     }
 
     // Two decoded weight rows w[0 .. cols) and w[cols .. 2 cols) against four activation rows x[xOff + j*cols ..),
