@@ -12,9 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The integer dot kernels of {@link IntVectorDots} for a 512-bit float species (AVX-512), same scalar twin
  * ({@link IntDots}), same loads, nibble and bit-field work, same structure (tiles, row pairs) and the same
- * batch-invariance contract: {@link #matMul4}, {@link #matMul4Q4_K}, {@link #matMul4Q6_K} and
- * {@link #matVec2Q4_0} compute each (weight row, activation row) pair with exactly the operations of the
- * matching dot, in the same order.
+ * batch-invariance contract: {@link #matMul4}, {@link #matMul8}, {@link #matMul4Q4_K}, {@link #matMul4Q6_K},
+ * {@link #matMul8Q6_K} and {@link #matVec2Q4_0} compute each (weight row, activation row) pair with exactly the
+ * operations of the matching dot, in the same order. The 8-row tiles exist only here: they need AVX-512's 32
+ * vector registers.
  *
  * <p>The one difference is the step from 16 short products to floats. The 256-bit form sums each pair of short
  * lanes into an int with three shifts and an add (there is no Vector API operation for {@code vpmaddwd}), then
