@@ -12,10 +12,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The integer dot kernels of {@link IntVectorDots} for a 512-bit float species (AVX-512), same scalar twin
  * ({@link IntDots}), same loads, nibble and bit-field work, same structure (tiles, row pairs) and the same
- * batch-invariance contract: {@link #matMul4}, {@link #matMul8}, {@link #matMul4Q4_K}, {@link #matMul4Q6_K},
- * {@link #matMul8Q6_K} and {@link #matVec2Q4_0} compute each (weight row, activation row) pair with exactly the
- * operations of the matching dot, in the same order. The 8-row tiles exist only here: they need AVX-512's 32
- * vector registers.
+ * batch-invariance contract: {@link #matMul4}, {@link #matMul8}, {@link #matMul4Q4_K}, {@link #matMul4Q6_K}
+ * and {@link #matVec2Q4_0} compute each (weight row, activation row) pair with exactly the operations of the
+ * matching dot, in the same order. The 8-row tile exists only here: it needs AVX-512's 32 vector registers. (An
+ * 8-row Q6_K tile was tried and dropped: C1 gives up on it, "out of virtual registers in linear scan", so it ran
+ * interpreted, seconds per call, until C2 had compiled it.)
  *
  * <p>The one difference is the step from 16 short products to floats. The 256-bit form sums each pair of short
  * lanes into an int with three shifts and an add (there is no Vector API operation for {@code vpmaddwd}), then
@@ -555,149 +556,5 @@ final class IntVectorDots512 {
         out[(i + 2) * outStride + r] = VectorKernels.sumArray(lanes);
         a3.intoArray(lanes, 0);
         out[(i + 3) * outStride + r] = VectorKernels.sumArray(lanes);
-    }
-
-    /**
-     * {@link #matMul4Q6_K} over activation rows {@code i .. i + 7}: the 6-bit values of each (super-block, half,
-     * slice) are unpacked once for eight rows instead of twice (the output matrix of a Q4_0 or Q4_K_M model is
-     * Q6_K and takes every decode row of a batch). Per pair exactly the operations of {@link #dotQ6_K}; results
-     * go to {@code out[(i + j) * outStride + r]}.
-     */
-    static void matMul8Q6_K(Tensor w, int r, QuantizedRows x, int i, float[] out, int outStride) {
-        MemorySegment s = w.data();
-        long base = r * w.rowBytes();
-        int blocks = x.cols / 256;
-        short[] q = x.q;
-        float[] d = x.d;
-        int x0 = i * x.cols;
-        int x1 = x0 + x.cols;
-        int x2 = x1 + x.cols;
-        int x3 = x2 + x.cols;
-        int x4 = x3 + x.cols;
-        int x5 = x4 + x.cols;
-        int x6 = x5 + x.cols;
-        int x7 = x6 + x.cols;
-        int d0 = i * blocks;
-        float[] lanes = new float[F.length()]; // one accumulator's lanes at a time, for sumArray
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
-        FloatVector a2 = FloatVector.zero(F);
-        FloatVector a3 = FloatVector.zero(F);
-        FloatVector a4 = FloatVector.zero(F);
-        FloatVector a5 = FloatVector.zero(F);
-        FloatVector a6 = FloatVector.zero(F);
-        FloatVector a7 = FloatVector.zero(F);
-        for (int t = 0; t < 4 * blocks; t++) {
-            int b = t >> 2;
-            int h = (t >> 1) & 1;
-            int l = (t & 1) << 4;
-            long off = base + 210L * b;
-            int e = 256 * b + 128 * h + l;
-            long sc = off + 192 + 8 * h + (l >> 4);
-            float dw = BlockDecoder.f16(s, off + 208);
-            float s0 = s.get(BlockDecoder.I8, sc);
-            float s1 = s.get(BlockDecoder.I8, sc + 2);
-            float s2 = s.get(BlockDecoder.I8, sc + 4);
-            float s3 = s.get(BlockDecoder.I8, sc + 6);
-            ShortVector qlA = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 64L * h + l, LE)
-                    .convertShape(B2S, S, 0);
-            ShortVector qlB = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 64L * h + 32 + l, LE)
-                    .convertShape(B2S, S, 0);
-            ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(B, s, off + 128 + 32L * h + l, LE)
-                    .convertShape(B2S, S, 0);
-            ShortVector w0 = qlA.and((short) 0x0F).or(qh.and((short) 3).lanewise(LSHL, 4)).sub((short) 32);
-            ShortVector w1 = qlB.and((short) 0x0F).or(qh.and((short) 0x0C).lanewise(LSHL, 2)).sub((short) 32);
-            ShortVector w2 = qlA.lanewise(ASHR, 4).and((short) 0x0F).or(qh.and((short) 0x30)).sub((short) 32);
-            ShortVector w3 = qlB.lanewise(ASHR, 4).and((short) 0x0F).or(qh.lanewise(ASHR, 2).and((short) 0x30))
-                    .sub((short) 32);
-            float dd = dw * d[d0 + b];
-            ShortVector p0 = w0.mul(ShortVector.fromArray(S, q, x0 + e));
-            ShortVector p1 = w1.mul(ShortVector.fromArray(S, q, x0 + e + 32));
-            ShortVector p2 = w2.mul(ShortVector.fromArray(S, q, x0 + e + 64));
-            ShortVector p3 = w3.mul(ShortVector.fromArray(S, q, x0 + e + 96));
-            a0 = ((FloatVector) p0.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s0), a0);
-            a0 = ((FloatVector) p1.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s1), a0);
-            a0 = ((FloatVector) p2.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s2), a0);
-            a0 = ((FloatVector) p3.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s3), a0);
-            dd = dw * d[d0 + blocks + b];
-            p0 = w0.mul(ShortVector.fromArray(S, q, x1 + e));
-            p1 = w1.mul(ShortVector.fromArray(S, q, x1 + e + 32));
-            p2 = w2.mul(ShortVector.fromArray(S, q, x1 + e + 64));
-            p3 = w3.mul(ShortVector.fromArray(S, q, x1 + e + 96));
-            a1 = ((FloatVector) p0.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s0), a1);
-            a1 = ((FloatVector) p1.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s1), a1);
-            a1 = ((FloatVector) p2.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s2), a1);
-            a1 = ((FloatVector) p3.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s3), a1);
-            dd = dw * d[d0 + 2 * blocks + b];
-            p0 = w0.mul(ShortVector.fromArray(S, q, x2 + e));
-            p1 = w1.mul(ShortVector.fromArray(S, q, x2 + e + 32));
-            p2 = w2.mul(ShortVector.fromArray(S, q, x2 + e + 64));
-            p3 = w3.mul(ShortVector.fromArray(S, q, x2 + e + 96));
-            a2 = ((FloatVector) p0.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s0), a2);
-            a2 = ((FloatVector) p1.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s1), a2);
-            a2 = ((FloatVector) p2.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s2), a2);
-            a2 = ((FloatVector) p3.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s3), a2);
-            dd = dw * d[d0 + 3 * blocks + b];
-            p0 = w0.mul(ShortVector.fromArray(S, q, x3 + e));
-            p1 = w1.mul(ShortVector.fromArray(S, q, x3 + e + 32));
-            p2 = w2.mul(ShortVector.fromArray(S, q, x3 + e + 64));
-            p3 = w3.mul(ShortVector.fromArray(S, q, x3 + e + 96));
-            a3 = ((FloatVector) p0.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s0), a3);
-            a3 = ((FloatVector) p1.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s1), a3);
-            a3 = ((FloatVector) p2.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s2), a3);
-            a3 = ((FloatVector) p3.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s3), a3);
-            dd = dw * d[d0 + 4 * blocks + b];
-            p0 = w0.mul(ShortVector.fromArray(S, q, x4 + e));
-            p1 = w1.mul(ShortVector.fromArray(S, q, x4 + e + 32));
-            p2 = w2.mul(ShortVector.fromArray(S, q, x4 + e + 64));
-            p3 = w3.mul(ShortVector.fromArray(S, q, x4 + e + 96));
-            a4 = ((FloatVector) p0.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s0), a4);
-            a4 = ((FloatVector) p1.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s1), a4);
-            a4 = ((FloatVector) p2.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s2), a4);
-            a4 = ((FloatVector) p3.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s3), a4);
-            dd = dw * d[d0 + 5 * blocks + b];
-            p0 = w0.mul(ShortVector.fromArray(S, q, x5 + e));
-            p1 = w1.mul(ShortVector.fromArray(S, q, x5 + e + 32));
-            p2 = w2.mul(ShortVector.fromArray(S, q, x5 + e + 64));
-            p3 = w3.mul(ShortVector.fromArray(S, q, x5 + e + 96));
-            a5 = ((FloatVector) p0.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s0), a5);
-            a5 = ((FloatVector) p1.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s1), a5);
-            a5 = ((FloatVector) p2.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s2), a5);
-            a5 = ((FloatVector) p3.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s3), a5);
-            dd = dw * d[d0 + 6 * blocks + b];
-            p0 = w0.mul(ShortVector.fromArray(S, q, x6 + e));
-            p1 = w1.mul(ShortVector.fromArray(S, q, x6 + e + 32));
-            p2 = w2.mul(ShortVector.fromArray(S, q, x6 + e + 64));
-            p3 = w3.mul(ShortVector.fromArray(S, q, x6 + e + 96));
-            a6 = ((FloatVector) p0.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s0), a6);
-            a6 = ((FloatVector) p1.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s1), a6);
-            a6 = ((FloatVector) p2.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s2), a6);
-            a6 = ((FloatVector) p3.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s3), a6);
-            dd = dw * d[d0 + 7 * blocks + b];
-            p0 = w0.mul(ShortVector.fromArray(S, q, x7 + e));
-            p1 = w1.mul(ShortVector.fromArray(S, q, x7 + e + 32));
-            p2 = w2.mul(ShortVector.fromArray(S, q, x7 + e + 64));
-            p3 = w3.mul(ShortVector.fromArray(S, q, x7 + e + 96));
-            a7 = ((FloatVector) p0.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s0), a7);
-            a7 = ((FloatVector) p1.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s1), a7);
-            a7 = ((FloatVector) p2.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s2), a7);
-            a7 = ((FloatVector) p3.convertShape(S2F, F, 0)).fma(FloatVector.broadcast(F, dd * s3), a7);
-        }
-        a0.intoArray(lanes, 0);
-        out[i * outStride + r] = VectorKernels.sumArray(lanes);
-        a1.intoArray(lanes, 0);
-        out[(i + 1) * outStride + r] = VectorKernels.sumArray(lanes);
-        a2.intoArray(lanes, 0);
-        out[(i + 2) * outStride + r] = VectorKernels.sumArray(lanes);
-        a3.intoArray(lanes, 0);
-        out[(i + 3) * outStride + r] = VectorKernels.sumArray(lanes);
-        a4.intoArray(lanes, 0);
-        out[(i + 4) * outStride + r] = VectorKernels.sumArray(lanes);
-        a5.intoArray(lanes, 0);
-        out[(i + 5) * outStride + r] = VectorKernels.sumArray(lanes);
-        a6.intoArray(lanes, 0);
-        out[(i + 6) * outStride + r] = VectorKernels.sumArray(lanes);
-        a7.intoArray(lanes, 0);
-        out[(i + 7) * outStride + r] = VectorKernels.sumArray(lanes);
     }
 }

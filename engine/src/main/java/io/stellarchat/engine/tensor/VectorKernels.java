@@ -371,11 +371,6 @@ abstract sealed class VectorKernels implements Kernels {
                     }
                 }
             } else if (tiled6) {
-                if (w512) {
-                    for (; i + 2 * TILE <= n; i += 2 * TILE) {
-                        IntVectorDots512.matMul8Q6_K(w, r, x, i, out, rows);
-                    }
-                }
                 for (; i + TILE <= n; i += TILE) {
                     if (w512) {
                         IntVectorDots512.matMul4Q6_K(w, r, x, i, out, rows);
