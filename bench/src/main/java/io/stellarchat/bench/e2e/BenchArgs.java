@@ -12,19 +12,21 @@ import java.util.List;
  * @param reps      counted repetitions of each test (a warm-up run precedes them)
  * @param pp        prompt tokens of the prompt-processing test (0: skip it)
  * @param tg        decode steps of the generation test (0: skip it)
+ * @param batch     decode rows per step of the batched generation test ({@code tg} steps of {@code batch} sequences,
+ *                  one token each; 0: skip it)
  * @param dir       where synthetic models are cached (generated when missing)
  * @param vocabDir  directory holding the vocabulary GGUF files the synthetic models copy
  * @param json      where to write the JSON results, or {@code null}
  * @param copyBytes bytes copied per pass of the bandwidth measurement (0: skip it)
  */
-public record BenchArgs(List<String> models, int threads, int reps, int pp, int tg, Path dir, Path vocabDir,
-                        Path json, long copyBytes) {
+public record BenchArgs(List<String> models, int threads, int reps, int pp, int tg, int batch, Path dir,
+                        Path vocabDir, Path json, long copyBytes) {
 
     static final List<String> DEFAULT_MODELS = List.of("llama-1b-q4_0", "llama-1b-q8_0", "llama-1b-f16", "llama-1b-q4_k_m",
             "qwen3-0.6b-q8_0");
 
     static final String USAGE = """
-            usage: ./stellar bench e2e [--models a,b,...] [--threads N] [--reps N] [--pp N] [--tg N]
+            usage: ./stellar bench e2e [--models a,b,...] [--threads N] [--reps N] [--pp N] [--tg N] [--batch B]
                                        [--dir DIR] [--vocab-dir DIR] [--json FILE] [--copy-mib N]
               --models     <arch>-<shape>-<type>, comma-separated
                            (default: llama-1b-q4_0,llama-1b-q8_0,llama-1b-f16,llama-1b-q4_k_m,qwen3-0.6b-q8_0)
@@ -32,6 +34,9 @@ public record BenchArgs(List<String> models, int threads, int reps, int pp, int 
               --reps       counted repetitions after one warm-up run (default: 3)
               --pp         prompt tokens in one batch, 0 skips (default: 512)
               --tg         single-token decode steps, 0 skips (default: 128)
+              --batch      also run tg steps with B decode rows each (B sequences, one token each, the
+                           batched decode of a serving engine) and log a B-row step's cost in one-row
+                           steps; 0 skips (default: 0)
               --dir        synthetic model cache, generated when missing (default: ./bench-models)
               --vocab-dir  vocabulary GGUF files (default: <stellar.shared or ../shared>/testdata/llama-vocab)
               --json       also write the results as JSON to FILE
@@ -52,6 +57,9 @@ public record BenchArgs(List<String> models, int threads, int reps, int pp, int 
         if (pp < 0 || tg < 0 || pp + tg == 0) {
             throw new IllegalArgumentException("--pp and --tg must be >= 0 and not both 0, got " + pp + " and " + tg);
         }
+        if (batch < 0 || (batch > 0 && tg == 0)) {
+            throw new IllegalArgumentException("--batch must be >= 0 and needs --tg > 0, got " + batch);
+        }
         if (copyBytes < 0) {
             throw new IllegalArgumentException("--copy-mib must be >= 0");
         }
@@ -64,6 +72,7 @@ public record BenchArgs(List<String> models, int threads, int reps, int pp, int 
         int reps = 3;
         int pp = 512;
         int tg = 128;
+        int batch = 0;
         Path dir = Path.of("bench-models");
         Path vocabDir = Path.of(System.getProperty("stellar.shared", "../shared"), "testdata", "llama-vocab");
         Path json = null;
@@ -91,6 +100,7 @@ public record BenchArgs(List<String> models, int threads, int reps, int pp, int 
                 case "--reps", "-r" -> reps = intValue(a, v);
                 case "--pp", "-p" -> pp = intValue(a, v);
                 case "--tg", "-n" -> tg = intValue(a, v);
+                case "--batch", "-b" -> batch = intValue(a, v);
                 case "--dir" -> dir = Path.of(v);
                 case "--vocab-dir" -> vocabDir = Path.of(v);
                 case "--json" -> json = Path.of(v);
@@ -101,7 +111,7 @@ public record BenchArgs(List<String> models, int threads, int reps, int pp, int 
         for (String m : models) {
             ModelSpec.parse(m); // fail before any work on a misspelt name
         }
-        return new BenchArgs(models, threads, reps, pp, tg, dir, vocabDir, json, copyMib << 20);
+        return new BenchArgs(models, threads, reps, pp, tg, batch, dir, vocabDir, json, copyMib << 20);
     }
 
     private static int intValue(String option, String v) {

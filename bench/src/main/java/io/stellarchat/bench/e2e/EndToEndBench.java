@@ -21,7 +21,9 @@ import java.util.function.LongSupplier;
  * End-to-end throughput of whole models, after llama.cpp's {@code llama-bench}: for each model,
  * {@code ppN} times one forward pass of N prompt tokens in a single batch (positions 0..N-1, logits of the
  * last row only) and {@code tgN} times N single-token decode steps from an empty context (positions
- * 0..N-1, logits every step); both report tokens/s. Tokens are random ids (fixed seed), as in llama-bench.
+ * 0..N-1, logits every step); both report tokens/s. With {@code --batch B}, {@code batchB-tgN} runs the N steps
+ * for B sequences at once (B decode rows a step, logits of every row, as a serving engine's running streams)
+ * and logs what a B-row step costs in one-row steps. Tokens are random ids (fixed seed), as in llama-bench.
  * Each test runs once untimed to warm up (JIT, page cache), then {@code --reps} times; the table gives the
  * median ± sample standard deviation, the JSON every sample, the median, min, max and stddev.
  *
@@ -38,6 +40,7 @@ import java.util.function.LongSupplier;
  * ./stellar bench e2e
  * ./stellar bench e2e --models llama-1b-q4_0,llama-1b-q8_0 --threads 2 --reps 3 --pp 512 --tg 128 --json e2e.json
  * ./stellar bench e2e --models llama-tiny-q8_0 --pp 32 --tg 8 --reps 1     # a smoke run in seconds
+ * ./stellar bench e2e --models llama-1b-q4_0 --pp 0 --tg 32 --batch 8      # batched decode: 8 rows vs 1
  * </pre>
  * The same GGUF files can be handed to llama.cpp's {@code llama-bench -m bench-models/llama-1b-q4_0.gguf -t 2}
  * for a side-by-side comparison.
@@ -163,6 +166,22 @@ public final class EndToEndBench {
                 Stats s = repeat(spec.name(), "tg" + args.tg(), args.tg(), () -> generate(tf, cache, tokens, args.tg()));
                 results.add(new Result(spec.name(), file, model.fileSize(), weightBytes, readBytes, params, kernels,
                         args.threads(), "tg" + args.tg(), args.tg(), s));
+                if (args.batch() > 0) {
+                    int b = args.batch();
+                    KvCache[] caches = new KvCache[b]; // one sequence per decode row
+                    for (int j = 0; j < b; j++) {
+                        caches[j] = model.newKvCache(capacity);
+                    }
+                    String test = "batch" + b + "-tg" + args.tg();
+                    Stats sb = repeat(spec.name(), test, args.tg() * b,
+                            () -> generateBatch(tf, caches, tokens, args.tg()));
+                    results.add(new Result(spec.name(), file, model.fileSize(), weightBytes, readBytes, params, kernels,
+                            args.threads(), test, args.tg() * b, sb));
+                    // A step of b rows takes b / tps_b seconds, a step of one row 1 / tps_1.
+                    log.printf(Locale.ROOT, "  %s: a step of %d decode rows costs %.2f one-row steps (%.2fx the "
+                            + "single-stream tokens/s)%n", spec.name(), b, b * s.median() / sb.median(),
+                            sb.median() / s.median());
+                }
             }
         }
         return results;
@@ -207,6 +226,35 @@ public final class EndToEndBench {
         for (int i = 0; i < n; i++) {
             long t0 = System.nanoTime();
             float[] logits = tf.forward(new int[] {tokens[i]}, new int[] {i}, caches, row);
+            ns += System.nanoTime() - t0;
+            if (i == n - 1) {
+                checkFinite(logits);
+            }
+        }
+        return ns;
+    }
+
+    /**
+     * {@code n} decode steps of {@code caches.length} sequences together, each step one token of each sequence at
+     * the same position (the decode form of the kernels, as a serving engine's batch of running streams); returns
+     * the total nanoseconds.
+     */
+    private static long generateBatch(Transformer tf, KvCache[] caches, int[] tokens, int n) {
+        int b = caches.length;
+        int[] rows = new int[b];
+        for (int j = 0; j < b; j++) {
+            rows[j] = j;
+        }
+        long ns = 0;
+        for (int i = 0; i < n; i++) {
+            int[] step = new int[b];
+            int[] positions = new int[b];
+            for (int j = 0; j < b; j++) {
+                step[j] = tokens[(i + 31 * j) % tokens.length]; // different tokens per sequence
+                positions[j] = i;
+            }
+            long t0 = System.nanoTime();
+            float[] logits = tf.forward(step, positions, caches, rows);
             ns += System.nanoTime() - t0;
             if (i == n - 1) {
                 checkFinite(logits);

@@ -7,6 +7,7 @@ import io.stellarchat.engine.tensor.Kernels;
 import io.stellarchat.engine.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.logging.Logger;
 
 /**
  * A loaded model: its metadata, hyper-parameters, tokenizer and forward pass. The weights stay in the
@@ -16,6 +17,8 @@ import java.nio.file.Path;
  * has one owner at a time (the generation or engine loop that runs it).
  */
 public final class Model implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Model.class.getName());
+
     private final GgufFile file;
     private final ModelConfig config;
     private final Tokenizer tokenizer;
@@ -74,6 +77,8 @@ public final class Model implements AutoCloseable {
             Transformer transformer = new Transformer(config, weights, kernels, pool);
             String fn = path.getFileName().toString();
             String name = file.metadata().getString("general.name", fn.endsWith(".gguf") ? fn.substring(0, fn.length() - 5) : fn);
+            // The one start-up line naming the kernels: path, float species, activation precision, integer width.
+            LOG.info(() -> "model " + name + ": kernels " + kernels.description() + ", " + threads + " threads");
             return new Model(name, file, config, tokenizer, transformer, kernels, pool, ownsPool);
         } catch (IOException | RuntimeException e) {
             if (ownsPool && pool != null) {

@@ -161,9 +161,7 @@ public final class Transformer {
             rmsNorm(x, i * dim, lw.attnNorm(), xb, i * dim, dim, c.rmsEps());
         }
         Activations attnIn = new Activations(xb, n, dim, prompt); // quantized at most once for q, k and v
-        matMul(lw.wq(), attnIn, q);
-        matMul(lw.wk(), attnIn, k);
-        matMul(lw.wv(), attnIn, v);
+        matMulFused(attnIn, new Tensor[] {lw.wq(), lw.wk(), lw.wv()}, new float[][] {q, k, v});
         for (int i = 0; i < n; i++) {
             if (lw.bq() != null) {
                 addInPlace(q, i * qDim, lw.bq(), qDim);
@@ -197,8 +195,7 @@ public final class Transformer {
             rmsNorm(x, i * dim, lw.ffnNorm(), xb, i * dim, dim, c.rmsEps());
         }
         Activations ffnIn = new Activations(xb, n, dim, prompt); // quantized at most once for gate and up
-        matMul(lw.wGate(), ffnIn, ffnGate);
-        matMul(lw.wUp(), ffnIn, ffnUp);
+        matMulFused(ffnIn, new Tensor[] {lw.wGate(), lw.wUp()}, new float[][] {ffnGate, ffnUp});
         int f = n * c.ffnDim();
         for (int i = 0; i < f; i++) {
             float g = ffnGate[i];
@@ -413,11 +410,7 @@ public final class Transformer {
      */
     private void matMul(Tensor weight, Activations in, float[] out) {
         int n = in.n;
-        if (in.promptCount == n) {
-            pool.parallelFor(weight.rows(), (s, e) -> kernels.matMulPrompt(weight, in.x, n, out, s, e));
-            return;
-        }
-        if (in.promptCount > 0) {
+        if (in.promptCount > 0 && in.promptCount < n) {
             int rows = weight.rows();
             Activations p = in.part(true);
             Activations d = in.part(false);
@@ -434,18 +427,70 @@ public final class Transformer {
             }
             return;
         }
+        QuantizedRows qx = quantizedFor(weight, in);
+        pool.parallelFor(weight.rows(), (s, e) -> rowRange(weight, in, qx, out, s, e));
+    }
+
+    /**
+     * Several weights times the same activations in one pool call (q, k and v; gate and up): the rows of all the
+     * weights form one index range split over the pool, so the threads meet once instead of once per weight.
+     * Each pool call ends with the threads waiting for the last chunk, and the small k and v matrices paid that
+     * wait as often as q. Every row goes through the same kernel call as in {@link #matMul} (rows split at other
+     * places, which changes no row's arithmetic), so the results are bit-identical. A batch mixing prompt and
+     * decode rows takes the per-weight path.
+     */
+    private void matMulFused(Activations in, Tensor[] weights, float[][] outs) {
+        int m = weights.length;
+        if (in.promptCount > 0 && in.promptCount < in.n) {
+            for (int j = 0; j < m; j++) {
+                matMul(weights[j], in, outs[j]);
+            }
+            return;
+        }
+        int[] first = new int[m + 1]; // weight j owns rows [first[j], first[j + 1]) of the joint range
+        QuantizedRows[] qx = new QuantizedRows[m];
+        for (int j = 0; j < m; j++) {
+            first[j + 1] = first[j] + weights[j].rows();
+            qx[j] = quantizedFor(weights[j], in); // on the owner thread: Activations is not thread-safe
+        }
+        pool.parallelFor(first[m], (s, e) -> {
+            for (int j = 0; j < m; j++) {
+                int lo = Math.max(s, first[j]);
+                int hi = Math.min(e, first[j + 1]);
+                if (lo < hi) {
+                    rowRange(weights[j], in, qx[j], outs[j], lo - first[j], hi - first[j]);
+                }
+            }
+        });
+    }
+
+    /**
+     * The int8 activations {@code weight} is multiplied with ({@code in} quantized once per format), or null when
+     * it takes float activations: prompt rows, or a weight type without an integer kernel.
+     */
+    private QuantizedRows quantizedFor(Tensor weight, Activations in) {
+        if (in.promptCount == in.n) {
+            return null;
+        }
         QuantizedRows.Format format = kernels.activations().formatFor(weight.type());
-        if (format != null) {
-            QuantizedRows qx = in.quantized(format);
+        return format == null ? null : in.quantized(format);
+    }
+
+    /** Weight rows [s, e) of {@code out} = {@code in} . weight^T on the form of {@code in}'s rows (all one kind). */
+    private void rowRange(Tensor weight, Activations in, QuantizedRows qx, float[] out, int s, int e) {
+        int n = in.n;
+        if (in.promptCount == n) {
+            kernels.matMulPrompt(weight, in.x, n, out, s, e);
+        } else if (qx != null) {
             if (n == 1) {
-                pool.parallelFor(weight.rows(), (s, e) -> kernels.matVec(weight, qx, 0, out, 0, s, e));
+                kernels.matVec(weight, qx, 0, out, 0, s, e);
             } else {
-                pool.parallelFor(weight.rows(), (s, e) -> kernels.matMul(weight, qx, out, s, e));
+                kernels.matMul(weight, qx, out, s, e);
             }
         } else if (n == 1) {
-            pool.parallelFor(weight.rows(), (s, e) -> kernels.matVec(weight, in.x, 0, out, 0, s, e));
+            kernels.matVec(weight, in.x, 0, out, 0, s, e);
         } else {
-            pool.parallelFor(weight.rows(), (s, e) -> kernels.matMul(weight, in.x, n, out, s, e));
+            kernels.matMul(weight, in.x, n, out, s, e);
         }
     }
 

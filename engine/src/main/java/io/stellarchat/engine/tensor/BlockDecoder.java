@@ -33,6 +33,7 @@ final class BlockDecoder {
     static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
     static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat LEF32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Whether the kernels can decode {@code type}. */
@@ -218,6 +219,28 @@ final class BlockDecoder {
             return u8(s, sc + j + 4) & 63;
         }
         return (u8(s, sc + j + 4) >>> 4) | ((u8(s, sc + j) >>> 6) << 4);
+    }
+
+    /**
+     * All eight 6-bit scales of the 12 packed bytes at {@code sc}, byte j of the result being {@code kScale(s, sc, j)}:
+     * two loads and a few word-wide masks instead of eight byte-by-byte decodes (bytes 0..3 masked to 6 bits give
+     * scales 0..3; the low nibbles of bytes 8..11 with the top two bits of bytes 0..3 give scales 4..7).
+     */
+    static long kScales(MemorySegment s, long sc) {
+        int u0 = s.get(LE32, sc);
+        int u2 = s.get(LE32, sc + 8);
+        int low = u0 & 0x3F3F3F3F;
+        int high = (u2 & 0x0F0F0F0F) | (((u0 >>> 6) & 0x03030303) << 4);
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
+    }
+
+    /** All eight 6-bit mins of the 12 packed bytes at {@code sc}, byte j being {@code kMin(s, sc, j)} (see {@link #kScales}). */
+    static long kMins(MemorySegment s, long sc) {
+        int u1 = s.get(LE32, sc + 4);
+        int u2 = s.get(LE32, sc + 8);
+        int low = u1 & 0x3F3F3F3F;
+        int high = ((u2 >>> 4) & 0x0F0F0F0F) | (((u1 >>> 6) & 0x03030303) << 4);
+        return (low & 0xFFFFFFFFL) | ((long) high << 32);
     }
 
     // Q4_K: d @0 | dmin @2 | scales[12] @4 | qs[128] @16.

@@ -143,6 +143,7 @@ final class IntVectorDots {
         float[] d = x.d;
         int xo = xRow * x.cols;
         int dOff = xRow * blocks;
+        float[] lanes = new float[F.length()]; // one accumulator's lanes at a time, for sumArray
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
@@ -162,8 +163,10 @@ final class IntVectorDots {
             a1 = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                     .fma(FloatVector.broadcast(F, BlockDecoder.f16(s, o1) * dx), a1);
         }
-        out[outOff + r] = VectorKernels.sumLanes(a0);
-        out[outOff + r + 1] = VectorKernels.sumLanes(a1);
+        a0.intoArray(lanes, 0);
+        out[outOff + r] = VectorKernels.sumArray(lanes);
+        a1.intoArray(lanes, 0);
+        out[outOff + r + 1] = VectorKernels.sumArray(lanes);
     }
 
     /**
@@ -182,6 +185,7 @@ final class IntVectorDots {
         int x1 = x0 + x.cols;
         int x2 = x1 + x.cols;
         int x3 = x2 + x.cols;
+        float[] lanes = new float[F.length()]; // one accumulator's lanes at a time, for sumArray
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
@@ -221,10 +225,14 @@ final class IntVectorDots {
             a3 = ((FloatVector) p3.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p3.lanewise(ASHR, 16))
                     .convertShape(I2F, F, 0)).fma(FloatVector.broadcast(F, dw * d[db + 3 * blocks]), a3);
         }
-        out[i * outStride + r] = VectorKernels.sumLanes(a0);
-        out[(i + 1) * outStride + r] = VectorKernels.sumLanes(a1);
-        out[(i + 2) * outStride + r] = VectorKernels.sumLanes(a2);
-        out[(i + 3) * outStride + r] = VectorKernels.sumLanes(a3);
+        a0.intoArray(lanes, 0);
+        out[i * outStride + r] = VectorKernels.sumArray(lanes);
+        a1.intoArray(lanes, 0);
+        out[(i + 1) * outStride + r] = VectorKernels.sumArray(lanes);
+        a2.intoArray(lanes, 0);
+        out[(i + 2) * outStride + r] = VectorKernels.sumArray(lanes);
+        a3.intoArray(lanes, 0);
+        out[(i + 3) * outStride + r] = VectorKernels.sumArray(lanes);
     }
 
     // Q4_K x Q8_K, one turn per chunk c of 64 values (32 bytes of qs: low nibbles are sub-block 2c, high nibbles
@@ -241,10 +249,12 @@ final class IntVectorDots {
             float dx = d[dOff + b];
             float dd = BlockDecoder.f16(s, off) * dx;
             int msum = 0;
+            long scales = BlockDecoder.kScales(s, off + 4);
+            long ms = BlockDecoder.kMins(s, off + 4);
             for (int j = 0; j < 8; j++) {
-                scale[j] = dd * BlockDecoder.kScale(s, off + 4, j);
+                scale[j] = dd * (int) ((scales >>> (8 * j)) & 0xFF);
                 int g = ((xo + 256 * b) >> 4) + 2 * j;
-                msum += BlockDecoder.kMin(s, off + 4, j) * (sums[g] + sums[g + 1]);
+                msum += (int) ((ms >>> (8 * j)) & 0xFF) * (sums[g] + sums[g + 1]);
             }
             mins += msum * (BlockDecoder.f16(s, off + 2) * dx);
             for (int c = 0; c < 4; c++) {
@@ -284,15 +294,18 @@ final class IntVectorDots {
         float[] mins = new float[4];
         int[] sc = new int[8];         // 6-bit scales and mins of the current super-block
         int[] mn = new int[8];
+        float[] lanes = new float[F.length()]; // one accumulator's lanes at a time, for sumArray
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
         FloatVector a3 = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             long off = base + 144L * b;
+            long scales = BlockDecoder.kScales(s, off + 4);
+            long ms = BlockDecoder.kMins(s, off + 4);
             for (int k = 0; k < 8; k++) {
-                sc[k] = BlockDecoder.kScale(s, off + 4, k);
-                mn[k] = BlockDecoder.kMin(s, off + 4, k);
+                sc[k] = (int) ((scales >>> (8 * k)) & 0xFF);
+                mn[k] = (int) ((ms >>> (8 * k)) & 0xFF);
             }
             float dw = BlockDecoder.f16(s, off);
             float dmin = BlockDecoder.f16(s, off + 2);
@@ -355,10 +368,14 @@ final class IntVectorDots {
                         .fma(FloatVector.broadcast(F, scale[3 * 8 + 2 * c + 1]), a3);
             }
         }
-        out[i * outStride + r] = VectorKernels.sumLanes(a0) - mins[0];
-        out[(i + 1) * outStride + r] = VectorKernels.sumLanes(a1) - mins[1];
-        out[(i + 2) * outStride + r] = VectorKernels.sumLanes(a2) - mins[2];
-        out[(i + 3) * outStride + r] = VectorKernels.sumLanes(a3) - mins[3];
+        a0.intoArray(lanes, 0);
+        out[i * outStride + r] = VectorKernels.sumArray(lanes) - mins[0];
+        a1.intoArray(lanes, 0);
+        out[(i + 1) * outStride + r] = VectorKernels.sumArray(lanes) - mins[1];
+        a2.intoArray(lanes, 0);
+        out[(i + 2) * outStride + r] = VectorKernels.sumArray(lanes) - mins[2];
+        a3.intoArray(lanes, 0);
+        out[(i + 3) * outStride + r] = VectorKernels.sumArray(lanes) - mins[3];
     }
 
     // Q6_K x Q8_K, one turn per (super-block, half h, 16-lane slice l): ql and qh bytes are loaded once for the four
@@ -420,6 +437,7 @@ final class IntVectorDots {
         int x2 = x1 + x.cols;
         int x3 = x2 + x.cols;
         int d0 = i * blocks;
+        float[] lanes = new float[F.length()]; // one accumulator's lanes at a time, for sumArray
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
@@ -500,9 +518,13 @@ final class IntVectorDots {
             a3 = ((FloatVector) p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convertShape(I2F, F, 0))
                     .fma(FloatVector.broadcast(F, dd * s3), a3);
         }
-        out[i * outStride + r] = VectorKernels.sumLanes(a0);
-        out[(i + 1) * outStride + r] = VectorKernels.sumLanes(a1);
-        out[(i + 2) * outStride + r] = VectorKernels.sumLanes(a2);
-        out[(i + 3) * outStride + r] = VectorKernels.sumLanes(a3);
+        a0.intoArray(lanes, 0);
+        out[i * outStride + r] = VectorKernels.sumArray(lanes);
+        a1.intoArray(lanes, 0);
+        out[(i + 1) * outStride + r] = VectorKernels.sumArray(lanes);
+        a2.intoArray(lanes, 0);
+        out[(i + 2) * outStride + r] = VectorKernels.sumArray(lanes);
+        a3.intoArray(lanes, 0);
+        out[(i + 3) * outStride + r] = VectorKernels.sumArray(lanes);
     }
 }

@@ -16,8 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * a smaller one in tests), so one instance always computes the same way.
  *
  * <p>Paths: F32 rows are read straight from the segment as float vectors; for {@link #dot} and {@link #matVec},
- * Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, F16 and BF16 are widened from byte (or short) vectors to float vectors in registers;
- * every other type is decoded by {@link BlockDecoder} into a per-thread float buffer and dotted with vectors.
+ * Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K and BF16 are widened from byte (or short) vectors to float vectors in registers;
+ * F16 rows are widened into the per-thread float buffer by an auto-vectorised loop ({@link #widenF16}) and then
+ * dotted; every other type is decoded by {@link BlockDecoder} into a per-thread float buffer and dotted with vectors.
  * {@link #matMul} is batch-invariant (row i of a batch is bit-identical to {@link #matVec} of row i): fused types
  * run their fused dot per (weight row, activation row) pair, weight row outer (the row stays in L1); the others
  * decode each weight row once and dot it with tiles of {@value #TILE} activation rows, with per row the very
@@ -52,6 +53,21 @@ abstract sealed class VectorKernels implements Kernels {
         float s = 0f;
         for (int i = 0; i < v.length(); i++) {
             s += v.lane(i);
+        }
+        return s;
+    }
+
+    /**
+     * Sum of {@code a}, left to right from {@code 0f}: the order of {@link #sumLanes}, so {@code v.intoArray(a, 0)}
+     * then {@code sumArray(a)} equals {@code sumLanes(v)} bit for bit. For the tile kernels: C2 stops inlining
+     * there ({@code NodeCountInliningCutoff} on {@code sumLanes} in {@code -XX:+PrintInlining}), and a vector
+     * handed to a method it did not inline is boxed and read lane by lane (4% of an 8-row decode step in a
+     * profile); an array crosses the call for free.
+     */
+    static float sumArray(float[] a) {
+        float s = 0f;
+        for (float v : a) {
+            s += v;
         }
         return s;
     }
@@ -241,7 +257,8 @@ abstract sealed class VectorKernels implements Kernels {
     public String description() {
         return "vector (" + species().vectorBitSize() + "-bit, " + species().length() + " floats), "
                 + activations.name().toLowerCase(java.util.Locale.ROOT) + " activations"
-                + (wideInts() ? "" : " (scalar integer kernels)");
+                + (ints512() ? ", 512-bit integer kernels" : wideInts() ? ", 256-bit integer kernels"
+                        : " (scalar integer kernels)");
     }
 
     @Override
@@ -261,6 +278,14 @@ abstract sealed class VectorKernels implements Kernels {
      */
     private boolean wideInts() {
         return species().vectorBitSize() >= 256;
+    }
+
+    /**
+     * Whether the integer kernels convert 16 short products straight to 16 floats ({@link IntVectorDots512}): when
+     * the float species has 512 bits (AVX-512). A 256-bit species runs {@link IntVectorDots}.
+     */
+    private boolean ints512() {
+        return species().vectorBitSize() >= 512;
     }
 
     @Override
@@ -284,6 +309,9 @@ abstract sealed class VectorKernels implements Kernels {
     }
 
     private float intDot(Tensor w, int row, QuantizedRows x, int xRow) {
+        if (ints512()) {
+            return IntVectorDots512.dot(w, row, x, xRow);
+        }
         return wideInts() ? IntVectorDots.dot(w, row, x, xRow) : IntDots.dot(w, row, x, xRow);
     }
 
@@ -295,8 +323,12 @@ abstract sealed class VectorKernels implements Kernels {
         TensorChecks.checkSpan(w, "output", out, (long) outOff + rowStart, rowEnd - rowStart);
         int r = rowStart;
         if (wideInts() && w.type() == GgmlType.Q4_0) {
-            for (; r + 2 <= rowEnd; r += 2) {
-                IntVectorDots.matVec2Q4_0(w, r, x, xRow, out, outOff); // bit-identical to two intDot calls
+            for (; r + 2 <= rowEnd; r += 2) { // bit-identical to two intDot calls
+                if (ints512()) {
+                    IntVectorDots512.matVec2Q4_0(w, r, x, xRow, out, outOff);
+                } else {
+                    IntVectorDots.matVec2Q4_0(w, r, x, xRow, out, outOff);
+                }
             }
         }
         for (; r < rowEnd; r++) {
@@ -314,19 +346,37 @@ abstract sealed class VectorKernels implements Kernels {
         boolean tiled = wideInts() && (w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0);
         boolean tiledK = wideInts() && w.type() == GgmlType.Q4_K;
         boolean tiled6 = wideInts() && w.type() == GgmlType.Q6_K;
+        boolean w512 = ints512();
         for (int r = rowStart; r < rowEnd; r++) {
             int i = 0;
             if (tiled) {
+                if (w512) {
+                    for (; i + 2 * TILE <= n; i += 2 * TILE) {
+                        IntVectorDots512.matMul8(w, r, x, i, out, rows);
+                    }
+                }
                 for (; i + TILE <= n; i += TILE) {
-                    IntVectorDots.matMul4(w, r, x, i, out, rows);
+                    if (w512) {
+                        IntVectorDots512.matMul4(w, r, x, i, out, rows);
+                    } else {
+                        IntVectorDots.matMul4(w, r, x, i, out, rows);
+                    }
                 }
             } else if (tiledK) {
                 for (; i + TILE <= n; i += TILE) {
-                    IntVectorDots.matMul4Q4_K(w, r, x, i, out, rows);
+                    if (w512) {
+                        IntVectorDots512.matMul4Q4_K(w, r, x, i, out, rows);
+                    } else {
+                        IntVectorDots.matMul4Q4_K(w, r, x, i, out, rows);
+                    }
                 }
             } else if (tiled6) {
                 for (; i + TILE <= n; i += TILE) {
-                    IntVectorDots.matMul4Q6_K(w, r, x, i, out, rows);
+                    if (w512) {
+                        IntVectorDots512.matMul4Q6_K(w, r, x, i, out, rows);
+                    } else {
+                        IntVectorDots.matMul4Q6_K(w, r, x, i, out, rows);
+                    }
                 }
             }
             // Row-outer: the weight row (a few KB) stays in L1 while each remaining activation row reads it.
@@ -373,8 +423,13 @@ abstract sealed class VectorKernels implements Kernels {
                 case Q6_K -> {
                     return dotQ6_K(w.data(), base, x, xOff, cols / 256);
                 }
-                case F16, BF16 -> {
-                    return dotHalf(type, w.data(), base, x, xOff, cols);
+                case F16 -> {
+                    float[] buf = scratch.get(cols);
+                    widenF16(w.data(), base, cols, buf, 0);
+                    return dot(buf, 0, x, xOff, cols);
+                }
+                case BF16 -> {
+                    return dotBF16(w.data(), base, x, xOff, cols);
                 }
                 case Q4_1 -> {
                     return dotQ4_5(w.data(), base, x, xOff, cols / 32, 20, 4, -1, true, 0);
@@ -435,10 +490,11 @@ abstract sealed class VectorKernels implements Kernels {
                     decodeQ6_K(s, off + 210L * b, dst, o + 256 * b);
                 }
             }
-            case F16, BF16 -> {
+            case F16 -> widenF16(s, off, n, dst, o);
+            case BF16 -> {
                 int i = 0;
                 for (; i + lanes <= n; i += lanes) {
-                    halfToFloat(type, s, off + 2L * i).intoArray(dst, o + i);
+                    bf16ToFloat(s, off + 2L * i).intoArray(dst, o + i);
                 }
                 BlockDecoder.decode(type, s, off + 2L * i, n - i, dst, o + i);
             }
@@ -460,17 +516,11 @@ abstract sealed class VectorKernels implements Kernels {
         return (FloatVector) q.convertShape(VectorOperators.B2F, species(), 0);
     }
 
-    /**
-     * {@code lanes} F16 or BF16 values from {@code off} as floats, bit-identical to {@link Float#float16ToFloat}
-     * and the BF16 shift of {@link BlockDecoder}. F16: the sign-extended half shifted left by 13 puts the sign
-     * in bit 31 and the 15 exponent and mantissa bits in float position (the mask clears the sign copies in
-     * bits 28–30); read as a float that is 2^112 too small for normal and subnormal halves alike, so one exact
-     * multiply fixes both. Infinities and NaNs (exponent 31) need the float exponent 255 instead, NaNs also the
-     * quiet bit (as {@code Float.float16ToFloat} does): a vector holding one takes the slower exact path. Weights
-     * hold none, so the common path is four operations after the widening load.
-     */
-    private FloatVector halfToFloat(GgmlType type, MemorySegment s, long off) {
-        return halfBitsToFloat(type, ShortVector.fromMemorySegment(shorts(), s, off, LE));
+    /** {@code lanes} BF16 values from {@code off} as floats: the 16 bits are a float's upper half. */
+    private FloatVector bf16ToFloat(MemorySegment s, long off) {
+        IntVector bits = (IntVector) ShortVector.fromMemorySegment(shorts(), s, off, LE)
+                .convertShape(VectorOperators.S2I, ints(), 0);
+        return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     /**
@@ -478,35 +528,23 @@ abstract sealed class VectorKernels implements Kernels {
      * attention reads them).
      */
     void widenHalves(short[] src, int off, float[] dst, int dstOff, int n) {
-        int lanes = species().length();
-        int i = 0;
-        if (shorts() != null) {
-            for (; i + lanes <= n; i += lanes) {
-                halfBitsToFloat(GgmlType.F16, ShortVector.fromArray(shorts(), src, off + i)).intoArray(dst, dstOff + i);
-            }
-        }
-        for (; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             dst[dstOff + i] = Float.float16ToFloat(src[off + i]);
         }
     }
 
-    private FloatVector halfBitsToFloat(GgmlType type, ShortVector h) {
-        IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, ints(), 0);
-        if (type == GgmlType.BF16) {
-            return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    /**
+     * {@code dst[o ..+n) = Float.float16ToFloat} of the {@code n} F16 values at {@code off}, bit for bit. A plain
+     * counted loop on purpose: C2's auto-vectoriser (SuperWord) compiles {@code Float.float16ToFloat} over a
+     * loop into {@code vcvtph2ps} (JDK 21+; the Vector API of JDK 25 has no F16 conversion), which measured
+     * +52% over the bit-trick widening in registers for a dot product (widen a row here, then an FMA pass
+     * with {@link #dot(float[], int, float[], int, int)}; see shared/research/kernels.md). Keep it free of
+     * other work so SuperWord still recognises it.
+     */
+    static void widenF16(MemorySegment s, long off, int n, float[] dst, int o) {
+        for (int i = 0; i < n; i++) {
+            dst[o + i] = Float.float16ToFloat(s.get(BlockDecoder.LE16, off + 2L * i));
         }
-        if (!bits.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).anyTrue()) {
-            return bits.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-        }
-        IntVector em = bits.and(0x7FFF);
-        IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
-        FloatVector normal = shifted.reinterpretAsFloats().mul(0x1p112f);
-        FloatVector special = shifted.or(0x7F800000)
-                .lanewise(VectorOperators.OR, 0x00400000, em.compare(VectorOperators.GT, 0x7C00))
-                .reinterpretAsFloats();
-        FloatVector magnitude = normal.blend(special, em.compare(VectorOperators.GE, 0x7C00).cast(species()));
-        return magnitude.reinterpretAsInts().or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                .reinterpretAsFloats();
     }
 
     // Q4_K: chunk c of 64 elements = 32 bytes of qs; low nibbles sub-block 2c, high nibbles sub-block 2c+1.
@@ -763,9 +801,9 @@ abstract sealed class VectorKernels implements Kernels {
         return (FloatVector) v.convertShape(VectorOperators.I2F, species(), 0);
     }
 
-    // F16 / BF16 row: lanes halves widened in registers, then fma; the accumulators, loop bounds and tail are those
+    // BF16 row: lanes halves widened in registers, then fma; the accumulators, loop bounds and tail are those
     // of dot(float[], ...), so the result is bit-identical to decoding the row and calling dot (batch invariance).
-    private float dotHalf(GgmlType type, MemorySegment s, long base, float[] x, int xOff, int n) {
+    private float dotBF16(MemorySegment s, long base, float[] x, int xOff, int n) {
         VectorSpecies<Float> species = species();
         int lanes = species.length();
         FloatVector acc0 = FloatVector.zero(species);
@@ -773,18 +811,16 @@ abstract sealed class VectorKernels implements Kernels {
         int upper = species.loopBound(n);
         int i = 0;
         for (; i + 2 * lanes <= upper; i += 2 * lanes) {
-            acc0 = halfToFloat(type, s, base + 2L * i).fma(FloatVector.fromArray(species, x, xOff + i), acc0);
-            acc1 = halfToFloat(type, s, base + 2L * (i + lanes))
+            acc0 = bf16ToFloat(s, base + 2L * i).fma(FloatVector.fromArray(species, x, xOff + i), acc0);
+            acc1 = bf16ToFloat(s, base + 2L * (i + lanes))
                     .fma(FloatVector.fromArray(species, x, xOff + i + lanes), acc1);
         }
         for (; i < upper; i += lanes) {
-            acc0 = halfToFloat(type, s, base + 2L * i).fma(FloatVector.fromArray(species, x, xOff + i), acc0);
+            acc0 = bf16ToFloat(s, base + 2L * i).fma(FloatVector.fromArray(species, x, xOff + i), acc0);
         }
         float sum = sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
-            short h = s.get(BlockDecoder.LE16, base + 2L * i);
-            float v = type == GgmlType.F16 ? Float.float16ToFloat(h) : Float.intBitsToFloat((h & 0xFFFF) << 16);
-            sum += v * x[xOff + i];
+            sum += Float.intBitsToFloat((s.get(BlockDecoder.LE16, base + 2L * i) & 0xFFFF) << 16) * x[xOff + i];
         }
         return sum;
     }
@@ -851,13 +887,28 @@ abstract sealed class VectorKernels implements Kernels {
         GgmlType type = w.type();
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
-        float[] buf = scratch.get(2 * cols);
+        boolean tall = species().vectorBitSize() >= 512; // 32 vector registers: 4x4 tiles (16 accumulators)
+        float[] buf = scratch.get(4 * cols);
         // Activation rows in blocks that stay in L2 while every weight row pair of the range passes over them;
         // a weight row is decoded once per block (a small cost next to the block's multiplications).
         int block = Math.max(TILE, (PROMPT_BLOCK_BYTES / (Float.BYTES * cols)) / TILE * TILE);
         for (int i0 = 0; i0 < n; i0 += block) {
             int i1 = Math.min(n, i0 + block);
             int r = rowStart;
+            for (; tall && r + 4 <= rowEnd; r += 4) {
+                for (int j = 0; j < 4; j++) {
+                    decode(type, data, (r + j) * rowBytes, cols, buf, j * cols);
+                }
+                int i = i0;
+                for (; i + TILE <= i1; i += TILE) {
+                    promptTile4x4(buf, x, i * cols, cols, out, i * rows + r, rows);
+                }
+                for (; i < i1; i++) {
+                    for (int j = 0; j < 4; j++) {
+                        out[i * rows + r + j] = promptDot(buf, j * cols, x, i * cols, cols);
+                    }
+                }
+            }
             for (; r + 2 <= rowEnd; r += 2) {
                 decode(type, data, r * rowBytes, cols, buf, 0);
                 decode(type, data, (r + 1) * rowBytes, cols, buf, cols);
@@ -897,6 +948,110 @@ abstract sealed class VectorKernels implements Kernels {
             sum += w[wOff + k] * x[xOff + k];
         }
         return sum;
+    }
+
+    // Four decoded weight rows w[j*cols ..) (j = 0..3) against four activation rows x[xOff + i*cols ..) (i = 0..3):
+    // 16 accumulators, 4 weight and 4 activation loads per 16 fma (the 2x4 tile needs 6 per 8: its activation
+    // loads, streamed from L2, were the bound). For 512-bit species only (AVX-512 has 32 vector registers; 16
+    // accumulators would spill on AVX2's 16). Results to out[outOff + i*outStride + j]; per pair the arithmetic of
+    // promptDot. The lanes go through an array to sumArray (see sumArray: no vector crosses a call).
+    private void promptTile4x4(float[] w, float[] x, int xOff, int cols, float[] out, int outOff, int outStride) {
+        VectorSpecies<Float> species = species();
+        int lanes = species.length();
+        int x1 = xOff + cols;
+        int x2 = x1 + cols;
+        int x3 = x2 + cols;
+        int w1 = cols;
+        int w2 = 2 * cols;
+        int w3 = 3 * cols;
+        FloatVector a00 = FloatVector.zero(species);
+        FloatVector a01 = FloatVector.zero(species);
+        FloatVector a02 = FloatVector.zero(species);
+        FloatVector a03 = FloatVector.zero(species);
+        FloatVector a10 = FloatVector.zero(species);
+        FloatVector a11 = FloatVector.zero(species);
+        FloatVector a12 = FloatVector.zero(species);
+        FloatVector a13 = FloatVector.zero(species);
+        FloatVector a20 = FloatVector.zero(species);
+        FloatVector a21 = FloatVector.zero(species);
+        FloatVector a22 = FloatVector.zero(species);
+        FloatVector a23 = FloatVector.zero(species);
+        FloatVector a30 = FloatVector.zero(species);
+        FloatVector a31 = FloatVector.zero(species);
+        FloatVector a32 = FloatVector.zero(species);
+        FloatVector a33 = FloatVector.zero(species);
+        int upper = species.loopBound(cols);
+        int k = 0;
+        for (; k < upper; k += lanes) {
+            FloatVector wv0 = FloatVector.fromArray(species, w, k);
+            FloatVector wv1 = FloatVector.fromArray(species, w, w1 + k);
+            FloatVector wv2 = FloatVector.fromArray(species, w, w2 + k);
+            FloatVector wv3 = FloatVector.fromArray(species, w, w3 + k);
+            FloatVector v0 = FloatVector.fromArray(species, x, xOff + k);
+            a00 = wv0.fma(v0, a00);
+            a10 = wv1.fma(v0, a10);
+            a20 = wv2.fma(v0, a20);
+            a30 = wv3.fma(v0, a30);
+            FloatVector v1 = FloatVector.fromArray(species, x, x1 + k);
+            a01 = wv0.fma(v1, a01);
+            a11 = wv1.fma(v1, a11);
+            a21 = wv2.fma(v1, a21);
+            a31 = wv3.fma(v1, a31);
+            FloatVector v2 = FloatVector.fromArray(species, x, x2 + k);
+            a02 = wv0.fma(v2, a02);
+            a12 = wv1.fma(v2, a12);
+            a22 = wv2.fma(v2, a22);
+            a32 = wv3.fma(v2, a32);
+            FloatVector v3 = FloatVector.fromArray(species, x, x3 + k);
+            a03 = wv0.fma(v3, a03);
+            a13 = wv1.fma(v3, a13);
+            a23 = wv2.fma(v3, a23);
+            a33 = wv3.fma(v3, a33);
+        }
+        float[] lanesBuf = new float[lanes];
+        float[] sums = new float[16]; // (activation row i, weight row j) at 4i + j
+        a00.intoArray(lanesBuf, 0);
+        sums[0] = sumArray(lanesBuf);
+        a10.intoArray(lanesBuf, 0);
+        sums[1] = sumArray(lanesBuf);
+        a20.intoArray(lanesBuf, 0);
+        sums[2] = sumArray(lanesBuf);
+        a30.intoArray(lanesBuf, 0);
+        sums[3] = sumArray(lanesBuf);
+        a01.intoArray(lanesBuf, 0);
+        sums[4] = sumArray(lanesBuf);
+        a11.intoArray(lanesBuf, 0);
+        sums[5] = sumArray(lanesBuf);
+        a21.intoArray(lanesBuf, 0);
+        sums[6] = sumArray(lanesBuf);
+        a31.intoArray(lanesBuf, 0);
+        sums[7] = sumArray(lanesBuf);
+        a02.intoArray(lanesBuf, 0);
+        sums[8] = sumArray(lanesBuf);
+        a12.intoArray(lanesBuf, 0);
+        sums[9] = sumArray(lanesBuf);
+        a22.intoArray(lanesBuf, 0);
+        sums[10] = sumArray(lanesBuf);
+        a32.intoArray(lanesBuf, 0);
+        sums[11] = sumArray(lanesBuf);
+        a03.intoArray(lanesBuf, 0);
+        sums[12] = sumArray(lanesBuf);
+        a13.intoArray(lanesBuf, 0);
+        sums[13] = sumArray(lanesBuf);
+        a23.intoArray(lanesBuf, 0);
+        sums[14] = sumArray(lanesBuf);
+        a33.intoArray(lanesBuf, 0);
+        sums[15] = sumArray(lanesBuf);
+        int[] xs = {xOff, x1, x2, x3};
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 4; j++) {
+                float sum = sums[4 * i + j];
+                for (int t = k; t < cols; t++) {
+                    sum += w[j * cols + t] * x[xs[i] + t];
+                }
+                out[outOff + i * outStride + j] = sum;
+            }
+        }
     }
 
     // Two decoded weight rows w[0 .. cols) and w[cols .. 2 cols) against four activation rows x[xOff + j*cols ..),

@@ -12,7 +12,9 @@
  *   <li>{@link io.stellarchat.engine.tensor.QuantizedRows} and {@link io.stellarchat.engine.tensor.ActivationPrecision}:
  *       activation rows quantized to int8 blocks (Q8_0, Q8_K) by {@code kernels.quantize(...)}, and the integer
  *       {@code dot}/{@code matVec}/{@code matMul} over them for Q8_0, Q4_0, Q4_K and Q6_K weights (as llama.cpp);
- *       system property {@code stellar.activations=f32|q8} (default q8), carried by the kernels instance.</li>
+ *       system property {@code stellar.activations=f32|q8} (default q8), carried by the kernels instance. Vector
+ *       paths: {@code IntVectorDots} (256-bit, AVX2) and {@code IntVectorDots512} (AVX-512), picked by the float
+ *       species; {@code IntDots} is their scalar twin.</li>
  *   <li>{@link io.stellarchat.engine.tensor.FloatOps}: RMSNorm, softmax, SiLU, dot, axpy, add, mul, scale on
  *       float rows, from {@code kernels.ops()}.</li>
  *   <li>{@link io.stellarchat.engine.tensor.ComputePool}: a fixed pool of platform threads running

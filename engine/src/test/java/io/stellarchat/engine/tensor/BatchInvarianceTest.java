@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BatchInvarianceTest {
     static final int ROWS = 7;
-    static final int[] BATCHES = {1, 2, 3, 5, 8};
+    static final int[] BATCHES = {1, 2, 3, 5, 8, 13}; // 13: an 8-row tile, a 4-row tile and a lone row
 
     static Stream<Arguments> typesAndKernels() {
         List<Arguments> args = new ArrayList<>();

@@ -217,6 +217,26 @@ class BlockLayoutTest {
         }
     }
 
+    /** The word-wide unpacking of K-quant scales and mins gives kScale / kMin for every byte value in every slot. */
+    @Test
+    void packedKScalesAndMinsEqualTheBytewiseDecode() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(12);
+            java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+            for (int trial = 0; trial < 2000; trial++) {
+                for (int i = 0; i < 12; i++) {
+                    s.set(ValueLayout.JAVA_BYTE, i, (byte) (trial < 256 ? trial : rnd.nextInt(256)));
+                }
+                long scales = BlockDecoder.kScales(s, 0);
+                long mins = BlockDecoder.kMins(s, 0);
+                for (int j = 0; j < 8; j++) {
+                    assertEquals(BlockDecoder.kScale(s, 0, j), (int) ((scales >>> (8 * j)) & 0xFF), "scale " + j);
+                    assertEquals(BlockDecoder.kMin(s, 0, j), (int) ((mins >>> (8 * j)) & 0xFF), "min " + j);
+                }
+            }
+        }
+    }
+
     @Test
     void q4_kChunksOf64WithLowThenHighNibbles() {
         Block b = new Block(GgmlType.Q4_K).f16(0, 0x3400).f16(2, 0x3000);

@@ -32,7 +32,8 @@ class KernelSelectionTest {
         Kernels k = Kernels.select();
         int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
         assertEquals("vector (" + bits + "-bit, " + (bits / 32) + " floats), q8 activations"
-                + (bits < 256 ? " (scalar integer kernels)" : ""), k.description());
+                + (bits < 256 ? " (scalar integer kernels)" : ", " + Math.min(bits, 512) + "-bit integer kernels"),
+                k.description());
         assertNotSame(k, Kernels.select(), "no singleton: each call builds an instance the caller holds");
     }
 
@@ -49,8 +50,11 @@ class KernelSelectionTest {
     void forcedSpeciesAreReportedAndOddSizesRejected() {
         assertEquals("vector (128-bit, 4 floats), q8 activations (scalar integer kernels)",
                 Kernels.vector(128).description());
-        assertEquals("vector (256-bit, 8 floats), q8 activations", Kernels.vector(256).description());
-        assertEquals("vector (256-bit, 8 floats), f32 activations",
+        assertEquals("vector (256-bit, 8 floats), q8 activations, 256-bit integer kernels",
+                Kernels.vector(256).description());
+        assertEquals("vector (512-bit, 16 floats), q8 activations, 512-bit integer kernels",
+                Kernels.vector(512).description());
+        assertEquals("vector (256-bit, 8 floats), f32 activations, 256-bit integer kernels",
                 Kernels.vector(256).withActivations(ActivationPrecision.F32).description());
         assertThrows(IllegalArgumentException.class, () -> Kernels.vector(96));
     }
