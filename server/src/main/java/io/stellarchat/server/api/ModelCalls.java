@@ -118,6 +118,7 @@ public final class ModelCalls {
         private final List<String[]> tools = new ArrayList<>(); // {id, name} of each tool call begun
         private final StringBuilder answer = includeContent ? new StringBuilder() : null;
         private Long firstAt; // consumer thread only
+        private volatile boolean cancelling; // set by cancel() before it stops the stream
 
         Call(Site site, long start, ChatStream s) {
             this.site = site;
@@ -131,7 +132,9 @@ public final class ModelCalls {
             try {
                 e = s.next(timeout);
             } catch (RuntimeException ex) {
-                end(Usage.NONE, "error", code(ex));
+                // A stream stopped by cancel() may fail its reader; that is the cancel, not an error.
+                if (cancelling) end(Usage.NONE, "cancelled", null);
+                else end(Usage.NONE, "error", code(ex));
                 throw ex;
             } catch (InterruptedException ex) {
                 end(Usage.NONE, "cancelled", null);
@@ -173,6 +176,7 @@ public final class ModelCalls {
 
         @Override
         public void cancel() {
+            cancelling = true;
             s.cancel();
             end(Usage.NONE, "cancelled", null);
         }
