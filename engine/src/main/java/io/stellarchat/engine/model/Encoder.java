@@ -20,7 +20,7 @@ import java.util.List;
  *             | split(x · Wqkv), then RoPE(p) on q, k      (nomic-bert, NEOX pairs: i with i + hd/2)
  *     att = softmax(q_h · K_h^T / sqrt(hd)) · V_h          per head h, over the tokens of the same input only
  *     x   = LayerNorm(x + att · Wo (+ bo)) * attn_output_norm + b          (post-norm)
- *     f   = gelu(x · Wup + bup) · Wdown + bdown            (bert, GELU tanh form)
+ *     f   = gelu(x · Wup + bup) · Wdown + bdown            (bert, GELU tanh form, {@link FloatOps#gelu})
  *         | (silu(x · Wgate) * (x · Wup)) · Wdown          (nomic-bert, SwiGLU)
  *     x   = LayerNorm(x + f) * layer_output_norm + b
  *   pool per input: mean of its rows | its first row (CLS) | its last row (LAST)
@@ -100,7 +100,6 @@ public final class Encoder {
         int n = start[s];
         int d = c.dim();
         ensureCapacity(n);
-        int[] owner = new int[n]; // (T): the input of each row
         int[] pos = new int[n];   // (T): the row's position within its input
         float[] type0 = new float[d];
         kernels.dequantizeRow(w.tokenTypes(), 0, type0, 0);
@@ -109,7 +108,6 @@ public final class Encoder {
             int[] in = inputs.get(j);
             for (int p = 0; p < in.length; p++) {
                 int i = start[j] + p;
-                owner[i] = j;
                 pos[i] = p;
                 kernels.dequantizeRow(w.tokenEmbedding(), in[p], x, i * d);
                 for (int e = 0; e < d; e++) {
@@ -125,7 +123,7 @@ public final class Encoder {
         }
         layerNormRows(x, x, n, w.embedNorm(), w.embedNormBias());
         for (EncoderWeights.Layer lw : w.layers()) {
-            block(lw, n, start, owner, pos);
+            block(lw, n, start, pos);
         }
         float[][] out = new float[s][];
         for (int j = 0; j < s; j++) {
@@ -137,7 +135,7 @@ public final class Encoder {
         return out;
     }
 
-    private void block(EncoderWeights.Layer lw, int n, int[] start, int[] owner, int[] pos) {
+    private void block(EncoderWeights.Layer lw, int n, int[] start, int[] pos) {
         int d = c.dim();
         if (lw.wqkv() != null) {
             matMul(lw.wqkv(), x, n, qkv);
@@ -161,7 +159,8 @@ public final class Encoder {
                 }
             }
         }
-        pool.parallelFor(n * c.heads(), (s, e) -> attention(s, e, start, owner));
+        int inputs = start.length - 1;
+        pool.parallelFor(inputs * c.heads(), (s, e) -> attention(s, e, start));
         matMul(lw.wo(), att, n, proj);
         addBias(proj, n, lw.bo());
         addInPlace(proj, x, n * d);
@@ -179,11 +178,8 @@ public final class Encoder {
         } else {
             matMul(lw.wUp(), x, n, up);
             addBias(up, n, lw.bUp());
-            pool.parallelFor(n, (s, e) -> {
-                for (int i = s * f; i < e * f; i++) {
-                    up[i] = gelu(up[i]);
-                }
-            });
+            FloatOps ops = kernels.ops();
+            pool.parallelFor(n, (s, e) -> ops.gelu(up, s * f, (e - s) * f));
         }
         matMul(lw.wDown(), up, n, proj);
         addBias(proj, n, lw.bDown());
@@ -192,41 +188,58 @@ public final class Encoder {
     }
 
     /**
-     * Attention for the (token, head) pairs [s, e): {@code att_h = softmax(q_h · K_h^T / sqrt(hd)) · V_h} over the
-     * rows of the token's own input, in row order (no mask beyond the input's bounds: bidirectional).
+     * Attention for the (input, head) pairs [s, e): {@code att_h = softmax(q_h · K_h^T / sqrt(hd)) · V_h} over the
+     * rows of the input (no mask within it: bidirectional). The head's keys and values are gathered transposed,
+     * (hd, len), so a query's scores are hd long axpys over the input and its output hd dots of length len — long
+     * vector loops instead of one short (hd) dot and axpy per key.
      */
-    private void attention(int s, int e, int[] start, int[] owner) {
+    private void attention(int s, int e, int[] start) {
         int d = c.dim();
         int hd = c.headDim();
         int heads = c.heads();
         float scale = (float) (1.0 / Math.sqrt(hd));
         FloatOps ops = kernels.ops();
-        float[] scores = null;
+        float[] kt = null;     // (hd, len): K_h transposed
+        float[] vt = null;     // (hd, len): V_h transposed
+        float[] scores = null; // (len)
         for (int idx = s; idx < e; idx++) {
-            int i = idx / heads;
+            int j = idx / heads;
             int h = idx % heads;
-            int from = start[owner[i]];
-            int len = start[owner[i] + 1] - from;
+            int from = start[j];
+            int len = start[j + 1] - from;
             if (scores == null || scores.length < len) {
-                scores = new float[Math.max(len, 64)];
+                int cap = Math.max(len, 64);
+                scores = new float[cap];
+                kt = new float[hd * cap];
+                vt = new float[hd * cap];
             }
-            int qo = i * d + h * hd;
-            float max = Float.NEGATIVE_INFINITY;
             for (int t = 0; t < len; t++) {
-                float sc = ops.dot(q, qo, k, (from + t) * d + h * hd, hd) * scale;
-                scores[t] = sc;
-                max = Math.max(max, sc);
+                int src = (from + t) * d + h * hd;
+                for (int x0 = 0; x0 < hd; x0++) {
+                    kt[x0 * len + t] = k[src + x0];
+                    vt[x0 * len + t] = v[src + x0];
+                }
             }
-            double sum = 0;
-            for (int t = 0; t < len; t++) {
-                float ex = (float) Math.exp(scores[t] - max);
-                scores[t] = ex;
-                sum += ex;
-            }
-            float inv = (float) (1.0 / sum);
-            java.util.Arrays.fill(att, qo, qo + hd, 0f);
-            for (int t = 0; t < len; t++) {
-                ops.axpy(scores[t] * inv, v, (from + t) * d + h * hd, att, qo, hd);
+            for (int i = from; i < from + len; i++) {
+                int qo = i * d + h * hd;
+                java.util.Arrays.fill(scores, 0, len, 0f);
+                for (int x0 = 0; x0 < hd; x0++) {
+                    ops.axpy(q[qo + x0] * scale, kt, x0 * len, scores, 0, len);
+                }
+                float max = Float.NEGATIVE_INFINITY;
+                for (int t = 0; t < len; t++) {
+                    max = Math.max(max, scores[t]);
+                }
+                double sum = 0;
+                for (int t = 0; t < len; t++) {
+                    float ex = (float) Math.exp(scores[t] - max);
+                    scores[t] = ex;
+                    sum += ex;
+                }
+                float inv = (float) (1.0 / sum);
+                for (int x0 = 0; x0 < hd; x0++) {
+                    att[qo + x0] = ops.dot(scores, 0, vt, x0 * len, len) * inv;
+                }
             }
         }
     }
@@ -278,13 +291,6 @@ public final class Encoder {
             out[l] += w.clsOutBias()[l];
         }
         return out;
-    }
-
-    /** GELU, tanh form (BERT's and ggml's): {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
-    static float gelu(float x) {
-        double u = 0.7978845608028654 * (x + 0.044715 * x * x * x);
-        double t = 1 - 2 / (1 + Math.exp(2 * u)); // tanh(u); exp overflow to +inf gives 1
-        return (float) (0.5 * x * (1 + t));
     }
 
     /** NEOX RoPE on one head at {@code buf[off..]}: dim i pairs with i + hd/2. */
