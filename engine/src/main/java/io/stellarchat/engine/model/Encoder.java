@@ -226,19 +226,9 @@ public final class Encoder {
                 for (int x0 = 0; x0 < hd; x0++) {
                     ops.axpy(q[qo + x0] * scale, kt, x0 * len, scores, 0, len);
                 }
-                float max = Float.NEGATIVE_INFINITY;
-                for (int t = 0; t < len; t++) {
-                    max = Math.max(max, scores[t]);
-                }
-                double sum = 0;
-                for (int t = 0; t < len; t++) {
-                    float ex = (float) Math.exp(scores[t] - max);
-                    scores[t] = ex;
-                    sum += ex;
-                }
-                float inv = (float) (1.0 / sum);
+                ops.softmax(scores, 0, len);
                 for (int x0 = 0; x0 < hd; x0++) {
-                    att[qo + x0] = ops.dot(scores, 0, vt, x0 * len, len) * inv;
+                    att[qo + x0] = ops.dot(scores, 0, vt, x0 * len, len);
                 }
             }
         }
