@@ -32,8 +32,9 @@ import java.util.regex.Pattern;
  * one warm-up pass, then {@code --reps} timed passes, the best reported. With {@code --llama-embedding PATH}, the
  * same texts go to {@code llama-embedding -f texts -t THREADS -c B -b B -ub B -np B/tokens} (B = {@code --llama-batch}, 512 by
  * default: llama.cpp's BERT graph attends over its whole micro-batch with a mask, so larger batches get slower),
- * {@code --reps} runs, the best of its {@code prompt eval time} (model load excluded) reported; the ratio is
- * StellarChat tokens/s over llama.cpp tokens/s.
+ * {@code --reps} runs with each OpenMP wait policy ({@code OMP_WAIT_POLICY} ACTIVE, its default, and PASSIVE: its
+ * threads spin at barriers, which on a machine shared with other work multiplies its time), the best of its
+ * {@code prompt eval time} (model load excluded) reported; the ratio is StellarChat tokens/s over llama.cpp tokens/s.
  *
  * <p>Run: {@code ./stellar bench encode --threads 2 --llama-embedding /path/to/llama-embedding}
  * ({@code --types f16,q8_0 --batch 32 --tokens 128 --reps 3 --dir ./bench-models}).
@@ -102,9 +103,11 @@ public final class EncodeBench {
                     Path textFile = dir.resolve("encode-bench-" + batch + "x" + tokens + ".txt");
                     Files.writeString(textFile, String.join("\n", texts) + "\n", StandardCharsets.UTF_8);
                     double bestLlama = Double.MAX_VALUE;
-                    for (int r = 0; r < reps; r++) {
-                        bestLlama = Math.min(bestLlama, llamaSeconds(llama, file, textFile, threads, llamaBatch,
-                                Math.max(1, llamaBatch / tokens), batch * tokens));
+                    for (String wait : List.of("ACTIVE", "PASSIVE")) {
+                        for (int r = 0; r < reps; r++) {
+                            bestLlama = Math.min(bestLlama, llamaSeconds(llama, file, textFile, threads, llamaBatch,
+                                    Math.max(1, llamaBatch / tokens), batch * tokens, wait));
+                        }
                     }
                     double theirs = batch * (double) tokens / bestLlama;
                     System.out.printf(Locale.ROOT, "%-6s llama.cpp   %8.1f tok/s (%.3f s, llama-embedding -b %d)  ratio %.2fx%n",
@@ -155,14 +158,16 @@ public final class EncodeBench {
     }
 
     /** One llama-embedding run over the texts; its prompt eval time in seconds (model load excluded). */
-    private static double llamaSeconds(Path exe, Path model, Path texts, int threads, int b, int seqs, int expectTokens)
-            throws IOException, InterruptedException {
+    private static double llamaSeconds(Path exe, Path model, Path texts, int threads, int b, int seqs, int expectTokens,
+                                       String ompWait) throws IOException, InterruptedException {
         Path log = Files.createTempFile("llama-embedding", ".log");
         try {
-            Process p = new ProcessBuilder(exe.toString(), "-m", model.toString(), "-f", texts.toString(),
+            ProcessBuilder pb = new ProcessBuilder(exe.toString(), "-m", model.toString(), "-f", texts.toString(),
                     "-t", Integer.toString(threads), "-c", Integer.toString(b), "-b", Integer.toString(b),
                     "-ub", Integer.toString(b), "-np", Integer.toString(seqs), "--embd-output-format", "array")
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(log.toFile()).start();
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(log.toFile());
+            pb.environment().put("OMP_WAIT_POLICY", ompWait);
+            Process p = pb.start();
             if (!p.waitFor(30, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
                 throw new IOException("llama-embedding did not finish in 30 minutes");
