@@ -87,6 +87,29 @@ class EncoderEngineTest {
     }
 
     @Test
+    void aPassStaysWithinTheTokenBudgetButAnInputLongerThanTheBudgetStillRuns() throws Exception {
+        int[] six = bert.tokenizer().encode("one two three four", true, false); // [CLS] 4 words [SEP]
+        assertEquals(6, six.length);
+        int[] longer = bert.tokenizer().encode("a b c d e f g h i j k l m n", true, false);
+        try (EncoderEngine engine = new EncoderEngine(bert, "budget", 16, 10)) {
+            List<CompletableFuture<float[]>> f = new ArrayList<>();
+            for (int i = 0; i < 4; i++) f.add(engine.embed(six));
+            f.add(engine.embed(longer));
+            for (CompletableFuture<float[]> x : f) x.get(30, TimeUnit.SECONDS);
+            assertEquals(5, engine.stats().steps(), "two 6-token inputs exceed 10 tokens: one per pass");
+            assertArrayEquals(bert.encoder().encode(List.of(longer), true)[0], f.get(4).get());
+        }
+    }
+
+    @Test
+    void aClosedEngineRefusesNewInputs() {
+        EncoderEngine engine = new EncoderEngine(bert, "closed", 4, 64);
+        engine.close();
+        engine.close(); // idempotent
+        assertThrows(IllegalStateException.class, () -> engine.embed(new int[] {101, 102}));
+    }
+
+    @Test
     void inputsLongerThanTheContextEmptyOrOutsideTheVocabularyAreRefused() {
         try (EncoderEngine engine = new EncoderEngine(bert, "test", 4, 4096)) {
             int ctx = bert.encoder().config().contextLength();
