@@ -175,6 +175,26 @@ class EncoderEndpointsTest {
     }
 
     @Test
+    void theEmbeddingCacheAnswersARepeatedInputAndKeepsDimensionsApart() throws Exception {
+        String text = "cached " + System.nanoTime();
+        String body = "{\"model\":\"mini-embed\",\"input\":[\"" + text + "\"]}";
+        HttpResponse<String> first = raw("/v1/embeddings", body);
+        HttpResponse<String> again = raw("/v1/embeddings", body);
+        assertEquals("miss", first.headers().firstValue("X-Stellar-Cache").orElse(""));
+        assertEquals("hit", again.headers().firstValue("X-Stellar-Cache").orElse(""));
+        assertEquals(JSON.readTree(first.body()).at("/data/0/embedding"), JSON.readTree(again.body()).at("/data/0/embedding"));
+        HttpResponse<String> cut = raw("/v1/embeddings", body.replace("{", "{\"dimensions\":8,"));
+        assertEquals("miss", cut.headers().firstValue("X-Stellar-Cache").orElse(""));
+        assertEquals(8, JSON.readTree(cut.body()).at("/data/0/embedding").size());
+    }
+
+    private static HttpResponse<String> raw(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void aRerankerHasNoEmbeddingsAndEncodersDoNotChat() {
         BadRequestException e = assertThrows(BadRequestException.class,
                 () -> client.embeddings().create(embed("mini-rerank", "x").build()));
