@@ -11,7 +11,9 @@ import java.util.Arrays;
  * to first token, inter-token latency, overload); {@code ./stellar bench gateway} measures what StellarChat adds
  * in front of an instant upstream ({@link io.stellarchat.bench.gateway.GatewayBench});
  * {@code ./stellar bench grammar} measures grammar compile and token-mask times
- * ({@link io.stellarchat.bench.grammar.GrammarBench}); any other arguments go to the JMH
+ * ({@link io.stellarchat.bench.grammar.GrammarBench}); {@code ./stellar bench encode} measures embedding-model
+ * encoding throughput beside llama.cpp's {@code llama-embedding} ({@link io.stellarchat.bench.encode.EncodeBench});
+ * any other arguments go to the JMH
  * runner, so {@code ./stellar bench MatVecBench -p type=Q4_0} runs the kernel benchmarks of
  * {@link io.stellarchat.bench.kernels} (see their javadoc) and {@code ./stellar bench -l} lists them.
  */
@@ -33,6 +35,10 @@ public final class BenchMain {
         }
         if (args.length > 0 && args[0].equals("grammar")) {
             io.stellarchat.bench.grammar.GrammarBench.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("encode")) {
+            io.stellarchat.bench.encode.EncodeBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         if (args.length > 0 && args[0].equals("serve")) {

@@ -1,6 +1,8 @@
 package io.stellarchat.engine.model;
 
+import io.stellarchat.engine.model.bert.BertArchitecture;
 import io.stellarchat.engine.model.llama.LlamaArchitecture;
+import io.stellarchat.engine.model.nomicbert.NomicBertArchitecture;
 import io.stellarchat.engine.model.qwen2.Qwen2Architecture;
 import io.stellarchat.engine.model.qwen3.Qwen3Architecture;
 import java.util.List;
@@ -14,7 +16,9 @@ public final class Architectures {
     private static final Map<String, Architecture> TABLE = List.<Architecture>of(
                     new LlamaArchitecture(),
                     new Qwen2Architecture(),
-                    new Qwen3Architecture())
+                    new Qwen3Architecture(),
+                    new BertArchitecture(),
+                    new NomicBertArchitecture())
             .stream()
             .collect(Collectors.toUnmodifiableMap(Architecture::name, Function.identity()));
 

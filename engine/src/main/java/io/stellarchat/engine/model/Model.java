@@ -22,7 +22,8 @@ public final class Model implements AutoCloseable {
     private final GgufFile file;
     private final ModelConfig config;
     private final Tokenizer tokenizer;
-    private final Transformer transformer;
+    private final Transformer transformer; // null for an encoder
+    private final Encoder encoder;         // null for a decoder
     private final Kernels kernels;
     private final ComputePool pool;
     private final boolean ownsPool;
@@ -30,7 +31,8 @@ public final class Model implements AutoCloseable {
     private boolean closed;
 
     private Model(String name, GgufFile file, ModelConfig config, Tokenizer tokenizer, Transformer transformer,
-                  Kernels kernels, ComputePool pool, boolean ownsPool) {
+                  Encoder encoder, Kernels kernels, ComputePool pool, boolean ownsPool) {
+        this.encoder = encoder;
         this.name = name;
         this.file = file;
         this.config = config;
@@ -65,7 +67,6 @@ public final class Model implements AutoCloseable {
             Architecture arch = Architectures.find(archName).orElseThrow(() -> new ModelLoadException(
                     "architecture '" + archName + "' is not supported (supported: " + Architectures.names() + ")"));
             ModelConfig config = arch.readConfig(file);
-            ModelWeights weights = arch.bindWeights(file, config);
             Tokenizer tokenizer = Tokenizer.fromGguf(file.metadata());
             if (tokenizer.vocabSize() > config.vocabSize()) {
                 throw new ModelLoadException("tokenizer has " + tokenizer.vocabSize()
@@ -74,12 +75,19 @@ public final class Model implements AutoCloseable {
             Kernels kernels = options.kernels() != null ? options.kernels() : Kernels.select();
             int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
             pool = ownsPool ? ComputePool.withParallelism(threads) : options.pool(); // threads - 1 workers + caller
-            Transformer transformer = new Transformer(config, weights, kernels, pool);
+            Transformer transformer = null;
+            Encoder encoder = null;
+            if (arch instanceof EncoderArchitecture ea) {
+                EncoderConfig ec = ea.readEncoderConfig(file);
+                encoder = new Encoder(ec, ea.bindEncoderWeights(file, ec), kernels, pool);
+            } else {
+                transformer = new Transformer(config, arch.bindWeights(file, config), kernels, pool);
+            }
             String fn = path.getFileName().toString();
             String name = file.metadata().getString("general.name", fn.endsWith(".gguf") ? fn.substring(0, fn.length() - 5) : fn);
             // The one start-up line naming the kernels: path, float species, activation precision, integer width.
             LOG.info(() -> "model " + name + ": kernels " + kernels.description() + ", " + threads + " threads");
-            return new Model(name, file, config, tokenizer, transformer, kernels, pool, ownsPool);
+            return new Model(name, file, config, tokenizer, transformer, encoder, kernels, pool, ownsPool);
         } catch (IOException | RuntimeException e) {
             if (ownsPool && pool != null) {
                 pool.close();
@@ -101,9 +109,34 @@ public final class Model implements AutoCloseable {
         return tokenizer;
     }
 
-    /** The forward pass; one owner thread at a time. */
+    /**
+     * The forward pass of a decoder; one owner thread at a time.
+     *
+     * @throws IllegalStateException for an encoder model (see {@link #isEncoder()})
+     */
     public Transformer transformer() {
+        if (transformer == null) {
+            throw new IllegalStateException("model " + name + " is an encoder (" + config.architecture()
+                    + "): it embeds and ranks, it does not generate");
+        }
         return transformer;
+    }
+
+    /** Whether this is an encoder (embedding or reranking model) rather than a decoder. */
+    public boolean isEncoder() {
+        return encoder != null;
+    }
+
+    /**
+     * The forward pass of an encoder; one owner thread at a time.
+     *
+     * @throws IllegalStateException for a decoder model
+     */
+    public Encoder encoder() {
+        if (encoder == null) {
+            throw new IllegalStateException("model " + name + " is a decoder (" + config.architecture() + "), not an encoder");
+        }
+        return encoder;
     }
 
     public Kernels kernels() {

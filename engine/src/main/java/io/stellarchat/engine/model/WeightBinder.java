@@ -72,6 +72,79 @@ final class WeightBinder {
         return new ModelWeights(embd, List.copyOf(layers), outNorm, output, ropeFreqs);
     }
 
+    /**
+     * The BERT-family layout (llama.cpp's tensor names): {@code token_embd}, {@code token_types},
+     * {@code position_embd} (learned positions), {@code token_embd_norm}, {@code blk.N.*} with post-LayerNorms
+     * {@code attn_output_norm} and {@code layer_output_norm}, and the optional classifier head {@code cls},
+     * {@code cls.output}.
+     */
+    EncoderWeights bindEncoder(EncoderConfig e) throws IOException {
+        int d = e.dim();
+        int f = e.ffnDim();
+        Tensor embd = matrix("token_embd.weight", d, e.vocabSize());
+        Tensor types = require("token_types.weight").dims().length == 1
+                ? vectorTensor("token_types.weight", d)
+                : matrix("token_types.weight", d, e.tokenTypes());
+        Tensor pos = e.rotary() ? null : matrix("position_embd.weight", d, e.contextLength());
+        List<EncoderWeights.Layer> layers = new ArrayList<>(e.layers());
+        for (int i = 0; i < e.layers(); i++) {
+            String p = "blk." + i + ".";
+            boolean bert = !e.fusedQkv();
+            layers.add(new EncoderWeights.Layer(
+                    e.fusedQkv() ? matrix(p + "attn_qkv.weight", d, 3 * d) : null,
+                    bert ? matrix(p + "attn_q.weight", d, d) : null,
+                    bert ? matrix(p + "attn_k.weight", d, d) : null,
+                    bert ? matrix(p + "attn_v.weight", d, d) : null,
+                    bert ? vector(p + "attn_q.bias", d) : null,
+                    bert ? vector(p + "attn_k.bias", d) : null,
+                    bert ? vector(p + "attn_v.bias", d) : null,
+                    matrix(p + "attn_output.weight", d, d),
+                    optionalVector(p + "attn_output.bias", d),
+                    vector(p + "attn_output_norm.weight", d),
+                    vector(p + "attn_output_norm.bias", d),
+                    matrix(p + "ffn_up.weight", d, f),
+                    e.gatedFfn() ? null : optionalVector(p + "ffn_up.bias", f),
+                    e.gatedFfn() ? matrix(p + "ffn_gate.weight", d, f) : null,
+                    matrix(p + "ffn_down.weight", f, d),
+                    e.gatedFfn() ? null : optionalVector(p + "ffn_down.bias", d),
+                    vector(p + "layer_output_norm.weight", d),
+                    vector(p + "layer_output_norm.bias", d)));
+        }
+        Tensor cls = null;
+        float[] clsBias = null;
+        Tensor clsOut = null;
+        float[] clsOutBias = null;
+        if (file.findTensor("cls.weight").isPresent()) {
+            cls = matrix("cls.weight", d, d);
+            clsBias = vector("cls.bias", d);
+            if (file.findTensor("cls.output.weight").isPresent()) {
+                long[] od = require("cls.output.weight").dims();
+                int labels = od.length == 2 ? (int) od[1] : 1;
+                clsOut = od.length == 1 ? vectorTensor("cls.output.weight", d) : matrix("cls.output.weight", d, labels);
+                clsOutBias = vector("cls.output.bias", labels);
+            }
+        } else if (e.pooling() == Pooling.RANK) {
+            throw new ModelLoadException("pooling_type is rank but tensor 'cls.weight' (the classifier head) is missing");
+        }
+        return new EncoderWeights(embd, types, pos, vector("token_embd_norm.weight", d),
+                vector("token_embd_norm.bias", d), List.copyOf(layers), cls, clsBias, clsOut, clsOutBias);
+    }
+
+    /** A 1-D tensor of {@code n} elements used as a one-row matrix (a classifier with one label). */
+    private Tensor vectorTensor(String name, int n) throws IOException {
+        GgufTensorInfo info = require(name);
+        if (info.dims()[0] != n || !MATRIX_TYPES.contains(info.type())) {
+            throw new ModelLoadException("tensor '" + name + "' has shape " + Arrays.toString(info.dims())
+                    + " and type " + info.type() + ", expected [" + n + "] of a supported type");
+        }
+        Tensor t = file.tensor(name);
+        return new Tensor(t.name(), t.type(), new long[] {n, 1}, t.data());
+    }
+
+    private float[] optionalVector(String name, int n) throws IOException {
+        return file.findTensor(name).isPresent() ? vector(name, n) : null;
+    }
+
     /** A matrix of {@code rows} rows of {@code cols} elements, i.e. GGUF dims {@code [cols, rows]}. */
     Tensor matrix(String name, int cols, int rows) throws IOException {
         GgufTensorInfo info = require(name);

@@ -172,6 +172,30 @@ public final class FloatOps {
         }
     }
 
+    /**
+     * GELU in place, tanh form (BERT's, and ggml's {@code gelu}): {@code x = 0.5 x (1 + tanh(u))} with
+     * {@code u = sqrt(2/pi) (x + 0.044715 x^3)}, tanh taken as {@code 1 - 2 / (1 + exp(2u))} (exact at both tails:
+     * exp overflowing to infinity gives 1, underflowing to 0 gives -1).
+     */
+    public void gelu(float[] x, int off, int n) {
+        if (vec != null) {
+            VectorFloatOps.gelu(vec, x, off, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            x[off + i] = geluScalar(x[off + i]);
+        }
+    }
+
+    static float geluScalar(float v) {
+        float u = GELU_C * (v + GELU_A * v * v * v);
+        float t = 1f - 2f / (1f + (float) Math.exp(2f * u));
+        return 0.5f * v * (1f + t);
+    }
+
+    static final float GELU_C = 0.7978845608f; // sqrt(2 / pi)
+    static final float GELU_A = 0.044715f;
+
     /** {@code dst[dstOff ..+n) = Float.float16ToFloat(src[off ..+n))}, bit for bit: F16 bits widened to floats. */
     public void widenHalves(short[] src, int off, float[] dst, int dstOff, int n) {
         if (vec != null) {

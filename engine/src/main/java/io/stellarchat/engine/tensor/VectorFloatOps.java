@@ -128,4 +128,20 @@ final class VectorFloatOps {
             x[off + i] = v / (1f + (float) Math.exp(-v));
         }
     }
+
+    static void gelu(VectorKernels k, float[] x, int off, int n) {
+        VectorSpecies<Float> species = k.species();
+        int upper = species.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += species.length()) {
+            FloatVector v = FloatVector.fromArray(species, x, off + i);
+            FloatVector u = v.mul(v).mul(v).mul(FloatOps.GELU_A).add(v).mul(FloatOps.GELU_C);
+            FloatVector e = u.mul(2f).lanewise(VectorOperators.EXP).add(1f); // 1 + exp(2u)
+            FloatVector t = FloatVector.broadcast(species, 2f).div(e).neg().add(1f); // tanh(u)
+            v.mul(0.5f).mul(t.add(1f)).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] = FloatOps.geluScalar(x[off + i]);
+        }
+    }
 }

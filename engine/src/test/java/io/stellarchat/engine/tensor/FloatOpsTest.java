@@ -60,6 +60,16 @@ class FloatOpsTest {
                     close(v / (1 + Math.exp(-v)), one[0], ops + " silu " + v);
                     close(x[2 + i] / (1 + Math.exp(-x[2 + i])), s[2 + i], ops + " silu " + i);
                 }
+
+                float[] g = x.clone();
+                ops.gelu(g, 2, n);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(gelu64(x[2 + i]), g[2 + i], 1e-6, ops + " gelu " + i); // 1 + tanh cancels for x << 0
+                    double v = x[2 + i] * 8.0; // the tails: tanh saturates to ±1 without NaN
+                    float[] one = {(float) v};
+                    ops.gelu(one, 0, 1);
+                    assertEquals(gelu64(v), one[0], 1e-6 * Math.abs(v) + 1e-6, ops + " gelu " + v);
+                }
             }
         }
     }
@@ -125,5 +135,10 @@ class FloatOpsTest {
                         ops + " pattern 0x" + Integer.toHexString(i));
             }
         }
+    }
+
+    /** GELU, tanh form, in float64. */
+    private static double gelu64(double v) {
+        return 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
     }
 }

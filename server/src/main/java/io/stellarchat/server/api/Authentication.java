@@ -74,7 +74,8 @@ public final class Authentication implements RouteGroup {
     static Scope scopeOf(String path) {
         if (path.startsWith("/v1/admin/")) return Scope.ADMIN;
         if (path.startsWith("/v1/sessions") || path.equals("/v1/ws")) return Scope.SESSIONS;
-        if (path.equals("/v1/embeddings") || path.equals("/api/embed") || path.equals("/api/embeddings")) {
+        if (path.equals("/v1/embeddings") || path.equals("/api/embed") || path.equals("/api/embeddings")
+                || path.equals("/v1/rerank") || path.equals("/v2/rerank") || path.equals("/rerank")) {
             return Scope.EMBEDDINGS;
         }
         if (path.equals("/api/chat") || path.equals("/api/generate")) return Scope.CHAT;

@@ -36,10 +36,11 @@ final class GgufCommand implements Callable<Integer> {
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--arch", defaultValue = "llama", description = "llama, qwen2 or qwen3 (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--arch", defaultValue = "llama", description = "llama, qwen2, qwen3, or the encoders bert and nomic-bert (default: ${DEFAULT-VALUE}).")
         String arch;
 
-        @Option(names = "--shape", defaultValue = "tiny", description = "tiny, 1b (llama), 0.5b (qwen2), 0.6b (qwen3).")
+        @Option(names = "--shape", defaultValue = "tiny", description = "tiny, 1b (llama), 0.5b (qwen2), 0.6b (qwen3); bert: tiny, tiny-cls, tiny-last, "
+                + "tiny-rerank, minilm, bge-small; nomic-bert: tiny, nomic-embed.")
         String shape;
 
         @Option(names = "--type", defaultValue = "q8_0",

@@ -244,6 +244,18 @@ public final class Gateway implements AutoCloseable {
         });
     }
 
+    /** Scores documents against a query on {@code request.model()}'s upstream (routing as for embeddings). */
+    public io.stellarchat.server.protocol.RerankResult rerank(io.stellarchat.server.protocol.RerankRequest request) {
+        return router.route(table, request.model(), "model", t -> {
+            var r = t.provider().rerank(request.withModel(t.providerModel()));
+            if (t.attempt() != null) {
+                t.attempt().firstToken();
+                t.attempt().succeeded(new Usage(r.promptTokens(), 0, 0, 0, null));
+            }
+            return r;
+        });
+    }
+
     /**
      * A remote answer is handed on only once its first event arrived: until then a failure may still be retried
      * elsewhere (the provider enforces its first-token timeout). A local one is handed on at once.

@@ -6,6 +6,9 @@ import io.stellarchat.server.protocol.CompletionRequest;
 import io.stellarchat.server.protocol.EmbeddingRequest;
 import io.stellarchat.server.protocol.EmbeddingResult;
 import io.stellarchat.server.protocol.ModelInfo;
+import io.stellarchat.server.protocol.ProviderException;
+import io.stellarchat.server.protocol.RerankRequest;
+import io.stellarchat.server.protocol.RerankResult;
 import java.util.List;
 
 /**
@@ -36,6 +39,15 @@ public interface Provider extends AutoCloseable {
 
     /** Embeds the inputs (blocks until done). */
     EmbeddingResult embed(EmbeddingRequest request);
+
+    /**
+     * Scores documents against a query (blocks until done). Providers that cannot rerank refuse with an
+     * invalid-request error naming the model.
+     */
+    default RerankResult rerank(RerankRequest request) {
+        throw ProviderException.invalid("model", "The model '" + request.model() + "' (provider " + id()
+                + ") does not support reranking.");
+    }
 
     /** The models this provider serves, in its own names. A remote provider asks its upstream. */
     List<ModelInfo> models();

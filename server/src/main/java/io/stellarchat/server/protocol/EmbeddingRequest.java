@@ -8,16 +8,23 @@ import java.util.Objects;
  *
  * @param model      the model id
  * @param inputs     what to embed, one vector each
- * @param dimensions the client's {@code dimensions}, or null
+ * @param dimensions the client's {@code dimensions} (Matryoshka: the leading dimensions, renormalised), or null
+ * @param truncate   cut inputs longer than the model's context to fit (keeping the end-of-input token), instead
+ *                   of refusing them
  */
-public record EmbeddingRequest(String model, List<Input> inputs, Integer dimensions) {
+public record EmbeddingRequest(String model, List<Input> inputs, Integer dimensions, boolean truncate) {
     public EmbeddingRequest {
         Objects.requireNonNull(model, "model");
         inputs = List.copyOf(inputs);
     }
 
+    /** A request that refuses inputs longer than the context. */
+    public EmbeddingRequest(String model, List<Input> inputs, Integer dimensions) {
+        this(model, inputs, dimensions, false);
+    }
+
     public EmbeddingRequest withModel(String other) {
-        return new EmbeddingRequest(other, inputs, dimensions);
+        return new EmbeddingRequest(other, inputs, dimensions, truncate);
     }
 
     /**

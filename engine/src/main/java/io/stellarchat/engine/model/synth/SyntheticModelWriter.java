@@ -31,8 +31,9 @@ public final class SyntheticModelWriter {
     private final long seed;
 
     public SyntheticModelWriter(String arch, SyntheticShape shape, SyntheticType type, long seed) {
-        if (!arch.equals("llama") && !arch.equals("qwen2") && !arch.equals("qwen3")) {
-            throw new IllegalArgumentException("unknown architecture '" + arch + "' (known: llama, qwen2, qwen3)");
+        if (!arch.equals("llama") && !arch.equals("qwen2") && !arch.equals("qwen3") && !isEncoder(arch)) {
+            throw new IllegalArgumentException("unknown architecture '" + arch
+                    + "' (known: llama, qwen2, qwen3, bert, nomic-bert)");
         }
         this.arch = arch;
         this.shape = shape;
@@ -40,8 +41,16 @@ public final class SyntheticModelWriter {
         this.seed = seed;
     }
 
+    private static boolean isEncoder(String arch) {
+        return arch.equals("bert") || arch.equals("nomic-bert");
+    }
+
     /** Writes the model to {@code out}, taking the vocabulary from {@code vocabFrom}. */
     public void write(Path vocabFrom, Path out) throws IOException {
+        if (isEncoder(arch)) {
+            writeEncoder(vocabFrom, out);
+            return;
+        }
         try (GgufFile vocab = GgufFile.open(vocabFrom); Arena arena = Arena.ofShared()) {
             GgufMetadata vm = vocab.metadata();
             int nVocab = vm.getStringArray("tokenizer.ggml.tokens").length;
@@ -98,6 +107,105 @@ public final class SyntheticModelWriter {
             add(w, arena, "output_norm.weight", GgmlType.F32, d, 1, 0.1f, 1f);
             if (!tied) {
                 add(w, arena, "output.weight", type.outputType(), d, nVocab, 0.02f, 0f);
+            }
+            w.write(out);
+        }
+    }
+
+    /**
+     * The pooling a synthetic encoder declares ({@code <arch>.pooling_type}, llama.cpp's numbering), from its
+     * shape name: {@code -cls} 2, {@code -last} 3, {@code -rerank} 4 (with a classifier head), {@code bge-small}
+     * 2 (as BGE), otherwise 1 (mean, as MiniLM and nomic-embed).
+     */
+    static int encoderPooling(String shapeName) {
+        if (shapeName.endsWith("-rerank")) return 4;
+        if (shapeName.endsWith("-last")) return 3;
+        if (shapeName.endsWith("-cls") || shapeName.equals("bge-small")) return 2;
+        return 1;
+    }
+
+    /**
+     * An encoder in llama.cpp's BERT-family layout. {@code bert}: learned positions, Q/K/V and FFN with biases,
+     * GELU; {@code nomic-bert}: rotary positions, fused {@code attn_qkv}, SwiGLU, no biases. Both: token types
+     * (2 rows), LayerNorm after the embeddings, after attention and after the FFN (weights 1 + N(0, 0.1), biases
+     * N(0, 0.02)); a {@code -rerank} shape adds the classifier head {@code cls} / {@code cls.output} (N(0, 0.3), so
+     * the scores spread). The tokenizer keys are copied, with {@code token_type_count} 2.
+     */
+    private void writeEncoder(Path vocabFrom, Path out) throws IOException {
+        boolean nomic = arch.equals("nomic-bert");
+        int pooling = encoderPooling(shape.name());
+        try (GgufFile vocab = GgufFile.open(vocabFrom); Arena arena = Arena.ofShared()) {
+            GgufMetadata vm = vocab.metadata();
+            int nVocab = vm.getStringArray("tokenizer.ggml.tokens").length;
+            GgufWriter w = new GgufWriter();
+            String p = arch + ".";
+            w.putString("general.architecture", arch);
+            w.putString("general.name", "synthetic-" + arch + "-" + shape.name() + "-" + type.name().toLowerCase(Locale.ROOT));
+            w.putUInt32("general.file_type", type.fileType());
+            w.putUInt32(p + "block_count", shape.layers());
+            w.putUInt32(p + "context_length", shape.context());
+            w.putUInt32(p + "embedding_length", shape.dim());
+            w.putUInt32(p + "feed_forward_length", shape.ffnDim());
+            w.putUInt32(p + "attention.head_count", shape.heads());
+            w.putFloat32(p + "attention.layer_norm_epsilon", 1e-12f);
+            w.put(p + "attention.causal", io.stellarchat.engine.gguf.GgufValueType.BOOL, false);
+            w.putUInt32(p + "pooling_type", pooling);
+            if (nomic) {
+                w.putFloat32(p + "rope.freq_base", shape.ropeTheta());
+            }
+            for (String key : vm.keys()) {
+                if (key.startsWith("tokenizer.") && !key.equals("tokenizer.ggml.token_type_count")) {
+                    w.copy(vm, key);
+                }
+            }
+            w.putUInt32("tokenizer.ggml.token_type_count", 2);
+
+            int d = shape.dim();
+            int f = shape.ffnDim();
+            GgmlType m = type.matrixType();
+            add(w, arena, "token_embd.weight", type.embeddingType(), d, nVocab, 0.02f, 0f);
+            add(w, arena, "token_types.weight", GgmlType.F32, d, 2, 0.02f, 0f);
+            if (!nomic) {
+                add(w, arena, "position_embd.weight", GgmlType.F32, d, shape.context(), 0.02f, 0f);
+            }
+            add(w, arena, "token_embd_norm.weight", GgmlType.F32, d, 1, 0.1f, 1f);
+            add(w, arena, "token_embd_norm.bias", GgmlType.F32, d, 1, 0.02f, 0f);
+            for (int l = 0; l < shape.layers(); l++) {
+                String b = "blk." + l + ".";
+                if (nomic) {
+                    add(w, arena, b + "attn_qkv.weight", m, d, 3 * d, 0.1f, 0f);
+                } else {
+                    add(w, arena, b + "attn_q.weight", m, d, d, 0.08f, 0f);
+                    add(w, arena, b + "attn_q.bias", GgmlType.F32, d, 1, 0.02f, 0f);
+                    add(w, arena, b + "attn_k.weight", m, d, d, 0.08f, 0f);
+                    add(w, arena, b + "attn_k.bias", GgmlType.F32, d, 1, 0.02f, 0f);
+                    add(w, arena, b + "attn_v.weight", m, d, d, 0.1f, 0f);
+                    add(w, arena, b + "attn_v.bias", GgmlType.F32, d, 1, 0.02f, 0f);
+                }
+                add(w, arena, b + "attn_output.weight", m, d, d, 0.1f, 0f);
+                if (!nomic) {
+                    add(w, arena, b + "attn_output.bias", GgmlType.F32, d, 1, 0.02f, 0f);
+                }
+                add(w, arena, b + "attn_output_norm.weight", GgmlType.F32, d, 1, 0.1f, 1f);
+                add(w, arena, b + "attn_output_norm.bias", GgmlType.F32, d, 1, 0.02f, 0f);
+                add(w, arena, b + "ffn_up.weight", m, d, f, 0.05f, 0f);
+                if (nomic) {
+                    add(w, arena, b + "ffn_gate.weight", m, d, f, 0.05f, 0f);
+                } else {
+                    add(w, arena, b + "ffn_up.bias", GgmlType.F32, f, 1, 0.02f, 0f);
+                }
+                add(w, arena, b + "ffn_down.weight", m, f, d, 0.05f, 0f);
+                if (!nomic) {
+                    add(w, arena, b + "ffn_down.bias", GgmlType.F32, d, 1, 0.02f, 0f);
+                }
+                add(w, arena, b + "layer_output_norm.weight", GgmlType.F32, d, 1, 0.1f, 1f);
+                add(w, arena, b + "layer_output_norm.bias", GgmlType.F32, d, 1, 0.02f, 0f);
+            }
+            if (pooling == 4) {
+                add(w, arena, "cls.weight", m, d, d, 0.3f, 0f);
+                add(w, arena, "cls.bias", GgmlType.F32, d, 1, 0.3f, 0f);
+                add(w, arena, "cls.output.weight", GgmlType.F32, d, 1, 0.3f, 0f);
+                add(w, arena, "cls.output.bias", GgmlType.F32, 1, 1, 0.3f, 0f);
             }
             w.write(out);
         }

@@ -539,14 +539,20 @@ public final class OllamaRoutes implements RouteGroup {
             info.put(arch + ".embedding_length", m.local().embeddingLength());
         }
         ArrayNode caps = o.putArray("capabilities");
-        caps.add("completion");
-        caps.add("tools");
+        boolean encoder = m.local() != null && ENCODER_ARCHITECTURES.contains(m.local().architecture());
+        if (!encoder) {
+            caps.add("completion");
+            caps.add("tools");
+        }
         if (m.local() != null) caps.add("embedding");
         o.put("modified_at", TIME.format(Instant.ofEpochSecond(m.created())));
         ctx.json(o);
     }
 
     // ---- embeddings -------------------------------------------------------------------------------------
+
+    /** Architectures of embedding-only models (the engine's encoders): Ollama lists them with "embedding" alone. */
+    private static final java.util.Set<String> ENCODER_ARCHITECTURES = java.util.Set.of("bert", "nomic-bert");
 
     private void embed(Context ctx, JsonNode req, boolean legacy) {
         String name = Fields.requiredString(req, "model");
@@ -571,7 +577,9 @@ public final class OllamaRoutes implements RouteGroup {
         long start = System.nanoTime();
         EmbeddingResult r;
         try {
-            r = gateway.embed(new EmbeddingRequest(name, inputs, null));
+            // Ollama truncates over-long inputs unless told not to; dimensions as OpenAI's (leading, renormalised).
+            r = gateway.embed(new EmbeddingRequest(name, inputs, Fields.integer(req, "dimensions", 1, Integer.MAX_VALUE),
+                    Fields.bool(req, "truncate", true)));
         } catch (RuntimeException e) {
             reservation.settle(0);
             throw e;

@@ -26,8 +26,10 @@ import java.util.List;
 /**
  * {@code POST /v1/embeddings}: {@code input} as a string, an array of strings, an array of token ids or an
  * array of such arrays; {@code encoding_format} {@code float} or {@code base64} (little-endian float32);
- * {@code dimensions} passed to the answering model (the local engine takes only its own width). What an
- * embedding is depends on who answers: the local engine pools a model's final hidden states (mean, L2-normalised).
+ * {@code dimensions} passed to the answering model (the local engine keeps the leading dimensions and renormalises:
+ * Matryoshka truncation); {@code truncate} (an extension, default false) cuts inputs longer than the model's context
+ * instead of refusing them. What an embedding is depends on who answers: the local engine runs an encoder model
+ * (BERT family: its own pooling, L2-normalised) or pools a decoder's final hidden states (mean, L2-normalised).
  */
 final class EmbeddingsHandler {
     private final Gateway gateway;
@@ -47,10 +49,11 @@ final class EmbeddingsHandler {
      * @return the vectors in input order, and the prompt tokens actually computed
      */
     private EmbeddingResult embed(Context ctx, Caller caller, ModelInfo info, String name, List<EmbeddingRequest.Input> inputs,
-                                  Integer dims) {
+                                  Integer dims, boolean truncate) {
         Optional<EmbeddingCache> cache = admission.embeddings(caller);
-        if (cache.isEmpty()) return gateway.embed(new EmbeddingRequest(name, inputs, dims));
-        String version = admission.modelVersion(info.id());
+        if (cache.isEmpty()) return gateway.embed(new EmbeddingRequest(name, inputs, dims, truncate));
+        // A cut vector is not the vector of the whole input: truncating requests keep their own entries.
+        String version = admission.modelVersion(info.id()) + (truncate ? "|truncate" : "");
         float[][] out = new float[inputs.size()][];
         String[] keys = new String[inputs.size()];
         List<EmbeddingRequest.Input> missing = new ArrayList<>();
@@ -68,7 +71,7 @@ final class EmbeddingsHandler {
         ctx.header(Admission.CACHE_HEADER, missing.isEmpty() ? "hit" : missing.size() == inputs.size() ? "miss" : "partial");
         int tokens = 0;
         if (!missing.isEmpty()) {
-            EmbeddingResult computed = gateway.embed(new EmbeddingRequest(name, missing, dims));
+            EmbeddingResult computed = gateway.embed(new EmbeddingRequest(name, missing, dims, truncate));
             tokens = computed.promptTokens();
             for (int j = 0; j < where.size(); j++) {
                 int i = where.get(j);
@@ -99,6 +102,7 @@ final class EmbeddingsHandler {
                     + "'. Supported values are: 'float' and 'base64'.");
         }
         Integer dims = Fields.integer(req, "dimensions", 1, Integer.MAX_VALUE);
+        boolean truncate = Fields.bool(req, "truncate", false);
         Caller caller = Authentication.caller(ctx);
         ModelInfo info = admission.model(caller, name, "model");
         List<EmbeddingRequest.Input> inputs = inputs(req);
@@ -107,7 +111,7 @@ final class EmbeddingsHandler {
         var site = Admission.site(ctx, null, "embeddings", caller, info.id(), false, null);
         long start = System.nanoTime();
         try {
-            result = embed(ctx, caller, info, name, inputs, dims);
+            result = embed(ctx, caller, info, name, inputs, dims, truncate);
         } catch (RuntimeException e) {
             reservation.settle(0);
             admission.calls().failed(site, start, e);

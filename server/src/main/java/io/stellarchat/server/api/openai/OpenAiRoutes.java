@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The OpenAI-compatible API: {@code /v1/models}, {@code /v1/chat/completions}, {@code /v1/completions},
- * {@code /v1/embeddings}, and llama.cpp's {@code /tokenize} and {@code /detokenize}. Requests are validated
+ * {@code /v1/embeddings}, {@code /v1/rerank} (also {@code /v2/rerank}, {@code /rerank}: the Jina/Cohere/vLLM/llama.cpp
+ * shape), and llama.cpp's {@code /tokenize} and {@code /detokenize}. Requests are validated
  * field by field (a known field with a wrong type or range → 400 naming it); responses and SSE chunks mirror
  * OpenAI's shapes. Every model call goes through the {@link Gateway}; every answer names who gave it in
  * {@value #UPSTREAM_HEADER}.
@@ -41,6 +42,7 @@ public final class OpenAiRoutes implements RouteGroup {
     private final ChatCompletionsHandler chat;
     private final CompletionsHandler completions;
     private final EmbeddingsHandler embeddings;
+    private final RerankHandler rerank;
     private final TokenizeHandler tokenize;
 
     public OpenAiRoutes(Gateway gateway, ObjectMapper json, long maxBodyBytes, Duration keepAlive) {
@@ -59,6 +61,7 @@ public final class OpenAiRoutes implements RouteGroup {
         this.chat = new ChatCompletionsHandler(gateway, admission, json, reader);
         this.completions = new CompletionsHandler(gateway, admission, json, reader);
         this.embeddings = new EmbeddingsHandler(gateway, admission, json);
+        this.rerank = new RerankHandler(gateway, admission, json);
         this.tokenize = new TokenizeHandler(gateway, json);
     }
 
@@ -69,6 +72,9 @@ public final class OpenAiRoutes implements RouteGroup {
         routes.post("/v1/chat/completions", ctx -> whileConnected(ctx, () -> chat.handle(ctx, object(ctx))));
         routes.post("/v1/completions", ctx -> whileConnected(ctx, () -> completions.handle(ctx, object(ctx))));
         routes.post("/v1/embeddings", ctx -> embeddings.handle(ctx, object(ctx)));
+        routes.post("/v1/rerank", ctx -> rerank.handle(ctx, object(ctx)));
+        routes.post("/v2/rerank", ctx -> rerank.handle(ctx, object(ctx)));
+        routes.post("/rerank", ctx -> rerank.handle(ctx, object(ctx)));
         routes.post("/tokenize", ctx -> tokenize.tokenize(ctx, object(ctx)));
         routes.post("/detokenize", ctx -> tokenize.detokenize(ctx, object(ctx)));
         routes.post("/apply-template", ctx -> applyTemplate(ctx, object(ctx)));

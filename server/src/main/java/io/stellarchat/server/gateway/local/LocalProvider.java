@@ -135,7 +135,17 @@ public final class LocalProvider implements Provider {
         }
     }
 
+    /** Encoders embed and rank; asking one for text is a client error that names the model. */
+    private static void requireGenerator(LocalModel m) {
+        if (m.model().isEncoder()) {
+            throw ProviderException.invalid("model", "The model '" + m.id() + "' is an embedding/reranking model ("
+                    + m.model().config().architecture() + "); it does not generate text. Use it with "
+                    + (isReranker(m) ? "/v1/rerank." : "/v1/embeddings or /v1/rerank."));
+        }
+    }
+
     private ChatStream chat(LocalModel m, ChatRequest request) {
+        requireGenerator(m);
         String prompt = render(m, request.messages(), request);
         int[] tokens = m.encodeChatPrompt(prompt);
         ToolSyntax syntax = syntax(m);
@@ -169,6 +179,7 @@ public final class LocalProvider implements Provider {
     }
 
     private ChatStream complete(LocalModel m, CompletionRequest request) {
+        requireGenerator(m);
         List<int[]> tokenized = new ArrayList<>();
         for (String p : request.prompts()) {
             tokenized.add(m.model().tokenizer().encode(p, true, false));
@@ -348,7 +359,7 @@ public final class LocalProvider implements Provider {
         return s.withLogitBias(in.logitBias()).withTopLogprobs(opt.logprobs() ? opt.topLogprobs() : 0);
     }
 
-    // ---- embeddings ---------------------------------------------------------------------------------
+    // ---- embeddings and reranking ---------------------------------------------------------------------
 
     @Override
     public EmbeddingResult embed(EmbeddingRequest request) {
@@ -360,14 +371,25 @@ public final class LocalProvider implements Provider {
         }
     }
 
+    /** Whether the model is a cross-encoder: an encoder whose pooling is its classifier head (rank). */
+    static boolean isReranker(LocalModel m) {
+        return m.model().isEncoder() && m.model().encoder().config().pooling() == io.stellarchat.engine.model.Pooling.RANK;
+    }
+
     private EmbeddingResult embed(LocalModel m, EmbeddingRequest request) {
+        if (isReranker(m)) {
+            throw ProviderException.invalid("model", "The model '" + m.id() + "' is a reranker (a cross-encoder): it "
+                    + "scores query-document pairs at /v1/rerank and has no embeddings.");
+        }
         int dim = m.model().config().dim();
-        if (request.dimensions() != null && request.dimensions() != dim) {
-            throw ProviderException.invalid("dimensions", "Invalid 'dimensions': this model's embeddings have "
-                    + dim + " dimensions; other sizes are not supported.");
+        Integer want = request.dimensions();
+        if (want != null && want > dim) {
+            throw ProviderException.invalid("dimensions", "Invalid 'dimensions': this model's embeddings have " + dim
+                    + " dimensions; ask for " + dim + " or fewer (the leading dimensions, renormalised).");
         }
         List<int[]> inputs = new ArrayList<>();
         int vocab = m.model().config().vocabSize();
+        int tokens = 0;
         for (EmbeddingRequest.Input in : request.inputs()) {
             int[] ids = switch (in) {
                 case EmbeddingRequest.Text t -> m.model().tokenizer().encode(t.text(), true, false);
@@ -384,20 +406,73 @@ public final class LocalProvider implements Provider {
             if (ids.length == 0) {
                 throw ProviderException.invalid(in.param(), "Invalid '" + in.param() + "': the input is empty.");
             }
+            ids = fit(m, ids, request.truncate(), in.param());
+            tokens += ids.length;
             inputs.add(ids);
         }
+        List<float[]> out = vectors(m, inputs);
+        if (want != null && want < dim) {
+            out.replaceAll(v -> matryoshka(v, want));
+        }
+        return new EmbeddingResult(out, tokens);
+    }
+
+    /**
+     * The first {@code dims} values of a vector scaled back to unit length: Matryoshka-trained models
+     * (nomic-embed v1.5, ...) keep their meaning in the leading dimensions; for others it is a plain cut.
+     */
+    static float[] matryoshka(float[] v, int dims) {
+        float[] out = java.util.Arrays.copyOf(v, dims);
+        double ss = 0;
+        for (float x : out) {
+            ss += (double) x * x;
+        }
+        if (ss > 0) {
+            float inv = (float) (1 / Math.sqrt(ss));
+            for (int i = 0; i < dims; i++) {
+                out[i] *= inv;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code ids} if it fits the model's context; cut to fit when {@code truncate} (a final control token the
+     * tokenizer appended, BERT's {@code [SEP]}, is kept at the end); otherwise a context-length error naming
+     * {@code param}.
+     */
+    private static int[] fit(LocalModel m, int[] ids, boolean truncate, String param) {
+        int ctx = m.contextLength();
+        if (ids.length <= ctx) {
+            return ids;
+        }
+        if (!truncate) {
+            throw ProviderException.contextLength(param, "Invalid '" + param + "': it has " + ids.length
+                    + " tokens but the model '" + m.id() + "' takes at most " + ctx + ". Shorten it, or send "
+                    + "\"truncate\": true to cut it to fit.");
+        }
+        int last = ids[ids.length - 1];
+        if (m.model().tokenizer().isControl(last)) {
+            int[] cut = java.util.Arrays.copyOf(ids, ctx);
+            cut[ctx - 1] = last;
+            return cut;
+        }
+        return java.util.Arrays.copyOf(ids, ctx);
+    }
+
+    /** The engine's vectors for {@code inputs}, all queued before the first wait (so an encoder batches them). */
+    private static List<float[]> vectors(LocalModel m, List<int[]> inputs) {
         List<CompletableFuture<float[]>> futures = new ArrayList<>();
         try {
             for (int[] in : inputs) {
                 futures.add(m.engine().embed(in));
             }
             List<float[]> out = new ArrayList<>();
-            int tokens = 0;
-            for (int i = 0; i < inputs.size(); i++) {
-                out.add(futures.get(i).get(EMBED_TIMEOUT_SECONDS, TimeUnit.SECONDS));
-                tokens += inputs.get(i).length;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(EMBED_TIMEOUT_SECONDS);
+            for (CompletableFuture<float[]> f : futures) {
+                out.add(f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
             }
-            return new EmbeddingResult(out, tokens);
+            return out;
         } catch (EngineOverloadedException e) {
             futures.forEach(f -> f.cancel(false));
             throw ProviderException.overloaded("queue_full", e.getMessage(),
@@ -409,11 +484,157 @@ public final class LocalProvider implements Provider {
             Thread.currentThread().interrupt();
             futures.forEach(f -> f.cancel(false));
             throw ProviderException.unavailable(null, "The server is shutting down.", null);
+        } catch (IllegalStateException e) {
+            futures.forEach(f -> f.cancel(false));
+            throw ProviderException.unavailable(null, "The model '" + m.id() + "' is shutting down.", null);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ContextOverflowException c) {
                 throw ProviderException.contextLength("input", c.getMessage());
             }
             throw new IllegalStateException("embedding failed", e.getCause());
+        }
+    }
+
+    @Override
+    public io.stellarchat.server.protocol.RerankResult rerank(io.stellarchat.server.protocol.RerankRequest request) {
+        LocalModel m = acquire(request.model());
+        try {
+            return rerank(m, request);
+        } finally {
+            registry.release(m);
+        }
+    }
+
+    /**
+     * A cross-encoder scores each (query, document) pair in one pass: the sigmoid of its classifier's logit. Any
+     * other model scores by the cosine similarity of the query's and each document's embedding (a bi-encoder).
+     */
+    private io.stellarchat.server.protocol.RerankResult rerank(LocalModel m, io.stellarchat.server.protocol.RerankRequest r) {
+        if (r.documents().isEmpty()) {
+            return new io.stellarchat.server.protocol.RerankResult(List.of(), 0);
+        }
+        var tok = m.model().tokenizer();
+        int[] query = tok.encode(r.query(), true, false);
+        if (query.length == 0) {
+            throw ProviderException.invalid("query", "Invalid 'query': it is empty.");
+        }
+        List<int[]> inputs = new ArrayList<>();
+        int tokens = 0;
+        List<Double> scores = new ArrayList<>();
+        if (isReranker(m)) {
+            for (int i = 0; i < r.documents().size(); i++) {
+                int[] pair = pair(m, query, tok.encode(r.documents().get(i), true, false));
+                pair = fitPair(m, pair, query.length, r.truncate(), "documents[" + i + "]");
+                tokens += pair.length;
+                inputs.add(pair);
+            }
+            for (float[] v : vectors(m, inputs)) {
+                scores.add(1 / (1 + Math.exp(-v[0])));
+            }
+        } else {
+            inputs.add(fit(m, query, r.truncate(), "query"));
+            for (int i = 0; i < r.documents().size(); i++) {
+                int[] d = tok.encode(r.documents().get(i), true, false);
+                if (d.length == 0) {
+                    throw ProviderException.invalid("documents[" + i + "]", "Invalid 'documents[" + i + "]': it is empty.");
+                }
+                inputs.add(fit(m, d, r.truncate(), "documents[" + i + "]"));
+            }
+            for (int[] in : inputs) {
+                tokens += in.length;
+            }
+            List<float[]> v = vectors(m, inputs);
+            for (int i = 1; i < v.size(); i++) {
+                scores.add(cosine(v.get(0), v.get(i)));
+            }
+        }
+        return new io.stellarchat.server.protocol.RerankResult(scores, tokens);
+    }
+
+    /**
+     * The cross-encoder input of a pair. A WordPiece vocabulary gives BERT's {@code [CLS] q [SEP] d [SEP]} (the
+     * query as the tokenizer wraps it, then the document without its {@code [CLS]}); others llama.cpp's
+     * {@code <s> q </s> </s> d </s>} (XLM-RoBERTa): BOS, query, EOS, separator, document, EOS.
+     */
+    private static int[] pair(LocalModel m, int[] query, int[] doc) {
+        var tok = m.model().tokenizer();
+        var md = m.model().metadata();
+        boolean wordPiece;
+        int sepId;
+        try {
+            wordPiece = "bert".equals(md.getString("tokenizer.ggml.model", ""));
+            sepId = md.getInt("tokenizer.ggml.seperator_token_id", -1);
+        } catch (io.stellarchat.engine.gguf.GgufFormatException e) { // a key of the wrong type: the defaults
+            wordPiece = false;
+            sepId = -1;
+        }
+        IntStreamBuilder b = new IntStreamBuilder();
+        if (wordPiece) {
+            b.addAll(query, 0, query.length);
+            int from = doc.length > 0 && tok.bos().isPresent() && doc[0] == tok.bos().getAsInt() ? 1 : 0;
+            b.addAll(doc, from, doc.length);
+            return b.toArray();
+        }
+        int bos = tok.bos().orElse(-1);
+        int eos = tok.eos().orElse(-1);
+        int sep = sepId >= 0 ? sepId : eos;
+        int qFrom = query.length > 0 && query[0] == bos ? 1 : 0;
+        int qTo = query.length > qFrom && query[query.length - 1] == eos ? query.length - 1 : query.length;
+        int dFrom = doc.length > 0 && doc[0] == bos ? 1 : 0;
+        int dTo = doc.length > dFrom && doc[doc.length - 1] == eos ? doc.length - 1 : doc.length;
+        if (bos >= 0) b.add(bos);
+        b.addAll(query, qFrom, qTo);
+        if (eos >= 0) b.add(eos);
+        if (sep >= 0) b.add(sep);
+        b.addAll(doc, dFrom, dTo);
+        if (eos >= 0) b.add(eos);
+        return b.toArray();
+    }
+
+    /** A pair cut to fit the context by shortening the document (its final token kept); the query is never cut. */
+    private static int[] fitPair(LocalModel m, int[] pair, int queryTokens, boolean truncate, String param) {
+        int ctx = m.contextLength();
+        if (pair.length <= ctx) {
+            return pair;
+        }
+        if (!truncate || queryTokens + 2 > ctx) {
+            throw ProviderException.contextLength(truncate ? "query" : param, "The query and '" + param + "' have "
+                    + pair.length + " tokens together but the model '" + m.id() + "' takes at most " + ctx + "."
+                    + (truncate ? " The query alone is too long." : " Shorten them, or send \"truncate\": true to cut the document to fit."));
+        }
+        int[] cut = java.util.Arrays.copyOf(pair, ctx);
+        cut[ctx - 1] = pair[pair.length - 1];
+        return cut;
+    }
+
+    static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
+    }
+
+    /** A growable int array (pairs of token ids). */
+    private static final class IntStreamBuilder {
+        private int[] a = new int[64];
+        private int n;
+
+        void add(int x) {
+            if (n == a.length) a = java.util.Arrays.copyOf(a, n * 2);
+            a[n++] = x;
+        }
+
+        void addAll(int[] src, int from, int to) {
+            for (int i = from; i < to; i++) add(src[i]);
+        }
+
+        int[] toArray() {
+            return java.util.Arrays.copyOf(a, n);
         }
     }
 

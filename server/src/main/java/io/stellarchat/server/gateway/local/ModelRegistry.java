@@ -8,6 +8,7 @@ import io.stellarchat.engine.model.ModelOptions;
 import io.stellarchat.engine.runtime.EngineClient;
 import io.stellarchat.engine.runtime.SchedulerConfig;
 import io.stellarchat.engine.runtime.BatchEngine;
+import io.stellarchat.engine.runtime.EncoderEngine;
 import io.stellarchat.engine.tensor.ComputePool;
 import io.stellarchat.engine.template.ChatTemplate;
 import io.stellarchat.engine.template.TemplateException;
@@ -422,13 +423,23 @@ public final class ModelRegistry implements AutoCloseable {
     /**
      * Starts the engine that runs {@code model}'s generations: the one place an engine is chosen. It is the
      * continuous-batching {@link BatchEngine} (scheduler, paged KV cache, prefix cache), which takes every field
-     * of {@code scheduler}.
+     * of {@code scheduler}; for an encoder (embedding or reranking model) the {@link EncoderEngine}, whose queue holds
+     * {@code queue_depth} inputs (at least 4096) and whose passes take {@code max_batch_tokens} tokens (at least 2048).
      *
      * @param model     the loaded model; the engine does not own it (the registry closes it after the engine)
      * @param id        the model's id, naming the engine's thread and request ids
      * @param scheduler batch size, running limit, admission and KV cache settings
      */
+    static final int ENCODER_MIN_QUEUE = 4096;
+    static final int ENCODER_MIN_BATCH_TOKENS = 2048;
+
     static EngineClient startEngine(Model model, String id, SchedulerConfig scheduler) {
+        if (model.isEncoder()) { // embeddings and reranking: whole inputs batched per pass, no KV cache
+            // One OpenAI request may carry 2048 inputs, so the queue counts inputs, not requests; a pass of at
+            // least 2048 tokens keeps the matrix tiles long (attention stays per input, so it does not grow).
+            return new EncoderEngine(model, id, Math.max(ENCODER_MIN_QUEUE, scheduler.queueDepth()),
+                    Math.max(ENCODER_MIN_BATCH_TOKENS, scheduler.maxBatchTokens()));
+        }
         return new BatchEngine(model, id, scheduler);
     }
 
@@ -440,6 +451,9 @@ public final class ModelRegistry implements AutoCloseable {
     static long[] kvPool(EngineClient client, Model model, SchedulerConfig scheduler) {
         if (client instanceof BatchEngine batch) {
             return new long[] {batch.pool().tokens(), batch.pool().bytes()};
+        }
+        if (client instanceof EncoderEngine) {
+            return new long[] {0, 0};
         }
         var c = model.config();
         long perToken = 2L * c.layers() * c.kvDim() * scheduler.kvPrecision().bytes();

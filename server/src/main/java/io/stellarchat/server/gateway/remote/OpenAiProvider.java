@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * An OpenAI-compatible upstream (vLLM, llama.cpp server, Ollama's {@code /v1}, OpenAI) as a {@link Provider}:
- * {@code POST {base_url}/chat/completions}, {@code /completions}, {@code /embeddings}; {@code GET {base_url}/models}
+ * {@code POST {base_url}/chat/completions}, {@code /completions}, {@code /embeddings}, {@code /rerank}; {@code GET {base_url}/models}
  * for the model list and the health probe. Chat and completions are always streamed from the upstream.
  *
  * <p>Threads: stateless apart from its configuration; any number of request threads may call it at once. Each
@@ -71,6 +71,42 @@ final class OpenAiProvider implements Provider {
             vectors[index] = v;
         }
         return new EmbeddingResult(List.of(vectors), RemoteJson.integer(answer.path("usage"), "prompt_tokens", 0));
+    }
+
+    /**
+     * {@code POST {base_url}/rerank} ({@code /v1/rerank} of vLLM, llama.cpp's server, Jina and Cohere-compatible
+     * servers) with every document and no {@code top_n}, so the edge sorts and cuts as for a local model. The
+     * upstream's {@code relevance_score}s are passed on as it computes them (llama.cpp's server: the raw logit).
+     */
+    @Override
+    public io.stellarchat.server.protocol.RerankResult rerank(io.stellarchat.server.protocol.RerankRequest request) {
+        var body = RemoteJson.object();
+        body.put("model", request.model());
+        body.put("query", request.query());
+        var docs = body.putArray("documents");
+        request.documents().forEach(docs::add);
+        JsonNode answer = calls.call(calls.request("/rerank")
+                .header("Content-Type", "application/json").header("Accept", "application/json")
+                .POST(UpstreamCalls.json(body)).build());
+        JsonNode results = answer.path("results");
+        int n = request.documents().size();
+        if (!results.isArray() || results.size() != n) {
+            throw UpstreamErrors.badResponse(id(), "expected " + n + " rerank results, got "
+                    + (results.isArray() ? results.size() : "none"));
+        }
+        Double[] scores = new Double[n];
+        for (int i = 0; i < n; i++) {
+            JsonNode r = results.get(i);
+            int index = RemoteJson.integer(r, "index", -1);
+            JsonNode score = r.path("relevance_score");
+            if (index < 0 || index >= n || scores[index] != null || !score.isNumber()) {
+                throw UpstreamErrors.badResponse(id(), "rerank result " + i + " has a bad index or no relevance_score");
+            }
+            scores[index] = score.asDouble();
+        }
+        JsonNode usage = answer.path("usage");
+        int tokens = RemoteJson.integer(usage, "prompt_tokens", RemoteJson.integer(usage, "total_tokens", 0));
+        return new io.stellarchat.server.protocol.RerankResult(List.of(scores), tokens);
     }
 
     @Override

@@ -37,6 +37,8 @@ import io.stellarchat.server.protocol.ToolCall;
 import io.stellarchat.server.protocol.Usage;
 import io.stellarchat.server.testing.FakeUpstream;
 import io.stellarchat.server.testing.FakeUpstream.Reply;
+import io.stellarchat.server.protocol.ProviderException;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -276,6 +278,26 @@ class OpenAiProviderTest {
         JsonNode body = fake.onlyRequest().json();
         assertEquals("b", body.path("input").get(1).asText());
         assertEquals(3, body.path("dimensions").asInt());
+    }
+
+    @Test
+    void rerankSendsEveryDocumentAndReadsScoresByIndex() {
+        fake.enqueue(Reply.json(200, "{\"results\":[{\"index\":1,\"relevance_score\":0.9},"
+                + "{\"index\":0,\"relevance_score\":-1.5}],\"usage\":{\"prompt_tokens\":12}}"));
+        var result = provider.rerank(new io.stellarchat.server.protocol.RerankRequest("fake-model", "q",
+                List.of("a", "b"), false));
+        assertEquals(List.of(-1.5, 0.9), result.scores());
+        assertEquals(12, result.promptTokens());
+        FakeUpstream.Recorded r = fake.onlyRequest();
+        assertEquals("/v1/rerank", r.path());
+        assertEquals("q", r.json().path("query").asText());
+        assertEquals(2, r.json().path("documents").size());
+        assertFalse(r.json().has("top_n"), "every score comes back; the edge cuts to top_n");
+
+        fake.enqueue(Reply.json(200, "{\"results\":[{\"index\":0,\"relevance_score\":1}]}"));
+        ProviderException bad = assertThrows(ProviderException.class, () -> provider.rerank(
+                new io.stellarchat.server.protocol.RerankRequest("fake-model", "q", List.of("a", "b"), false)));
+        assertTrue(bad.getMessage().contains("2 rerank results"), bad.getMessage());
     }
 
     @Test
