@@ -123,6 +123,8 @@ public final class StellarService implements AutoCloseable {
                 config.providers().stream().map(p -> p.id()).toList(), json);
         groups.add(new AdminRoutes(gateway, database == null ? null : database.audit(), json,
                 config.server().maxBodyBytes()));
+        groups.add(new io.stellarchat.server.api.admin.StatsRoutes(gateway, registry, json));
+        groups.add(new io.stellarchat.server.api.web.WebRoutes());
         groups.add(new KeyRoutes(keys, database == null ? null : database.audit(), json, config.server().maxBodyBytes()));
         groups.add(new io.stellarchat.server.api.admin.PullRoutes(gateway, database == null ? null : database.audit(), json,
                 config.server().maxBodyBytes(), config.models().dir(), config.models().hubEndpoint(),

@@ -1,0 +1,226 @@
+// The web UI in a real browser (Debian's chromium, headless, driven by playwright-core), against a live
+// StellarChat that WebUiBrowserTest started. Usage: node webui.mjs <base-url> <screenshot-dir>
+//
+// Models the server must have: stories260K (local), slow (a remote upstream that streams slowly) and flaky
+// (a remote upstream that refuses connections). Prints one line "RESULT <json>" for the Java side, which checks
+// what the browser reported against the server's own state. Any failed step exits 1 after a screenshot.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+
+const [base, outDir] = process.argv.slice(2);
+mkdirSync(outDir, { recursive: true });
+const result = { consoleErrors: [], steps: [] };
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+context.setDefaultTimeout(15_000);
+let current = null;
+
+function watch(page, name) {
+  page.on('console', m => {
+    if (m.type() === 'error') result.consoleErrors.push({ page: name, text: m.text(), url: m.location().url });
+  });
+  page.on('pageerror', e => result.consoleErrors.push({ page: name, text: 'uncaught: ' + e.message }));
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    result.steps.push({ name, ms: Date.now() - t0 });
+  } catch (e) {
+    result.failed = { step: name, error: String(e && e.stack || e) };
+    if (current) await current.screenshot({ path: `${outDir}/failure-${name}.png`, fullPage: true }).catch(() => {});
+    console.log('RESULT ' + JSON.stringify(result));
+    await browser.close();
+    process.exit(1);
+  }
+}
+
+function check(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+/** WebSocket frames the page received, by request id. */
+const frames = [];
+function recordFrames(page) {
+  page.on('websocket', ws => ws.on('framereceived', f => {
+    try { frames.push({ at: Date.now(), ...JSON.parse(f.payload) }); } catch { /* not JSON */ }
+  }));
+}
+const framesOf = id => frames.filter(f => f.request_id === id);
+const norm = s => s.replace(/\s+/g, ' ').trim();
+
+const page = await context.newPage();
+current = page;
+watch(page, 'playground');
+recordFrames(page);
+
+await step('playground-loads', async () => {
+  await page.goto(base + '/');
+  await page.waitForSelector('body[data-ready="true"]');
+  const models = await page.$$eval('#model option', os => os.map(o => o.value));
+  for (const m of ['stories260K', 'slow', 'flaky']) check(models.includes(m), 'model list lacks ' + m + ': ' + models);
+  check(await page.isVisible('#empty'), 'a new chat shows its empty state');
+});
+
+await step('answer-streams', async () => {
+  // Text lengths seen in the answer while it was still generating: proof that it streamed into the page.
+  await page.evaluate(() => {
+    window.__partials = [];
+    new MutationObserver(() => {
+      const b = document.querySelector('.msg.generating .body');
+      if (b && b.textContent) window.__partials.push(b.textContent.length);
+    }).observe(document.getElementById('messages'), { subtree: true, childList: true, characterData: true });
+  });
+  await page.click('#new-chat');
+  await page.selectOption('#model', 'stories260K');
+  await page.fill('#temperature', '0');
+  await page.fill('#max-tokens', '200');
+  await page.fill('#input', 'Once upon a time');
+  await page.press('#input', 'Enter');
+  await page.waitForSelector('.msg.assistant[data-finish]', { timeout: 30_000 });
+  const answer = page.locator('.msg.assistant').last();
+  const id = await answer.getAttribute('data-message-id');
+  const start = frames.find(f => f.type === 'start' && f.message_id === id);
+  check(start, 'no start frame for ' + id);
+  const mine = framesOf(start.request_id);
+  const deltas = mine.filter(f => f.type === 'delta');
+  const end = mine.find(f => f.type === 'end');
+  const shown = await answer.locator('.body').innerText();
+  const partials = await page.evaluate(() => window.__partials);
+  check(deltas.length >= 2, 'streamed in ' + deltas.length + ' delta frame(s)');
+  check(norm(shown) === norm(deltas.map(d => d.content).join('')), 'the page shows the streamed text: ' + shown);
+  check(partials.some(n => n > 0), 'text was visible before the answer ended');
+  const stats = await answer.locator('.foot .stats').innerText();
+  check(/\d+ tokens/.test(stats) && /TTFT/.test(stats) && /tok\/s/.test(stats), 'token counts, TTFT and tok/s under the answer: ' + stats);
+  check(await page.locator('#session-list li.active').count() === 1, 'the new session is listed and marked');
+  result.stream = { sessionId: start.session_id, messageId: id, deltas: deltas.length, shown, finish: end.finish_reason,
+    streamed: deltas.map(d => d.content).join(''),
+    completion: end.usage.completion_tokens, partials: partials.length, stats };
+  await page.screenshot({ path: `${outDir}/playground.png` });
+});
+
+await step('stop-mid-answer', async () => {
+  await page.click('#new-chat');
+  await page.selectOption('#model', 'slow');
+  await page.fill('#input', 'Tell me a long story');
+  await page.press('#input', 'Enter');
+  await page.waitForSelector('#stop:visible');
+  const requestId = await page.locator('.msg.assistant[data-request-id]').last().getAttribute('data-request-id');
+  const t0 = Date.now();
+  while (framesOf(requestId).filter(f => f.type === 'delta').length < 8) {
+    check(Date.now() - t0 < 15_000, 'the slow answer did not stream 8 deltas');
+    await page.waitForTimeout(20);
+  }
+  const before = framesOf(requestId).filter(f => f.type === 'delta').length;
+  const stopAt = Date.now();
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.msg.assistant[data-stopped="true"]', { timeout: 5_000 });
+  const end = framesOf(requestId).find(f => f.type === 'end');
+  check(end && end.finish_reason === 'stop', 'the answer ended with finish_reason stop: ' + JSON.stringify(end));
+  const answer = page.locator('.msg.assistant').last();
+  const stats = await answer.locator('.foot .stats').innerText();
+  check(stats.includes('stopped'), 'the answer is marked stopped: ' + stats);
+  check(await page.isHidden('#stop') && await page.isVisible('#send'), 'Send is back after the stop');
+  result.stop = { sessionId: end.session_id, messageId: end.message_id, deltasBeforeStop: before,
+    deltasTotal: framesOf(requestId).filter(f => f.type === 'delta').length, stopToEndMs: end.at - stopAt,
+    shown: await answer.locator('.body').innerText(),
+    streamed: framesOf(requestId).filter(f => f.type === 'delta').map(f => f.content).join('') };
+  await page.screenshot({ path: `${outDir}/playground-markdown.png` });
+});
+
+await step('reload-finds-session', async () => {
+  await page.goto(base + '/');
+  await page.waitForSelector('body[data-ready="true"]');
+  const item = page.locator('#session-list li', { hasText: 'Tell me a long story' });
+  await item.locator('.session-open').click();
+  const answer = page.locator(`.msg.assistant[data-message-id="${result.stop.messageId}"]`);
+  await answer.waitFor();
+  const shown = await answer.locator('.body').innerText();
+  check(norm(shown) === norm(result.stop.shown), 'the reloaded answer is the stored one: ' + shown);
+  check(await page.locator('.msg.user', { hasText: 'Tell me a long story' }).count() === 1, 'the question is there too');
+  check(await page.locator('.codeblock button', { hasText: 'Copy' }).count() >= 1, 'the code block has a copy button');
+  check(await page.locator('.codeblock .tok-kw, .codeblock .tok-fn, .codeblock .tok-str').count() >= 1, 'the code is highlighted');
+  check(await page.locator('#session-list li').count() >= 2, 'both sessions are listed');
+  // The story session is there too; open it for the playground's picture.
+  await page.locator(`#session-list li[data-session-id="${result.stream.sessionId}"] .session-open`).click();
+  await page.waitForSelector(`.msg.assistant[data-message-id="${result.stream.messageId}"]`);
+});
+
+await step('markdown-is-inert', async () => {
+  // A model's HTML must show as text: render a hostile answer through the page's own renderer.
+  const out = await page.evaluate(async () => {
+    const { renderMarkdown } = await import('/ui/markdown.js');
+    const div = document.createElement('div');
+    div.append(renderMarkdown('<img src=x onerror="window.__pwned=1"> **bold** [x](javascript:alert(1)) `<b>`'));
+    document.body.append(div);
+    const r = { imgs: div.querySelectorAll('img').length, links: div.querySelectorAll('a').length, bold: div.querySelectorAll('strong').length, text: div.textContent };
+    div.remove();
+    return r;
+  });
+  check(out.imgs === 0 && out.links === 0 && out.bold === 1 && out.text.includes('<img src=x'), 'model HTML stays text: ' + JSON.stringify(out));
+});
+
+await step('failing-provider', async () => {
+  await page.click('#new-chat');
+  await page.selectOption('#model', 'flaky');
+  await page.fill('#input', 'hello?');
+  await page.press('#input', 'Enter');
+  await page.waitForSelector('.msg.assistant.error', { timeout: 15_000 });
+  result.providerError = await page.locator('.msg.assistant.error .body').innerText();
+});
+
+const consolePage = await context.newPage();
+current = consolePage;
+watch(consolePage, 'console');
+
+await step('console-breaker-open', async () => {
+  await consolePage.goto(base + '/console');
+  await consolePage.waitForSelector('body[data-ready="true"]');
+  await consolePage.waitForSelector('tr[data-provider="flaky"] [data-circuit="open"]', { timeout: 10_000 });
+  check(await consolePage.locator('tr[data-provider="slowprov"] [data-circuit="closed"]').count() === 1, 'the healthy provider is closed');
+  check(await consolePage.locator('tr[data-model="stories260K"]').count() === 1, 'the local model is listed');
+  result.usage = await consolePage.locator('#usage-unavailable').count() === 1 ? 'unavailable' : 'shown';
+});
+
+await step('console-key-secret-once', async () => {
+  await consolePage.fill('#key-name', 'browser-test');
+  await consolePage.click('#create-key');
+  const secret = (await consolePage.locator('#new-key-secret').innerText()).trim();
+  check(secret.startsWith('sk-stellar-'), 'the secret is shown: ' + secret);
+  check(await consolePage.locator('#new-key button', { hasText: 'Copy key' }).count() === 1, 'with a copy button');
+  await consolePage.waitForSelector('#keys-table tr:has-text("browser-test")');
+  await consolePage.waitForTimeout(3500); // a live refresh or two, so the charts have points
+  await consolePage.screenshot({ path: `${outDir}/console.png`, fullPage: true });
+  result.secret = secret;
+  await consolePage.reload();
+  await consolePage.waitForSelector('body[data-ready="true"]');
+  await consolePage.waitForSelector('#keys-table tr:has-text("browser-test")');
+  const html = await consolePage.content();
+  check(!html.includes(secret), 'the secret is not shown again after a reload');
+  check(await consolePage.locator('#new-key-secret').count() === 0, 'no secret box after a reload');
+});
+
+await step('phone-and-dark', async () => {
+  const phone = await browser.newContext({ viewport: { width: 390, height: 780 }, colorScheme: 'dark', deviceScaleFactor: 1 });
+  const p = await phone.newPage();
+  current = p;
+  watch(p, 'playground-phone');
+  await p.goto(base + '/#session=' + encodeURIComponent(result.stream.sessionId));
+  await p.waitForSelector('body[data-ready="true"]');
+  await p.waitForSelector(`.msg.assistant[data-message-id="${result.stream.messageId}"]`);
+  check(await p.isHidden('#settings-panel'), 'the side panels fold away on a phone');
+  const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, 'nothing is wider than the phone: ' + overflow + ' px');
+  await p.screenshot({ path: `${outDir}/playground-phone-dark.png` });
+  await p.click('#toggle-settings');
+  check(await p.isVisible('#settings-panel'), 'the settings open as a drawer');
+  await phone.close();
+});
+
+await browser.close();
+console.log('RESULT ' + JSON.stringify(result));
