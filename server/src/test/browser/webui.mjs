@@ -196,6 +196,9 @@ await step('console-key-secret-once', async () => {
   await consolePage.waitForSelector('#keys-table tr:has-text("browser-test")');
   await consolePage.waitForTimeout(3500); // a live refresh or two, so the charts have points
   await consolePage.screenshot({ path: `${outDir}/console.png`, fullPage: true });
+  await consolePage.locator('#providers').scrollIntoViewIfNeeded();
+  await consolePage.screenshot({ path: `${outDir}/console-providers-keys.png` });
+  await consolePage.evaluate(() => window.scrollTo(0, 0));
   result.secret = secret;
   await consolePage.reload();
   await consolePage.waitForSelector('body[data-ready="true"]');

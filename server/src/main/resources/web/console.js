@@ -8,7 +8,7 @@ import { topBar, toast } from './shell.js';
 
 const REFRESH_MS = 3000;
 const WINDOW_MS = 5 * 60 * 1000;
-const samples = []; // [{t, queue, running, kv: {model: use}}], newest last, at most WINDOW_MS old
+const samples = []; // [{t, queue, running, kv: {model: use}, lat: {model: {ttft, itl}}}], newest last, at most WINDOW_MS old
 let denied = false;
 
 function table(headers, rows, empty) {
@@ -53,7 +53,9 @@ async function refreshStats() {
   const now = Date.now();
   const kv = {};
   s.models.forEach(m => { if (m.kv_use !== null && m.kv_use !== undefined) kv[m.model] = m.kv_use; });
-  samples.push({ t: now, queue: s.queue_depth, running: s.running, kv });
+  const lat = {};
+  s.models.forEach(m => { if (m.ttft_ms.count) lat[m.model] = { ttft: m.ttft_ms, itl: m.itl_ms }; });
+  samples.push({ t: now, queue: s.queue_depth, running: s.running, kv, lat });
   while (samples.length && samples[0].t < now - WINDOW_MS) samples.shift();
 
   const open = s.providers.filter(p => p.circuit !== 'closed').length;
@@ -88,6 +90,13 @@ async function refreshStats() {
   const models = [...new Set(samples.flatMap(x => Object.keys(x.kv)))];
   fill($('#chart-kv'), lineChart(models.map(id => ({ name: id, points: samples.filter(x => id in x.kv).map(x => [x.t, x.kv[id] * 100]) })),
     { xLabel: time, yLabel: v => v + '%', legend: true, height: 150, empty: 'No local model with a paged KV cache.' }));
+  const timed = [...new Set(samples.flatMap(x => Object.keys(x.lat)))];
+  const latSeries = (kind, q) => timed.map(id => ({ name: id + ' ' + q, points: samples.filter(x => id in x.lat && x.lat[id][kind][q] !== null).map(x => [x.t, x.lat[id][kind][q]]) }));
+  const msLabel = v => ms(v);
+  fill($('#chart-ttft'), lineChart([...latSeries('ttft', 'p50'), ...latSeries('ttft', 'p99')],
+    { xLabel: time, yLabel: msLabel, legend: true, height: 150, empty: 'No local model has answered yet.' }));
+  fill($('#chart-itl'), lineChart([...latSeries('itl', 'p50'), ...latSeries('itl', 'p99')],
+    { xLabel: time, yLabel: msLabel, legend: true, height: 150, empty: 'No local model has answered yet.' }));
 }
 
 function tile(label, value, id) {
@@ -102,11 +111,12 @@ async function refreshModels() {
   fill($('#models-table'), table(['Model', 'Kind', 'Source', 'State', 'Status', 'Upstreams', ''],
     r.data.map(m => {
       const local = !!m.path;
-      const actions = h('td', { class: 'row' });
-      actions.append(h('button', { class: 'btn small', type: 'button', onclick: () => setStatus(m, m.status === 'online' ? 'offline' : 'online') },
+      const buttons = h('div', { class: 'row' });
+      const actions = h('td', null, buttons);
+      buttons.append(h('button', { class: 'btn small', type: 'button', onclick: () => setStatus(m, m.status === 'online' ? 'offline' : 'online') },
         m.status === 'online' ? 'Take offline' : 'Bring online'));
-      if (local && m.state !== 'loaded') actions.append(h('button', { class: 'btn small', type: 'button', onclick: () => loadUnload(m.id, 'load') }, m.state === 'loading' ? 'Loading…' : 'Load'));
-      if (local && m.state === 'loaded') actions.append(h('button', { class: 'btn small', type: 'button', onclick: () => loadUnload(m.id, 'unload') }, 'Unload'));
+      if (local && m.state !== 'loaded') buttons.append(h('button', { class: 'btn small', type: 'button', onclick: () => loadUnload(m.id, 'load') }, m.state === 'loading' ? 'Loading…' : 'Load'));
+      if (local && m.state === 'loaded') buttons.append(h('button', { class: 'btn small', type: 'button', onclick: () => loadUnload(m.id, 'unload') }, 'Unload'));
       return h('tr', { dataset: { model: m.id } },
         td(h('strong', null, m.id)), td(local ? 'local' : 'remote'), td(m.source),
         td(local ? h('span', { class: 'badge ' + (m.state === 'loaded' ? 'ok' : m.state === 'loading' ? 'warn' : 'off') }, m.state || '–') : h('span', { class: 'muted' }, '–')),
@@ -205,6 +215,7 @@ async function createKey() {
         h('button', { class: 'btn small', type: 'button', onclick: () => fill($('#new-key')) }, 'Done'))));
     $('#key-name').value = '';
     refreshKeys();
+    refreshAudit(0);
   } catch (e) { toast('Cannot create the key: ' + e.message, 'error'); }
 }
 
@@ -220,6 +231,7 @@ async function revoke(k, b) {
     toast('Key ' + (k.name || k.id) + ' revoked.');
   } catch (e) { toast(e.message, 'error'); }
   refreshKeys();
+  refreshAudit(0);
 }
 
 // ---- usage (the usage API: GET /v1/admin/usage?from=&to=&group_by=)

@@ -63,6 +63,7 @@ export function compact(n) {
 
 export function ms(v) {
   if (v === null || v === undefined) return '–';
+  if (v === 0) return '0 ms';
   return v >= 1000 ? (v / 1000).toFixed(2) + ' s' : (v >= 10 ? Math.round(v) : v.toFixed(1)) + ' ms';
 }
 

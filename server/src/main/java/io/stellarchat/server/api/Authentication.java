@@ -83,9 +83,15 @@ public final class Authentication implements RouteGroup {
     /** The key in an offered {@code stellar.key.<base64url>} subprotocol, or null (none, or not base64url). */
     static String fromSubprotocol(String header) {
         if (header == null) return null;
-        for (String p : header.split(",")) {
-            String t = p.trim();
+        String[] offered = header.split(",");
+        for (int i = 0; i < offered.length; i++) {
+            String t = offered[i].trim();
             if (t.startsWith(KEY_PROTOCOL) && t.length() > KEY_PROTOCOL.length()) {
+                if (i == 0) {
+                    // The server selects the first offered protocol and sends it back: never the key.
+                    throw ApiException.invalidRequest(null, "Offer the subprotocol 'stellar.v1' before the key "
+                            + "('stellar.key.…'); the first offered protocol is the one selected and echoed.");
+                }
                 try {
                     return new String(java.util.Base64.getUrlDecoder().decode(t.substring(KEY_PROTOCOL.length())),
                             java.nio.charset.StandardCharsets.UTF_8);

@@ -114,6 +114,12 @@ class WebRoutesTest {
             assertTrue(e.getCause() instanceof java.net.http.WebSocketHandshakeException, String.valueOf(e.getCause()));
             assertEquals(401, ((java.net.http.WebSocketHandshakeException) e.getCause()).getResponse().statusCode());
         }
+        ExecutionException keyFirst = assertThrows(ExecutionException.class, () -> live.client.newWebSocketBuilder()
+                .subprotocols(offered, "stellar.v1")
+                .buildAsync(URI.create("ws://127.0.0.1:" + live.port + "/v1/ws"), new WebSocket.Listener() {})
+                .get(10, TimeUnit.SECONDS));
+        assertEquals(400, ((java.net.http.WebSocketHandshakeException) keyFirst.getCause()).getResponse().statusCode(),
+                "the key would be echoed as the selected protocol");
     }
 
     @Test
