@@ -151,6 +151,21 @@ await step('reload-finds-session', async () => {
   await page.waitForSelector(`.msg.assistant[data-message-id="${result.stream.messageId}"]`);
 });
 
+await step('reasoning-folded', async () => {
+  await page.click('#new-chat');
+  await page.selectOption('#model', 'slow');
+  await page.fill('#input', 'Hi there');
+  await page.press('#input', 'Enter');
+  await page.waitForSelector('.msg.assistant[data-finish]', { timeout: 15_000 });
+  const answer = page.locator('.msg.assistant').last();
+  const fold = answer.locator('details.reasoning');
+  check(await fold.count() === 1, 'the reasoning is folded away');
+  check(!(await fold.evaluate(d => d.open)), 'and closed until asked');
+  check((await fold.innerText()).includes('Reasoning'), 'with its label');
+  check(await answer.locator('.body > p strong', { hasText: 'there' }).count() === 1, 'the answer is Markdown: ' + await answer.innerText());
+  check(!(await answer.locator('.body > p').innerText()).includes('The user greets'), 'the reasoning is not in the answer');
+});
+
 await step('markdown-is-inert', async () => {
   // A model's HTML must show as text: render a hostile answer through the page's own renderer.
   const out = await page.evaluate(async () => {
@@ -206,6 +221,28 @@ await step('console-key-secret-once', async () => {
   const html = await consolePage.content();
   check(!html.includes(secret), 'the secret is not shown again after a reload');
   check(await consolePage.locator('#new-key-secret').count() === 0, 'no secret box after a reload');
+});
+
+await step('sign-in-with-key', async () => {
+  // The new key is another owner: the playground shows its (empty) history and chats as it, over a WebSocket
+  // that carries the key as a subprotocol.
+  current = page;
+  await page.bringToFront();
+  await page.fill('#api-key', result.secret);
+  await page.click('#save-key');
+  await page.waitForSelector('body[data-ready="true"]');
+  check(await page.locator('#session-list li').count() === 0, "the key's owner has no sessions yet");
+  await page.click('#new-chat');
+  await page.selectOption('#model', 'stories260K');
+  await page.fill('#max-tokens', '8');
+  await page.fill('#input', 'Hello as the new key');
+  await page.press('#input', 'Enter');
+  await page.waitForSelector('.msg.assistant[data-finish]', { timeout: 15_000 });
+  check(await page.locator('#session-list li').count() === 1, 'its first session is listed');
+  const protocols = await page.evaluate(() => sessionStorage.getItem('stellar.key'));
+  check(protocols === result.secret, 'the key is kept in session storage');
+  check(!page.url().includes(result.secret), 'never in the URL');
+  result.keySession = await page.evaluate(() => decodeURIComponent(location.hash.replace('#session=', '')));
 });
 
 await step('phone-and-dark', async () => {

@@ -487,6 +487,7 @@ for (const [btn, panel] of [['#toggle-sessions', '#sessions-panel'], ['#toggle-s
 els.messages.addEventListener('click', () => document.querySelectorAll('.panel.open').forEach(p => p.classList.remove('open')));
 
 async function start() {
+  delete document.body.dataset.ready;
   await loadModels();
   await loadSessions(true);
   const m = location.hash.match(/^#session=(.+)$/);
@@ -495,5 +496,11 @@ async function start() {
   document.body.dataset.ready = 'true';
 }
 
-topBar('playground', () => { state.socket?.close(); start(); });
+// Another key is another owner: its sessions, not the open one (which that owner may not see).
+topBar('playground', () => {
+  state.socket?.close();
+  state.session = null;
+  history.replaceState(null, '', location.pathname);
+  start();
+});
 start();

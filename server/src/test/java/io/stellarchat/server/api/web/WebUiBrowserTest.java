@@ -73,6 +73,8 @@ class WebUiBrowserTest {
         slow = FakeUpstream.start();
         slow.enqueue(FakeUpstream.Reply.sse(FakeUpstream.openAiText(SLOW_PIECES.toArray(String[]::new)))
                 .everyEvent(Duration.ofMillis(120)));
+        slow.enqueue(FakeUpstream.Reply.sse(FakeUpstream.openAiText("<think>", "The user greets.", "</think>",
+                "Hello ", "**there**", "!")));
         int refused;
         try (ServerSocket s = new ServerSocket(0)) {
             refused = s.getLocalPort(); // closed again: connections to it are refused
@@ -143,6 +145,9 @@ class WebUiBrowserTest {
         String secret = r.get("secret").asText();
         assertEquals(200, send("/v1/models", secret).statusCode(), "the new key authenticates");
         assertFalse(send("/v1/admin/keys", null).body().contains(secret), "the key list never holds the secret");
+        String keySession = r.get("keySession").asText();
+        assertTrue(get("/v1/sessions", secret).toString().contains(keySession), "the signed-in chat is the key owner's");
+        assertFalse(get("/v1/sessions", null).toString().contains(keySession), "and not the default owner's");
 
         // No console errors on any page. Until the usage API is merged, its 404 is the one expected failure.
         boolean usageMissing = send("/v1/admin/usage?from=2026-01-01&to=2026-01-02&group_by=day", null).statusCode() == 404;
