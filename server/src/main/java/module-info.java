@@ -22,6 +22,14 @@ module io.stellarchat.server {
     // Redis client (limits and caches shared by replicas) and the in-process cache tier.
     requires lettuce.core;
     requires com.github.benmanes.caffeine;
+    // OpenTelemetry: traces and OTLP log export (the JDK HTTP sender is found by ServiceLoader).
+    requires io.opentelemetry.api;
+    requires io.opentelemetry.context;
+    requires io.opentelemetry.sdk;
+    requires io.opentelemetry.sdk.common;
+    requires io.opentelemetry.sdk.logs;
+    requires io.opentelemetry.sdk.trace;
+    requires io.opentelemetry.exporter.otlp;
 
     exports io.stellarchat.server.config;
     exports io.stellarchat.server.observe;

@@ -148,7 +148,10 @@ await step('reload-finds-session', async () => {
   check(await page.locator('#session-list li').count() >= 2, 'both sessions are listed');
   // The story session is there too; open it for the playground's picture.
   await page.locator(`#session-list li[data-session-id="${result.stream.sessionId}"] .session-open`).click();
-  await page.waitForSelector(`.msg.assistant[data-message-id="${result.stream.messageId}"]`);
+  const story = page.locator(`.msg.assistant[data-message-id="${result.stream.messageId}"]`);
+  await story.waitFor();
+  await story.locator('.feedback[data-rating="up"]').click();
+  await page.waitForSelector(`.msg.assistant[data-message-id="${result.stream.messageId}"] .feedback[data-rating="up"][aria-pressed="true"]`);
 });
 
 await step('reasoning-folded', async () => {
@@ -199,7 +202,15 @@ await step('console-breaker-open', async () => {
   await consolePage.waitForSelector('tr[data-provider="flaky"] [data-circuit="open"]', { timeout: 10_000 });
   check(await consolePage.locator('tr[data-provider="slowprov"] [data-circuit="closed"]').count() === 1, 'the healthy provider is closed');
   check(await consolePage.locator('tr[data-model="stories260K"]').count() === 1, 'the local model is listed');
-  result.usage = await consolePage.locator('#usage-unavailable').count() === 1 ? 'unavailable' : 'shown';
+  // Usage rows are written by the telemetry pipeline shortly after each call: ask again until they show.
+  const t0 = Date.now();
+  while (await consolePage.locator('#usage-body svg rect').count() === 0) {
+    check(Date.now() - t0 < 10_000, 'the usage charts stay empty: ' + await consolePage.locator('#usage-body').innerText());
+    await consolePage.selectOption('#usage-range', '7d');
+    await consolePage.selectOption('#usage-range', '24h');
+    await consolePage.waitForTimeout(300);
+  }
+  result.usage = await consolePage.locator('#usage-body .tile .v').first().innerText();
 });
 
 await step('console-key-secret-once', async () => {

@@ -21,7 +21,8 @@ function niceMax(max, ticks) {
 
 /**
  * series: [{name, points: [[x, y], ...]}] (x: numbers, e.g. epoch ms); opts: {title, height, xLabel(x),
- * yLabel(y), empty}. Returns a <div class="chart"> with the SVG and a legend.
+ * yLabel(y), empty, legend, xMin, xMax (the x range; default: the data's), bucket (draw bars of this x width
+ * instead of lines)}. Returns a <div class="chart"> with the SVG and a legend.
  */
 export function lineChart(series, opts = {}) {
   const W = 560, H = opts.height || 180, L = 44, R = 8, T = 8, B = 22;
@@ -32,8 +33,8 @@ export function lineChart(series, opts = {}) {
     box.append(h('div', { class: 'notice' }, opts.empty || 'No data yet.'));
     return box;
   }
-  let x0 = Math.min(...all.map(p => p[0]));
-  let x1 = Math.max(...all.map(p => p[0]));
+  let x0 = opts.xMin ?? Math.min(...all.map(p => p[0]));
+  let x1 = opts.xMax ?? Math.max(...all.map(p => p[0]));
   if (x1 === x0) { x0 -= 1; x1 += 1; }
   const { top, step } = niceMax(Math.max(...all.map(p => p[1])), 4);
   const X = x => L + (x - x0) / (x1 - x0) * (W - L - R);
@@ -50,10 +51,20 @@ export function lineChart(series, opts = {}) {
     const x = x0 + (x1 - x0) * k / 3;
     svg.append(s('text', { x: X(x), y: H - 6, 'text-anchor': k === 0 ? 'start' : k === 3 ? 'end' : 'middle' }, xLabel(x)));
   }
+  // Bars: each point is a bucket [x, x + bucket); the series stand side by side within it.
+  const slot = opts.bucket ? (X(x0 + opts.bucket) - X(x0)) * 0.8 / series.length : 0;
   series.forEach((se, i) => {
     const pts = [...se.points].sort((a, b) => a[0] - b[0]);
     const cls = 's' + (i % 6);
-    if (pts.length === 1) {
+    if (opts.bucket) {
+      for (const p of pts) {
+        const left = X(p[0]) + (X(x0 + opts.bucket) - X(x0)) * 0.1 + i * slot;
+        const bar = s('rect', { class: cls, x: left.toFixed(1), y: Y(p[1]).toFixed(1), width: Math.max(1, slot - 1).toFixed(1),
+          height: Math.max(0, Y(0) - Y(p[1])).toFixed(1) });
+        bar.append(s('title', null, se.name + ': ' + p[1]));
+        svg.append(bar);
+      }
+    } else if (pts.length === 1) {
       svg.append(s('circle', { class: cls, cx: X(pts[0][0]), cy: Y(pts[0][1]), r: 3 }));
     } else {
       const d = pts.map((p, j) => (j ? 'L' : 'M') + X(p[0]).toFixed(1) + ' ' + Y(p[1]).toFixed(1)).join(' ');

@@ -265,15 +265,18 @@ async function refreshUsage() {
   const tok = [...byTime.entries()];
   const total = r.total || {};
   const empty = 'No requests in this range.';
+  const bucket = (unit === 'hour' ? 3600 : 86400) * 1000;
+  const floor = t => Math.floor(t / bucket) * bucket;
+  const axis = { xMin: floor(from.getTime()), xMax: floor(to.getTime()) + bucket, bucket, xLabel: label, legend: true, empty };
   fill($('#usage-body'),
     h('div', { class: 'tiles' }, tile('Requests', compact(total.requests || 0)), tile('Errors', compact(total.errors || 0)),
       tile('Prompt tokens', compact(total.prompt_tokens || 0)), tile('Completion tokens', compact(total.completion_tokens || 0)),
       tile('Cached tokens', compact(total.cached_tokens || 0))),
     h('div', { class: 'grid2' },
-      lineChart(series('requests'), { title: 'Requests by model', xLabel: label, legend: true, empty }),
+      lineChart(series('requests'), { ...axis, title: 'Requests by model' }),
       lineChart([{ name: 'tokens in (prompt)', points: tok.map(([t, a]) => [t, a.in]) }, { name: 'tokens out (completion)', points: tok.map(([t, a]) => [t, a.out]) }],
-        { title: 'Tokens in and out', xLabel: label, yLabel: compact, legend: true, empty }),
-      lineChart(series('errors'), { title: 'Errors by model', xLabel: label, legend: true, empty })));
+        { ...axis, title: 'Tokens in and out', yLabel: compact }),
+      lineChart(series('errors'), { ...axis, title: 'Errors by model' })));
 }
 
 // ---- audit log
@@ -307,3 +310,4 @@ topBar('console', () => { auditCursors.length = 1; all(); });
 all().then(() => { document.body.dataset.ready = 'true'; });
 setInterval(refreshStats, REFRESH_MS);
 setInterval(refreshModels, 5 * REFRESH_MS);
+setInterval(refreshUsage, 20 * REFRESH_MS); // usage rows arrive within the telemetry flush interval

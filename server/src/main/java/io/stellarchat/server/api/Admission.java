@@ -41,12 +41,57 @@ public final class Admission {
     private final RateLimiter limiter;       // null: no limits
     private final ResponseCache responses;   // null: response cache off
     private final EmbeddingCache embeddings; // null: embedding cache off
+    private final ModelCalls calls;
 
-    public Admission(Gateway gateway, RateLimiter limiter, ResponseCache responses, EmbeddingCache embeddings) {
+    public Admission(Gateway gateway, RateLimiter limiter, ResponseCache responses, EmbeddingCache embeddings,
+                     ModelCalls calls) {
         this.gateway = gateway;
         this.limiter = limiter;
         this.responses = responses;
         this.embeddings = embeddings;
+        this.calls = calls;
+    }
+
+    public Admission(Gateway gateway, RateLimiter limiter, ResponseCache responses, EmbeddingCache embeddings) {
+        this(gateway, limiter, responses, embeddings, ModelCalls.off());
+    }
+
+    /** Where model calls are recorded. */
+    public ModelCalls calls() {
+        return calls;
+    }
+
+    /**
+     * Describes a model call made by the request in {@code ctx} (null on a WebSocket: {@code endpoint} names it).
+     *
+     * @param operation {@code chat}, {@code text_completion} or {@code embeddings}
+     * @param prompt    the prompt (messages or text), used only with {@code telemetry.include_content}
+     */
+    public static ModelCalls.Site site(Context ctx, String endpoint, String operation, Caller caller, String model,
+                                       boolean stream, Object prompt) {
+        String where = endpoint;
+        if (where == null && ctx != null) {
+            var matched = ctx.endpoints().matchedHttpEndpoint();
+            where = matched == null ? ctx.path() : matched.path;
+        }
+        Supplier<Boolean> hit = ctx == null ? () -> false : () -> "hit".equals(ctx.res().getHeader(CACHE_HEADER));
+        return new ModelCalls.Site(where == null ? "" : where, operation, caller, model, stream, hit, prompt);
+    }
+
+    /**
+     * {@link #settled} and recorded: the call's answer settles the reservation and is recorded as a
+     * {@code model_call} when it ends; a call that fails before answering is recorded as failed.
+     */
+    public ChatStream call(ModelCalls.Site site, Reservation r, Supplier<ChatStream> call) {
+        long start = System.nanoTime();
+        ChatStream s;
+        try {
+            s = settled(r, call);
+        } catch (RuntimeException e) {
+            calls.failed(site, start, e);
+            throw e;
+        }
+        return calls.observe(site, start, s);
     }
 
     /** Without limits or caches (tests of single features). */
@@ -166,6 +211,11 @@ public final class Admission {
             public java.util.List<String> warnings() {
                 return s.warnings();
             }
+
+            @Override
+            public int attempts() {
+                return s.attempts();
+            }
         };
     }
 
@@ -180,7 +230,9 @@ public final class Admission {
                         + "' does not exist or you do not have access to it.");
             }
             Reservation r = reserve(ctx, caller, model.id(), () -> budget(model, promptTokens, request.params()));
-            return call -> settled(r, call);
+            ModelCalls.Site site = site(ctx, ctx == null ? "/v1/ws" : null, "chat", caller, model.id(),
+                    ctx == null || request.stream(), request.messages());
+            return call -> call(site, r, call);
         };
     }
 

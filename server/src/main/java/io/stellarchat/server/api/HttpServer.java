@@ -41,10 +41,19 @@ public final class HttpServer implements AutoCloseable {
      * @param groups  the features' routes, registered in order
      */
     public HttpServer(ServerConfig config, ObjectMapper mapper, HttpMetrics metrics, List<RouteGroup> groups) {
+        this(config, mapper, metrics, groups, io.stellarchat.server.observe.Tracing.off(), false);
+    }
+
+    /**
+     * @param tracing   where server spans go (a no-op when tracing is off)
+     * @param logBodies whether request bodies are logged ({@code logging.bodies})
+     */
+    public HttpServer(ServerConfig config, ObjectMapper mapper, HttpMetrics metrics, List<RouteGroup> groups,
+                      io.stellarchat.server.observe.Tracing tracing, boolean logBodies) {
         this.config = config;
         ErrorMapping errors = new ErrorMapping(mapper, config.maxBodyBytes(),
                 groups.stream().map(RouteGroup::errors).filter(java.util.Objects::nonNull).toList());
-        RequestTracking tracking = new RequestTracking(metrics, config.maxBodyBytes());
+        RequestTracking tracking = new RequestTracking(metrics, config.maxBodyBytes(), tracing, logBodies);
         this.app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
             cfg.startup.showJavalinBanner = false;
@@ -62,6 +71,7 @@ public final class HttpServer implements AutoCloseable {
             });
             cfg.requestLogger.http(tracking::after);
             cfg.routes.before(tracking::before);
+            cfg.routes.after(tracking::leaveSpan);
             errors.register(cfg.routes);
             for (RouteGroup group : groups) group.register(cfg.routes);
         });

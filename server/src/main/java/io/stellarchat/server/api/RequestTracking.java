@@ -1,5 +1,12 @@
 package io.stellarchat.server.api;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
+import io.stellarchat.server.observe.Tracing;
+import org.slf4j.MDC;
+
 import io.javalin.http.Context;
 import io.javalin.router.Endpoint;
 import io.stellarchat.server.observe.HttpMetrics;
@@ -24,12 +31,19 @@ import org.slf4j.LoggerFactory;
 final class RequestTracking {
     static final String ATTRIBUTE = "stellar.requestId";
     private static final Logger access = LoggerFactory.getLogger("io.stellarchat.server.access");
+    private static final String SPAN = "stellar.span";
+    private static final String SCOPE = "stellar.spanScope";
+    private static final Logger bodies = LoggerFactory.getLogger("io.stellarchat.server.bodies");
     private final HttpMetrics metrics;
     private final long maxBodyBytes;
+    private final Tracing tracing;
+    private final boolean logBodies;
 
-    RequestTracking(HttpMetrics metrics, long maxBodyBytes) {
+    RequestTracking(HttpMetrics metrics, long maxBodyBytes, Tracing tracing, boolean logBodies) {
         this.metrics = metrics;
         this.maxBodyBytes = maxBodyBytes;
+        this.tracing = tracing;
+        this.logBodies = logBodies;
     }
 
     /** The id of the request being served by {@code ctx}. */
@@ -43,7 +57,36 @@ final class RequestTracking {
         ctx.attribute(ATTRIBUTE, id);
         LogContext.enter(id);
         ctx.header("X-Request-Id", id.value());
+        if (tracing.enabled()) startSpan(ctx);
         if (ctx.req().getContentLengthLong() > maxBodyBytes) throw ApiException.tooLarge(maxBodyBytes);
+        if (logBodies && bodies.isDebugEnabled() && ctx.req().getContentLengthLong() != 0) {
+            bodies.debug("request body of {} {}: {}", ctx.method().name(), ctx.path(), ctx.body());
+        }
+    }
+
+    /**
+     * The server span of the request, continuing an incoming {@code traceparent}; current on this thread until
+     * {@link #leaveSpan}, ended by {@link #after} with the status. The log context's trace id becomes the span's.
+     */
+    private void startSpan(Context ctx) {
+        io.opentelemetry.context.Context parent = tracing.extract(ctx::header);
+        Span span = tracing.tracer().spanBuilder(ctx.method().name() + " " + ctx.path())
+                .setParent(parent).setSpanKind(SpanKind.SERVER)
+                .setAttribute("http.request.method", ctx.method().name())
+                .setAttribute("url.path", ctx.path())
+                .startSpan();
+        ctx.attribute(SPAN, span);
+        ctx.attribute(SCOPE, span.makeCurrent());
+        if (span.getSpanContext().isValid()) MDC.put(LogContext.TRACE_ID, span.getSpanContext().getTraceId());
+    }
+
+    /** Javalin's after-handler: on the handler's thread, the span stops being current there. */
+    void leaveSpan(Context ctx) {
+        Scope scope = ctx.attribute(SCOPE);
+        if (scope != null) {
+            ctx.attribute(SCOPE, null);
+            scope.close();
+        }
     }
 
     void after(Context ctx, Float millis) {
@@ -53,6 +96,14 @@ final class RequestTracking {
             Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
             String route = matched == null ? HttpMetrics.UNMATCHED : matched.path;
             int status = ctx.statusCode();
+            Span span = ctx.attribute(SPAN);
+            if (span != null) {
+                span.updateName(ctx.method().name() + " " + route);
+                span.setAttribute("http.route", route);
+                span.setAttribute("http.response.status_code", status);
+                if (status >= 500) span.setStatus(StatusCode.ERROR);
+                span.end();
+            }
             Duration took = Duration.ofNanos((long) (millis * 1_000_000.0));
             metrics.record(ctx.method().name(), route, status, took);
             long bytes = responseBytes(ctx);

@@ -134,6 +134,11 @@ public final class ResponseCache {
         public String upstream() {
             return live.upstream();
         }
+
+        @Override
+        public int attempts() {
+            return live.attempts();
+        }
     }
 
     byte[] encode(String model, String upstream, List<ChatEvent> events) {

@@ -44,6 +44,7 @@ public final class ChatDatabase implements AutoCloseable {
     private final AuditLog audit;
     private final ModelRecordStore modelRecords;
     private final KeyRecordStore keys;
+    private final UsageLedger usage;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ChatDatabase(String url, boolean sqlite, HikariDataSource writer, HikariDataSource reader, Clock clock) {
@@ -57,6 +58,12 @@ public final class ChatDatabase implements AutoCloseable {
         this.audit = new JdbcAuditLog(tx, ids, clock);
         this.modelRecords = new JdbcModelRecordStore(tx, clock);
         this.keys = new JdbcKeyRecordStore(tx);
+        this.usage = new UsageLedger(tx, sqlite);
+    }
+
+    /** The usage table: model calls per owner, key and model. */
+    public UsageLedger usage() {
+        return usage;
     }
 
     /**

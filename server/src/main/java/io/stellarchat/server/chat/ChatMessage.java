@@ -18,10 +18,32 @@ import java.util.Objects;
  * @param tokens        token counts
  * @param timings       timings
  * @param created       when it was created
+ * @param feedback      the user's rating of a reply, or null
  */
 public record ChatMessage(String id, String sessionId, MessageRole role, String content, String toolCallsJson,
                           String toolCallId, FinishReason finishReason, MessageStatus status, TokenCounts tokens,
-                          Timings timings, Instant created) {
+                          Timings timings, Instant created, Feedback feedback) {
+    /** Without feedback. */
+    public ChatMessage(String id, String sessionId, MessageRole role, String content, String toolCallsJson,
+                       String toolCallId, FinishReason finishReason, MessageStatus status, TokenCounts tokens,
+                       Timings timings, Instant created) {
+        this(id, sessionId, role, content, toolCallsJson, toolCallId, finishReason, status, tokens, timings, created, null);
+    }
+
+    /**
+     * A rating of a reply.
+     *
+     * @param rating  {@code up} or {@code down}
+     * @param comment free text, or null
+     * @param created when it was given (the last one counts)
+     */
+    public record Feedback(String rating, String comment, Instant created) {
+        public Feedback {
+            if (!"up".equals(rating) && !"down".equals(rating)) throw new IllegalArgumentException("rating must be up or down");
+            Objects.requireNonNull(created, "created");
+        }
+    }
+
     public ChatMessage {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(sessionId, "sessionId");

@@ -79,4 +79,13 @@ public interface HistoryStore {
      * @return the problems found; empty when the database is sound
      */
     List<String> integrityCheck();
+
+    /**
+     * Records a user's rating of a message of one of {@code owner}'s sessions (replacing an earlier one).
+     *
+     * @param rating  {@code up} or {@code down}
+     * @param comment free text, or null
+     * @return the message with its feedback; empty when the owner has no such message in that session
+     */
+    Optional<ChatMessage> setFeedback(String owner, String sessionId, String messageId, String rating, String comment);
 }

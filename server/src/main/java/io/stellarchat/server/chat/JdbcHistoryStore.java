@@ -32,6 +32,8 @@ final class JdbcHistoryStore implements HistoryStore {
             "id, owner, model, title, system_prompt, sampling_json, metadata_json, created_ms, updated_ms";
     private static final String MESSAGE_COLUMNS = "id, session_id, role, content, tool_calls_json, tool_call_id, "
             + "finish_reason, status, prompt_tokens, completion_tokens, prompt_ms, generation_ms, created_ms";
+    /** What a read returns: the written columns and the feedback (V4). */
+    private static final String READ_COLUMNS = MESSAGE_COLUMNS + ", feedback_rating, feedback_comment, feedback_ms";
 
     private final Transactions tx;
     private final TimeOrderedIds ids;
@@ -259,7 +261,7 @@ final class JdbcHistoryStore implements HistoryStore {
 
     private static Optional<ChatMessage> selectOwnedMessage(Connection c, String owner, String messageId)
             throws SQLException {
-        try (PreparedStatement st = c.prepareStatement("SELECT " + prefixed("m.", MESSAGE_COLUMNS)
+        try (PreparedStatement st = c.prepareStatement("SELECT " + prefixed("m.", READ_COLUMNS)
                 + " FROM chat_messages m JOIN chat_sessions s ON s.id = m.session_id WHERE m.id = ? AND s.owner = ?")) {
             st.setString(1, messageId);
             st.setString(2, owner);
@@ -278,7 +280,35 @@ final class JdbcHistoryStore implements HistoryStore {
         return new ChatMessage(r.getString(1), r.getString(2), MessageRole.fromKey(r.getString(3)), r.getString(4),
                 r.getString(5), r.getString(6), finish == null ? null : FinishReason.fromKey(finish),
                 MessageStatus.fromKey(r.getString(8)), new TokenCounts(r.getLong(9), r.getLong(10)),
-                new Timings(r.getLong(11), r.getLong(12)), Instant.ofEpochMilli(r.getLong(13)));
+                new Timings(r.getLong(11), r.getLong(12)), Instant.ofEpochMilli(r.getLong(13)), feedback(r));
+    }
+
+    private static ChatMessage.Feedback feedback(ResultSet r) throws SQLException {
+        String rating = r.getString(14);
+        if (rating == null) return null;
+        return new ChatMessage.Feedback(rating, r.getString(15), Instant.ofEpochMilli(r.getLong(16)));
+    }
+
+    @Override
+    public Optional<ChatMessage> setFeedback(String owner, String sessionId, String messageId, String rating, String comment) {
+        Objects.requireNonNull(owner, "owner");
+        long now = clock.millis();
+        return tx.write("rate message", c -> {
+            Optional<ChatMessage> found = selectOwnedMessage(c, owner, messageId);
+            if (found.isEmpty() || !found.get().sessionId().equals(sessionId)) return Optional.<ChatMessage>empty();
+            try (PreparedStatement st = c.prepareStatement(
+                    "UPDATE chat_messages SET feedback_rating = ?, feedback_comment = ?, feedback_ms = ? WHERE id = ?")) {
+                st.setString(1, rating);
+                setText(st, 2, comment);
+                st.setLong(3, now);
+                st.setString(4, messageId);
+                st.executeUpdate();
+            }
+            ChatMessage m = found.get();
+            return Optional.of(new ChatMessage(m.id(), m.sessionId(), m.role(), m.content(), m.toolCallsJson(),
+                    m.toolCallId(), m.finishReason(), m.status(), m.tokens(), m.timings(), m.created(),
+                    new ChatMessage.Feedback(rating, comment, Instant.ofEpochMilli(now))));
+        });
     }
 
     @Override
@@ -291,7 +321,7 @@ final class JdbcHistoryStore implements HistoryStore {
         }
         return tx.read("list messages", c -> {
             if (selectSession(c, owner, sessionId).isEmpty()) return Optional.empty();
-            String sql = "SELECT " + MESSAGE_COLUMNS + " FROM chat_messages WHERE session_id = ?"
+            String sql = "SELECT " + READ_COLUMNS + " FROM chat_messages WHERE session_id = ?"
                     + (beforeMessageId == null ? "" : " AND id < ?") + " ORDER BY id DESC LIMIT ?";
             try (PreparedStatement st = c.prepareStatement(sql)) {
                 int i = 1;

@@ -1,5 +1,10 @@
 package io.stellarchat.server.cli;
 
+import io.stellarchat.server.api.ModelCalls;
+import io.stellarchat.server.observe.GenAiMetrics;
+import io.stellarchat.server.observe.Telemetry;
+import io.stellarchat.server.observe.Tracing;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -62,6 +67,9 @@ public final class StellarService implements AutoCloseable {
     private final ModelCatalog catalog;
     private final RedisLink redis; // null: no Redis configured
     private final KeyRing keys;
+    private final Telemetry telemetry;
+    private final Tracing tracing;
+    private final UsageRetention usageRetention; // null: no database
 
     /**
      * @param config      the validated configuration
@@ -95,15 +103,27 @@ public final class StellarService implements AutoCloseable {
         this.jvmMetrics = new JvmMetrics(registry);
         this.readiness = new Readiness();
         ObjectMapper json = new ObjectMapper();
+        // Telemetry first: every component below may emit events. The usage table is one more sink.
+        io.opentelemetry.sdk.resources.Resource resource = Tracing.resource(config.tracing().serviceName(),
+                StellarVersion.version());
+        this.tracing = Tracing.create(config.tracing(), resource);
+        this.telemetry = new Telemetry(TelemetrySinks.create(config, database, resource), config.telemetry().queueSize(),
+                config.telemetry().maxInFlight(), config.telemetry().batchSize(), config.telemetry().flushInterval(), registry);
+        this.usageRetention = database == null ? null
+                : new UsageRetention(database.usage(), config.telemetry().usageRetention(), java.time.Clock.systemUTC());
 
         List<RouteGroup> groups = new ArrayList<>();
         groups.add(new HealthRoutes(readiness));
         if (config.metrics().enabled()) groups.add(new MetricsRoutes(registry));
         // Feature route groups are added here (OpenAI API, sessions, admin ...).
+        io.stellarchat.server.chat.AuditLog audit = database == null ? null
+                : new io.stellarchat.server.chat.ObservedAuditLog(database.audit(), telemetry::emit);
         ModelMetrics modelMetrics = new ModelMetrics(registry, models);
+        models.events(telemetry::emit);
         this.upstreamHttp = new UpstreamHttp();
         this.gateway = new Gateway(new LocalProvider(models, modelMetrics), Gateway.Setup.of(config.providers(),
-                config.models().list(), c -> RemoteProviders.create(c, upstreamHttp), registry));
+                config.models().list(), c -> RemoteProviders.create(c, upstreamHttp), registry)
+                .observed(tracing, telemetry::emit));
         // Keys, limits and caches: Redis when configured (shared by replicas), else memory.
         this.redis = config.redis().enabled() ? new RedisLink(config.redis(), registry) : null;
         this.keys = new KeyRing(config.server().apiKeys(), database == null ? null : database.keys(),
@@ -114,27 +134,30 @@ public final class StellarService implements AutoCloseable {
         CacheTiers tiers = new CacheTiers(config.cache(), redis, registry);
         Admission admission = new Admission(gateway, limiter,
                 config.cache().responses() ? new ResponseCache(tiers, json) : null,
-                config.cache().embeddings() ? new EmbeddingCache(tiers) : null);
+                config.cache().embeddings() ? new EmbeddingCache(tiers) : null,
+                new ModelCalls(telemetry, new GenAiMetrics(registry), tracing, config.telemetry().includeContent()));
         groups.add(new OpenAiRoutes(gateway, admission, json, config.server().maxBodyBytes(), config.engine().keepAlive()));
         groups.add(new io.stellarchat.server.api.ollama.OllamaRoutes(gateway, admission, json, config.server().maxBodyBytes(),
                 config.engine().keepAlive(), StellarVersion.version()));
         groups.add(new AnthropicRoutes(gateway, admission, json, config.server().maxBodyBytes(), config.engine().keepAlive()));
         this.catalog = database == null ? null : new StoredModelCatalog(database.modelRecords(),
                 config.providers().stream().map(p -> p.id()).toList(), json);
-        groups.add(new AdminRoutes(gateway, database == null ? null : database.audit(), json,
+        groups.add(new AdminRoutes(gateway, audit, json,
                 config.server().maxBodyBytes()));
         groups.add(new io.stellarchat.server.api.admin.StatsRoutes(gateway, registry, json));
         groups.add(new io.stellarchat.server.api.web.WebRoutes());
-        groups.add(new KeyRoutes(keys, database == null ? null : database.audit(), json, config.server().maxBodyBytes()));
-        groups.add(new io.stellarchat.server.api.admin.PullRoutes(gateway, database == null ? null : database.audit(), json,
+        groups.add(new KeyRoutes(keys, audit, json, config.server().maxBodyBytes()));
+        groups.add(new io.stellarchat.server.api.admin.UsageRoutes(database == null ? null : database.usage(), json,
+                java.time.Clock.systemUTC()));
+        groups.add(new io.stellarchat.server.api.admin.PullRoutes(gateway, audit, json,
                 config.server().maxBodyBytes(), config.models().dir(), config.models().hubEndpoint(),
                 config.models().hubToken().reveal()));
         if (database != null) {
             SessionTurns turns = new SessionTurns(database.history(), gateway,
-                    stored -> GenerationFields.storedSession(json, stored));
-            groups.add(new SessionRoutes(database.history(), database.audit(), gateway, admission, turns, json,
+                    stored -> GenerationFields.storedSession(json, stored), telemetry::emit);
+            groups.add(new SessionRoutes(database.history(), audit, gateway, admission, turns, json,
                     config.server().maxBodyBytes()));
-            groups.add(new ChatSocketRoutes(database.history(), database.audit(), gateway, admission, turns, json,
+            groups.add(new ChatSocketRoutes(database.history(), audit, gateway, admission, turns, json,
                     config.server().wsMaxFrameBytes()));
             readiness.register(ReadinessCheck.of("storage", () -> {
                 try {
@@ -149,12 +172,14 @@ public final class StellarService implements AutoCloseable {
                 models.models().size() + " model(s) loaded: " + models.models().stream().map(LocalModel::id).toList())));
         groups.addAll(extraRoutes);
 
-        this.http = new HttpServer(config.server(), json, new HttpMetrics(registry), groups);
+        this.http = new HttpServer(config.server(), json, new HttpMetrics(registry), groups, tracing,
+                config.logging().bodies());
     }
 
     /** Starts serving; returns the bound port. */
     public int start() {
         gateway.start(catalog, CATALOG_REFRESH); // no database: only the file's entries, no admin changes
+        if (usageRetention != null) usageRetention.start();
         return http.start();
     }
 
@@ -192,10 +217,24 @@ public final class StellarService implements AutoCloseable {
         return config;
     }
 
+    /** The telemetry pipeline. */
+    public Telemetry telemetry() {
+        return telemetry;
+    }
+
+    /** Traces (a no-op unless tracing.endpoint is set). */
+    public Tracing tracing() {
+        return tracing;
+    }
+
     /** Drains and stops the HTTP server, then releases the rest. Idempotent. */
     @Override
     public void close() {
         http.close();
+        if (usageRetention != null) usageRetention.close();
+        telemetry.close(config.server().drainTimeout().isZero() ? java.time.Duration.ofSeconds(1)
+                : config.server().drainTimeout());
+        tracing.close();
         keys.close();
         if (redis != null) redis.close();
         gateway.close(); // closes the providers and the local models too

@@ -31,6 +31,20 @@ public final class ConfigKeys {
             "text or json", false, true, "Console log layout: human-readable text, or one JSON object per line.");
     public static final ConfigKey LOGGING_LEVEL = new ConfigKey("logging.level", "info",
             "trace, debug, info, warn or error", false, true, "Root log level.");
+    public static final ConfigKey LOGGING_FILE = new ConfigKey("logging.file", "",
+            "empty, or a path", false, true,
+            "Also write the log to this file (same layout as the console), rolled by size and by day; empty: console only.");
+    public static final ConfigKey LOGGING_MAX_FILE_SIZE = new ConfigKey("logging.max_file_size", "10MiB",
+            "a size 1KiB..1024GiB: bytes, or a number with KiB, MiB or GiB", false, true,
+            "A log file rolls over when it reaches this size (and at midnight UTC).");
+    public static final ConfigKey LOGGING_MAX_HISTORY = new ConfigKey("logging.max_history", "7",
+            "an integer 1..3650", false, true, "Days of rolled log files kept; older ones are deleted.");
+    public static final ConfigKey LOGGING_LEVELS = new ConfigKey("logging.levels", "",
+            "a list of logger=level (env: comma-separated)", false, true,
+            "Levels of single loggers over the root level, e.g. io.stellarchat.server.gateway=debug.");
+    public static final ConfigKey LOGGING_BODIES = new ConfigKey("logging.bodies", "false",
+            "true or false", false, true,
+            "Log request and response bodies (logger io.stellarchat.server.bodies, DEBUG). They hold prompts and answers: off unless debugging.");
     public static final ConfigKey MODELS_DIR = new ConfigKey("models.dir", "./models",
             "a path", false, true, "Directory holding GGUF model files.");
     public static final ConfigKey MODELS_LIST = new ConfigKey("models.list", "",
@@ -132,17 +146,64 @@ public final class ConfigKeys {
     public static final ConfigKey CACHE_MAX_ENTRY_BYTES = new ConfigKey("cache.max_entry_bytes", "1MiB",
             "a size 1 B..512MiB: bytes, or a number with KiB, MiB or GiB", false, true,
             "Largest entry cached; a bigger answer is served but not stored.");
+    public static final ConfigKey TELEMETRY_SINKS = new ConfigKey("telemetry.sinks", "file",
+            "a list of file, elasticsearch, otlp (env: comma-separated); empty: none", false, true,
+            "Where telemetry events go (model calls, session turns, tool calls, key and admin actions, feedback, model loads, breaker changes); several at once.");
+    public static final ConfigKey TELEMETRY_DIR = new ConfigKey("telemetry.dir", "",
+            "empty, or a path", false, true, "Directory of the file sink's JSON-lines files; empty: <data.dir>/telemetry.");
+    public static final ConfigKey TELEMETRY_MAX_FILE_SIZE = new ConfigKey("telemetry.max_file_size", "64MiB",
+            "a size 1KiB..1024GiB: bytes, or a number with KiB, MiB or GiB", false, true,
+            "A JSON-lines file rolls over at this size; a new file starts every UTC day.");
+    public static final ConfigKey TELEMETRY_RETENTION = new ConfigKey("telemetry.retention", "7d",
+            "a duration 1h..3650d: a number with ms, s, m, h or d", false, true, "JSON-lines files older than this are deleted.");
+    public static final ConfigKey TELEMETRY_ELASTICSEARCH_URL = new ConfigKey("telemetry.elasticsearch_url", "",
+            "empty, or an http(s) URL", false, true, "Elasticsearch or OpenSearch for the elasticsearch sink (the _bulk API).");
+    public static final ConfigKey TELEMETRY_ELASTICSEARCH_INDEX = new ConfigKey("telemetry.elasticsearch_index",
+            "stellar-events", "a lowercase index name prefix", false, true,
+            "Events go to <prefix>-yyyy.MM.dd, one index per UTC day, created on first use.");
+    public static final ConfigKey TELEMETRY_ELASTICSEARCH_API_KEY = new ConfigKey("telemetry.elasticsearch_api_key", "",
+            "empty, or an API key", true, true, "Sent as Authorization: ApiKey <key> (secret, masked when printed).");
+    public static final ConfigKey TELEMETRY_OTLP_ENDPOINT = new ConfigKey("telemetry.otlp_endpoint", "",
+            "empty, or an http(s) URL", false, true,
+            "OTLP/HTTP logs endpoint of an OpenTelemetry Collector for the otlp sink, e.g. http://collector:4318/v1/logs.");
+    public static final ConfigKey TELEMETRY_QUEUE_SIZE = new ConfigKey("telemetry.queue_size", "10000",
+            "an integer 1..10000000", false, true,
+            "Events waiting per sink; when full, new events are dropped and counted (stellar_telemetry_dropped_total), never blocking a request.");
+    public static final ConfigKey TELEMETRY_MAX_IN_FLIGHT = new ConfigKey("telemetry.max_in_flight", "2",
+            "an integer 1..64", false, true, "Sender threads per sink: batches being written at once.");
+    public static final ConfigKey TELEMETRY_BATCH_SIZE = new ConfigKey("telemetry.batch_size", "500",
+            "an integer 1..100000", false, true, "Events per batch at most.");
+    public static final ConfigKey TELEMETRY_FLUSH_INTERVAL = new ConfigKey("telemetry.flush_interval", "1s",
+            "a duration 1ms..1h: a number with ms, s, m or h", false, true,
+            "A batch is written at the latest this long after its first event.");
+    public static final ConfigKey TELEMETRY_INCLUDE_CONTENT = new ConfigKey("telemetry.include_content", "false",
+            "true or false", false, true, "Put prompt and answer text into model-call events (off: counts and timings only).");
+    public static final ConfigKey USAGE_RETENTION = new ConfigKey("usage.retention", "90d",
+            "a duration 0s..36500d: a number with ms, s, m, h or d (0s = keep)", false, true,
+            "Rows of the usage table (one per model call, GET /v1/admin/usage) older than this are deleted.");
+    public static final ConfigKey TRACING_ENDPOINT = new ConfigKey("tracing.endpoint", "",
+            "empty, or an http(s) URL", false, true,
+            "OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces; empty: tracing off (an incoming traceparent still names the request).");
+    public static final ConfigKey TRACING_SAMPLE_RATIO = new ConfigKey("tracing.sample_ratio", "1.0",
+            "a number 0..1", false, true, "Share of new traces recorded; a continued traceparent keeps the caller's decision.");
+    public static final ConfigKey TRACING_SERVICE_NAME = new ConfigKey("tracing.service_name", "stellarchat",
+            "a non-empty string", false, true, "The service.name of spans and OTLP log records.");
 
     /** All keys, in the order they are documented and printed. */
     public static final List<ConfigKey> ALL = List.of(SERVER_HOST, SERVER_PORT, SERVER_MAX_BODY_BYTES,
-            SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, SERVER_WS_MAX_FRAME_BYTES, LOGGING_FORMAT, LOGGING_LEVEL, MODELS_DIR, MODELS_LIST,
+            SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, SERVER_WS_MAX_FRAME_BYTES, LOGGING_FORMAT, LOGGING_LEVEL, LOGGING_FILE, LOGGING_MAX_FILE_SIZE,
+            LOGGING_MAX_HISTORY, LOGGING_LEVELS, LOGGING_BODIES, MODELS_DIR, MODELS_LIST,
             MODELS_KEEP_ALIVE, MODELS_MAX_LOADED, MODELS_HUB_ENDPOINT, MODELS_HUB_TOKEN, PROVIDERS,
             ENGINE_THREADS, ENGINE_CONTEXT_LENGTH, ENGINE_QUEUE_DEPTH, ENGINE_MAX_WAIT, ENGINE_KEEP_ALIVE,
             ENGINE_MAX_BATCH_TOKENS, ENGINE_MAX_RUNNING, ENGINE_KV_CACHE_SIZE, ENGINE_KV_BLOCK_SIZE, ENGINE_KV_PRECISION,
             ENGINE_PREFIX_CACHING, DATA_DIR, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE, METRICS_ENABLED,
             METRICS_PER_KEY_LABELS, REDIS_URL, REDIS_TIMEOUT, LIMITS_REDIS_FALLBACK, LIMITS_REQUESTS_PER_MINUTE,
             LIMITS_TOKENS_PER_MINUTE, LIMITS_MAX_CONCURRENT, LIMITS_TOKENS_PER_DAY, LIMITS_TOKENS_PER_MONTH,
-            CACHE_RESPONSES, CACHE_EMBEDDINGS, CACHE_TTL, CACHE_MEMORY_BYTES, CACHE_MAX_ENTRY_BYTES);
+            CACHE_RESPONSES, CACHE_EMBEDDINGS, CACHE_TTL, CACHE_MEMORY_BYTES, CACHE_MAX_ENTRY_BYTES,
+            TELEMETRY_SINKS, TELEMETRY_DIR, TELEMETRY_MAX_FILE_SIZE, TELEMETRY_RETENTION, TELEMETRY_ELASTICSEARCH_URL,
+            TELEMETRY_ELASTICSEARCH_INDEX, TELEMETRY_ELASTICSEARCH_API_KEY, TELEMETRY_OTLP_ENDPOINT, TELEMETRY_QUEUE_SIZE,
+            TELEMETRY_MAX_IN_FLIGHT, TELEMETRY_BATCH_SIZE, TELEMETRY_FLUSH_INTERVAL, TELEMETRY_INCLUDE_CONTENT,
+            USAGE_RETENTION, TRACING_ENDPOINT, TRACING_SAMPLE_RATIO, TRACING_SERVICE_NAME);
 
     /** Environment variables the launcher reads that are not configuration keys. */
     public static final List<String> OTHER_ENV = List.of("STELLAR_CONFIG", "STELLAR_JAVA_OPTS");

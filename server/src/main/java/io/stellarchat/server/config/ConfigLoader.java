@@ -184,9 +184,25 @@ public final class ConfigLoader {
                 r.strings("server.api_keys", ConfigKeys.SERVER_API_KEYS, raw.get("server.api_keys")).stream()
                         .map(Secret::new).toList(),
                 r.size(ConfigKeys.SERVER_WS_MAX_FRAME_BYTES, raw.get("server.ws_max_frame_bytes"), 1, ValueReader.MAX_BODY));
+        String logFile = r.text(ConfigKeys.LOGGING_FILE, raw.get("logging.file"));
+        java.util.Map<String, LoggingConfig.Level> levels = new java.util.LinkedHashMap<>();
+        for (String entry : r.strings("logging.levels", ConfigKeys.LOGGING_LEVELS, raw.get("logging.levels"))) {
+            int eq = entry.indexOf('=');
+            LoggingConfig.Level level = eq > 0 ? LoggingConfig.Level.parse(entry.substring(eq + 1)) : null;
+            if (level == null || entry.substring(0, eq).isBlank()) {
+                r.problem(ConfigKeys.LOGGING_LEVELS, raw.get("logging.levels"), "'" + entry
+                        + "' is not logger=level (level: trace, debug, info, warn or error)");
+            } else {
+                levels.put(entry.substring(0, eq).strip(), level);
+            }
+        }
         var logging = new LoggingConfig(
                 r.choice(ConfigKeys.LOGGING_FORMAT, raw.get("logging.format"), LoggingConfig.Format.class),
-                r.choice(ConfigKeys.LOGGING_LEVEL, raw.get("logging.level"), LoggingConfig.Level.class));
+                r.choice(ConfigKeys.LOGGING_LEVEL, raw.get("logging.level"), LoggingConfig.Level.class),
+                logFile.isBlank() ? null : java.nio.file.Path.of(logFile.strip()),
+                r.size(ConfigKeys.LOGGING_MAX_FILE_SIZE, raw.get("logging.max_file_size"), 1024, ValueReader.MAX_KV_CACHE),
+                r.integer("logging.max_history", ConfigKeys.LOGGING_MAX_HISTORY, raw.get("logging.max_history"), 1, 3650),
+                levels, r.bool(ConfigKeys.LOGGING_BODIES, raw.get("logging.bodies")));
         List<ProviderConfig> providers = ProviderListReader.read(raw.get("providers"), r, env);
         // Upstreams are checked against every declared provider id, also of providers with problems.
         var models = new ModelsConfig(r.path(ConfigKeys.MODELS_DIR, raw.get("models.dir")),
@@ -246,7 +262,56 @@ public final class ConfigLoader {
                 r.duration(ConfigKeys.CACHE_TTL, raw.get("cache.ttl"), Duration.ofSeconds(1), Duration.ofDays(30)),
                 r.size(ConfigKeys.CACHE_MEMORY_BYTES, raw.get("cache.memory_bytes"), 0, ValueReader.MAX_KV_CACHE),
                 r.size(ConfigKeys.CACHE_MAX_ENTRY_BYTES, raw.get("cache.max_entry_bytes"), 1, 512L << 20));
-        return new StellarConfig(server, logging, models, engine, data, database, metrics, providers, redis, limits, cache);
+        List<TelemetryConfig.Sink> sinks = new ArrayList<>();
+        for (String name : r.strings("telemetry.sinks", ConfigKeys.TELEMETRY_SINKS, raw.get("telemetry.sinks"))) {
+            TelemetryConfig.Sink sink = TelemetryConfig.Sink.parse(name);
+            if (sink == null) {
+                r.problem(ConfigKeys.TELEMETRY_SINKS, raw.get("telemetry.sinks"), "unknown sink '" + name
+                        + "'; allowed: file, elasticsearch, otlp");
+            } else if (!sinks.contains(sink)) {
+                sinks.add(sink);
+            }
+        }
+        String telemetryDir = r.text(ConfigKeys.TELEMETRY_DIR, raw.get("telemetry.dir"));
+        String esUrl = r.text(ConfigKeys.TELEMETRY_ELASTICSEARCH_URL, raw.get("telemetry.elasticsearch_url")).strip();
+        String otlp = r.text(ConfigKeys.TELEMETRY_OTLP_ENDPOINT, raw.get("telemetry.otlp_endpoint")).strip();
+        String esIndex = r.string(ConfigKeys.TELEMETRY_ELASTICSEARCH_INDEX, raw.get("telemetry.elasticsearch_index"));
+        if (!esUrl.isEmpty() && !esUrl.matches("https?://.+")) {
+            r.problem(ConfigKeys.TELEMETRY_ELASTICSEARCH_URL, raw.get("telemetry.elasticsearch_url"), "expected an http or https URL");
+        }
+        if (!otlp.isEmpty() && !otlp.matches("https?://.+")) {
+            r.problem(ConfigKeys.TELEMETRY_OTLP_ENDPOINT, raw.get("telemetry.otlp_endpoint"), "expected an http or https URL");
+        }
+        if (!esIndex.matches("[a-z0-9][a-z0-9_.-]*")) {
+            r.problem(ConfigKeys.TELEMETRY_ELASTICSEARCH_INDEX, raw.get("telemetry.elasticsearch_index"),
+                    "expected a lowercase index name (a-z, 0-9, _ . -)");
+        }
+        if (sinks.contains(TelemetryConfig.Sink.ELASTICSEARCH) && esUrl.isEmpty()) {
+            r.problem(ConfigKeys.TELEMETRY_SINKS, raw.get("telemetry.sinks"),
+                    "the elasticsearch sink needs telemetry.elasticsearch_url");
+        }
+        if (sinks.contains(TelemetryConfig.Sink.OTLP) && otlp.isEmpty()) {
+            r.problem(ConfigKeys.TELEMETRY_SINKS, raw.get("telemetry.sinks"), "the otlp sink needs telemetry.otlp_endpoint");
+        }
+        var telemetry = new TelemetryConfig(sinks, telemetryDir.isBlank() ? null : java.nio.file.Path.of(telemetryDir.strip()),
+                r.size(ConfigKeys.TELEMETRY_MAX_FILE_SIZE, raw.get("telemetry.max_file_size"), 1024, ValueReader.MAX_KV_CACHE),
+                r.duration(ConfigKeys.TELEMETRY_RETENTION, raw.get("telemetry.retention"), Duration.ofHours(1), Duration.ofDays(3650)),
+                esUrl, esIndex, new Secret(r.text(ConfigKeys.TELEMETRY_ELASTICSEARCH_API_KEY, raw.get("telemetry.elasticsearch_api_key"))),
+                otlp,
+                r.integer("telemetry.queue_size", ConfigKeys.TELEMETRY_QUEUE_SIZE, raw.get("telemetry.queue_size"), 1, 10_000_000),
+                r.integer("telemetry.max_in_flight", ConfigKeys.TELEMETRY_MAX_IN_FLIGHT, raw.get("telemetry.max_in_flight"), 1, 64),
+                r.integer("telemetry.batch_size", ConfigKeys.TELEMETRY_BATCH_SIZE, raw.get("telemetry.batch_size"), 1, 100_000),
+                r.duration(ConfigKeys.TELEMETRY_FLUSH_INTERVAL, raw.get("telemetry.flush_interval"), Duration.ofMillis(1), Duration.ofHours(1)),
+                r.bool(ConfigKeys.TELEMETRY_INCLUDE_CONTENT, raw.get("telemetry.include_content")),
+                r.duration(ConfigKeys.USAGE_RETENTION, raw.get("usage.retention"), Duration.ZERO, Duration.ofDays(36500)));
+        String traces = r.text(ConfigKeys.TRACING_ENDPOINT, raw.get("tracing.endpoint")).strip();
+        if (!traces.isEmpty() && !traces.matches("https?://.+")) {
+            r.problem(ConfigKeys.TRACING_ENDPOINT, raw.get("tracing.endpoint"), "expected an http or https URL");
+        }
+        var tracing = new TracingConfig(traces, r.decimal(ConfigKeys.TRACING_SAMPLE_RATIO, raw.get("tracing.sample_ratio"), 0, 1),
+                r.string(ConfigKeys.TRACING_SERVICE_NAME, raw.get("tracing.service_name")));
+        return new StellarConfig(server, logging, models, engine, data, database, metrics, providers, redis, limits, cache,
+                telemetry, tracing);
     }
 
     /** The ids written in {@code providers}, in order, whether or not the rest of the entry is valid. */

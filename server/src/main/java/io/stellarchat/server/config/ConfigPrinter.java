@@ -27,6 +27,11 @@ public final class ConfigPrinter {
         section(out, "logging");
         line(out, loaded, ConfigKeys.LOGGING_FORMAT, c.logging().format().key());
         line(out, loaded, ConfigKeys.LOGGING_LEVEL, c.logging().level().key());
+        line(out, loaded, ConfigKeys.LOGGING_FILE, quote(c.logging().file() == null ? "" : c.logging().file().toString()));
+        line(out, loaded, ConfigKeys.LOGGING_MAX_FILE_SIZE, Long.toString(c.logging().maxFileSize()));
+        line(out, loaded, ConfigKeys.LOGGING_MAX_HISTORY, Integer.toString(c.logging().maxHistory()));
+        line(out, loaded, ConfigKeys.LOGGING_LEVELS, list(c.logging().levelEntries()));
+        line(out, loaded, ConfigKeys.LOGGING_BODIES, Boolean.toString(c.logging().bodies()));
         section(out, "models");
         line(out, loaded, ConfigKeys.MODELS_DIR, quote(c.models().dir().toString()));
         line(out, loaded, ConfigKeys.MODELS_KEEP_ALIVE, c.models().keepAlive().toSeconds() + "s");
@@ -82,6 +87,28 @@ public final class ConfigPrinter {
         line(out, loaded, ConfigKeys.CACHE_TTL, c.cache().ttl().toSeconds() + "s");
         line(out, loaded, ConfigKeys.CACHE_MEMORY_BYTES, Long.toString(c.cache().memoryBytes()));
         line(out, loaded, ConfigKeys.CACHE_MAX_ENTRY_BYTES, Long.toString(c.cache().maxEntryBytes()));
+        TelemetryConfig t = c.telemetry();
+        section(out, "telemetry");
+        line(out, loaded, ConfigKeys.TELEMETRY_SINKS, list(t.sinks().stream().map(TelemetryConfig.Sink::key).toList()));
+        line(out, loaded, ConfigKeys.TELEMETRY_DIR, quote(t.dir() == null ? "" : t.dir().toString()));
+        line(out, loaded, ConfigKeys.TELEMETRY_MAX_FILE_SIZE, Long.toString(t.maxFileSize()));
+        line(out, loaded, ConfigKeys.TELEMETRY_RETENTION, t.retention().toSeconds() + "s");
+        line(out, loaded, ConfigKeys.TELEMETRY_ELASTICSEARCH_URL, quote(t.elasticsearchUrl()));
+        line(out, loaded, ConfigKeys.TELEMETRY_ELASTICSEARCH_INDEX, quote(t.elasticsearchIndex()));
+        line(out, loaded, ConfigKeys.TELEMETRY_ELASTICSEARCH_API_KEY,
+                quote(t.elasticsearchApiKey().reveal().isEmpty() ? "" : t.elasticsearchApiKey().masked()));
+        line(out, loaded, ConfigKeys.TELEMETRY_OTLP_ENDPOINT, quote(t.otlpEndpoint()));
+        line(out, loaded, ConfigKeys.TELEMETRY_QUEUE_SIZE, Integer.toString(t.queueSize()));
+        line(out, loaded, ConfigKeys.TELEMETRY_MAX_IN_FLIGHT, Integer.toString(t.maxInFlight()));
+        line(out, loaded, ConfigKeys.TELEMETRY_BATCH_SIZE, Integer.toString(t.batchSize()));
+        line(out, loaded, ConfigKeys.TELEMETRY_FLUSH_INTERVAL, t.flushInterval().toMillis() + "ms");
+        line(out, loaded, ConfigKeys.TELEMETRY_INCLUDE_CONTENT, Boolean.toString(t.includeContent()));
+        section(out, "usage");
+        line(out, loaded, ConfigKeys.USAGE_RETENTION, t.usageRetention().toSeconds() + "s");
+        section(out, "tracing");
+        line(out, loaded, ConfigKeys.TRACING_ENDPOINT, quote(c.tracing().endpoint()));
+        line(out, loaded, ConfigKeys.TRACING_SAMPLE_RATIO, Double.toString(c.tracing().sampleRatio()));
+        line(out, loaded, ConfigKeys.TRACING_SERVICE_NAME, quote(c.tracing().serviceName()));
         return out.toString();
     }
 

@@ -18,10 +18,13 @@ import java.util.Objects;
  * @param redis   the Redis server replicas share (limits, caches)
  * @param limits  default rate limits and the behaviour while Redis is down
  * @param cache   the response and embedding caches
+ * @param telemetry telemetry events, their sinks, and usage accounting
+ * @param tracing OpenTelemetry traces
  */
 public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsConfig models, EngineConfig engine,
                             DataConfig data, DatabaseConfig database, MetricsConfig metrics,
-                            List<ProviderConfig> providers, RedisConfig redis, LimitsConfig limits, CacheConfig cache) {
+                            List<ProviderConfig> providers, RedisConfig redis, LimitsConfig limits, CacheConfig cache,
+                            TelemetryConfig telemetry, TracingConfig tracing) {
     public StellarConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(logging, "logging");
@@ -34,6 +37,16 @@ public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsCo
         Objects.requireNonNull(redis, "redis");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(cache, "cache");
+        Objects.requireNonNull(telemetry, "telemetry");
+        Objects.requireNonNull(tracing, "tracing");
+    }
+
+    /** With the default telemetry and no tracing. */
+    public StellarConfig(ServerConfig server, LoggingConfig logging, ModelsConfig models, EngineConfig engine,
+                         DataConfig data, DatabaseConfig database, MetricsConfig metrics, List<ProviderConfig> providers,
+                         RedisConfig redis, LimitsConfig limits, CacheConfig cache) {
+        this(server, logging, models, engine, data, database, metrics, providers, redis, limits, cache,
+                TelemetryConfig.defaults(), TracingConfig.off());
     }
 
     /** Without Redis, default limits or caches set (the built-in defaults). */
@@ -56,22 +69,34 @@ public record StellarConfig(ServerConfig server, LoggingConfig logging, ModelsCo
 
     /** A copy with another server section (tests use it to pick port 0). */
     public StellarConfig withServer(ServerConfig newServer) {
-        return new StellarConfig(newServer, logging, models, engine, data, database, metrics, providers, redis, limits, cache);
+        return new StellarConfig(newServer, logging, models, engine, data, database, metrics, providers, redis, limits, cache, telemetry, tracing);
+    }
+
+    /** A copy with other telemetry and tracing sections. */
+    public StellarConfig withObserve(TelemetryConfig newTelemetry, TracingConfig newTracing) {
+        return new StellarConfig(server, logging, models, engine, data, database, metrics, providers, redis, limits, cache,
+                newTelemetry, newTracing);
+    }
+
+    /** A copy with another logging section. */
+    public StellarConfig withLogging(LoggingConfig newLogging) {
+        return new StellarConfig(server, newLogging, models, engine, data, database, metrics, providers, redis, limits, cache,
+                telemetry, tracing);
     }
 
     /** A copy with another models section. */
     public StellarConfig withModels(ModelsConfig newModels) {
-        return new StellarConfig(server, logging, newModels, engine, data, database, metrics, providers, redis, limits, cache);
+        return new StellarConfig(server, logging, newModels, engine, data, database, metrics, providers, redis, limits, cache, telemetry, tracing);
     }
 
     /** A copy with other providers. */
     public StellarConfig withProviders(List<ProviderConfig> newProviders) {
-        return new StellarConfig(server, logging, models, engine, data, database, metrics, newProviders, redis, limits, cache);
+        return new StellarConfig(server, logging, models, engine, data, database, metrics, newProviders, redis, limits, cache, telemetry, tracing);
     }
 
     /** A copy with other Redis, limits and cache sections. */
     public StellarConfig withShared(RedisConfig newRedis, LimitsConfig newLimits, CacheConfig newCache) {
         return new StellarConfig(server, logging, models, engine, data, database, metrics, providers, newRedis, newLimits,
-                newCache);
+                newCache, telemetry, tracing);
     }
 }

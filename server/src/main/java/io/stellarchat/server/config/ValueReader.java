@@ -19,7 +19,7 @@ final class ValueReader {
     record Raw(JsonNode node, String origin) {}
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
     static final long MAX_BODY = 2L << 30;
     static final long MIN_KV_CACHE = 1L << 20;
     static final long MAX_KV_CACHE = 1L << 40;
@@ -195,8 +195,33 @@ final class ValueReader {
             case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);
             case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
         };
+    }
+
+    /** A number in [min, max] (a YAML number or its text). */
+    double decimal(ConfigKey key, Raw raw, double min, double max) {
+        JsonNode n = raw.node();
+        double v;
+        if (n.isNumber()) {
+            v = n.asDouble();
+        } else if (n.isTextual()) {
+            try {
+                v = Double.parseDouble(n.asText().strip());
+            } catch (NumberFormatException e) {
+                problem(key, raw, "not a number; allowed: " + key.allowed());
+                return Double.parseDouble(key.defaultText());
+            }
+        } else {
+            problem(key, raw, "wrong type, expected a number; allowed: " + key.allowed());
+            return Double.parseDouble(key.defaultText());
+        }
+        if (!(v >= min && v <= max)) {
+            problem(key, raw, "out of range; allowed: " + key.allowed());
+            return Double.parseDouble(key.defaultText());
+        }
+        return v;
     }
 
     boolean bool(ConfigKey key, Raw raw) {

@@ -79,10 +79,19 @@ public final class SessionTurns {
      *                       format belongs to that API)
      */
     public SessionTurns(HistoryStore store, Gateway gateway, Function<String, GenerationParams> storedSampling) {
+        this(store, gateway, storedSampling, e -> { });
+    }
+
+    /** @param events where a {@code session_turn} event goes when each turn's reply is stored */
+    public SessionTurns(HistoryStore store, Gateway gateway, Function<String, GenerationParams> storedSampling,
+                        java.util.function.Consumer<io.stellarchat.server.observe.TelemetryEvent> events) {
         this.store = store;
         this.gateway = gateway;
         this.storedSampling = storedSampling;
+        this.events = events;
     }
+
+    private final java.util.function.Consumer<io.stellarchat.server.observe.TelemetryEvent> events;
 
     /**
      * Admission of a turn, supplied by the edge (rate limits of the caller): asked after the prompt is measured
@@ -318,12 +327,23 @@ public final class SessionTurns {
         TokenCounts tokens = usage == null ? TokenCounts.NONE : new TokenCounts(usage.promptTokens(), usage.completionTokens());
         Timings timings = usage == null || usage.timings() == null ? Timings.NONE
                 : new Timings((long) usage.timings().promptMs(), (long) usage.timings().predictedMs());
+        ChatMessage stored;
         try {
-            return store.finishAssistantMessage(owner, reply.id(), new AssistantReply(text, why, tokens, timings,
+            stored = store.finishAssistantMessage(owner, reply.id(), new AssistantReply(text, why, tokens, timings,
                     toolCallsJson)).orElse(reply);
         } catch (IllegalStateException e) {
             return reply; // already finished (e.g. an error path after the end was stored)
         }
+        Map<String, Object> data = new java.util.LinkedHashMap<>();
+        data.put("session_id", reply.sessionId());
+        data.put("message_id", reply.id());
+        data.put("finish_reason", why.key());
+        data.put("prompt_tokens", tokens.prompt());
+        data.put("completion_tokens", tokens.completion());
+        data.put("tool_calls", toolCallsJson != null);
+        events.accept(io.stellarchat.server.observe.TelemetryEvent.of(io.stellarchat.server.observe.TelemetryEvent.Type.SESSION_TURN,
+                owner, null, data));
+        return stored;
     }
 
     /** The session's complete messages, oldest first (interrupted and generating replies are left out); mutable. */

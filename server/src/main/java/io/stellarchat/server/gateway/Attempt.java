@@ -29,6 +29,7 @@ final class Attempt {
     private final long started;
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile long firstTokenNanos = -1;
+    private volatile io.opentelemetry.api.trace.Span span = io.opentelemetry.api.trace.Span.getInvalid();
 
     /**
      * @param state  the provider (its bulkhead place is already taken, its breaker already said yes)
@@ -42,6 +43,14 @@ final class Attempt {
         this.metrics = metrics;
         this.ticker = ticker;
         this.started = ticker.read();
+    }
+
+    /** The span of this call (started by the router, ended here with the outcome). */
+    void span(io.opentelemetry.api.trace.Span s) {
+        this.span = s;
+        s.setAttribute("gen_ai.provider.name", state.id());
+        s.setAttribute("gen_ai.request.model", model);
+        s.setAttribute("stellar.attempt", number);
     }
 
     String label() {
@@ -62,10 +71,12 @@ final class Attempt {
         if (!ended.compareAndSet(false, true)) return;
         long took = ticker.read() - started;
         state.breaker.onSuccess(Duration.ofNanos(took));
-        release("success", took);
         if (usage != null) {
             metrics.tokens(state.id(), model, usage.promptTokens(), usage.completionTokens());
+            span.setAttribute("gen_ai.usage.input_tokens", usage.promptTokens());
+            span.setAttribute("gen_ai.usage.output_tokens", usage.completionTokens());
         }
+        release("success", took);
     }
 
     /** The client stopped the answer: neither a success nor the upstream's failure. */
@@ -92,6 +103,11 @@ final class Attempt {
 
     private void release(String outcome, long tookNanos) {
         state.bulkhead.exit();
+        span.setAttribute("stellar.outcome", outcome);
+        if (!outcome.equals("success") && !outcome.equals("cancelled")) {
+            span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, outcome);
+        }
+        span.end();
         metrics.attempt(state.id(), model, outcome);
         metrics.duration(state.id(), model, tookNanos);
         if (!outcome.equals("success") && !outcome.equals("cancelled")) {

@@ -78,16 +78,25 @@ public final class Gateway implements AutoCloseable {
      * @param sleeper   how retries wait
      */
     public record Setup(List<ProviderConfig> providers, List<ModelEntry> models, Function<ProviderConfig, Provider> factory,
-                        MeterRegistry registry, Ticker ticker, RandomGenerator random, Sleeper sleeper) {
+                        MeterRegistry registry, Ticker ticker, RandomGenerator random, Sleeper sleeper,
+                        io.stellarchat.server.observe.Tracing tracing,
+                        java.util.function.Consumer<io.stellarchat.server.observe.TelemetryEvent> events) {
         public Setup {
             providers = List.copyOf(providers);
             models = List.copyOf(models);
         }
 
+        /** The same, with tracing and a destination for breaker-state events. */
+        public Setup observed(io.stellarchat.server.observe.Tracing newTracing,
+                              java.util.function.Consumer<io.stellarchat.server.observe.TelemetryEvent> newEvents) {
+            return new Setup(providers, models, factory, registry, ticker, random, sleeper, newTracing, newEvents);
+        }
+
         /** Production settings: system time, a shared random generator, real sleeps. */
         public static Setup of(List<ProviderConfig> providers, List<ModelEntry> models,
                                Function<ProviderConfig, Provider> factory, MeterRegistry registry) {
-            return new Setup(providers, models, factory, registry, Ticker.system(), new Random(), Thread::sleep);
+            return new Setup(providers, models, factory, registry, Ticker.system(), new Random(), Thread::sleep,
+                    io.stellarchat.server.observe.Tracing.off(), e -> { });
         }
     }
 
@@ -108,12 +117,19 @@ public final class Gateway implements AutoCloseable {
         Map<String, ProviderState> states = new LinkedHashMap<>();
         for (ProviderConfig c : setup.providers()) {
             ProviderState s = new ProviderState(c, setup.factory().apply(c), setup.ticker(),
-                    (provider, from, to) -> log.warn("circuit of provider {}: {} -> {}", provider, from, to));
+                    (provider, from, to) -> {
+                        log.warn("circuit of provider {}: {} -> {}", provider, from, to);
+                        setup.events().accept(io.stellarchat.server.observe.TelemetryEvent.of(
+                                io.stellarchat.server.observe.TelemetryEvent.Type.BREAKER_STATE, null, null,
+                                java.util.Map.of("provider", provider, "from", String.valueOf(from).toLowerCase(java.util.Locale.ROOT),
+                                        "to", String.valueOf(to).toLowerCase(java.util.Locale.ROOT))));
+                    });
             metrics.provider(c.id(), () -> s.breaker.state().gaugeValue(), s.bulkhead::inFlight);
             states.put(c.id(), s);
         }
         this.providers = java.util.Collections.unmodifiableMap(states); // in configuration order, for listings
-        this.router = new Router(local, providers, metrics, setup.ticker(), setup.random(), setup.sleeper());
+        this.router = new Router(local, providers, metrics, setup.ticker(), setup.random(), setup.sleeper(),
+                setup.tracing().tracer());
         this.declared = List.copyOf(setup.models());
         this.table = ModelTable.of(fileRoutes());
     }
@@ -247,7 +263,7 @@ public final class Gateway implements AutoCloseable {
             }
             t.attempt().firstToken();
         }
-        return new RoutedStream(s, first, t.reportModel(), t.label(), t.attempt());
+        return new RoutedStream(s, first, t.reportModel(), t.label(), t.attempt(), t.attempts());
     }
 
     // ---- models --------------------------------------------------------------------------------------

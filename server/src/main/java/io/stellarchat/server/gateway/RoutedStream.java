@@ -18,13 +18,15 @@ final class RoutedStream implements ChatStream {
     private final String model;
     private final String upstream;
     private final Attempt attempt;
+    private final int attempts;
     private ChatEvent first;
 
     /**
      * @param first   an event already read from {@code delegate}, or null
      * @param attempt the upstream call to end with the stream, or null (the local engine)
      */
-    RoutedStream(ChatStream delegate, ChatEvent first, String model, String upstream, Attempt attempt) {
+    RoutedStream(ChatStream delegate, ChatEvent first, String model, String upstream, Attempt attempt, int attempts) {
+        this.attempts = attempts;
         this.delegate = delegate;
         this.first = first;
         this.model = model;
@@ -73,5 +75,10 @@ final class RoutedStream implements ChatStream {
     @Override
     public String upstream() {
         return upstream;
+    }
+
+    @Override
+    public int attempts() {
+        return attempts;
     }
 }

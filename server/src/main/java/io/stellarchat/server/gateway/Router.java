@@ -55,8 +55,10 @@ final class Router {
      * @param attempt       the upstream call to end (null for the local engine, which has no breaker)
      * @param reportModel   the model id the client is told
      * @param label         {@code <provider id>/<upstream model>} for {@code X-Stellar-Upstream}
+     * @param attempts      calls made for this request so far, this one included (over upstreams and fallbacks)
      */
-    record Target(Provider provider, String providerModel, Attempt attempt, String reportModel, String label) {}
+    record Target(Provider provider, String providerModel, Attempt attempt, String reportModel, String label,
+                  int attempts) {}
 
     /** One attempt at an answer; throws {@link ProviderException} when it fails before it began. */
     @FunctionalInterface
@@ -70,9 +72,11 @@ final class Router {
     private final Ticker ticker;
     private final RandomGenerator random;
     private final Gateway.Sleeper sleeper;
+    private final io.opentelemetry.api.trace.Tracer tracer;
 
     Router(LocalProvider local, Map<String, ProviderState> providers, GatewayMetrics metrics, Ticker ticker,
-           RandomGenerator random, Gateway.Sleeper sleeper) {
+           RandomGenerator random, Gateway.Sleeper sleeper, io.opentelemetry.api.trace.Tracer tracer) {
+        this.tracer = tracer;
         this.local = local;
         this.providers = providers;
         this.metrics = metrics;
@@ -87,6 +91,7 @@ final class Router {
         String lastReason = "error";
         boolean busy;
         boolean offline;
+        int attempts;
         Duration shortestWait;
 
         void wait(Duration d) {
@@ -112,7 +117,8 @@ final class Router {
             }
             try {
                 R out = r.local()
-                        ? call.call(new Target(local, r.id(), null, r.id(), LocalProvider.ID + "/" + r.id()))
+                        ? call.call(new Target(local, r.id(), null, r.id(), LocalProvider.ID + "/" + r.id(),
+                                ++failure.attempts))
                         : remote(r, call, failure);
                 if (out != null) {
                     if (i > 0) {
@@ -204,8 +210,13 @@ final class Router {
             tries++;
             waited = false;
             Attempt attempt = new Attempt(s, up.model(), tries, metrics, ticker);
-            try {
-                return call.call(new Target(s.provider, up.model(), attempt, route.id(), attempt.label()));
+            // The attempt's span is current while the call starts, so its traceparent goes upstream.
+            io.opentelemetry.api.trace.Span span = tracer.spanBuilder("upstream " + attempt.label())
+                    .setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT).startSpan();
+            attempt.span(span);
+            try (io.opentelemetry.context.Scope scope = span.makeCurrent()) {
+                return call.call(new Target(s.provider, up.model(), attempt, route.id(), attempt.label(),
+                        ++failure.attempts));
             } catch (ProviderException ex) {
                 attempt.failed(ex);
                 if (Attempt.isClientError(ex)) throw ex;

@@ -38,6 +38,11 @@ public interface ChatStream extends AutoCloseable {
         return java.util.List.of();
     }
 
+    /** Calls made to get this answer (retries and fallbacks included); 1 when it came at the first try. */
+    default int attempts() {
+        return 1;
+    }
+
     @Override
     default void close() {
         cancel();

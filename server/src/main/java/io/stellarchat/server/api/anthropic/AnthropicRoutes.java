@@ -83,7 +83,8 @@ public final class AnthropicRoutes implements RouteGroup {
         Reservation reservation = admission.reserve(ctx, caller, info.id(), () -> Admission.budget(info,
                 gateway.promptTokens(info.id(), request.messages()), request.params()));
         Admission.CachePlan plan = admission.cachePlan(ctx, caller, info, req, request.params());
-        ChatStream stream = Admission.settled(reservation, () -> admission.cached(ctx, plan, () -> gateway.chat(request)));
+        ChatStream stream = admission.call(Admission.site(ctx, null, "chat", caller, info.id(), request.stream(),
+                request.messages()), reservation, () -> admission.cached(ctx, plan, () -> gateway.chat(request)));
         String id = MessageJson.messageId();
         if (!request.stream()) {
             ChatCompletion answer;

@@ -143,7 +143,8 @@ public final class OllamaRoutes implements RouteGroup {
         Reservation reservation = admission.reserve(ctx, caller, info.id(),
                 () -> Admission.budget(info, gateway.promptTokens(info.id(), messages), params));
         long start = System.nanoTime();
-        ChatStream stream = Admission.settled(reservation, () -> gateway.chat(request));
+        ChatStream stream = admission.call(Admission.site(ctx, null, "chat", caller, info.id(),
+                Fields.bool(req, "stream", true), messages), reservation, () -> gateway.chat(request));
         answer(ctx, req, stream, info.id(), start, true);
     }
 
@@ -174,7 +175,8 @@ public final class OllamaRoutes implements RouteGroup {
             CompletionRequest request = new CompletionRequest(model, List.of(prompt), params, false, true, false, null);
             Reservation reservation = admission.reserve(ctx, caller, info.id(),
                     () -> Admission.budget(info, prompt.length() / 4 + 1, params));
-            stream = Admission.settled(reservation, () -> gateway.complete(request));
+            stream = admission.call(Admission.site(ctx, null, "text_completion", caller, info.id(),
+                    Fields.bool(req, "stream", true), prompt), reservation, () -> gateway.complete(request));
         } else {
             List<Message> messages = new ArrayList<>();
             String system = Fields.string(req, "system", null);
@@ -185,7 +187,8 @@ public final class OllamaRoutes implements RouteGroup {
             ChatRequest request = new ChatRequest(model, messages, params, List.of(), null, format(req), true, false, extra);
             Reservation reservation = admission.reserve(ctx, caller, info.id(),
                     () -> Admission.budget(info, gateway.promptTokens(info.id(), messages), params));
-            stream = Admission.settled(reservation, () -> gateway.chat(request));
+            stream = admission.call(Admission.site(ctx, null, "chat", caller, info.id(),
+                    Fields.bool(req, "stream", true), messages), reservation, () -> gateway.chat(request));
         }
         answer(ctx, req, stream, info.id(), start, false);
     }

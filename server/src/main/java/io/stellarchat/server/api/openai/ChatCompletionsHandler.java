@@ -78,7 +78,8 @@ final class ChatCompletionsHandler {
         Reservation reservation = admission.reserve(ctx, caller, info.id(),
                 () -> Admission.budget(info, gateway.promptTokens(info.id(), messages), gen.params()));
         Admission.CachePlan plan = admission.cachePlan(ctx, caller, info, req, gen.params());
-        ChatStream stream = Admission.settled(reservation, () -> admission.cached(ctx, plan, () -> gateway.chat(request)));
+        ChatStream stream = admission.call(Admission.site(ctx, null, "chat", caller, info.id(), gen.stream(), messages),
+                reservation, () -> admission.cached(ctx, plan, () -> gateway.chat(request)));
         ctx.header(OpenAiRoutes.UPSTREAM_HEADER, stream.upstream());
         if (!stream.warnings().isEmpty()) ctx.header(OpenAiRoutes.WARNING_HEADER, String.join("; ", stream.warnings()));
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");

@@ -79,7 +79,8 @@ final class CompletionsHandler {
                 () -> prompts.size() * Admission.budget(info, promptTokens(info, prompts), gen.params()));
         Admission.CachePlan plan = prompts.size() == 1 ? admission.cachePlan(ctx, caller, info, req, gen.params())
                 : new Admission.CachePlan(null, false, false);
-        ChatStream stream = Admission.settled(reservation, () -> admission.cached(ctx, plan, () -> gateway.complete(request)));
+        ChatStream stream = admission.call(Admission.site(ctx, null, "text_completion", caller, info.id(), gen.stream(),
+                prompts), reservation, () -> admission.cached(ctx, plan, () -> gateway.complete(request)));
         ctx.header(OpenAiRoutes.UPSTREAM_HEADER, stream.upstream());
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;

@@ -104,13 +104,18 @@ final class EmbeddingsHandler {
         List<EmbeddingRequest.Input> inputs = inputs(req);
         Reservation reservation = admission.reserve(ctx, caller, info.id(), () -> estimate(inputs));
         EmbeddingResult result;
+        var site = Admission.site(ctx, null, "embeddings", caller, info.id(), false, null);
+        long start = System.nanoTime();
         try {
             result = embed(ctx, caller, info, name, inputs, dims);
         } catch (RuntimeException e) {
             reservation.settle(0);
+            admission.calls().failed(site, start, e);
             throw e;
         }
         reservation.settle(result.promptTokens());
+        admission.calls().embedded(site, start, (info.local() != null ? "local" : info.ownedBy()) + "/" + info.id(),
+                result.promptTokens(), inputs.size());
         ObjectNode root = json.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");

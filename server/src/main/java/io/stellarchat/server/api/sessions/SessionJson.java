@@ -57,6 +57,16 @@ final class SessionJson {
         timings.put("prompt_ms", m.timings().promptMillis());
         timings.put("generation_ms", m.timings().generationMillis());
         o.put("created_at", m.created().getEpochSecond());
+        if (m.feedback() != null) o.set("feedback", feedback(m.feedback()));
+        return o;
+    }
+
+    ObjectNode feedback(ChatMessage.Feedback f) {
+        ObjectNode o = json.createObjectNode();
+        o.put("rating", f.rating());
+        if (f.comment() == null) o.putNull("comment");
+        else o.put("comment", f.comment());
+        o.put("created_at", f.created().toString());
         return o;
     }
 

@@ -76,6 +76,7 @@ public final class SessionRoutes implements RouteGroup {
         routes.delete("/v1/sessions/{id}", this::delete);
         routes.post("/v1/sessions/{id}/messages", this::sendMessage);
         routes.get("/v1/sessions/{id}/messages", this::listMessages);
+        routes.post("/v1/sessions/{id}/messages/{mid}/feedback", this::feedback);
         routes.get("/v1/admin/audit", this::auditLog);
     }
 
@@ -153,6 +154,46 @@ public final class SessionRoutes implements RouteGroup {
     }
 
     /** The audit log: a managed key sees its owner's entries only; static keys (the operators) see all. */
+    /**
+     * A thumbs up or down (and an optional comment, at most 4,000 characters) on a message of the caller's session;
+     * a second rating replaces the first. Stored with the message and sent as a {@code feedback} event.
+     */
+    private void feedback(Context ctx) {
+        String owner = Owners.of(ctx);
+        String id = ctx.pathParam("id");
+        String mid = ctx.pathParam("mid");
+        ObjectNode req = object(ctx);
+        String rating = text(req, "rating", null);
+        if (rating == null) throw ApiException.invalidRequest("rating", "Missing required parameter: 'rating'.");
+        if (!rating.equals("up") && !rating.equals("down")) {
+            throw ApiException.invalidRequest("rating", "Invalid 'rating': '" + rating + "'. Supported values are: 'up' and 'down'.");
+        }
+        String comment = text(req, "comment", null);
+        if (comment != null && comment.length() > 4000) {
+            throw ApiException.invalidRequest("comment", "'comment' is too long: at most 4000 characters.");
+        }
+        ChatMessage rated = store.setFeedback(owner, id, mid, rating, comment).orElseThrow(() -> {
+            store.getSession(owner, id).orElseThrow(() -> notFound(id));
+            return ApiException.notFound("message_not_found", "message_id", "Message '" + mid
+                    + "' does not exist in session '" + id + "'.");
+        });
+        java.util.Map<String, Object> data = new java.util.LinkedHashMap<>();
+        data.put("session_id", id);
+        data.put("message_id", mid);
+        data.put("rating", rating);
+        if (comment != null) data.put("comment", comment);
+        var caller = Authentication.caller(ctx);
+        admission.calls().emit(io.stellarchat.server.observe.TelemetryEvent.of(
+                io.stellarchat.server.observe.TelemetryEvent.Type.FEEDBACK, owner, caller.id(), data));
+        ObjectNode out = json.createObjectNode();
+        out.put("message_id", rated.id());
+        out.put("rating", rating);
+        if (comment == null) out.putNull("comment");
+        else out.put("comment", comment);
+        out.put("created_at", rated.feedback().created().toString());
+        ctx.json(out);
+    }
+
     private void auditLog(Context ctx) {
         var caller = Authentication.caller(ctx);
         String actor = caller.id().startsWith("key_") ? caller.owner() : null;

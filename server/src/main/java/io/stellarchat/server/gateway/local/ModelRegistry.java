@@ -81,6 +81,8 @@ public final class ModelRegistry implements AutoCloseable {
     private final Thread keeper;
     private volatile long lastScan;
     private boolean closed;
+    /** Where model_load and model_unload telemetry events go; set once by the composition root. */
+    private volatile java.util.function.Consumer<io.stellarchat.server.observe.TelemetryEvent> events = e -> { };
 
     private ModelRegistry(ModelsConfig config, EngineConfig engine, List<LocalModel> models, ComputePool pool,
                           Map<String, ModelEntry> known) {
@@ -92,6 +94,19 @@ public final class ModelRegistry implements AutoCloseable {
         for (LocalModel m : models) uses.put(m.id(), new Use());
         boolean manage = config != null;
         this.keeper = manage ? Thread.ofPlatform().name("model-keeper").daemon(true).start(this::keep) : null;
+    }
+
+    /** Sends model_load and model_unload events to {@code sink} from now on. */
+    public void events(java.util.function.Consumer<io.stellarchat.server.observe.TelemetryEvent> sink) {
+        this.events = sink;
+    }
+
+    private void event(io.stellarchat.server.observe.TelemetryEvent.Type type, Map<String, Object> data) {
+        try {
+            events.accept(io.stellarchat.server.observe.TelemetryEvent.of(type, null, null, data));
+        } catch (RuntimeException ex) {
+            log.debug("model event not sent: {}", ex.toString());
+        }
     }
 
     /** A registry with no models (for tests and for a server started without any). */
@@ -232,7 +247,10 @@ public final class ModelRegistry implements AutoCloseable {
         }
         if (config.maxLoaded() > 0) makeRoom(config.maxLoaded() - 1);
         log.info("loading model {} from {} ...", e.id(), e.path());
+        long t0 = System.nanoTime();
         LocalModel m = loadOne(e.id(), e.aliases(), e.path(), e.contextLength(), e.chatTemplate(), engine, pool, List.of());
+        event(io.stellarchat.server.observe.TelemetryEvent.Type.MODEL_LOAD, Map.of("model", m.id(),
+                "path", e.path().toString(), "load_ms", (System.nanoTime() - t0) / 1_000_000));
         synchronized (this) {
             List<LocalModel> next = new ArrayList<>(snapshot.models());
             next.add(m);
@@ -282,6 +300,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
         log.info("unloading model {} ({})", gone.id(), why);
         closeModel(gone);
+        event(io.stellarchat.server.observe.TelemetryEvent.Type.MODEL_UNLOAD, Map.of("model", gone.id(), "reason", why));
         return true;
     }
 

@@ -83,8 +83,12 @@ final class UpstreamCalls {
         // The caller's request id and trace, read now on the caller's thread (they live in its MDC).
         String requestId = MDC.get(LogContext.REQUEST_ID);
         if (requestId != null && !requestId.isEmpty()) b.header("X-Request-Id", requestId);
-        String traceId = MDC.get(LogContext.TRACE_ID);
-        if (traceId != null && TRACE_ID.matcher(traceId).matches()) b.header("traceparent", traceparent(traceId));
+        if (io.opentelemetry.api.trace.Span.current().getSpanContext().isValid()) {
+            io.stellarchat.server.observe.Tracing.inject(b::header); // the attempt's span is the parent upstream
+        } else {
+            String traceId = MDC.get(LogContext.TRACE_ID);
+            if (traceId != null && TRACE_ID.matcher(traceId).matches()) b.header("traceparent", traceparent(traceId));
+        }
         return b;
     }
 
