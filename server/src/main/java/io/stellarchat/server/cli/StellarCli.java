@@ -43,6 +43,7 @@ public final class StellarCli {
         cli.addSubcommand(new TokenizeCommand(env));
         cli.addSubcommand(new LogitsCommand(env));
         cli.addSubcommand(new PullCommand(env));
+        cli.addSubcommand(new UsageCommand(env));
         cli.addSubcommand(new CommandLine(new ModelsCommand(env)).addSubcommand(new ModelsCommand.Rm(env))
                 .addSubcommand(new ModelsCommand.Show(env)));
         cli.addSubcommand(new ModelsCommand.Rm(env));

@@ -92,7 +92,10 @@ public final class ElasticsearchSink implements TelemetrySink {
                 throw new IOException("_bulk answered HTTP " + r.statusCode() + ": " + abbreviate(r.body()));
             }
             JsonNode body = json.readTree(r.body());
-            if (!body.path("errors").asBoolean(false)) return;
+            if (!body.path("errors").asBoolean(false)) {
+                pending = List.of();
+                break;
+            }
             List<TelemetryEvent> retry = new ArrayList<>();
             JsonNode items = body.path("items");
             for (int i = 0; i < pending.size(); i++) {

@@ -19,6 +19,7 @@ import org.slf4j.event.KeyValuePair;
  * {@code msg}, {@code request_id} and {@code trace_id} when known, then the event's structured fields
  * (SLF4J key-value pairs, e.g. {@code log.atInfo().addKeyValue("status", 200)}), then any other MDC entries,
  * and {@code error} / {@code stack} for an exception. A field never repeats: the first writer of a name wins.
+ * Secrets in the message, in string fields and in the exception are masked ({@link Secrets}).
  */
 public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
     private static final Set<String> FIXED = Set.of("ts", "level", "logger", "thread", "msg", "error", "stack");
@@ -33,7 +34,7 @@ public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
             g.writeStringField("level", event.getLevel().toString());
             g.writeStringField("logger", event.getLoggerName());
             g.writeStringField("thread", event.getThreadName());
-            g.writeStringField("msg", event.getFormattedMessage());
+            g.writeStringField("msg", Secrets.mask(event.getFormattedMessage()));
             Set<String> written = new HashSet<>(FIXED);
             Map<String, String> mdc = event.getMDCPropertyMap();
             for (String key : new String[] {LogContext.REQUEST_ID, LogContext.TRACE_ID}) {
@@ -52,8 +53,8 @@ public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
             }
             IThrowableProxy thrown = event.getThrowableProxy();
             if (thrown != null) {
-                g.writeStringField("error", thrown.getClassName() + ": " + thrown.getMessage());
-                g.writeStringField("stack", ThrowableProxyUtil.asString(thrown));
+                g.writeStringField("error", Secrets.mask(thrown.getClassName() + ": " + thrown.getMessage()));
+                g.writeStringField("stack", Secrets.mask(ThrowableProxyUtil.asString(thrown)));
             }
             g.writeEndObject();
         } catch (IOException e) {
@@ -70,7 +71,7 @@ public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
             case Double d -> g.writeNumber(d);
             case Float f -> g.writeNumber(f);
             case Boolean b -> g.writeBoolean(b);
-            default -> g.writeString(v.toString());
+            default -> g.writeString(Secrets.mask(v.toString()));
         }
     }
 }

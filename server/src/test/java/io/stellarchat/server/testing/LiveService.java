@@ -51,6 +51,16 @@ public final class LiveService implements AutoCloseable {
      * @param apiKeys static keys ({@code server.api_keys}); empty: keys are optional
      */
     public LiveService(Path dataDir, List<ModelEntry> models, List<String> apiKeys) {
+        this(dataDir, models, apiKeys, List.of(), c -> c);
+    }
+
+    /**
+     * @param providers remote providers the models may name
+     * @param adjust    changes to the configuration (telemetry, tracing, logging) before the service is built
+     */
+    public LiveService(Path dataDir, List<ModelEntry> models, List<String> apiKeys,
+                       List<io.stellarchat.server.config.ProviderConfig> providers,
+                       java.util.function.UnaryOperator<StellarConfig> adjust) {
         StellarConfig d = StellarConfig.defaults();
         var s = d.server();
         var server = new io.stellarchat.server.config.ServerConfig(s.host(), 0, s.maxBodyBytes(), s.drainTimeout(),
@@ -59,6 +69,7 @@ public final class LiveService implements AutoCloseable {
                 new ModelsConfig(dataDir.resolve("no-models-here"), models),
                 new EngineConfig(1, 0, d.engine().queueDepth(), d.engine().maxWait(), d.engine().keepAlive()),
                 new DataConfig(dataDir), d.database(), d.metrics());
+        config = adjust.apply(config.withProviders(providers));
         ModelRegistry registry;
         try {
             registry = ModelRegistry.load(config.models(), config.engine());
