@@ -170,6 +170,24 @@ await step('reasoning-folded', async () => {
   check(!(await answer.locator('.body > p').innerText()).includes('The user greets'), 'the reasoning is not in the answer');
 });
 
+await step('regenerate-and-edit', async () => {
+  // On the reasoning session: Regenerate replaces the answer, Edit replaces the question and what followed.
+  const first = await page.locator('.msg.assistant').last().getAttribute('data-message-id');
+  await page.locator('.msg.assistant').last().locator('.regenerate').click();
+  await page.waitForSelector(`.msg.assistant[data-finish]:not([data-message-id="${first}"])`, { timeout: 15_000 });
+  check(await page.locator('.msg.user').count() === 1 && await page.locator('.msg.assistant').count() === 1,
+    'regenerate keeps one question and one answer');
+  await page.locator('.msg.user .edit').click();
+  check(await page.inputValue('#input') === 'Hi there', 'the question is in the composer');
+  check(await page.isVisible('#edit-hint'), 'the composer says it is editing');
+  await page.fill('#input', 'Hi there, edited');
+  await page.press('#input', 'Enter');
+  await page.waitForSelector('.msg.user:has-text("Hi there, edited") ~ .msg.assistant[data-finish]', { timeout: 15_000 });
+  check(await page.locator('.msg.user').count() === 1 && await page.locator('.msg.assistant').count() === 1,
+    'edit and resend replaces the question and its answer');
+  result.edited = { sessionId: await page.evaluate(() => decodeURIComponent(location.hash.replace('#session=', ''))) };
+});
+
 await step('markdown-is-inert', async () => {
   // A model's HTML must show as text: render a hostile answer through the page's own renderer.
   const out = await page.evaluate(async () => {

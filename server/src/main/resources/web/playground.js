@@ -14,7 +14,7 @@ const els = {
   system: $('#system'), temperature: $('#temperature'), topP: $('#top-p'), maxTokens: $('#max-tokens'),
   seed: $('#seed'), list: $('#session-list'), more: $('#more-sessions'), newChat: $('#new-chat'),
 };
-const state = { session: null, cursor: null, socket: null, opening: null, run: null, feedback: true, seq: 0 };
+const state = { session: null, cursor: null, socket: null, opening: null, run: null, editing: null, feedback: true, seq: 0 };
 const contentOf = new WeakMap(); // message view → its text (for copy, edit and regenerate)
 
 // ---- settings
@@ -177,19 +177,49 @@ async function rate(view, rating, button) {
   button.blur();
 }
 
+/** Edit and resend: the question goes to the composer; sending it rewinds the session to just before it. */
 function editMessage(view) {
   if (state.run) return;
+  cancelEdit();
+  state.editing = view;
+  view.classList.add('editing');
   els.input.value = contentOf.get(view);
   els.input.focus();
-  toast('Edit the message and press Enter to send it again.');
+  $('#edit-hint').hidden = false;
 }
 
-/** Asks again: the user message before this answer is sent as a new turn. */
-function regenerate(view) {
+function cancelEdit() {
+  if (state.editing) state.editing.classList.remove('editing');
+  state.editing = null;
+  $('#edit-hint').hidden = true;
+}
+
+/**
+ * Deletes a question and everything after it, on the server (DELETE /v1/sessions/{id}/messages/{mid}) and on
+ * the page, so the conversation goes on from just before it. False when that failed (the user was told).
+ */
+async function rewind(userView) {
+  const id = userView.dataset.messageId;
+  if (!id || !state.session) { toast('This message is not stored yet.', 'error'); return false; }
+  try {
+    await api(`/v1/sessions/${encodeURIComponent(state.session.id)}/messages/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  } catch (e) {
+    toast('Cannot rewind the session: ' + e.message, 'error');
+    return false;
+  }
+  while (userView.nextElementSibling) userView.nextElementSibling.remove();
+  userView.remove();
+  return true;
+}
+
+/** Asks again: the question before this answer replaces itself and its answer. */
+async function regenerate(view) {
   if (state.run) return;
   let prev = view.previousElementSibling;
   while (prev && !prev.classList.contains('user')) prev = prev.previousElementSibling;
-  if (prev) send(contentOf.get(prev));
+  if (!prev) return;
+  const text = contentOf.get(prev);
+  if (await rewind(prev)) send(text);
 }
 
 // ---- sessions
@@ -271,6 +301,7 @@ async function loadSessions(reset) {
 
 function newChat() {
   if (state.run) return;
+  cancelEdit();
   state.session = null;
   history.replaceState(null, '', location.pathname);
   fill(els.messages, emptyState());
@@ -284,6 +315,7 @@ async function openSession(id) {
     const [s, page] = await Promise.all([
       api('/v1/sessions/' + encodeURIComponent(id)),
       api('/v1/sessions/' + encodeURIComponent(id) + '/messages?limit=50')]);
+    cancelEdit();
     state.session = s;
     history.replaceState(null, '', '#session=' + encodeURIComponent(id));
     if (![...els.model.options].some(o => o.value === s.model)) els.model.append(h('option', { value: s.model }, s.model));
@@ -347,6 +379,11 @@ async function send(textArg) {
   if (!model) { toast('There is no model to chat with.', 'error'); return; }
   let params;
   try { params = sampling(); } catch (e) { toast(e.message, 'error'); return; }
+  if (textArg === undefined && state.editing) {
+    const editing = state.editing;
+    cancelEdit();
+    if (!(await rewind(editing))) return;
+  }
   if (textArg === undefined) els.input.value = '';
   const run = { requestId: 'r' + (++state.seq) + '-' + Date.now().toString(36), text: '', reasoning: '', toolCalls: [], deltas: 0, stopPressed: false };
   state.run = run;
@@ -476,6 +513,7 @@ els.input.addEventListener('keydown', e => {
 });
 document.addEventListener('keydown', e => {
   if (e.key === 'Escape' && state.run) { e.preventDefault(); stop(); }
+  else if (e.key === 'Escape' && state.editing) { e.preventDefault(); cancelEdit(); els.input.value = ''; }
 });
 els.send.addEventListener('click', () => send());
 els.stop.addEventListener('click', stop);

@@ -149,6 +149,12 @@ class WebUiBrowserTest {
         assertTrue(get("/v1/sessions", secret).toString().contains(keySession), "the signed-in chat is the key owner's");
         assertFalse(get("/v1/sessions", null).toString().contains(keySession), "and not the default owner's");
 
+        // Regenerate and edit rewound the stored history: one question (the edited one) and one answer.
+        JsonNode edited = get("/v1/sessions/" + r.at("/edited/sessionId").asText() + "/messages", null).get("data");
+        assertEquals(2, edited.size(), edited.toString());
+        assertEquals("Hi there, edited", edited.get(0).get("content").asText());
+        assertEquals("assistant", edited.get(1).get("role").asText());
+
         // The thumbs-up the browser gave is stored with the answer.
         assertEquals("up", message(stream.get("sessionId").asText(), stream.get("messageId").asText()).at("/feedback/rating").asText());
         // The console's usage tiles count the calls the browser made (at least the story, the stop and the failure).
