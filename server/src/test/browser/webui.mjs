@@ -243,6 +243,24 @@ await step('console-breaker-open', async () => {
   result.usage = await consolePage.locator('#usage-body .tile .v').first().innerText();
 });
 
+await step('console-pull-load-unload', async () => {
+  await consolePage.fill('#pull-name', 'acme/tiny-GGUF');
+  await consolePage.click('#pull');
+  await consolePage.waitForSelector('#pull-status:has-text("done")', { timeout: 20_000 });
+  const bar = await consolePage.$eval('#pull-bar', b => [b.value, b.max]);
+  check(bar[0] > 0 && bar[0] === bar[1], 'the progress bar is full: ' + bar);
+  const row = consolePage.locator('tr[data-model="tiny-Q4_K_M"]');
+  await row.waitFor();
+  await row.locator('button', { hasText: 'Load' }).click();
+  await consolePage.waitForSelector('tr[data-model="tiny-Q4_K_M"] .badge:text-is("loaded")', { timeout: 15_000 });
+  await consolePage.locator('tr[data-model="tiny-Q4_K_M"] button', { hasText: 'Unload' }).click();
+  await consolePage.waitForSelector('tr[data-model="tiny-Q4_K_M"] .badge:text-is("unloaded")', { timeout: 15_000 });
+  await consolePage.locator('tr[data-model="slow"] button', { hasText: 'Take offline' }).click();
+  await consolePage.waitForSelector('tr[data-model="slow"] .badge:text-is("offline")');
+  await consolePage.locator('tr[data-model="slow"] button', { hasText: 'Bring online' }).click();
+  await consolePage.waitForSelector('tr[data-model="slow"] .badge:text-is("online")');
+});
+
 await step('console-key-secret-once', async () => {
   await consolePage.fill('#key-name', 'browser-test');
   await consolePage.click('#create-key');

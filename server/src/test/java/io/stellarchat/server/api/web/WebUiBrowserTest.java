@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * one that refuses connections, the SQLite chat database.
  *
  * <p>The browser sends a message and sees it stream, stops a slow answer with Esc, reloads and finds the
- * session, sees a failing provider's breaker open in the console, creates a key and sees its secret once, and
+ * session, sees a failing provider's breaker open in the console, pulls a model from a fake Hub with a progress
+ * bar and loads and unloads it, creates a key and sees its secret once, and
  * reports every console error; this class then checks what the browser saw against the server's own state. The
  * screenshots of each page land in {@code target/webui-screenshots/}.
  */
@@ -57,6 +58,7 @@ class WebUiBrowserTest {
     @TempDir
     static Path dir;
     static FakeUpstream slow;
+    static io.stellarchat.server.models.FakeHubAccess hub;
     static StellarService service;
     static int port;
     static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -91,9 +93,11 @@ class WebUiBrowserTest {
                 new ModelEntry("stories260K", LiveService.STORIES, List.of(), 0),
                 ModelEntry.remote("slow", List.of(new ModelEntry.Upstream("slowprov", FakeUpstream.MODEL, 1))),
                 ModelEntry.remote("flaky", List.of(new ModelEntry.Upstream("flaky", "m", 1))));
+        hub = io.stellarchat.server.models.FakeHubAccess.start(Files.readAllBytes(LiveService.STORIES));
         StellarConfig d = StellarConfig.defaults();
         StellarConfig config = new StellarConfig(d.server().withPort(0), d.logging(),
-                new ModelsConfig(dir.resolve("no-models-here"), models),
+                new ModelsConfig(Files.createDirectories(dir.resolve("models")), models, Duration.ZERO, 0, hub.endpoint(),
+                        new io.stellarchat.server.config.Secret("")),
                 new EngineConfig(1, 0, d.engine().queueDepth(), d.engine().maxWait(), d.engine().keepAlive()),
                 new DataConfig(dir), d.database(), d.metrics(), providers);
         ModelRegistry registry = ModelRegistry.load(config.models(), config.engine());
@@ -106,6 +110,7 @@ class WebUiBrowserTest {
     static void stop() {
         if (service != null) service.close();
         if (slow != null) slow.close();
+        if (hub != null) hub.close();
         http.shutdownNow();
     }
 
