@@ -267,8 +267,13 @@ await step('console-key-secret-once', async () => {
   const secret = (await consolePage.locator('#new-key-secret').innerText()).trim();
   check(secret.startsWith('sk-stellar-'), 'the secret is shown: ' + secret);
   check(await consolePage.locator('#new-key button', { hasText: 'Copy key' }).count() === 1, 'with a copy button');
-  await consolePage.waitForSelector('#keys-table tr:has-text("browser-test")');
-  await consolePage.waitForTimeout(3500); // a live refresh or two, so the charts have points
+  const keyRow = consolePage.locator('#keys-table tr:has-text("browser-test")');
+  await keyRow.waitFor();
+  await keyRow.locator('.limits').click();
+  await consolePage.fill('.limits-row input[data-limit="requests_per_minute"]', '600');
+  await consolePage.click('.limits-row button:has-text("Save limits")');
+  await consolePage.waitForSelector('#keys-table tr:has-text("browser-test") td:has-text("600 req/min")');
+  await consolePage.waitForTimeout(3000); // a live refresh or two, so the charts have points
   await consolePage.screenshot({ path: `${outDir}/console.png`, fullPage: true });
   await consolePage.locator('#providers').scrollIntoViewIfNeeded();
   await consolePage.screenshot({ path: `${outDir}/console-providers-keys.png` });

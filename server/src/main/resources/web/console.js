@@ -187,12 +187,44 @@ async function refreshKeys() {
   }
   fill($('#keys-table'), table(['Name', 'Key', 'Owner', 'Scopes', 'Models', 'Limits', 'State', 'Created', ''],
     r.data.map(k => h('tr', { dataset: { keyId: k.id } },
-      td(h('strong', null, k.name || '(unnamed)')), td(h('span', { class: 'mono' }, k.prefix + '…')), td(k.owner),
+      td(h('strong', null, k.name || '(unnamed)')), td(h('span', { class: 'mono' }, k.prefix + '…')), td(h('span', { class: 'clip', title: k.owner }, k.owner)),
       td(k.scopes.join(', ')), td(k.models.join(', ')), td(limitsText(k.limits)),
       td(h('span', { class: 'badge ' + (k.revoked ? 'bad' : k.disabled ? 'off' : 'ok') }, k.revoked ? 'revoked' : k.disabled ? 'disabled' : 'active')),
       td(ago(k.created_at)),
-      td(k.revoked ? null : h('button', { class: 'btn small danger revoke', type: 'button', onclick: e => revoke(k, e.currentTarget) }, 'Revoke')))),
+      td(k.revoked ? null : h('div', { class: 'row' },
+        h('button', { class: 'btn small limits', type: 'button', onclick: e => editLimits(k, e.currentTarget.closest('tr')) }, 'Limits…'),
+        h('button', { class: 'btn small toggle', type: 'button', onclick: () => patchKey(k, { disabled: !k.disabled }, k.disabled ? 'enabled' : 'disabled') }, k.disabled ? 'Enable' : 'Disable'),
+        h('button', { class: 'btn small danger revoke', type: 'button', onclick: e => revoke(k, e.currentTarget) }, 'Revoke'))))),
     'No managed keys yet.'));
+}
+
+/** An inline row under a key to change its limits (blank: the server's default). */
+function editLimits(k, tr) {
+  if (tr.nextElementSibling && tr.nextElementSibling.classList.contains('limits-row')) { tr.nextElementSibling.remove(); return; }
+  const fields = [['requests_per_minute', 'Requests/min'], ['tokens_per_minute', 'Tokens/min'], ['max_concurrent', 'Concurrent'],
+    ['tokens_per_day', 'Tokens/day'], ['tokens_per_month', 'Tokens/month']];
+  const inputs = fields.map(([name, label]) => {
+    const input = h('input', { type: 'number', min: '1', placeholder: 'default', 'aria-label': label, dataset: { limit: name } });
+    if (k.limits && k.limits[name]) input.value = k.limits[name];
+    return h('label', { class: 'field' }, h('span', null, label), input);
+  });
+  const save = h('button', { class: 'btn primary small', type: 'button' }, 'Save limits');
+  save.addEventListener('click', () => {
+    const limits = {};
+    for (const i of tr.nextElementSibling.querySelectorAll('input[data-limit]')) if (i.value) limits[i.dataset.limit] = Number(i.value);
+    if (k.limits && k.limits.models) limits.models = k.limits.models;
+    patchKey(k, { limits }, 'limits saved');
+  });
+  tr.after(h('tr', { class: 'limits-row' }, h('td', { colspan: '9' }, h('div', { class: 'form-grid' }, inputs, h('div', { class: 'field' }, save)))));
+}
+
+async function patchKey(k, body, done) {
+  try {
+    await api('/v1/admin/keys/' + encodeURIComponent(k.id), { method: 'PATCH', body });
+    toast('Key ' + (k.name || k.id) + ': ' + done + '.');
+  } catch (e) { toast(e.message, 'error'); }
+  refreshKeys();
+  refreshAudit(0);
 }
 
 async function createKey() {

@@ -150,6 +150,7 @@ class WebUiBrowserTest {
         String secret = r.get("secret").asText();
         assertEquals(200, send("/v1/models", secret).statusCode(), "the new key authenticates");
         assertFalse(send("/v1/admin/keys", null).body().contains(secret), "the key list never holds the secret");
+        assertEquals(600, get("/v1/admin/keys", null).at("/data/0/limits/requests_per_minute").asInt(), "limits set in the console");
         String keySession = r.get("keySession").asText();
         assertTrue(get("/v1/sessions", secret).toString().contains(keySession), "the signed-in chat is the key owner's");
         assertFalse(get("/v1/sessions", null).toString().contains(keySession), "and not the default owner's");
