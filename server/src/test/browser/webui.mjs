@@ -81,6 +81,7 @@ await step('answer-streams', async () => {
   await page.selectOption('#model', 'stories260K');
   await page.fill('#temperature', '0');
   await page.fill('#max-tokens', '200');
+  await page.fill('#system', 'You tell short stories.');
   await page.fill('#input', 'Once upon a time');
   await page.press('#input', 'Enter');
   await page.waitForSelector('.msg.assistant[data-finish]', { timeout: 30_000 });
@@ -220,6 +221,21 @@ await step('failing-provider', async () => {
   await page.press('#input', 'Enter');
   await page.waitForSelector('.msg.assistant.error', { timeout: 15_000 });
   result.providerError = await page.locator('.msg.assistant.error .body').innerText();
+});
+
+await step('rename-and-delete-sessions', async () => {
+  // The failed chat is deleted (two clicks: the first asks), the story session renamed with the keyboard.
+  const failed = page.locator('#session-list li', { hasText: 'hello?' });
+  result.deletedSession = await failed.getAttribute('data-session-id');
+  await failed.locator('.delete').click();
+  await failed.locator('.delete', { hasText: 'Delete?' }).click();
+  await page.waitForSelector(`#session-list li[data-session-id="${result.deletedSession}"]`, { state: 'detached' });
+  check(await page.isVisible('#empty'), 'deleting the open session starts a new chat');
+  const story = page.locator(`#session-list li[data-session-id="${result.stream.sessionId}"]`);
+  await story.locator('.rename').click();
+  await story.locator('input').fill('Jack and the bird');
+  await story.locator('input').press('Enter');
+  await page.waitForSelector(`#session-list li[data-session-id="${result.stream.sessionId}"] .title:text-is("Jack and the bird")`);
 });
 
 const consolePage = await context.newPage();

@@ -131,6 +131,12 @@ class WebUiBrowserTest {
         assertEquals(stream.get("completion").asInt(), stored.at("/usage/completion_tokens").asInt());
         assertTrue(stream.get("deltas").asInt() >= 2, stream.toString());
 
+        JsonNode storySession = get("/v1/sessions/" + stream.get("sessionId").asText(), null);
+        assertEquals("You tell short stories.", storySession.get("system_prompt").asText(), "the side panel's system prompt");
+        assertEquals("Jack and the bird", storySession.get("title").asText(), "renamed in the list");
+        assertEquals(404, send("/v1/sessions/" + r.get("deletedSession").asText(), null).statusCode(), "deleted in the list");
+        assertTrue(stream.get("completion").asInt() <= 200, "max tokens from the side panel: " + stream);
+
         // Stop: the stored reply is the partial answer the page showed, finished "stop", well short of the script.
         JsonNode stop = r.get("stop");
         JsonNode stopped = message(stop.get("sessionId").asText(), stop.get("messageId").asText());
