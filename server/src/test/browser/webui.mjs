@@ -291,6 +291,9 @@ await step('console-key-secret-once', async () => {
   await consolePage.waitForSelector('#keys-table tr:has-text("browser-test") td:has-text("600 req/min")');
   await consolePage.waitForTimeout(3000); // a live refresh or two, so the charts have points
   await consolePage.screenshot({ path: `${outDir}/console.png`, fullPage: true });
+  // The README's picture: from the top to the end of the providers (live stats, models, breakers).
+  const bottom = await consolePage.$eval('#providers', el => el.getBoundingClientRect().bottom + window.scrollY + 12);
+  await consolePage.screenshot({ path: `${outDir}/console-overview.png`, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(bottom) } });
   await consolePage.locator('#providers').scrollIntoViewIfNeeded();
   await consolePage.screenshot({ path: `${outDir}/console-providers-keys.png` });
   await consolePage.evaluate(() => window.scrollTo(0, 0));

@@ -47,9 +47,13 @@ export function lineChart(series, opts = {}) {
     svg.append(s('text', { x: L - 4, y: Y(v) + 3, 'text-anchor': 'end' }, yLabel(v)));
   }
   const xLabel = opts.xLabel || (x => String(x));
+  let previous = null;
   for (let k = 0; k <= 3; k++) {
     const x = x0 + (x1 - x0) * k / 3;
-    svg.append(s('text', { x: X(x), y: H - 6, 'text-anchor': k === 0 ? 'start' : k === 3 ? 'end' : 'middle' }, xLabel(x)));
+    const text = xLabel(x);
+    if (text === previous) continue; // a short span: one label per distinct value
+    previous = text;
+    svg.append(s('text', { x: X(x), y: H - 6, 'text-anchor': k === 0 ? 'start' : k === 3 ? 'end' : 'middle' }, text));
   }
   // Bars: each point is a bucket [x, x + bucket); the series stand side by side within it.
   const slot = opts.bucket ? (X(x0 + opts.bucket) - X(x0)) * 0.8 / series.length : 0;

@@ -177,7 +177,8 @@ class WebUiBrowserTest {
         for (JsonNode e : r.get("consoleErrors")) errors.add(e.toString());
         assertEquals(List.of(), errors, "console errors");
 
-        for (String shot : List.of("playground.png", "playground-markdown.png", "console.png", "playground-phone-dark.png")) {
+        for (String shot : List.of("playground.png", "playground-markdown.png", "console.png", "console-overview.png",
+                "playground-phone-dark.png")) {
             Path f = SCREENSHOTS.resolve(shot);
             assertTrue(Files.size(f) > 10_000, "screenshot " + f);
         }
