@@ -66,6 +66,11 @@ await step('playground-loads', async () => {
   const models = await page.$$eval('#model option', os => os.map(o => o.value));
   for (const m of ['stories260K', 'slow', 'flaky']) check(models.includes(m), 'model list lacks ' + m + ': ' + models);
   check(await page.isVisible('#empty'), 'a new chat shows its empty state');
+  check(await page.locator('#session-list li').count() === 20, 'one page of sessions');
+  check(await page.locator('#session-list li .title').first().innerText() === 'old session 21', 'newest first');
+  await page.click('#more-sessions');
+  await page.waitForSelector('#session-list li:has-text("old session 0")');
+  check(await page.locator('#session-list li').count() === 22 && await page.isHidden('#more-sessions'), 'the next page, then no more');
 });
 
 await step('answer-streams', async () => {
@@ -332,7 +337,7 @@ await step('phone-and-dark', async () => {
   const phone = await browser.newContext({ viewport: { width: 390, height: 780 }, colorScheme: 'dark', deviceScaleFactor: 1 });
   const p = await phone.newPage();
   current = p;
-  watch(p, 'playground-phone');
+  watch(p, 'phone');
   await p.goto(base + '/#session=' + encodeURIComponent(result.stream.sessionId));
   await p.waitForSelector('body[data-ready="true"]');
   await p.waitForSelector(`.msg.assistant[data-message-id="${result.stream.messageId}"]`);
@@ -342,6 +347,11 @@ await step('phone-and-dark', async () => {
   await p.screenshot({ path: `${outDir}/playground-phone-dark.png` });
   await p.click('#toggle-settings');
   check(await p.isVisible('#settings-panel'), 'the settings open as a drawer');
+  await p.goto(base + '/console');
+  await p.waitForSelector('body[data-ready="true"]');
+  const wide = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(wide <= 0, 'the console fits the phone (tables scroll inside their cards): ' + wide + ' px');
+  await p.screenshot({ path: `${outDir}/console-phone-dark.png` });
   await phone.close();
 });
 

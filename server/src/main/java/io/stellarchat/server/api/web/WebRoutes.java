@@ -34,7 +34,7 @@ public final class WebRoutes implements RouteGroup {
             "default-src 'none'",
             "script-src 'self'",
             "style-src 'self'",
-            "img-src 'self' data:",
+            "img-src 'self'",
             "connect-src 'self'",
             "base-uri 'none'",
             "form-action 'none'",

@@ -116,6 +116,14 @@ class WebUiBrowserTest {
 
     @Test
     void theWebUiWorksInARealBrowser() throws Exception {
+        // Older sessions than one page of the list holds (20): the rest come with "Load more".
+        for (int i = 0; i < 22; i++) {
+            HttpResponse<String> made = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/sessions"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"stories260K\",\"title\":\"old session " + i + "\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, made.statusCode(), made.body());
+        }
         Path work = installPlaywright();
         Files.createDirectories(SCREENSHOTS);
         String out = run(work, 150, "node", "webui.mjs", "http://127.0.0.1:" + port, SCREENSHOTS.toAbsolutePath().toString());
