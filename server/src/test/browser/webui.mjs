@@ -194,6 +194,30 @@ await step('regenerate-and-edit', async () => {
   result.edited = { sessionId: await page.evaluate(() => decodeURIComponent(location.hash.replace('#session=', ''))) };
 });
 
+await step('tool-call-and-result', async () => {
+  await page.click('#new-chat');
+  await page.selectOption('#model', 'slow');
+  await page.click('#tools-fold summary');
+  await page.fill('#tools', JSON.stringify([{ type: 'function', function: { name: 'get_weather',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }]));
+  await page.fill('#input', 'Weather in Oslo?');
+  await page.press('#input', 'Enter');
+  await page.waitForSelector('.msg.assistant[data-finish="tool_calls"]', { timeout: 15_000 });
+  const call = page.locator('.msg.assistant details.tool-call');
+  check(await call.count() === 1 && (await call.locator('summary').innerText()).includes('get_weather'), 'the call is folded under its name');
+  check(!(await call.evaluate(d => d.open)), 'closed until asked');
+  await call.locator('summary').click();
+  check((await call.locator('pre').innerText()).includes('"city": "Oslo"'), 'its arguments, pretty');
+  await call.locator('.tool-reply').click();
+  check(await page.isVisible('#tool-hint'), 'the composer says the next message is the result');
+  await page.fill('#input', '{"sky":"sunny"}');
+  await page.press('#input', 'Enter');
+  await page.waitForSelector('.msg.assistant:has-text("It is sunny in Oslo.")', { timeout: 15_000 });
+  check(await page.locator('.msg.tool').count() === 1, 'the result is shown as a tool message');
+  await page.fill('#tools', '');
+  result.tools = { sessionId: await page.evaluate(() => decodeURIComponent(location.hash.replace('#session=', ''))) };
+});
+
 await step('markdown-is-inert', async () => {
   // A model's HTML must show as text: render a hostile answer through the page's own renderer.
   const out = await page.evaluate(async () => {

@@ -12,9 +12,9 @@ import { topBar, toast } from './shell.js';
 const els = {
   messages: $('#messages'), input: $('#input'), send: $('#send'), stop: $('#stop'), model: $('#model'),
   system: $('#system'), temperature: $('#temperature'), topP: $('#top-p'), maxTokens: $('#max-tokens'),
-  seed: $('#seed'), list: $('#session-list'), more: $('#more-sessions'), newChat: $('#new-chat'),
+  seed: $('#seed'), tools: $('#tools'), list: $('#session-list'), more: $('#more-sessions'), newChat: $('#new-chat'),
 };
-const state = { session: null, cursor: null, socket: null, opening: null, run: null, editing: null, feedback: true, seq: 0 };
+const state = { session: null, cursor: null, socket: null, opening: null, run: null, editing: null, toolReply: null, feedback: true, seq: 0 };
 const contentOf = new WeakMap(); // message view → its text (for copy, edit and regenerate)
 
 // ---- settings
@@ -44,6 +44,30 @@ function sampling() {
   };
   if (els.seed.value.trim() !== '') p.seed = num(els.seed, 'Seed', -(2 ** 53), 2 ** 53, true);
   return p;
+}
+
+/** The side panel's tools: null when empty, else a JSON array of functions (throws naming the problem). */
+function tools() {
+  const text = els.tools.value.trim();
+  if (!text) return null;
+  let v;
+  try { v = JSON.parse(text); } catch (e) { $('#tools-fold').open = true; els.tools.focus(); throw new Error('Tools are not valid JSON: ' + e.message); }
+  if (!Array.isArray(v)) { $('#tools-fold').open = true; els.tools.focus(); throw new Error('Tools must be a JSON array of {"type":"function","function":{…}}.'); }
+  return v;
+}
+
+/** Answering a tool call: the next message is that call's result (role tool). */
+function replyToTool(call) {
+  state.toolReply = call;
+  const hint = $('#tool-hint');
+  hint.textContent = 'Next message is the result of ' + call.name + ' (' + call.id + ') · Esc cancels · ';
+  hint.hidden = false;
+  els.input.focus();
+}
+
+function cancelToolReply() {
+  state.toolReply = null;
+  $('#tool-hint').hidden = true;
 }
 
 async function loadModels() {
@@ -87,7 +111,8 @@ function renderAnswer(body, text, reasoning, toolCalls) {
   fill(body,
     thinking ? fold('Reasoning', renderMarkdown(thinking), 'reasoning') : null,
     renderMarkdown(split.answer),
-    (toolCalls || []).map(c => fold('Tool call: ' + c.name, h('pre', { class: 'mono' }, prettyJson(c.arguments)), 'tool-call')));
+    (toolCalls || []).map(c => fold('Tool call: ' + c.name, [h('pre', { class: 'mono' }, prettyJson(c.arguments)),
+      c.id ? h('button', { class: 'btn small tool-reply', type: 'button', onclick: () => replyToTool(c) }, 'Send the result') : null], 'tool-call')));
 }
 
 const FINISH = { stop: 'finished', length: 'hit max tokens', tool_calls: 'called tools', cancelled: 'cancelled', error: 'failed', content_filter: 'filtered' };
@@ -117,7 +142,7 @@ function messageView(m, live) {
   const body = h('div', { class: role === 'assistant' ? 'body md' : 'body' });
   view.append(h('div', { class: 'who' }, role === 'user' ? 'You' : role === 'tool' ? 'Tool result' : 'Assistant'), body);
   if (role === 'assistant') {
-    renderAnswer(body, m.content || '', m.reasoning_content, (m.tool_calls || []).map(c => c.function ? { name: c.function.name, arguments: c.function.arguments } : c));
+    renderAnswer(body, m.content || '', m.reasoning_content, (m.tool_calls || []).map(c => c.function ? { id: c.id, name: c.function.name, arguments: c.function.arguments } : c));
     if (m.status !== 'generating') view.append(assistantFoot(view, m, live));
   } else {
     body.textContent = m.content || '';
@@ -302,6 +327,7 @@ async function loadSessions(reset) {
 function newChat() {
   if (state.run) return;
   cancelEdit();
+  cancelToolReply();
   state.session = null;
   history.replaceState(null, '', location.pathname);
   fill(els.messages, emptyState());
@@ -316,6 +342,7 @@ async function openSession(id) {
       api('/v1/sessions/' + encodeURIComponent(id)),
       api('/v1/sessions/' + encodeURIComponent(id) + '/messages?limit=50')]);
     cancelEdit();
+    cancelToolReply();
     state.session = s;
     history.replaceState(null, '', '#session=' + encodeURIComponent(id));
     if (![...els.model.options].some(o => o.value === s.model)) els.model.append(h('option', { value: s.model }, s.model));
@@ -378,7 +405,9 @@ async function send(textArg) {
   const model = els.model.value;
   if (!model) { toast('There is no model to chat with.', 'error'); return; }
   let params;
-  try { params = sampling(); } catch (e) { toast(e.message, 'error'); return; }
+  let toolList;
+  try { params = sampling(); toolList = tools(); } catch (e) { toast(e.message, 'error'); return; }
+  const toolReply = textArg === undefined ? state.toolReply : null;
   if (textArg === undefined && state.editing) {
     const editing = state.editing;
     cancelEdit();
@@ -405,7 +434,8 @@ async function send(textArg) {
     return;
   }
   $('#empty')?.remove();
-  run.userView = messageView({ role: 'user', content: text });
+  if (toolReply) cancelToolReply();
+  run.userView = messageView({ role: toolReply ? 'tool' : 'user', content: text });
   run.view = messageView({ role: 'assistant', content: '', status: 'generating' });
   run.view.classList.add('generating');
   run.view.dataset.requestId = run.requestId;
@@ -414,7 +444,10 @@ async function send(textArg) {
   run.t0 = performance.now();
   try {
     const ws = await socket();
-    ws.send(JSON.stringify({ type: 'message', request_id: run.requestId, session_id: state.session.id, content: text, params }));
+    const frame = { type: 'message', request_id: run.requestId, session_id: state.session.id, content: text, params };
+    if (toolList) frame.tools = toolList;
+    if (toolReply) { frame.role = 'tool'; frame.tool_call_id = toolReply.id; }
+    ws.send(JSON.stringify(frame));
   } catch (e) {
     fail(run, e.message);
   }
@@ -462,7 +495,7 @@ function onFrame(f) {
       scheduleRender();
       break;
     case 'tool_call':
-      run.toolCalls.push({ name: f.name, arguments: f.arguments });
+      run.toolCalls.push({ id: f.id, name: f.name, arguments: f.arguments });
       scheduleRender();
       break;
     case 'end':
@@ -514,6 +547,7 @@ els.input.addEventListener('keydown', e => {
 document.addEventListener('keydown', e => {
   if (e.key === 'Escape' && state.run) { e.preventDefault(); stop(); }
   else if (e.key === 'Escape' && state.editing) { e.preventDefault(); cancelEdit(); els.input.value = ''; }
+  else if (e.key === 'Escape' && state.toolReply) { e.preventDefault(); cancelToolReply(); }
 });
 els.send.addEventListener('click', () => send());
 els.stop.addEventListener('click', stop);

@@ -70,6 +70,21 @@ class WebUiBrowserTest {
         return List.copyOf(p);
     }
 
+    /** A streamed call of get_weather({"city":"Oslo"}): the name, the arguments in two pieces, finish tool_calls. */
+    static List<String> toolCallFrames() {
+        String head = "{\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"fake-model\",\"choices\":[{\"index\":0,";
+        return List.of(
+                FakeUpstream.data(head + "\"delta\":{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_7\","
+                        + "\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}"),
+                FakeUpstream.data(head + "\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]},"
+                        + "\"finish_reason\":null}]}"),
+                FakeUpstream.data(head + "\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Oslo\\\"}\"}}]},"
+                        + "\"finish_reason\":null}]}"),
+                FakeUpstream.openAiChunk("", "tool_calls"),
+                FakeUpstream.openAiUsage(20, 9, 0, 0),
+                FakeUpstream.DONE);
+    }
+
     @BeforeAll
     static void start() throws IOException {
         slow = FakeUpstream.start();
@@ -77,6 +92,11 @@ class WebUiBrowserTest {
                 .everyEvent(Duration.ofMillis(120)));
         slow.enqueue(FakeUpstream.Reply.sse(FakeUpstream.openAiText("<think>", "The user greets.", "</think>",
                 "Hello ", "**there**", "!")));
+        // Regenerate, then edit and resend (in that order in webui.mjs), then a tool call and the answer to its result.
+        slow.enqueue(FakeUpstream.Reply.sse(FakeUpstream.openAiText("Hello ", "again")));
+        slow.enqueue(FakeUpstream.Reply.sse(FakeUpstream.openAiText("Hello ", "edited")));
+        slow.enqueue(FakeUpstream.Reply.sse(toolCallFrames()));
+        slow.enqueue(FakeUpstream.Reply.sse(FakeUpstream.openAiText("It is ", "sunny in Oslo.")));
         int refused;
         try (ServerSocket s = new ServerSocket(0)) {
             refused = s.getLocalPort(); // closed again: connections to it are refused
@@ -174,6 +194,14 @@ class WebUiBrowserTest {
         assertEquals(2, edited.size(), edited.toString());
         assertEquals("Hi there, edited", edited.get(0).get("content").asText());
         assertEquals("assistant", edited.get(1).get("role").asText());
+
+        // The tool call and its result went through the session: question, call, result, answer.
+        JsonNode toolTurns = get("/v1/sessions/" + r.at("/tools/sessionId").asText() + "/messages", null).get("data");
+        assertEquals(List.of("user", "assistant", "tool", "assistant"),
+                toolTurns.findValues("role").stream().map(JsonNode::asText).toList(), toolTurns.toString());
+        assertEquals("call_7", toolTurns.get(2).get("tool_call_id").asText());
+        assertEquals("{\"city\":\"Oslo\"}", toolTurns.get(1).at("/tool_calls/0/function/arguments").asText());
+        assertTrue(slow.requests().stream().anyMatch(q -> q.body().contains("\"get_weather\"")), "the tools reached the model");
 
         // The thumbs-up the browser gave is stored with the answer.
         assertEquals("up", message(stream.get("sessionId").asText(), stream.get("messageId").asText()).at("/feedback/rating").asText());
