@@ -14,7 +14,13 @@ import java.util.Set;
  * missing or bad key is 401 {@code invalid_api_key}; a key without the route's scope 403 {@code insufficient_scope}.
  * WebSocket upgrades are checked the same way before the upgrade.
  *
- * <p>{@code /health}, {@code /ready} and {@code /metrics} are open (probes and scrapers carry no keys).
+ * <p>{@code /health}, {@code /ready} and {@code /metrics} are open (probes and scrapers carry no keys), and so are
+ * the web UI's pages and assets ({@code api.web}: a browser cannot attach a key to a page load; the API calls the
+ * pages make carry one).
+ *
+ * <p>A browser cannot set headers on a WebSocket either: the web UI offers the key as a subprotocol
+ * {@code stellar.key.<base64url of the key>} beside {@code stellar.v1} (never in the URL, which lands in logs);
+ * it is read here only when neither header is present.
  */
 public final class Authentication implements RouteGroup {
     /** Request attribute holding the {@link Caller}. */
@@ -34,7 +40,7 @@ public final class Authentication implements RouteGroup {
 
     private void check(Context ctx) {
         String path = ctx.path();
-        if (OPEN.contains(path)) return;
+        if (OPEN.contains(path) || io.stellarchat.server.api.web.WebRoutes.isWebPath(path)) return;
         Caller caller;
         try {
             caller = keys.authenticate(secret(ctx));
@@ -67,7 +73,34 @@ public final class Authentication implements RouteGroup {
             return auth.substring(7).trim();
         }
         String x = ctx.header("x-api-key");
-        return x == null || x.isBlank() ? null : x.trim();
+        if (x != null && !x.isBlank()) return x.trim();
+        return fromSubprotocol(ctx.header("Sec-WebSocket-Protocol"));
+    }
+
+    /** The prefix of the subprotocol that carries a browser's key on a WebSocket upgrade. */
+    static final String KEY_PROTOCOL = "stellar.key.";
+
+    /** The key in an offered {@code stellar.key.<base64url>} subprotocol, or null (none, or not base64url). */
+    static String fromSubprotocol(String header) {
+        if (header == null) return null;
+        String[] offered = header.split(",");
+        for (int i = 0; i < offered.length; i++) {
+            String t = offered[i].trim();
+            if (t.startsWith(KEY_PROTOCOL) && t.length() > KEY_PROTOCOL.length()) {
+                if (i == 0) {
+                    // The server selects the first offered protocol and sends it back: never the key.
+                    throw ApiException.invalidRequest(null, "Offer the subprotocol 'stellar.v1' before the key "
+                            + "('stellar.key.…'); the first offered protocol is the one selected and echoed.");
+                }
+                try {
+                    return new String(java.util.Base64.getUrlDecoder().decode(t.substring(KEY_PROTOCOL.length())),
+                            java.nio.charset.StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.unauthorized("The key offered as WebSocket subprotocol is not base64url.");
+                }
+            }
+        }
+        return null;
     }
 
     /** The scope a path needs; null for paths any authenticated caller may use (the model list, unknown paths). */

@@ -88,4 +88,13 @@ public interface HistoryStore {
      * @return the message with its feedback; empty when the owner has no such message in that session
      */
     Optional<ChatMessage> setFeedback(String owner, String sessionId, String messageId, String rating, String comment);
+
+    /**
+     * Deletes a message of one of {@code owner}'s sessions and every later message of that session, so the
+     * conversation can go on from just before it (regenerate an answer, edit and resend a question). The caller
+     * makes sure no turn of the session is running ({@code conversation.SessionTurns#truncate}).
+     *
+     * @return how many messages were deleted; empty when the owner has no such message in that session
+     */
+    Optional<Integer> deleteMessagesFrom(String owner, String sessionId, String messageId);
 }

@@ -312,6 +312,30 @@ final class JdbcHistoryStore implements HistoryStore {
     }
 
     @Override
+    public Optional<Integer> deleteMessagesFrom(String owner, String sessionId, String messageId) {
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(sessionId, "sessionId");
+        if (!TimeOrderedIds.looksLikeId(messageId)) return Optional.empty();
+        return tx.write("delete messages from", c -> {
+            Optional<ChatMessage> found = selectOwnedMessage(c, owner, messageId);
+            if (found.isEmpty() || !found.get().sessionId().equals(sessionId)) return Optional.<Integer>empty();
+            // Ids are time-ordered: "id >= ?" is this message and every later one of the session.
+            int deleted;
+            try (PreparedStatement st = c.prepareStatement("DELETE FROM chat_messages WHERE session_id = ? AND id >= ?")) {
+                st.setString(1, sessionId);
+                st.setString(2, messageId);
+                deleted = st.executeUpdate();
+            }
+            try (PreparedStatement st = c.prepareStatement("UPDATE chat_sessions SET updated_ms = ? WHERE id = ?")) {
+                st.setLong(1, clock.millis());
+                st.setString(2, sessionId);
+                st.executeUpdate();
+            }
+            return Optional.of(deleted);
+        });
+    }
+
+    @Override
     public Optional<Page<ChatMessage>> listMessages(String owner, String sessionId, int limit, String beforeMessageId) {
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(sessionId, "sessionId");

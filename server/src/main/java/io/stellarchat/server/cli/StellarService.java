@@ -144,6 +144,8 @@ public final class StellarService implements AutoCloseable {
                 config.providers().stream().map(p -> p.id()).toList(), json);
         groups.add(new AdminRoutes(gateway, audit, json,
                 config.server().maxBodyBytes()));
+        groups.add(new io.stellarchat.server.api.admin.StatsRoutes(gateway, registry, json));
+        groups.add(new io.stellarchat.server.api.web.WebRoutes());
         groups.add(new KeyRoutes(keys, audit, json, config.server().maxBodyBytes()));
         groups.add(new io.stellarchat.server.api.admin.UsageRoutes(database == null ? null : database.usage(), json,
                 java.time.Clock.systemUTC()));

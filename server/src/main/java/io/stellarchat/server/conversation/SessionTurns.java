@@ -227,6 +227,28 @@ public final class SessionTurns {
         }
     }
 
+    /**
+     * Deletes a message and everything after it in the session (regenerate, edit and resend), holding the
+     * session's turn lock so it never races a running turn.
+     *
+     * @return how many messages were deleted
+     * @throws ProviderException 404 unknown session or message, 409 while the session is generating
+     */
+    public int truncate(String owner, String sessionId, String messageId) {
+        store.getSession(owner, sessionId).orElseThrow(() -> notFound(sessionId));
+        Object token = new Object();
+        if (busy.putIfAbsent(sessionId, token) != null) {
+            throw new ProviderException(ErrorKind.INVALID_REQUEST, 409, "session_busy", null,
+                    "Session " + sessionId + " is generating a reply; stop it or wait before changing its history.", null);
+        }
+        try {
+            return store.deleteMessagesFrom(owner, sessionId, messageId).orElseThrow(() -> ProviderException.notFound(
+                    "message_not_found", "message_id", "Session " + sessionId + " has no message '" + messageId + "'."));
+        } finally {
+            busy.remove(sessionId, token);
+        }
+    }
+
     private ChatMessage runLocked(String owner, ChatSession session, Input input, GenerationParams overrides,
                                   Control control, Listener listener, Runnable release, Gate gate) {
         String content = input.content();

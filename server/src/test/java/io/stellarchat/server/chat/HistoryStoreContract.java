@@ -161,6 +161,26 @@ abstract class HistoryStoreContract {
     }
 
     @Test
+    void deletingFromAMessageKeepsOnlyWhatCameBefore() {
+        ChatSession s = session("alice");
+        ChatSession other = session("alice");
+        List<ChatMessage> m = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) m.add(store.appendMessage("alice", s.id(), NewMessage.user("m" + i)).orElseThrow());
+        store.appendMessage("alice", other.id(), NewMessage.user("elsewhere")).orElseThrow();
+
+        assertEquals(Optional.empty(), store.deleteMessagesFrom("bob", s.id(), m.get(2).id()), "another owner");
+        assertEquals(Optional.empty(), store.deleteMessagesFrom("alice", other.id(), m.get(2).id()), "another session");
+        assertEquals(Optional.empty(), store.deleteMessagesFrom("alice", s.id(), "not-an-id"));
+        assertEquals(Optional.of(2), store.deleteMessagesFrom("alice", s.id(), m.get(2).id()));
+        assertEquals(List.of("m0", "m1"), store.listMessages("alice", s.id(), 10, null).orElseThrow().items().stream()
+                .map(ChatMessage::content).toList());
+        assertEquals(Optional.empty(), store.deleteMessagesFrom("alice", s.id(), m.get(3).id()), "already gone");
+        assertEquals(List.of("elsewhere"), store.listMessages("alice", other.id(), 10, null).orElseThrow().items().stream()
+                .map(ChatMessage::content).toList());
+        assertEquals(List.of(), store.integrityCheck());
+    }
+
+    @Test
     void anotherOwnerSeesAndChangesNothing() {
         ChatSession s = store.createSession(new NewSession("alice", "m", "mine", "", "{}", "{}"));
         ChatMessage generating = store.startAssistantMessage("alice", s.id()).orElseThrow();

@@ -77,6 +77,7 @@ public final class SessionRoutes implements RouteGroup {
         routes.post("/v1/sessions/{id}/messages", this::sendMessage);
         routes.get("/v1/sessions/{id}/messages", this::listMessages);
         routes.post("/v1/sessions/{id}/messages/{mid}/feedback", this::feedback);
+        routes.delete("/v1/sessions/{id}/messages/{mid}", this::deleteFrom);
         routes.get("/v1/admin/audit", this::auditLog);
     }
 
@@ -153,7 +154,25 @@ public final class SessionRoutes implements RouteGroup {
         return admission.gate(ctx, Authentication.caller(ctx));
     }
 
-    /** The audit log: a managed key sees its owner's entries only; static keys (the operators) see all. */
+    /**
+     * Deletes a message and every later one of the session: the history goes back to just before it, so a
+     * question can be asked again (regenerate) or changed (edit and resend). 409 {@code session_busy} while the
+     * session generates.
+     */
+    private void deleteFrom(Context ctx) {
+        String owner = Owners.of(ctx);
+        String id = ctx.pathParam("id");
+        String mid = ctx.pathParam("mid");
+        int deleted = turns.truncate(owner, id, mid);
+        audit.append(owner, "session.truncate", id, MDC.get(LogContext.REQUEST_ID));
+        ObjectNode out = json.createObjectNode();
+        out.put("object", "chat.messages.deleted");
+        out.put("session_id", id);
+        out.put("from", mid);
+        out.put("deleted", deleted);
+        ctx.json(out);
+    }
+
     /**
      * A thumbs up or down (and an optional comment, at most 4,000 characters) on a message of the caller's session;
      * a second rating replaces the first. Stored with the message and sent as a {@code feedback} event.
@@ -194,6 +213,7 @@ public final class SessionRoutes implements RouteGroup {
         ctx.json(out);
     }
 
+    /** The audit log: a managed key sees its owner's entries only; static keys (the operators) see all. */
     private void auditLog(Context ctx) {
         var caller = Authentication.caller(ctx);
         String actor = caller.id().startsWith("key_") ? caller.owner() : null;

@@ -61,6 +61,27 @@ class SessionRoutesTest {
         }
     }
 
+    @Test
+    void deletingFromAMessageRewindsTheHistoryForRegenerateAndEdit() throws Exception {
+        String me = token();
+        String sid = create(me, Map.of()).get("id").asText();
+        send(me, sid, Map.of("content", "Once", "max_tokens", 4));
+        JsonNode second = send(me, sid, Map.of("content", "Then", "max_tokens", 4));
+        String secondQuestion = second.at("/user_message/id").asText();
+
+        HttpResponse<String> r = live.delete("/v1/sessions/" + sid + "/messages/" + secondQuestion, me);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(2, LiveService.json(r).get("deleted").asInt(), "the question and its answer");
+        JsonNode left = LiveService.json(live.get("/v1/sessions/" + sid + "/messages", me)).get("data");
+        assertEquals(2, left.size());
+        assertEquals("Once", left.get(0).get("content").asText());
+        JsonNode again = send(me, sid, Map.of("content", "Then, edited", "max_tokens", 4));
+        assertEquals("Then, edited", again.at("/user_message/content").asText());
+
+        assertError(live.delete("/v1/sessions/" + sid + "/messages/" + secondQuestion, me), 404, "message_not_found");
+        assertError(live.delete("/v1/sessions/" + sid + "/messages/" + secondQuestion, token()), 404, "session_not_found");
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------
 
     static String token() {
