@@ -149,6 +149,7 @@ await step('reload-finds-session', async () => {
   await answer.waitFor();
   const shown = await answer.locator('.body').innerText();
   check(norm(shown) === norm(result.stop.shown), 'the reloaded answer is the stored one: ' + shown);
+  check(await answer.getAttribute('data-stopped') === 'true', 'the stored answer is marked stopped after a reload');
   check(await page.locator('.msg.user', { hasText: 'Tell me a long story' }).count() === 1, 'the question is there too');
   check(await page.locator('.codeblock button', { hasText: 'Copy' }).count() >= 1, 'the code block has a copy button');
   check(await page.locator('.codeblock .tok-kw, .codeblock .tok-fn, .codeblock .tok-str').count() >= 1, 'the code is highlighted');

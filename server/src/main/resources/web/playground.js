@@ -128,7 +128,7 @@ function statsText(m, live) {
   if (ttft !== undefined && ttft !== null) parts.push('TTFT ' + ms(ttft));
   const genMs = live ? live.genMs : m.timings && m.timings.generation_ms;
   if (completion > 1 && genMs > 0) parts.push((completion / (genMs / 1000)).toFixed(1) + ' tok/s');
-  if (live && live.stopped) parts.push('stopped');
+  if ((live && live.stopped) || m.stopped) parts.push('stopped');
   else if (m.finish_reason) parts.push(FINISH[m.finish_reason] || m.finish_reason);
   if (m.status === 'interrupted') parts.push('interrupted (server restarted)');
   return parts.join(' · ');
@@ -156,7 +156,7 @@ function messageView(m, live) {
 
 function assistantFoot(view, m, live) {
   const foot = h('div', { class: 'foot' }, h('span', { class: 'stats' }, statsText(m, live)));
-  if (live && live.stopped) view.dataset.stopped = 'true';
+  if ((live && live.stopped) || m.stopped) view.dataset.stopped = 'true';
   if (m.finish_reason) view.dataset.finish = m.finish_reason;
   foot.append(copyButton(() => contentOf.get(view), 'Copy'));
   foot.append(h('button', { class: 'btn small regenerate', type: 'button', onclick: () => regenerate(view) }, 'Regenerate'));

@@ -25,3 +25,7 @@ CREATE INDEX usage_records_ts ON usage_records (ts_ms);
 ALTER TABLE chat_messages ADD COLUMN feedback_rating TEXT CHECK (feedback_rating IN ('up', 'down'));
 ALTER TABLE chat_messages ADD COLUMN feedback_comment TEXT;
 ALTER TABLE chat_messages ADD COLUMN feedback_ms BIGINT;
+
+-- A reply the user stopped (a Stop button, the WebSocket's stop frame): finish_reason stays 'stop', as
+-- OpenAI-style clients expect, and this marks that the stop was the user's, not the model's.
+ALTER TABLE chat_messages ADD COLUMN stopped BOOLEAN NOT NULL DEFAULT FALSE;

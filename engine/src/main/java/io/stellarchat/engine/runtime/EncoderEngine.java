@@ -158,17 +158,19 @@ public final class EncoderEngine implements EngineClient {
             float[][] out = encoder.encode(inputs, true);
             batches.incrementAndGet();
             tokens.addAndGet(total);
+            // Counters first: whoever is woken by a result sees stats that include it.
+            completed.addAndGet(batch.size());
+            running = 0;
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result().complete(out[i]);
             }
         } catch (RuntimeException | Error e) {
             LOG.log(Level.WARNING, "encoder batch failed", e);
+            completed.addAndGet(batch.size());
+            running = 0;
             for (Job j : batch) {
                 j.result().completeExceptionally(e);
             }
-        } finally {
-            completed.addAndGet(batch.size());
-            running = 0;
         }
     }
 

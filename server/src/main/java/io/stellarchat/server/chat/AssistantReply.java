@@ -13,7 +13,13 @@ import java.util.Objects;
  * @param toolCallsJson tool calls made, a JSON array, or null (reserved)
  */
 public record AssistantReply(String content, FinishReason finishReason, TokenCounts tokens, Timings timings,
-                             String toolCallsJson) {
+                             String toolCallsJson, boolean stopped) {
+    /** Not stopped by the user. */
+    public AssistantReply(String content, FinishReason finishReason, TokenCounts tokens, Timings timings,
+                          String toolCallsJson) {
+        this(content, finishReason, tokens, timings, toolCallsJson, false);
+    }
+
     public AssistantReply {
         JsonText.requireText("content", content);
         Objects.requireNonNull(finishReason, "finishReason");

@@ -19,10 +19,19 @@ import java.util.Objects;
  * @param timings       timings
  * @param created       when it was created
  * @param feedback      the user's rating of a reply, or null
+ * @param stopped       whether the user stopped this reply (its finish reason is then {@code stop})
  */
 public record ChatMessage(String id, String sessionId, MessageRole role, String content, String toolCallsJson,
                           String toolCallId, FinishReason finishReason, MessageStatus status, TokenCounts tokens,
-                          Timings timings, Instant created, Feedback feedback) {
+                          Timings timings, Instant created, Feedback feedback, boolean stopped) {
+    /** Not stopped by the user. */
+    public ChatMessage(String id, String sessionId, MessageRole role, String content, String toolCallsJson,
+                       String toolCallId, FinishReason finishReason, MessageStatus status, TokenCounts tokens,
+                       Timings timings, Instant created, Feedback feedback) {
+        this(id, sessionId, role, content, toolCallsJson, toolCallId, finishReason, status, tokens, timings, created,
+                feedback, false);
+    }
+
     /** Without feedback. */
     public ChatMessage(String id, String sessionId, MessageRole role, String content, String toolCallsJson,
                        String toolCallId, FinishReason finishReason, MessageStatus status, TokenCounts tokens,

@@ -33,7 +33,7 @@ final class JdbcHistoryStore implements HistoryStore {
     private static final String MESSAGE_COLUMNS = "id, session_id, role, content, tool_calls_json, tool_call_id, "
             + "finish_reason, status, prompt_tokens, completion_tokens, prompt_ms, generation_ms, created_ms";
     /** What a read returns: the written columns and the feedback (V4). */
-    private static final String READ_COLUMNS = MESSAGE_COLUMNS + ", feedback_rating, feedback_comment, feedback_ms";
+    private static final String READ_COLUMNS = MESSAGE_COLUMNS + ", feedback_rating, feedback_comment, feedback_ms, stopped";
 
     private final Transactions tx;
     private final TimeOrderedIds ids;
@@ -236,7 +236,7 @@ final class JdbcHistoryStore implements HistoryStore {
             }
             try (PreparedStatement st = c.prepareStatement("UPDATE chat_messages SET content = ?, tool_calls_json = ?, "
                     + "finish_reason = ?, status = ?, prompt_tokens = ?, completion_tokens = ?, prompt_ms = ?, "
-                    + "generation_ms = ? WHERE id = ? AND status = ?")) {
+                    + "generation_ms = ?, stopped = ? WHERE id = ? AND status = ?")) {
                 st.setString(1, reply.content());
                 setText(st, 2, reply.toolCallsJson());
                 st.setString(3, reply.finishReason().key());
@@ -245,8 +245,9 @@ final class JdbcHistoryStore implements HistoryStore {
                 st.setLong(6, reply.tokens().completion());
                 st.setLong(7, reply.timings().promptMillis());
                 st.setLong(8, reply.timings().generationMillis());
-                st.setString(9, messageId);
-                st.setString(10, MessageStatus.GENERATING.key());
+                st.setBoolean(9, reply.stopped());
+                st.setString(10, messageId);
+                st.setString(11, MessageStatus.GENERATING.key());
                 if (st.executeUpdate() == 0) {
                     // Another transaction (markInterrupted) changed it after our read.
                     throw new IllegalStateException("message " + messageId + " stopped generating while being finished");
@@ -255,7 +256,7 @@ final class JdbcHistoryStore implements HistoryStore {
             touchSession(c, old.sessionId(), now);
             return Optional.of(new ChatMessage(old.id(), old.sessionId(), old.role(), reply.content(),
                     reply.toolCallsJson(), old.toolCallId(), reply.finishReason(), MessageStatus.COMPLETE,
-                    reply.tokens(), reply.timings(), old.created()));
+                    reply.tokens(), reply.timings(), old.created(), null, reply.stopped()));
         });
     }
 
@@ -280,7 +281,8 @@ final class JdbcHistoryStore implements HistoryStore {
         return new ChatMessage(r.getString(1), r.getString(2), MessageRole.fromKey(r.getString(3)), r.getString(4),
                 r.getString(5), r.getString(6), finish == null ? null : FinishReason.fromKey(finish),
                 MessageStatus.fromKey(r.getString(8)), new TokenCounts(r.getLong(9), r.getLong(10)),
-                new Timings(r.getLong(11), r.getLong(12)), Instant.ofEpochMilli(r.getLong(13)), feedback(r));
+                new Timings(r.getLong(11), r.getLong(12)), Instant.ofEpochMilli(r.getLong(13)), feedback(r),
+                r.getBoolean(17));
     }
 
     private static ChatMessage.Feedback feedback(ResultSet r) throws SQLException {
@@ -307,7 +309,7 @@ final class JdbcHistoryStore implements HistoryStore {
             ChatMessage m = found.get();
             return Optional.of(new ChatMessage(m.id(), m.sessionId(), m.role(), m.content(), m.toolCallsJson(),
                     m.toolCallId(), m.finishReason(), m.status(), m.tokens(), m.timings(), m.created(),
-                    new ChatMessage.Feedback(rating, comment, Instant.ofEpochMilli(now))));
+                    new ChatMessage.Feedback(rating, comment, Instant.ofEpochMilli(now)), m.stopped()));
         });
     }
 

@@ -318,7 +318,8 @@ public final class SessionTurns {
                         if (why == null || why == FinishReason.CANCELLED) {
                             why = control.reason.get() != null ? control.reason.get() : FinishReason.CANCELLED;
                         }
-                        ChatMessage stored = finish(owner, reply, text.toString(), why, done.usage(), calls.json());
+                        ChatMessage stored = finish(owner, reply, text.toString(), why, done.usage(), calls.json(),
+                                control.reason.get() == FinishReason.STOP);
                         release.run(); // the session takes a new message as soon as the client hears the end
                         listener.onEnd(stored, done.usage(), window.truncated());
                         return stored;
@@ -335,24 +336,26 @@ public final class SessionTurns {
             throw e;
         } catch (RuntimeException e) {
             // The listener failed (a transport problem): the reply is stored as the client left it.
-            finish(owner, reply, text.toString(), control.stopped() ? control.reason.get() : FinishReason.CANCELLED, null);
+            finish(owner, reply, text.toString(), control.stopped() ? control.reason.get() : FinishReason.CANCELLED, null,
+                    null, control.reason.get() == FinishReason.STOP);
             throw e;
         }
     }
 
     private ChatMessage finish(String owner, ChatMessage reply, String text, FinishReason why, Usage usage) {
-        return finish(owner, reply, text, why, usage, null);
+        return finish(owner, reply, text, why, usage, null, false);
     }
 
+    /** @param userStopped whether the user's stop ended the reply (stored as {@code stopped}) */
     private ChatMessage finish(String owner, ChatMessage reply, String text, FinishReason why, Usage usage,
-                               String toolCallsJson) {
+                               String toolCallsJson, boolean userStopped) {
         TokenCounts tokens = usage == null ? TokenCounts.NONE : new TokenCounts(usage.promptTokens(), usage.completionTokens());
         Timings timings = usage == null || usage.timings() == null ? Timings.NONE
                 : new Timings((long) usage.timings().promptMs(), (long) usage.timings().predictedMs());
         ChatMessage stored;
         try {
             stored = store.finishAssistantMessage(owner, reply.id(), new AssistantReply(text, why, tokens, timings,
-                    toolCallsJson)).orElse(reply);
+                    toolCallsJson, why == FinishReason.STOP && userStopped)).orElse(reply);
         } catch (IllegalStateException e) {
             return reply; // already finished (e.g. an error path after the end was stored)
         }

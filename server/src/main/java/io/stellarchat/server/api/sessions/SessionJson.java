@@ -58,6 +58,7 @@ final class SessionJson {
         timings.put("generation_ms", m.timings().generationMillis());
         o.put("created_at", m.created().getEpochSecond());
         if (m.feedback() != null) o.set("feedback", feedback(m.feedback()));
+        if (m.stopped()) o.put("stopped", true);
         return o;
     }
 

@@ -60,6 +60,7 @@ final class ServerFrames {
         o.put("session_id", reply.sessionId());
         o.put("message_id", reply.id());
         o.put("finish_reason", reply.finishReason() == null ? "stop" : reply.finishReason().key());
+        if (reply.stopped()) o.put("stopped", true);
         o.set("usage", WireJson.usage(json, usage));
         o.put("truncated_messages", truncated);
         return o;
