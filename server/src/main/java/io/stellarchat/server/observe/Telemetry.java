@@ -112,7 +112,8 @@ public final class Telemetry implements AutoCloseable {
         final Counter written;
         final Counter dropped;
         final Counter failed;
-        final java.util.concurrent.atomic.AtomicInteger busy = new java.util.concurrent.atomic.AtomicInteger();
+        /** Events accepted and not yet written, failed or dropped (queued or in a sender's batch). */
+        final java.util.concurrent.atomic.AtomicLong pending = new java.util.concurrent.atomic.AtomicLong();
         volatile boolean stopping;
 
         Channel(TelemetrySink sink, int queueSize, int senders, int batchSize, Duration flushInterval, MeterRegistry meters) {
@@ -140,11 +141,15 @@ public final class Telemetry implements AutoCloseable {
         }
 
         void offer(TelemetryEvent e) {
-            if (!queue.offer(e)) dropped.increment();
+            pending.incrementAndGet();
+            if (!queue.offer(e)) {
+                pending.decrementAndGet();
+                dropped.increment();
+            }
         }
 
         boolean idle() {
-            return queue.isEmpty() && busy.get() == 0;
+            return pending.get() == 0;
         }
 
         void stop() {
@@ -164,6 +169,7 @@ public final class Telemetry implements AutoCloseable {
             int left = queue.size();
             if (left > 0) {
                 dropped.increment(left);
+                pending.addAndGet(-left);
                 queue.clear();
                 log.warn("telemetry sink {}: {} event(s) not written before shutdown", sink.name(), left);
             }
@@ -178,7 +184,6 @@ public final class Telemetry implements AutoCloseable {
                         if (stopping) return;
                         continue;
                     }
-                    busy.incrementAndGet();
                     try {
                         batch.add(first);
                         long until = System.nanoTime() + flushNanos;
@@ -192,8 +197,8 @@ public final class Telemetry implements AutoCloseable {
                         }
                         write(batch);
                     } finally {
+                        pending.addAndGet(-batch.size());
                         batch.clear();
-                        busy.decrementAndGet();
                     }
                 } catch (InterruptedException e) {
                     return; // shutdown past the drain timeout

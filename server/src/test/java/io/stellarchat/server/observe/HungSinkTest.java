@@ -80,6 +80,8 @@ class HungSinkTest {
             }
             long medianHung = median(a);
             long medianNone = median(b);
+            System.out.printf("HungSinkTest: median chat latency, hung Elasticsearch sink %d µs, no sink %d µs%n",
+                    medianHung / 1_000, medianNone / 1_000);
             assertTrue(medianHung <= medianNone * 3 / 2 + 20_000_000L,
                     "median latency with a hung sink " + medianHung / 1_000 + " µs vs none " + medianNone / 1_000 + " µs");
         }
