@@ -35,7 +35,9 @@ final class NativeKernels implements Kernels {
 
     @Override
     public String description() {
-        return "native " + lib.level() + " (Q8_0, Q4_0 int8 mat-mat) over " + java.description();
+        return "native " + lib.level() + " (Q8_0, Q4_0 int8 mat-mat"
+                + (java.activations() == ActivationPrecision.Q8 ? ")" : ", unused with f32 activations)")
+                + " over " + java.description();
     }
 
     @Override

@@ -223,6 +223,26 @@ class NativeKernelsTest {
         }
     }
 
+    @Test
+    void badIndicesThrowBeforeAnyNativeCall() {
+        Kernels nat = nativeKernels(best());
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor w = RandomTensors.random(arena, GgmlType.Q8_0, 4, 64, 1);
+            QuantizedRows x = nat.quantize(QuantizedRows.Format.Q8_0, new float[128], 2, 64);
+            org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                    () -> nat.matMul(w, x, new float[7], 0, 4));
+            org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                    () -> nat.matVec(w, x, 2, new float[4], 0, 0, 4));
+            org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                    () -> nat.matVec(w, x, 0, new float[4], 1, 0, 4));
+            org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                    () -> nat.matMul(w, x, new float[8], 0, 5));
+            Tensor shortData = new Tensor("short", GgmlType.Q8_0, new long[] {64, 4}, w.data().asSlice(0, 100));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> nat.matMul(shortData, x, new float[8], 0, 4));
+        }
+    }
+
     private static String best() {
         return library("avx512vnni").isPresent() ? "avx512vnni" : "avx2";
     }
