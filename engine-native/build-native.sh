@@ -24,7 +24,7 @@ fi
 mkdir -p "$OUT"
 # No -march=native: each library targets its level, whatever CPU builds it. -ffp-contract=off keeps every float
 # operation as written (the kernels fix their own accumulation order).
-COMMON="-O2 -std=c11 -fPIC -shared -ffp-contract=off -fno-strict-aliasing -Wall -Werror"
+COMMON="-O3 -std=c11 -fPIC -shared -ffp-contract=off -fno-strict-aliasing -Wall -Werror"
 build() { # level flags...
   level="$1"; shift
   tmp="$OUT/libstellar-kernels-$level.so.tmp"
@@ -37,4 +37,4 @@ build() { # level flags...
   fi
 }
 build avx2 -mavx2 -mfma -mf16c
-build avx512vnni -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512vnni -DSTELLAR_VNNI
+build avx512vnni -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni -DSTELLAR_VNNI

@@ -3,7 +3,7 @@
  * .NativeKernelLibrary). One source, compiled once per instruction-set level by build-native.sh:
  *
  *   libstellar-kernels-avx2.so        -mavx2 -mfma -mf16c                      vpmaddubsw + vpmaddwd
- *   libstellar-kernels-avx512vnni.so  the above + -mavx512f/bw/vl -mavx512vnni  vpdpbusd (256-bit lanes)
+ *   libstellar-kernels-avx512vnni.so  the above + -mavx512f/bw/dq/vl -mavx512vnni  vpdpbusd, two blocks a register
  *
  * Operands (GGUF / ggml block layouts, read in place from the memory-mapped file):
  *   Q8_0 weight block, 34 bytes: d f16 @0 | qs int8[32] @2;                      w = d * qs[j]
@@ -110,11 +110,12 @@ static inline __m256 block_dot(wblock b, const int8_t *x) {
  * Weight row wrow (nb blocks of bsize bytes) against T activation rows starting at xq / xd; res[t] gets the
  * result of row t. T is a compile-time constant at each call site, so the accumulators live in registers.
  */
+#if !defined(STELLAR_VNNI)
 #define DEFINE_TILE(NAME, LOAD, BSIZE, T)                                                              \
     static inline void NAME(const uint8_t *wrow, int nb, const int8_t *xq, const float *xd, int cols, \
                             float *res) {                                                            \
         __m256 acc0[T], acc1[T];                                                                     \
-        for (int t = 0; t < T; t++) {                                                                \
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                      \
             acc0[t] = _mm256_setzero_ps();                                                           \
             acc1[t] = _mm256_setzero_ps();                                                           \
         }                                                                                            \
@@ -122,7 +123,7 @@ static inline __m256 block_dot(wblock b, const int8_t *x) {
         for (; b + 2 <= nb; b += 2) {                                                                \
             wblock w0 = LOAD(wrow + (long)BSIZE * b);                                                \
             wblock w1 = LOAD(wrow + (long)BSIZE * (b + 1));                                          \
-            for (int t = 0; t < T; t++) {                                                            \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                  \
                 const int8_t *x = xq + (long)t * cols + 32L * b;                                     \
                 const float *d = xd + (long)t * nb + b;                                              \
                 acc0[t] = _mm256_fmadd_ps(block_dot(w0, x), _mm256_set1_ps(w0.d * d[0]), acc0[t]);  \
@@ -131,17 +132,156 @@ static inline __m256 block_dot(wblock b, const int8_t *x) {
         }                                                                                            \
         if (b < nb) {                                                                                \
             wblock w0 = LOAD(wrow + (long)BSIZE * b);                                                \
-            for (int t = 0; t < T; t++) {                                                            \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                  \
                 const int8_t *x = xq + (long)t * cols + 32L * b;                                     \
                 float dx = xd[(long)t * nb + b];                                                     \
                 acc0[t] = _mm256_fmadd_ps(block_dot(w0, x), _mm256_set1_ps(w0.d * dx), acc0[t]);     \
             }                                                                                        \
         }                                                                                            \
-        for (int t = 0; t < T; t++) {                                                                \
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                      \
             res[t] = sum_lanes(_mm256_add_ps(acc0[t], acc1[t]));                                     \
         }                                                                                            \
     }
+#endif
 
+#if defined(STELLAR_VNNI)
+/*
+ * AVX-512: two blocks per 512-bit register. Lanes 0-7 hold block b's eight int32 sums, lanes 8-15 block b + 1's,
+ * so the low half of the accumulator gathers the even blocks and the high half the odd ones: the very
+ * operations, lane for lane, of acc0 and acc1 above, and so the same bits as the AVX2 library. AVX-512 has no
+ * vpsignb: the sign of w moves onto x with a masked negation (where w is 0 the product is 0 either way).
+ */
+typedef struct {
+    __m512i abs;  /* |w| of both blocks as unsigned bytes */
+    __mmask64 neg; /* lanes where w < 0 */
+    __m512 d;      /* d of block b in lanes 0-7, of block b + 1 in lanes 8-15 */
+} wpair;
+
+static inline wpair pair_of(__m512i w, float d0, float d1) {
+    wpair p;
+    p.neg = _mm512_movepi8_mask(w);
+    p.abs = _mm512_abs_epi8(w);
+    p.d = _mm512_insertf32x8(_mm512_set1_ps(d0), _mm256_set1_ps(d1), 1);
+    return p;
+}
+
+static inline wpair load2_q8_0(const uint8_t *blk) {
+    __m256i a = _mm256_loadu_si256((const __m256i *)(blk + 2));
+    __m256i b = _mm256_loadu_si256((const __m256i *)(blk + 34 + 2));
+    return pair_of(_mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1), f16(blk), f16(blk + 34));
+}
+
+static inline wpair load2_q4_0(const uint8_t *blk) {
+    __m256i q = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(blk + 18 + 2)),
+                                 _mm_loadu_si128((const __m128i *)(blk + 2)));
+    __m256i m = _mm256_set1_epi8(0x0F);
+    __m256i lo = _mm256_and_si256(q, m);
+    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m);
+    __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); /* lo b, lo b+1, hi b, hi b+1 */
+    v = _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(3, 1, 2, 0));           /* lo b, hi b, lo b+1, hi b+1 */
+    return pair_of(_mm512_sub_epi8(v, _mm512_set1_epi8(8)), f16(blk), f16(blk + 18));
+}
+
+/* One block in the low lanes only (an odd block count's last block). */
+static inline wpair load1_q8_0(const uint8_t *blk) {
+    __m256i a = _mm256_loadu_si256((const __m256i *)(blk + 2));
+    return pair_of(_mm512_castsi256_si512(a), f16(blk), 0.0f);
+}
+
+static inline wpair load1_q4_0(const uint8_t *blk) {
+    __m128i q = _mm_loadu_si128((const __m128i *)(blk + 2));
+    __m128i m = _mm_set1_epi8(0x0F);
+    __m256i w = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), m), _mm_and_si128(q, m));
+    w = _mm256_sub_epi8(w, _mm256_set1_epi8(8));
+    return pair_of(_mm512_inserti64x4(_mm512_setzero_si512(), w, 0), f16(blk), 0.0f);
+}
+
+static inline __m512 pair_dot(wpair p, __m512i x) {
+    __m512i sx = _mm512_mask_sub_epi8(x, p.neg, _mm512_setzero_si512(), x);
+    return _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), p.abs, sx));
+}
+
+#define DEFINE_TILE(NAME, LOAD2, LOAD1, BSIZE, T)                                                      \
+    static inline void NAME(const uint8_t *wrow, int nb, const int8_t *xq, const float *xd, int cols, \
+                            float *res) {                                                            \
+        const __m512i two = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);        \
+        __m512 acc[T];                                                                               \
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                      \
+            acc[t] = _mm512_setzero_ps();                                                            \
+        }                                                                                            \
+        int b = 0;                                                                                   \
+        for (; b + 2 <= nb; b += 2) {                                                                \
+            wpair w = LOAD2(wrow + (long)BSIZE * b);                                                 \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                  \
+                __m512i x = _mm512_loadu_si512((const void *)(xq + (long)t * cols + 32L * b));       \
+                __m128 d2 = _mm_castpd_ps(_mm_load_sd((const double *)(xd + (long)t * nb + b)));      \
+                __m512 dx = _mm512_permutexvar_ps(two, _mm512_castps128_ps512(d2));                  \
+                acc[t] = _mm512_fmadd_ps(pair_dot(w, x), _mm512_mul_ps(w.d, dx), acc[t]);           \
+            }                                                                                        \
+        }                                                                                            \
+        if (b < nb) {                                                                                \
+            wpair w = LOAD1(wrow + (long)BSIZE * b);                                                 \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                  \
+                __m512i x = _mm512_castsi256_si512(                                                  \
+                    _mm256_loadu_si256((const __m256i *)(xq + (long)t * cols + 32L * b)));           \
+                __m512 dx = _mm512_set1_ps(xd[(long)t * nb + b]);                                    \
+                acc[t] = _mm512_mask3_fmadd_ps(pair_dot(w, x), _mm512_mul_ps(w.d, dx), acc[t], 0x00FF); \
+            }                                                                                        \
+        }                                                                                            \
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                      \
+            __m256 lo = _mm512_castps512_ps256(acc[t]);                                              \
+            __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[t]), 1));       \
+            res[t] = sum_lanes(_mm256_add_ps(lo, hi));                                               \
+        }                                                                                            \
+    }
+
+DEFINE_TILE(q8_0_tile8, load2_q8_0, load1_q8_0, 34, 8)
+DEFINE_TILE(q8_0_tile4, load2_q8_0, load1_q8_0, 34, 4)
+DEFINE_TILE(q8_0_tile1, load2_q8_0, load1_q8_0, 34, 1)
+DEFINE_TILE(q4_0_tile8, load2_q4_0, load1_q4_0, 18, 8)
+DEFINE_TILE(q4_0_tile4, load2_q4_0, load1_q4_0, 18, 4)
+DEFINE_TILE(q4_0_tile1, load2_q4_0, load1_q4_0, 18, 1)
+
+/*
+ * One activation row against four weight rows (a lone decode row): four independent accumulator chains
+ * instead of one, each pair by the operations of the T = 1 tile above, so the same bits.
+ */
+#define DEFINE_ROWS4(NAME, LOAD2, LOAD1, BSIZE)                                                        \
+    static inline void NAME(const uint8_t *wrow, int64_t row_bytes, int nb, const int8_t *xq,         \
+                            const float *xd, float *res) {                                           \
+        const __m512i two = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);        \
+        __m512 acc[4];                                                                               \
+        _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {                                        \
+            acc[k] = _mm512_setzero_ps();                                                            \
+        }                                                                                            \
+        int b = 0;                                                                                   \
+        for (; b + 2 <= nb; b += 2) {                                                                \
+            __m512i x = _mm512_loadu_si512((const void *)(xq + 32L * b));                            \
+            __m128 d2 = _mm_castpd_ps(_mm_load_sd((const double *)(xd + b)));                         \
+            __m512 dx = _mm512_permutexvar_ps(two, _mm512_castps128_ps512(d2));                      \
+            _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {                                    \
+                wpair w = LOAD2(wrow + row_bytes * k + (long)BSIZE * b);                             \
+                acc[k] = _mm512_fmadd_ps(pair_dot(w, x), _mm512_mul_ps(w.d, dx), acc[k]);           \
+            }                                                                                        \
+        }                                                                                            \
+        if (b < nb) {                                                                                \
+            __m512i x = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(xq + 32L * b))); \
+            __m512 dx = _mm512_set1_ps(xd[b]);                                                       \
+            _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {                                    \
+                wpair w = LOAD1(wrow + row_bytes * k + (long)BSIZE * b);                             \
+                acc[k] = _mm512_mask3_fmadd_ps(pair_dot(w, x), _mm512_mul_ps(w.d, dx), acc[k], 0x00FF); \
+            }                                                                                        \
+        }                                                                                            \
+        _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {                                        \
+            __m256 lo = _mm512_castps512_ps256(acc[k]);                                              \
+            __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[k]), 1));       \
+            res[k] = sum_lanes(_mm256_add_ps(lo, hi));                                               \
+        }                                                                                            \
+    }
+
+DEFINE_ROWS4(q8_0_rows4, load2_q8_0, load1_q8_0, 34)
+DEFINE_ROWS4(q4_0_rows4, load2_q4_0, load1_q4_0, 18)
+#else
 DEFINE_TILE(q8_0_tile8, load_q8_0, 34, 8)
 DEFINE_TILE(q8_0_tile4, load_q8_0, 34, 4)
 DEFINE_TILE(q8_0_tile1, load_q8_0, 34, 1)
@@ -149,30 +289,53 @@ DEFINE_TILE(q4_0_tile8, load_q4_0, 18, 8)
 DEFINE_TILE(q4_0_tile4, load_q4_0, 18, 4)
 DEFINE_TILE(q4_0_tile1, load_q4_0, 18, 1)
 
-typedef void (*tile_fn)(const uint8_t *, int, const int8_t *, const float *, int, float *);
+/* AVX2: four weight rows against one activation row are four T = 1 tiles. */
+#define DEFINE_ROWS4(NAME, TILE1)                                                                      \
+    static inline void NAME(const uint8_t *wrow, int64_t row_bytes, int nb, const int8_t *xq,         \
+                            const float *xd, float *res) {                                           \
+        for (int k = 0; k < 4; k++) {                                                                \
+            TILE1(wrow + row_bytes * k, nb, xq, xd, 32 * nb, res + k);                               \
+        }                                                                                            \
+    }
 
-static void matmul(tile_fn t8, tile_fn t4, tile_fn t1, const uint8_t *w, int64_t row_bytes, int32_t cols,
-                   int32_t r0, int32_t r1, const int8_t *xq, const float *xd, int32_t n, float *out,
-                   int64_t out_stride) {
+DEFINE_ROWS4(q8_0_rows4, q8_0_tile1)
+DEFINE_ROWS4(q4_0_rows4, q4_0_tile1)
+#endif
+
+typedef void (*tile_fn)(const uint8_t *, int, const int8_t *, const float *, int, float *);
+typedef void (*rows_fn)(const uint8_t *, int64_t, int, const int8_t *, const float *, float *);
+
+static void matmul(tile_fn t8, tile_fn t4, tile_fn t1, rows_fn w4, const uint8_t *w, int64_t row_bytes,
+                   int32_t cols, int32_t r0, int32_t r1, const int8_t *xq, const float *xd, int32_t n,
+                   float *out, int64_t out_stride) {
     int nb = cols / 32;
     float res[8];
     for (int rg = r0; rg < r1; rg += ROW_GROUP) {
         int rgEnd = rg + ROW_GROUP < r1 ? rg + ROW_GROUP : r1;
         for (int ig = 0; ig < n; ig += ACT_GROUP) {
             int igEnd = ig + ACT_GROUP < n ? ig + ACT_GROUP : n;
+            int tiled = ig + (igEnd - ig) / 4 * 4; /* rows [ig, tiled) in tiles of 8 and 4 */
             for (int r = rg; r < rgEnd; r++) {
                 const uint8_t *wrow = w + row_bytes * r;
                 int i = ig;
-                for (; i + 8 <= igEnd; i += 8) {
+                for (; i + 8 <= tiled; i += 8) {
                     t8(wrow, nb, xq + (long)i * cols, xd + (long)i * nb, cols, res);
                     for (int t = 0; t < 8; t++) out[(i + t) * out_stride + (r - r0)] = res[t];
                 }
-                for (; i + 4 <= igEnd; i += 4) {
+                for (; i < tiled; i += 4) {
                     t4(wrow, nb, xq + (long)i * cols, xd + (long)i * nb, cols, res);
                     for (int t = 0; t < 4; t++) out[(i + t) * out_stride + (r - r0)] = res[t];
                 }
-                for (; i < igEnd; i++) {
-                    t1(wrow, nb, xq + (long)i * cols, xd + (long)i * nb, cols, res);
+            }
+            /* the last 0-3 activation rows, each against four weight rows at a time */
+            for (int i = tiled; i < igEnd; i++) {
+                int r = rg;
+                for (; r + 4 <= rgEnd; r += 4) {
+                    w4(w + row_bytes * r, row_bytes, nb, xq + (long)i * cols, xd + (long)i * nb, res);
+                    for (int k = 0; k < 4; k++) out[i * out_stride + (r + k - r0)] = res[k];
+                }
+                for (; r < rgEnd; r++) {
+                    t1(w + row_bytes * r, nb, xq + (long)i * cols, xd + (long)i * nb, cols, res);
                     out[i * out_stride + (r - r0)] = res[0];
                 }
             }
@@ -183,11 +346,11 @@ static void matmul(tile_fn t8, tile_fn t4, tile_fn t1, const uint8_t *w, int64_t
 /* out[i * out_stride + (r - r0)] = row r of Q8_0 weights w . activation row i, for r in [r0, r1), i in [0, n). */
 void stellar_q8_0_matmul(const uint8_t *w, int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1,
                          const int8_t *xq, const float *xd, int32_t n, float *out, int64_t out_stride) {
-    matmul(q8_0_tile8, q8_0_tile4, q8_0_tile1, w, row_bytes, cols, r0, r1, xq, xd, n, out, out_stride);
+    matmul(q8_0_tile8, q8_0_tile4, q8_0_tile1, q8_0_rows4, w, row_bytes, cols, r0, r1, xq, xd, n, out, out_stride);
 }
 
 /* As stellar_q8_0_matmul, for Q4_0 weights. */
 void stellar_q4_0_matmul(const uint8_t *w, int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1,
                          const int8_t *xq, const float *xd, int32_t n, float *out, int64_t out_stride) {
-    matmul(q4_0_tile8, q4_0_tile4, q4_0_tile1, w, row_bytes, cols, r0, r1, xq, xd, n, out, out_stride);
+    matmul(q4_0_tile8, q4_0_tile4, q4_0_tile1, q4_0_rows4, w, row_bytes, cols, r0, r1, xq, xd, n, out, out_stride);
 }

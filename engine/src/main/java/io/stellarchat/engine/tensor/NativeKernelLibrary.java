@@ -26,7 +26,7 @@ import java.util.logging.Logger;
  * is logged once per process).
  *
  * <p>Level, picked from the CPU flags in {@code /proc/cpuinfo} (not from the build host): {@code avx512vnni}
- * when avx512f, avx512bw, avx512vl and avx512_vnni are present, else {@code avx2} when avx2, fma and f16c are;
+ * when avx512f, avx512bw, avx512dq, avx512vl and avx512_vnni are present, else {@code avx2} when avx2, fma and f16c are;
  * the best level whose library exists is loaded. Down-calls use {@link Linker.Option#critical(boolean)
  * critical(true)}: heap arrays are passed in place, no thread-state transition (about 15 ns a call), so the
  * engine calls once per chunk of weight rows, never per block; the C code neither blocks nor calls back.
@@ -125,7 +125,7 @@ final class NativeKernelLibrary {
         if (!flags.containsAll(Set.of("avx2", "fma", "f16c"))) {
             return List.of();
         }
-        if (flags.containsAll(Set.of("avx512f", "avx512bw", "avx512vl", "avx512_vnni"))) {
+        if (flags.containsAll(Set.of("avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni"))) {
             return List.of("avx512vnni", "avx2");
         }
         return List.of("avx2");

@@ -83,7 +83,7 @@ class NativeKernelsTest {
         assertEquals(List.of(), NativeKernelLibrary.levels(Set.of("sse4_2", "avx")));
         assertEquals(List.of("avx2"), NativeKernelLibrary.levels(Set.of("avx2", "fma", "f16c", "avx512f")));
         assertEquals(List.of("avx512vnni", "avx2"), NativeKernelLibrary.levels(
-                Set.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni")));
+                Set.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni")));
     }
 
     @Test
@@ -166,7 +166,7 @@ class NativeKernelsTest {
         Kernels nat = nativeKernels(best());
         try (Arena arena = Arena.ofConfined()) {
             int rows = 45;
-            int cols = 512;
+            int cols = 512 + 32;
             Tensor w = RandomTensors.random(arena, type, rows, cols, 40 + type.id());
             for (int n : new int[] {1, 3, 4, 8, 13, 70}) { // tiles of 8, 4 and 1; more than one group of 64
                 float[] xf = RandomTensors.gaussian(n * cols, 1.0, n);
@@ -195,7 +195,7 @@ class NativeKernelsTest {
         Kernels b = nativeKernels("avx512vnni");
         try (Arena arena = Arena.ofConfined()) {
             int rows = 33;
-            int cols = 1024;
+            int cols = 1024 + 32; // odd block count: the tail block
             Tensor w = RandomTensors.random(arena, type, rows, cols, 90 + type.id());
             QuantizedRows x = a.quantize(QuantizedRows.Format.Q8_0, RandomTensors.gaussian(9 * cols, 1.0, 9), 9, cols);
             float[] oa = new float[9 * rows];
