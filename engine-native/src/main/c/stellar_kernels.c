@@ -305,10 +305,10 @@ DEFINE_ROWS4(q4_0_rows4, q4_0_tile1)
 typedef void (*tile_fn)(const uint8_t *, int, const int8_t *, const float *, int, float *);
 typedef void (*rows_fn)(const uint8_t *, int64_t, int, const int8_t *, const float *, float *);
 
-static void matmul(tile_fn t8, tile_fn t4, tile_fn t1, rows_fn w4, const uint8_t *w, int64_t row_bytes,
-                   int32_t cols, int32_t r0, int32_t r1, const int8_t *xq, const float *xd, int32_t n,
-                   float *out, int64_t out_stride) {
-    int nb = cols / 32;
+static void matmul(tile_fn t8, tile_fn t4, tile_fn t1, rows_fn w4, int block, const uint8_t *w,
+                   int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1, const int8_t *xq, const float *xd,
+                   int32_t n, float *out, int64_t out_stride) {
+    int nb = cols / block;
     float res[8];
     for (int rg = r0; rg < r1; rg += ROW_GROUP) {
         int rgEnd = rg + ROW_GROUP < r1 ? rg + ROW_GROUP : r1;
@@ -343,14 +343,157 @@ static void matmul(tile_fn t8, tile_fn t4, tile_fn t1, rows_fn w4, const uint8_t
     }
 }
 
+/*
+ * Q6_K weights x Q8_K activations. Super-block of 256 values, 210 bytes: ql u8[128] @0 (low four bits),
+ * qh u8[64] @128 (high two bits), sc int8[16] @192 (one scale per 16 values), d f16 @208; value e of half h
+ * (e = 128h + 32k + l, k = 0..3, l = 0..31) is d * sc[e / 16] * (q - 32) with
+ * q = (k < 2 ? ql[64h + 32(k & 1) + l] & 15 : ql[64h + 32(k & 1) + l] >> 4) | ((qh[32h + l] >> 2k) & 3) << 4.
+ * Activations Q8_K: xq int8 (n, cols), xd float (n, cols / 256).
+ * Per super-block the dot is an exact int32: sum over groups g of sc[g] * sum of its 16 (q - 32) * x (at most
+ * 16 * 128 * 32 * 127 * 16 < 2^31), then acc += (float) total * (d * d_x), one float step per super-block in
+ * order: the operations of the engine's scalar IntDots.dotQ6_K, so the native result equals it bit for bit.
+ * The products run as maddubs (|q - 32| <= 32 unsigned times the signed x, pairs <= 8128: no saturation) and
+ * madd with the group's scale in int16 lanes.
+ */
+#if defined(STELLAR_VNNI)
+typedef struct {
+    __m512i abs[4];    /* |q - 32| of values 64j .. 64j + 63 */
+    __mmask64 neg[4];  /* where q - 32 < 0 */
+    __m512i scale[4];  /* int16 lanes: sc of the group of each pair of values */
+    float d;
+} q6block;
+
+static inline q6block load_q6_k(const uint8_t *blk) {
+    q6block b;
+    __m512i m4 = _mm512_set1_epi8(0x0F);
+    __m512i m30 = _mm512_set1_epi8(0x30);
+    __m512i m32 = _mm512_set1_epi8(32);
+    for (int h = 0; h < 2; h++) {
+        __m512i ql = _mm512_loadu_si512((const void *)(blk + 64 * h));           /* ql of k = 0,1 | k = 2,3 */
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));
+        __m512i qhz = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+        __m512i lo = _mm512_and_si512(ql, m4);                                   /* values 128h + 0 .. 63 */
+        __m512i hi = _mm512_and_si512(_mm512_srli_epi16(ql, 4), m4);             /* values 128h + 64 .. 127 */
+        __m512i wA = _mm512_or_si512(lo, _mm512_and_si512(_mm512_slli_epi16(qhz, 4), m30));
+        __m512i wB = _mm512_or_si512(hi, _mm512_and_si512(qhz, m30));
+        wA = _mm512_sub_epi8(wA, m32);
+        wB = _mm512_sub_epi8(wB, m32);
+        b.abs[2 * h] = _mm512_abs_epi8(wA);
+        b.neg[2 * h] = _mm512_movepi8_mask(wA);
+        b.abs[2 * h + 1] = _mm512_abs_epi8(wB);
+        b.neg[2 * h + 1] = _mm512_movepi8_mask(wB);
+    }
+    __m512i sc = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(blk + 192))));
+    for (int j = 0; j < 4; j++) {
+        /* int16 lane l of chunk j pairs values 64j + 2l, + 1: group 4j + l / 8 */
+        __m512i idx = _mm512_set_epi16(4 * j + 3, 4 * j + 3, 4 * j + 3, 4 * j + 3, 4 * j + 3, 4 * j + 3, 4 * j + 3,
+                                       4 * j + 3, 4 * j + 2, 4 * j + 2, 4 * j + 2, 4 * j + 2, 4 * j + 2, 4 * j + 2,
+                                       4 * j + 2, 4 * j + 2, 4 * j + 1, 4 * j + 1, 4 * j + 1, 4 * j + 1, 4 * j + 1,
+                                       4 * j + 1, 4 * j + 1, 4 * j + 1, 4 * j, 4 * j, 4 * j, 4 * j, 4 * j, 4 * j,
+                                       4 * j, 4 * j);
+        b.scale[j] = _mm512_permutexvar_epi16(idx, sc);
+    }
+    b.d = f16(blk + 208);
+    return b;
+}
+
+/* The exact int32 dot of a decoded super-block with 256 activation bytes. */
+static inline int32_t q6_dot(const q6block *b, const int8_t *x) {
+    __m512i acc = _mm512_setzero_si512();
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+        __m512i xv = _mm512_loadu_si512((const void *)(x + 64 * j));
+        __m512i sx = _mm512_mask_sub_epi8(xv, b->neg[j], _mm512_setzero_si512(), xv);
+        __m512i pairs = _mm512_maddubs_epi16(b->abs[j], sx);
+        acc = _mm512_add_epi32(acc, _mm512_madd_epi16(pairs, b->scale[j]));
+    }
+    return _mm512_reduce_add_epi32(acc);
+}
+#else
+typedef struct {
+    __m256i w[8];      /* q - 32 of values 32c .. 32c + 31, signed */
+    __m256i abs[8];
+    __m256i scale[8];  /* int16 lanes 0-7: sc[2c], lanes 8-15: sc[2c + 1] */
+    float d;
+} q6block;
+
+static inline q6block load_q6_k(const uint8_t *blk) {
+    q6block b;
+    __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256i m3 = _mm256_set1_epi8(0x03);
+    for (int c = 0; c < 8; c++) {
+        int h = c / 4, k = c % 4;
+        __m256i ql = _mm256_loadu_si256((const __m256i *)(blk + 64 * h + 32 * (k & 1)));
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));
+        __m256i lo = k < 2 ? _mm256_and_si256(ql, m4) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), m4);
+        __m256i hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * k)), m3), 4);
+        b.w[c] = _mm256_sub_epi8(_mm256_or_si256(lo, hi), _mm256_set1_epi8(32));
+        b.abs[c] = _mm256_sign_epi8(b.w[c], b.w[c]);
+        int8_t s0 = (int8_t)blk[192 + 2 * c], s1 = (int8_t)blk[192 + 2 * c + 1];
+        b.scale[c] = _mm256_set_m128i(_mm_set1_epi16(s1), _mm_set1_epi16(s0));
+    }
+    b.d = f16(blk + 208);
+    return b;
+}
+
+static inline int32_t q6_dot(const q6block *b, const int8_t *x) {
+    __m256i acc = _mm256_setzero_si256();
+    for (int c = 0; c < 8; c++) {
+        __m256i xv = _mm256_loadu_si256((const __m256i *)(x + 32 * c));
+        __m256i pairs = _mm256_maddubs_epi16(b->abs[c], _mm256_sign_epi8(xv, b->w[c]));
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, b->scale[c]));
+    }
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+#endif
+
+#define DEFINE_Q6_TILE(NAME, T)                                                                        \
+    static inline void NAME(const uint8_t *wrow, int nb, const int8_t *xq, const float *xd, int cols, \
+                            float *res) {                                                            \
+        float acc[T];                                                                                \
+        for (int t = 0; t < T; t++) {                                                                \
+            acc[t] = 0.0f;                                                                           \
+        }                                                                                            \
+        for (int b = 0; b < nb; b++) {                                                               \
+            q6block w = load_q6_k(wrow + 210L * b);                                                  \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                    \
+                int32_t sum = q6_dot(&w, xq + (long)t * cols + 256L * b);                            \
+                acc[t] += (float)sum * (w.d * xd[(long)t * nb + b]);                                 \
+            }                                                                                        \
+        }                                                                                            \
+        for (int t = 0; t < T; t++) {                                                                \
+            res[t] = acc[t];                                                                         \
+        }                                                                                            \
+    }
+
+DEFINE_Q6_TILE(q6_k_tile8, 8)
+DEFINE_Q6_TILE(q6_k_tile4, 4)
+DEFINE_Q6_TILE(q6_k_tile1, 1)
+
+static inline void q6_k_rows4(const uint8_t *wrow, int64_t row_bytes, int nb, const int8_t *xq, const float *xd,
+                              float *res) {
+    for (int k = 0; k < 4; k++) {
+        q6_k_tile1(wrow + row_bytes * k, nb, xq, xd, 256 * nb, res + k);
+    }
+}
+
 /* out[i * out_stride + (r - r0)] = row r of Q8_0 weights w . activation row i, for r in [r0, r1), i in [0, n). */
 void stellar_q8_0_matmul(const uint8_t *w, int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1,
                          const int8_t *xq, const float *xd, int32_t n, float *out, int64_t out_stride) {
-    matmul(q8_0_tile8, q8_0_tile4, q8_0_tile1, q8_0_rows4, w, row_bytes, cols, r0, r1, xq, xd, n, out, out_stride);
+    matmul(q8_0_tile8, q8_0_tile4, q8_0_tile1, q8_0_rows4, 32, w, row_bytes, cols, r0, r1, xq, xd, n, out, out_stride);
 }
 
 /* As stellar_q8_0_matmul, for Q4_0 weights. */
 void stellar_q4_0_matmul(const uint8_t *w, int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1,
                          const int8_t *xq, const float *xd, int32_t n, float *out, int64_t out_stride) {
-    matmul(q4_0_tile8, q4_0_tile4, q4_0_tile1, q4_0_rows4, w, row_bytes, cols, r0, r1, xq, xd, n, out, out_stride);
+    matmul(q4_0_tile8, q4_0_tile4, q4_0_tile1, q4_0_rows4, 32, w, row_bytes, cols, r0, r1, xq, xd, n, out, out_stride);
+}
+
+/* As stellar_q8_0_matmul, for Q6_K weights and Q8_K activations (xd: one float per 256 values). */
+void stellar_q6_k_matmul(const uint8_t *w, int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1,
+                         const int8_t *xq, const float *xd, int32_t n, float *out, int64_t out_stride) {
+    matmul(q6_k_tile8, q6_k_tile4, q6_k_tile1, q6_k_rows4, 256, w, row_bytes, cols, r0, r1, xq, xd, n, out,
+           out_stride);
 }

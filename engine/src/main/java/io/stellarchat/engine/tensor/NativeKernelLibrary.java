@@ -56,12 +56,14 @@ final class NativeKernelLibrary {
     private final Path file;
     private final MethodHandle q8_0;
     private final MethodHandle q4_0;
+    private final MethodHandle q6_k;
 
-    private NativeKernelLibrary(String level, Path file, MethodHandle q8_0, MethodHandle q4_0) {
+    private NativeKernelLibrary(String level, Path file, MethodHandle q8_0, MethodHandle q4_0, MethodHandle q6_k) {
         this.level = level;
         this.file = file;
         this.q8_0 = q8_0;
         this.q4_0 = q4_0;
+        this.q6_k = q6_k;
     }
 
     /** The instruction-set level of the loaded library, e.g. {@code avx512vnni}. */
@@ -163,7 +165,8 @@ final class NativeKernelLibrary {
         Linker.Option critical = Linker.Option.critical(true);
         return new NativeKernelLibrary(level, file,
                 linker.downcallHandle(find(lookup, "stellar_q8_0_matmul"), MATMUL, critical),
-                linker.downcallHandle(find(lookup, "stellar_q4_0_matmul"), MATMUL, critical));
+                linker.downcallHandle(find(lookup, "stellar_q4_0_matmul"), MATMUL, critical),
+                linker.downcallHandle(find(lookup, "stellar_q6_k_matmul"), MATMUL, critical));
     }
 
     private static MemorySegment find(SymbolLookup lookup, String name) {
@@ -178,7 +181,7 @@ final class NativeKernelLibrary {
 
     /** Whether {@link #matMul} handles weights of {@code w}'s type. */
     boolean handles(GgmlType type) {
-        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0;
+        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q6_K;
     }
 
     /**
@@ -187,13 +190,14 @@ final class NativeKernelLibrary {
      * and writes exactly these ranges and checks nothing).
      */
     void matMul(Tensor w, int r0, int r1, QuantizedRows x, int xRow, int n, float[] out, int outOff, long outStride) {
-        int blocks = x.cols / 32;
+        int blocks = x.cols / x.format.blockSize();
         MemorySegment xq = MemorySegment.ofArray(x.int8).asSlice((long) xRow * x.cols);
         MemorySegment xd = MemorySegment.ofArray(x.d).asSlice((long) xRow * blocks * Float.BYTES);
         MemorySegment o = MemorySegment.ofArray(out).asSlice((long) outOff * Float.BYTES);
         MethodHandle h = switch (w.type()) {
             case Q8_0 -> q8_0;
             case Q4_0 -> q4_0;
+            case Q6_K -> q6_k;
             default -> throw new UnsupportedOperationException("no native kernel for " + w.type());
         };
         try {

@@ -3,13 +3,15 @@ package io.stellarchat.engine.tensor;
 import io.stellarchat.engine.gguf.GgmlType;
 
 /**
- * The Java kernels with the integer products of Q8_0 and Q4_0 weights done by the native library
+ * The Java kernels with the integer products of Q8_0, Q4_0 (against Q8_0 activations) and Q6_K (against Q8_K)
+ * weights done by the native library
  * ({@link NativeKernelLibrary}); everything else (float paths, other quant types, element-wise operations,
  * activation quantization) is the Java kernel set it wraps.
  *
- * <p>Results: each block's integer sum is exactly the Java kernels' (int8 x int8, summed in int32); the float
- * accumulation over blocks is the C code's own fixed order, so values differ from the Java vector kernels by a
- * few ulps of the sum, like the Java vector kernels differ from the scalar ones. Within this kernel set,
+ * <p>Results: each block's integer sum is exactly the Java kernels' (int8 x int8, summed in int32). For Q8_0 and
+ * Q4_0 the float accumulation over blocks is the C code's own fixed order, so values differ from the Java vector
+ * kernels by a few ulps of the sum, like the Java vector kernels differ from the scalar ones; Q6_K takes the
+ * scalar twin's order (one float step per super-block) and equals {@link IntDots} bit for bit. Within this kernel set,
  * {@link #dot}, {@link #matVec} and {@link #matMul} give the same bits for a row whatever the batch (the C code
  * computes each (weight row, activation row) pair by the same operations in any tile).
  *
@@ -35,7 +37,7 @@ final class NativeKernels implements Kernels {
 
     @Override
     public String description() {
-        return "native " + lib.level() + " (Q8_0, Q4_0 int8 mat-mat"
+        return "native " + lib.level() + " (Q8_0, Q4_0, Q6_K int8 mat-mat"
                 + (java.activations() == ActivationPrecision.Q8 ? ")" : ", unused with f32 activations)")
                 + " over " + java.description();
     }
@@ -53,9 +55,7 @@ final class NativeKernels implements Kernels {
     @Override
     public QuantizedRows quantize(QuantizedRows.Format format, float[] x, int n, int cols) {
         QuantizedRows q = java.quantize(format, x, n, cols);
-        if (format == QuantizedRows.Format.Q8_0) {
-            q.packInt8();
-        }
+        q.packInt8();
         return q;
     }
 

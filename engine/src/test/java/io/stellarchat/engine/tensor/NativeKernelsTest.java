@@ -161,16 +161,16 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q8_0", "Q4_0"})
+    @EnumSource(names = {"Q8_0", "Q4_0", "Q6_K"})
     void batchedRowsEqualTheRowAloneBitForBit(GgmlType type) {
         Kernels nat = nativeKernels(best());
         try (Arena arena = Arena.ofConfined()) {
             int rows = 45;
-            int cols = 512 + 32;
+            int cols = type == GgmlType.Q6_K ? 768 : 512 + 32;
             Tensor w = RandomTensors.random(arena, type, rows, cols, 40 + type.id());
             for (int n : new int[] {1, 3, 4, 8, 13, 70}) { // tiles of 8, 4 and 1; more than one group of 64
                 float[] xf = RandomTensors.gaussian(n * cols, 1.0, n);
-                QuantizedRows x = nat.quantize(QuantizedRows.Format.Q8_0, xf, n, cols);
+                QuantizedRows x = nat.quantize(ActivationPrecision.Q8.formatFor(type), xf, n, cols);
                 float[] batch = new float[n * rows];
                 nat.matMul(w, x, batch, 0, 19);   // two chunks, as two pool threads would run them
                 nat.matMul(w, x, batch, 19, rows);
@@ -188,16 +188,16 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q8_0", "Q4_0"})
+    @EnumSource(names = {"Q8_0", "Q4_0", "Q6_K"})
     void bothLevelsGiveTheSameBits(GgmlType type) {
         assumeTrue(library("avx512vnni").isPresent() && library("avx2").isPresent(), "needs both levels");
         Kernels a = nativeKernels("avx2");
         Kernels b = nativeKernels("avx512vnni");
         try (Arena arena = Arena.ofConfined()) {
             int rows = 33;
-            int cols = 1024 + 32; // odd block count: the tail block
+            int cols = type == GgmlType.Q6_K ? 1280 : 1024 + 32; // odd block count: the tail block
             Tensor w = RandomTensors.random(arena, type, rows, cols, 90 + type.id());
-            QuantizedRows x = a.quantize(QuantizedRows.Format.Q8_0, RandomTensors.gaussian(9 * cols, 1.0, 9), 9, cols);
+            QuantizedRows x = a.quantize(ActivationPrecision.Q8.formatFor(type), RandomTensors.gaussian(9 * cols, 1.0, 9), 9, cols);
             float[] oa = new float[9 * rows];
             float[] ob = new float[9 * rows];
             a.matMul(w, x, oa, 0, rows);
@@ -207,13 +207,35 @@ class NativeKernelsTest {
     }
 
     @Test
+    void q6_KEqualsTheScalarTwinBitForBitOnAnyData() {
+        for (String level : List.of("avx2", "avx512vnni")) {
+            if (library(level).isEmpty()) {
+                continue;
+            }
+            Kernels nat = nativeKernels(level);
+            Kernels scalar = Kernels.scalar();
+            try (Arena arena = Arena.ofConfined()) {
+                int rows = 21;
+                int cols = 2048;
+                Tensor w = RandomTensors.random(arena, GgmlType.Q6_K, rows, cols, 61);
+                QuantizedRows x = nat.quantize(QuantizedRows.Format.Q8_K, RandomTensors.gaussian(5 * cols, 1.0, 6), 5, cols);
+                float[] want = new float[5 * rows];
+                float[] got = new float[5 * rows];
+                scalar.matMul(w, x, want, 0, rows);
+                nat.matMul(w, x, got, 0, rows);
+                assertArrayEquals(want, got, level);
+            }
+        }
+    }
+
+    @Test
     void otherTypesAndFloatActivationsStayOnTheJavaKernels() {
         Kernels nat = nativeKernels(best());
-        assertFalse(nat.integerPrompt(GgmlType.Q6_K));
+        assertFalse(nat.integerPrompt(GgmlType.Q4_K));
         assertTrue(nat.integerPrompt(GgmlType.Q4_0));
         assertFalse(nat.withActivations(ActivationPrecision.F32).integerPrompt(GgmlType.Q4_0));
         try (Arena arena = Arena.ofConfined()) {
-            Tensor w = RandomTensors.random(arena, GgmlType.Q6_K, 4, 256, 3);
+            Tensor w = RandomTensors.random(arena, GgmlType.Q4_K, 4, 256, 3);
             QuantizedRows x = nat.quantize(QuantizedRows.Format.Q8_K, RandomTensors.gaussian(256, 1.0, 3), 1, 256);
             float[] want = new float[4];
             float[] got = new float[4];
