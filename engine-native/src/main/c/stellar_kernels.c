@@ -148,19 +148,19 @@ static inline __m256 block_dot(wblock b, const int8_t *x) {
 /*
  * AVX-512: two blocks per 512-bit register. Lanes 0-7 hold block b's eight int32 sums, lanes 8-15 block b + 1's,
  * so the low half of the accumulator gathers the even blocks and the high half the odd ones: the very
- * operations, lane for lane, of acc0 and acc1 above, and so the same bits as the AVX2 library. AVX-512 has no
- * vpsignb: the sign of w moves onto x with a masked negation (where w is 0 the product is 0 either way).
+ * operations, lane for lane, of acc0 and acc1 above, and so the same bits as the AVX2 library.
  */
 typedef struct {
-    __m512i abs;  /* |w| of both blocks as unsigned bytes */
-    __mmask64 neg; /* lanes where w < 0 */
+    __m512i w;     /* w of both blocks as signed bytes */
+    __m512i negc;  /* per int32 lane: -128 * (sum of the lane's four w), the accumulator dpbusd starts from */
     __m512 d;      /* d of block b in lanes 0-7, of block b + 1 in lanes 8-15 */
 } wpair;
 
 static inline wpair pair_of(__m512i w, float d0, float d1) {
     wpair p;
-    p.neg = _mm512_movepi8_mask(w);
-    p.abs = _mm512_abs_epi8(w);
+    p.w = w;
+    p.negc = _mm512_sub_epi32(_mm512_setzero_si512(),
+                              _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), w));
     p.d = _mm512_insertf32x8(_mm512_set1_ps(d0), _mm256_set1_ps(d1), 1);
     return p;
 }
@@ -196,9 +196,14 @@ static inline wpair load1_q4_0(const uint8_t *blk) {
     return pair_of(_mm512_inserti64x4(_mm512_setzero_si512(), w, 0), f16(blk), 0.0f);
 }
 
+/*
+ * x is signed, dpbusd wants one unsigned operand: x + 128 (x ^ 0x80) is unsigned, and the products' sum
+ * sum (x + 128) w - 128 sum w = sum x w, exactly (lane sums of four products stay far inside int32). The
+ * lanes are those of the AVX2 library's maddubs + madd: lane k of a block sums its products 4k .. 4k + 3.
+ */
 static inline __m512 pair_dot(wpair p, __m512i x) {
-    __m512i sx = _mm512_mask_sub_epi8(x, p.neg, _mm512_setzero_si512(), x);
-    return _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), p.abs, sx));
+    __m512i xu = _mm512_xor_si512(x, _mm512_set1_epi8((char)0x80));
+    return _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(p.negc, xu, p.w));
 }
 
 #define DEFINE_TILE(NAME, LOAD2, LOAD1, BSIZE, T)                                                      \
@@ -234,6 +239,56 @@ static inline __m512 pair_dot(wpair p, __m512i x) {
             res[t] = sum_lanes(_mm256_add_ps(lo, hi));                                               \
         }                                                                                            \
     }
+
+/*
+ * Two weight rows against T activation rows: each activation pair-of-blocks is loaded, biased and its scales
+ * spread once for both weight rows. Per (weight row, activation row) the operations of DEFINE_TILE, so the
+ * same bits. res[k * T + t]: weight row k, activation row t.
+ */
+#define DEFINE_TILE2(NAME, LOAD2, LOAD1, BSIZE, T)                                                     \
+    static inline void NAME(const uint8_t *wrow, int64_t row_bytes, int nb, const int8_t *xq,         \
+                            const float *xd, int cols, float *res) {                                 \
+        const __m512i two = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);        \
+        __m512 acc0[T], acc1[T];                                                                     \
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                        \
+            acc0[t] = _mm512_setzero_ps();                                                           \
+            acc1[t] = _mm512_setzero_ps();                                                           \
+        }                                                                                            \
+        int b = 0;                                                                                   \
+        for (; b + 2 <= nb; b += 2) {                                                                \
+            wpair w0 = LOAD2(wrow + (long)BSIZE * b);                                                \
+            wpair w1 = LOAD2(wrow + row_bytes + (long)BSIZE * b);                                    \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                    \
+                __m512i x = _mm512_loadu_si512((const void *)(xq + (long)t * cols + 32L * b));       \
+                __m128 d2 = _mm_castpd_ps(_mm_load_sd((const double *)(xd + (long)t * nb + b)));      \
+                __m512 dx = _mm512_permutexvar_ps(two, _mm512_castps128_ps512(d2));                  \
+                acc0[t] = _mm512_fmadd_ps(pair_dot(w0, x), _mm512_mul_ps(w0.d, dx), acc0[t]);       \
+                acc1[t] = _mm512_fmadd_ps(pair_dot(w1, x), _mm512_mul_ps(w1.d, dx), acc1[t]);       \
+            }                                                                                        \
+        }                                                                                            \
+        if (b < nb) {                                                                                \
+            wpair w0 = LOAD1(wrow + (long)BSIZE * b);                                                \
+            wpair w1 = LOAD1(wrow + row_bytes + (long)BSIZE * b);                                    \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                    \
+                __m512i x = _mm512_castsi256_si512(                                                  \
+                    _mm256_loadu_si256((const __m256i *)(xq + (long)t * cols + 32L * b)));           \
+                __m512 dx = _mm512_set1_ps(xd[(long)t * nb + b]);                                    \
+                acc0[t] = _mm512_mask3_fmadd_ps(pair_dot(w0, x), _mm512_mul_ps(w0.d, dx), acc0[t], 0x00FF); \
+                acc1[t] = _mm512_mask3_fmadd_ps(pair_dot(w1, x), _mm512_mul_ps(w1.d, dx), acc1[t], 0x00FF); \
+            }                                                                                        \
+        }                                                                                            \
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                        \
+            __m256 lo = _mm512_castps512_ps256(acc0[t]);                                             \
+            __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc0[t]), 1));      \
+            res[t] = sum_lanes(_mm256_add_ps(lo, hi));                                               \
+            lo = _mm512_castps512_ps256(acc1[t]);                                                    \
+            hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc1[t]), 1));             \
+            res[T + t] = sum_lanes(_mm256_add_ps(lo, hi));                                           \
+        }                                                                                            \
+    }
+
+DEFINE_TILE2(q8_0_tile8x2, load2_q8_0, load1_q8_0, 34, 8)
+DEFINE_TILE2(q4_0_tile8x2, load2_q4_0, load1_q4_0, 18, 8)
 
 DEFINE_TILE(q8_0_tile8, load2_q8_0, load1_q8_0, 34, 8)
 DEFINE_TILE(q8_0_tile4, load2_q8_0, load1_q8_0, 34, 4)
@@ -289,6 +344,17 @@ DEFINE_TILE(q4_0_tile8, load_q4_0, 18, 8)
 DEFINE_TILE(q4_0_tile4, load_q4_0, 18, 4)
 DEFINE_TILE(q4_0_tile1, load_q4_0, 18, 1)
 
+/* AVX2: two weight rows against eight activation rows are two T = 8 tiles. */
+#define DEFINE_TILE2(NAME, TILE8)                                                                      \
+    static inline void NAME(const uint8_t *wrow, int64_t row_bytes, int nb, const int8_t *xq,         \
+                            const float *xd, int cols, float *res) {                                 \
+        TILE8(wrow, nb, xq, xd, cols, res);                                                          \
+        TILE8(wrow + row_bytes, nb, xq, xd, cols, res + 8);                                          \
+    }
+
+DEFINE_TILE2(q8_0_tile8x2, q8_0_tile8)
+DEFINE_TILE2(q4_0_tile8x2, q4_0_tile8)
+
 /* AVX2: four weight rows against one activation row are four T = 1 tiles. */
 #define DEFINE_ROWS4(NAME, TILE1)                                                                      \
     static inline void NAME(const uint8_t *wrow, int64_t row_bytes, int nb, const int8_t *xq,         \
@@ -303,19 +369,37 @@ DEFINE_ROWS4(q4_0_rows4, q4_0_tile1)
 #endif
 
 typedef void (*tile_fn)(const uint8_t *, int, const int8_t *, const float *, int, float *);
+typedef void (*tile2_fn)(const uint8_t *, int64_t, int, const int8_t *, const float *, int, float *);
 typedef void (*rows_fn)(const uint8_t *, int64_t, int, const int8_t *, const float *, float *);
 
-static void matmul(tile_fn t8, tile_fn t4, tile_fn t1, rows_fn w4, int block, const uint8_t *w,
+static void matmul(tile2_fn t8x2, tile_fn t8, tile_fn t4, tile_fn t1, rows_fn w4, int block, const uint8_t *w,
                    int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1, const int8_t *xq, const float *xd,
                    int32_t n, float *out, int64_t out_stride) {
     int nb = cols / block;
-    float res[8];
+    float res[16];
     for (int rg = r0; rg < r1; rg += ROW_GROUP) {
         int rgEnd = rg + ROW_GROUP < r1 ? rg + ROW_GROUP : r1;
         for (int ig = 0; ig < n; ig += ACT_GROUP) {
             int igEnd = ig + ACT_GROUP < n ? ig + ACT_GROUP : n;
             int tiled = ig + (igEnd - ig) / 4 * 4; /* rows [ig, tiled) in tiles of 8 and 4 */
-            for (int r = rg; r < rgEnd; r++) {
+            int r = rg;
+            for (; r + 2 <= rgEnd; r += 2) { /* two weight rows share each activation load */
+                const uint8_t *wrow = w + row_bytes * r;
+                int i = ig;
+                for (; i + 8 <= tiled; i += 8) {
+                    t8x2(wrow, row_bytes, nb, xq + (long)i * cols, xd + (long)i * nb, cols, res);
+                    for (int k = 0; k < 2; k++) {
+                        for (int t = 0; t < 8; t++) out[(i + t) * out_stride + (r + k - r0)] = res[8 * k + t];
+                    }
+                }
+                for (; i < tiled; i += 4) {
+                    for (int k = 0; k < 2; k++) {
+                        t4(wrow + row_bytes * k, nb, xq + (long)i * cols, xd + (long)i * nb, cols, res);
+                        for (int t = 0; t < 4; t++) out[(i + t) * out_stride + (r + k - r0)] = res[t];
+                    }
+                }
+            }
+            for (; r < rgEnd; r++) {
                 const uint8_t *wrow = w + row_bytes * r;
                 int i = ig;
                 for (; i + 8 <= tiled; i += 8) {
@@ -472,6 +556,12 @@ DEFINE_Q6_TILE(q6_k_tile8, 8)
 DEFINE_Q6_TILE(q6_k_tile4, 4)
 DEFINE_Q6_TILE(q6_k_tile1, 1)
 
+static inline void q6_k_tile8x2(const uint8_t *wrow, int64_t row_bytes, int nb, const int8_t *xq, const float *xd,
+                                int cols, float *res) {
+    q6_k_tile8(wrow, nb, xq, xd, cols, res);
+    q6_k_tile8(wrow + row_bytes, nb, xq, xd, cols, res + 8);
+}
+
 static inline void q6_k_rows4(const uint8_t *wrow, int64_t row_bytes, int nb, const int8_t *xq, const float *xd,
                               float *res) {
     for (int k = 0; k < 4; k++) {
@@ -482,18 +572,18 @@ static inline void q6_k_rows4(const uint8_t *wrow, int64_t row_bytes, int nb, co
 /* out[i * out_stride + (r - r0)] = row r of Q8_0 weights w . activation row i, for r in [r0, r1), i in [0, n). */
 void stellar_q8_0_matmul(const uint8_t *w, int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1,
                          const int8_t *xq, const float *xd, int32_t n, float *out, int64_t out_stride) {
-    matmul(q8_0_tile8, q8_0_tile4, q8_0_tile1, q8_0_rows4, 32, w, row_bytes, cols, r0, r1, xq, xd, n, out, out_stride);
+    matmul(q8_0_tile8x2, q8_0_tile8, q8_0_tile4, q8_0_tile1, q8_0_rows4, 32, w, row_bytes, cols, r0, r1, xq, xd, n, out, out_stride);
 }
 
 /* As stellar_q8_0_matmul, for Q4_0 weights. */
 void stellar_q4_0_matmul(const uint8_t *w, int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1,
                          const int8_t *xq, const float *xd, int32_t n, float *out, int64_t out_stride) {
-    matmul(q4_0_tile8, q4_0_tile4, q4_0_tile1, q4_0_rows4, 32, w, row_bytes, cols, r0, r1, xq, xd, n, out, out_stride);
+    matmul(q4_0_tile8x2, q4_0_tile8, q4_0_tile4, q4_0_tile1, q4_0_rows4, 32, w, row_bytes, cols, r0, r1, xq, xd, n, out, out_stride);
 }
 
 /* As stellar_q8_0_matmul, for Q6_K weights and Q8_K activations (xd: one float per 256 values). */
 void stellar_q6_k_matmul(const uint8_t *w, int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1,
                          const int8_t *xq, const float *xd, int32_t n, float *out, int64_t out_stride) {
-    matmul(q6_k_tile8, q6_k_tile4, q6_k_tile1, q6_k_rows4, 256, w, row_bytes, cols, r0, r1, xq, xd, n, out,
+    matmul(q6_k_tile8x2, q6_k_tile8, q6_k_tile4, q6_k_tile1, q6_k_rows4, 256, w, row_bytes, cols, r0, r1, xq, xd, n, out,
            out_stride);
 }
