@@ -156,19 +156,31 @@ typedef struct {
     __m512 d;      /* d of block b in lanes 0-7, of block b + 1 in lanes 8-15 */
 } wpair;
 
-static inline wpair pair_of(__m512i w, float d0, float d1) {
+/* The f16 scales at p0 and p1 as floats, p0's in lanes 0-7 and p1's in lanes 8-15 (one vcvtph2ps for both). */
+static inline __m512 dpair(const uint8_t *p0, const uint8_t *p1) {
+    uint16_t h0, h1 = 0;
+    memcpy(&h0, p0, 2);
+    if (p1 != NULL) {
+        memcpy(&h1, p1, 2);
+    }
+    __m128 f = _mm_cvtph_ps(_mm_cvtsi32_si128((int)((uint32_t)h0 | (uint32_t)h1 << 16)));
+    const __m512i two = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_permutexvar_ps(two, _mm512_castps128_ps512(f));
+}
+
+static inline wpair pair_of(__m512i w, __m512 d) {
     wpair p;
     p.w = w;
     p.negc = _mm512_sub_epi32(_mm512_setzero_si512(),
                               _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), w));
-    p.d = _mm512_insertf32x8(_mm512_set1_ps(d0), _mm256_set1_ps(d1), 1);
+    p.d = d;
     return p;
 }
 
 static inline wpair load2_q8_0(const uint8_t *blk) {
     __m256i a = _mm256_loadu_si256((const __m256i *)(blk + 2));
     __m256i b = _mm256_loadu_si256((const __m256i *)(blk + 34 + 2));
-    return pair_of(_mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1), f16(blk), f16(blk + 34));
+    return pair_of(_mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1), dpair(blk, blk + 34));
 }
 
 static inline wpair load2_q4_0(const uint8_t *blk) {
@@ -179,13 +191,13 @@ static inline wpair load2_q4_0(const uint8_t *blk) {
     __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m);
     __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); /* lo b, lo b+1, hi b, hi b+1 */
     v = _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(3, 1, 2, 0));           /* lo b, hi b, lo b+1, hi b+1 */
-    return pair_of(_mm512_sub_epi8(v, _mm512_set1_epi8(8)), f16(blk), f16(blk + 18));
+    return pair_of(_mm512_sub_epi8(v, _mm512_set1_epi8(8)), dpair(blk, blk + 18));
 }
 
 /* One block in the low lanes only (an odd block count's last block). */
 static inline wpair load1_q8_0(const uint8_t *blk) {
     __m256i a = _mm256_loadu_si256((const __m256i *)(blk + 2));
-    return pair_of(_mm512_castsi256_si512(a), f16(blk), 0.0f);
+    return pair_of(_mm512_castsi256_si512(a), dpair(blk, NULL));
 }
 
 static inline wpair load1_q4_0(const uint8_t *blk) {
@@ -193,7 +205,7 @@ static inline wpair load1_q4_0(const uint8_t *blk) {
     __m128i m = _mm_set1_epi8(0x0F);
     __m256i w = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), m), _mm_and_si128(q, m));
     w = _mm256_sub_epi8(w, _mm256_set1_epi8(8));
-    return pair_of(_mm512_inserti64x4(_mm512_setzero_si512(), w, 0), f16(blk), 0.0f);
+    return pair_of(_mm512_inserti64x4(_mm512_setzero_si512(), w, 0), dpair(blk, NULL));
 }
 
 /*
