@@ -18,15 +18,21 @@ import java.util.List;
  * @param vocabDir  directory holding the vocabulary GGUF files the synthetic models copy
  * @param json      where to write the JSON results, or {@code null}
  * @param copyBytes bytes copied per pass of the bandwidth measurement (0: skip it)
+ * @param kernels   kernel sets to run, each model loaded once per set and the sets' runs interleaved:
+ *                  {@code auto} (what the engine selects), {@code java} (the Java kernels only) or {@code native}
+ *                  (the native library over the Java kernels; skipped with a note when it is not built)
+ * @param llamaBench llama.cpp's {@code llama-bench} binary, run once per repetition between ours on the same
+ *                  file, threads, pp and tg, or {@code null}
  */
 public record BenchArgs(List<String> models, int threads, int reps, int pp, int tg, int batch, Path dir,
-                        Path vocabDir, Path json, long copyBytes) {
+                        Path vocabDir, Path json, long copyBytes, List<String> kernels, Path llamaBench) {
 
     static final List<String> DEFAULT_MODELS = List.of("llama-1b-q4_0", "llama-1b-q8_0", "llama-1b-f16", "llama-1b-q4_k_m",
             "qwen3-0.6b-q8_0");
 
     static final String USAGE = """
             usage: ./stellar bench e2e [--models a,b,...] [--threads N] [--reps N] [--pp N] [--tg N] [--batch B]
+                                       [--kernels auto|java|native,...] [--llama-bench PATH]
                                        [--dir DIR] [--vocab-dir DIR] [--json FILE] [--copy-mib N]
               --models     <arch>-<shape>-<type>, comma-separated
                            (default: llama-1b-q4_0,llama-1b-q8_0,llama-1b-f16,llama-1b-q4_k_m,qwen3-0.6b-q8_0)
@@ -37,6 +43,11 @@ public record BenchArgs(List<String> models, int threads, int reps, int pp, int 
               --batch      also run tg steps with B decode rows each (B sequences, one token each, the
                            batched decode of a serving engine) and log a B-row step's cost in one-row
                            steps; 0 skips (default: 0)
+              --kernels    kernel sets, comma-separated, run interleaved repetition by repetition:
+                           auto (the engine's choice), java (Java kernels only), native (the native
+                           library; skipped when not built) (default: auto)
+              --llama-bench  llama.cpp's llama-bench binary: run once per repetition, interleaved with
+                           ours, same file, threads, pp and tg; the table gives ratios against it
               --dir        synthetic model cache, generated when missing (default: ./bench-models)
               --vocab-dir  vocabulary GGUF files (default: <stellar.shared or ../shared>/testdata/llama-vocab)
               --json       also write the results as JSON to FILE
@@ -63,6 +74,15 @@ public record BenchArgs(List<String> models, int threads, int reps, int pp, int 
         if (copyBytes < 0) {
             throw new IllegalArgumentException("--copy-mib must be >= 0");
         }
+        kernels = List.copyOf(kernels);
+        if (kernels.isEmpty()) {
+            throw new IllegalArgumentException("--kernels must name at least one kernel set");
+        }
+        for (String k : kernels) {
+            if (!List.of("auto", "java", "native").contains(k)) {
+                throw new IllegalArgumentException("--kernels takes auto, java or native, not '" + k + "'");
+            }
+        }
     }
 
     /** Parses the arguments after {@code e2e}; throws {@link IllegalArgumentException} naming the bad one. */
@@ -77,6 +97,8 @@ public record BenchArgs(List<String> models, int threads, int reps, int pp, int 
         Path vocabDir = Path.of(System.getProperty("stellar.shared", "../shared"), "testdata", "llama-vocab");
         Path json = null;
         long copyMib = 1024;
+        List<String> kernels = List.of("auto");
+        Path llamaBench = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (!a.startsWith("-")) {
@@ -105,13 +127,17 @@ public record BenchArgs(List<String> models, int threads, int reps, int pp, int 
                 case "--vocab-dir" -> vocabDir = Path.of(v);
                 case "--json" -> json = Path.of(v);
                 case "--copy-mib" -> copyMib = intValue(a, v);
+                case "--kernels" -> kernels = List.of(v.split(",")).stream().map(String::strip)
+                        .filter(k -> !k.isEmpty()).toList();
+                case "--llama-bench" -> llamaBench = Path.of(v);
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
         for (String m : models) {
             ModelSpec.parse(m); // fail before any work on a misspelt name
         }
-        return new BenchArgs(models, threads, reps, pp, tg, batch, dir, vocabDir, json, copyMib << 20);
+        return new BenchArgs(models, threads, reps, pp, tg, batch, dir, vocabDir, json, copyMib << 20, kernels,
+                llamaBench);
     }
 
     private static int intValue(String option, String v) {

@@ -6,16 +6,18 @@ import io.stellarchat.engine.model.KvCache;
 import io.stellarchat.engine.model.Model;
 import io.stellarchat.engine.model.ModelOptions;
 import io.stellarchat.engine.model.Transformer;
+import io.stellarchat.engine.tensor.Kernels;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.LongSupplier;
 
 /**
  * End-to-end throughput of whole models, after llama.cpp's {@code llama-bench}: for each model,
@@ -41,9 +43,13 @@ import java.util.function.LongSupplier;
  * ./stellar bench e2e --models llama-1b-q4_0,llama-1b-q8_0 --threads 2 --reps 3 --pp 512 --tg 128 --json e2e.json
  * ./stellar bench e2e --models llama-tiny-q8_0 --pp 32 --tg 8 --reps 1     # a smoke run in seconds
  * ./stellar bench e2e --models llama-1b-q4_0 --pp 0 --tg 32 --batch 8      # batched decode: 8 rows vs 1
+ * ./stellar bench e2e --models llama-1b-q4_0,llama-1b-q8_0 --threads 2 --kernels java,native \
+ *     --llama-bench /path/to/llama-bench --reps 5                         # side by side, interleaved
  * </pre>
- * The same GGUF files can be handed to llama.cpp's {@code llama-bench -m bench-models/llama-1b-q4_0.gguf -t 2}
- * for a side-by-side comparison.
+ * With {@code --kernels java,native} each model is loaded once per kernel set and the sets run turn about,
+ * repetition by repetition; {@code --llama-bench} runs llama.cpp's {@code llama-bench} on the same file between
+ * them ({@link LlamaBench}), and the report adds each set's ratio to llama.cpp. On a shared machine, interleaving
+ * spreads a neighbour's load over every contender; the medians and their ratios are what to quote.
  */
 public final class EndToEndBench {
     private static final long TOKEN_SEED = 1234;
@@ -62,14 +68,16 @@ public final class EndToEndBench {
      * @param readBytes   bytes of weights read per generated token: all tensors, less the token embedding
      *                    when a separate {@code output.weight} exists (only one embedding row is read then)
      * @param params      number of weights
-     * @param kernels     the kernels the engine selected
+     * @param kernels     the kernels the engine selected (their start-up description)
+     * @param backend     the kernel set in one word ({@code java-512}, {@code native-avx512vnni}, ...) or
+     *                    {@code llama.cpp}
      * @param threads     compute threads
      * @param test        {@code ppN} or {@code tgN}
      * @param tokens      tokens per run
      * @param tps         tokens/s over the repetitions
      */
     public record Result(String model, Path file, long fileBytes, long weightBytes, long readBytes, long params, String kernels,
-                         int threads, String test, int tokens, Stats tps) {
+                         String backend, int threads, String test, int tokens, Stats tps) {
 
         /** Effective weight bandwidth of a generation test, GB/s at the median speed; NaN for prompt tests. */
         public double effectiveGbps() {
@@ -129,7 +137,10 @@ public final class EndToEndBench {
         }
     }
 
-    private List<Result> measure(ModelSpec spec, Path file) throws IOException {
+    /** One kernel set's model, loaded once, and its caches. */
+    private record Backend(String name, Model model, KvCache cache, KvCache[] batchCaches) {}
+
+    private List<Result> measure(ModelSpec spec, Path file) throws IOException, InterruptedException {
         long weightBytes = 0;
         long params = 0;
         long readBytes;
@@ -143,60 +154,129 @@ public final class EndToEndBench {
                 readBytes -= gguf.findTensor("token_embd.weight").map(GgufTensorInfo::byteSize).orElse(0L);
             }
         }
-        List<Result> results = new ArrayList<>();
-        try (Model model = Model.load(file, new ModelOptions(args.threads(), null, null))) {
-            Transformer tf = model.transformer();
-            int vocab = Math.min(model.config().vocabSize(), model.tokenizer().vocabSize());
-            int capacity = Math.max(args.pp(), args.tg());
-            if (capacity > model.config().contextLength()) {
-                throw new IllegalArgumentException(spec.name() + ": " + capacity
-                        + " tokens exceed the model's context length " + model.config().contextLength());
-            }
-            KvCache cache = model.newKvCache(capacity); // (layers, capacity, kvDim) keys and values
-            int[] tokens = new SplittableRandom(TOKEN_SEED).ints(capacity, 0, vocab).toArray();
-            log.printf(Locale.ROOT, "%s: %s, %d threads, kernels %s%n", spec.name(), file, args.threads(),
-                    model.kernels().description());
-            String kernels = model.kernels().description();
-            if (args.pp() > 0) {
-                Stats s = repeat(spec.name(), "pp" + args.pp(), args.pp(), () -> prompt(tf, cache, tokens, args.pp()));
-                results.add(new Result(spec.name(), file, model.fileSize(), weightBytes, readBytes, params, kernels,
-                        args.threads(), "pp" + args.pp(), args.pp(), s));
-            }
-            if (args.tg() > 0) {
-                Stats s = repeat(spec.name(), "tg" + args.tg(), args.tg(), () -> generate(tf, cache, tokens, args.tg()));
-                results.add(new Result(spec.name(), file, model.fileSize(), weightBytes, readBytes, params, kernels,
-                        args.threads(), "tg" + args.tg(), args.tg(), s));
-                if (args.batch() > 0) {
-                    int b = args.batch();
-                    KvCache[] caches = new KvCache[b]; // one sequence per decode row
-                    for (int j = 0; j < b; j++) {
-                        caches[j] = model.newKvCache(capacity);
-                    }
-                    String test = "batch" + b + "-tg" + args.tg();
-                    Stats sb = repeat(spec.name(), test, args.tg() * b,
-                            () -> generateBatch(tf, caches, tokens, args.tg()));
-                    results.add(new Result(spec.name(), file, model.fileSize(), weightBytes, readBytes, params, kernels,
-                            args.threads(), test, args.tg() * b, sb));
-                    // A step of b rows takes b / tps_b seconds, a step of one row 1 / tps_1.
-                    log.printf(Locale.ROOT, "  %s: a step of %d decode rows costs %.2f one-row steps (%.2fx the "
-                            + "single-stream tokens/s)%n", spec.name(), b, b * s.median() / sb.median(),
-                            sb.median() / s.median());
+        int capacity = Math.max(args.pp(), args.tg());
+        List<Backend> backends = new ArrayList<>();
+        try {
+            for (String choice : args.kernels()) {
+                Kernels k = switch (choice) {
+                    case "java" -> Kernels.selectJava();
+                    case "native" -> Kernels.withNative(Kernels.selectJava()).orElse(null);
+                    default -> Kernels.select();
+                };
+                if (k == null) {
+                    log.printf(Locale.ROOT, "%s: no native kernels here (engine-native not built, or %s unset or off);"
+                            + " the native set is skipped%n", spec.name(), Kernels.NATIVE_PATH_PROPERTY);
+                    continue;
                 }
+                Model model = Model.load(file, new ModelOptions(args.threads(), k, null));
+                if (capacity > model.config().contextLength()) {
+                    int ctx = model.config().contextLength();
+                    model.close();
+                    throw new IllegalArgumentException(spec.name() + ": " + capacity
+                            + " tokens exceed the model's context length " + ctx);
+                }
+                KvCache[] batchCaches = new KvCache[args.batch()]; // one sequence per decode row
+                for (int j = 0; j < batchCaches.length; j++) {
+                    batchCaches[j] = model.newKvCache(capacity);
+                }
+                String name = k.kernelSet();
+                for (Backend b : backends) {
+                    if (b.name().equals(name)) {
+                        name = name + "#" + (backends.size() + 1); // auto and native can name the same set
+                    }
+                }
+                backends.add(new Backend(name, model, model.newKvCache(capacity), batchCaches));
+                log.printf(Locale.ROOT, "%s: %s, %d threads, kernel set %s: %s%n", spec.name(), file, args.threads(),
+                        name, k.description());
+            }
+            return measure(spec, file, backends, weightBytes, readBytes, params);
+        } finally {
+            for (Backend b : backends) {
+                b.model().close();
+            }
+        }
+    }
+
+    /**
+     * Round 0 warms every backend up (JIT, page cache); rounds 1..reps are counted. Within a round each kernel
+     * set runs every test in turn, then llama-bench once: a noisy neighbour slows all of them alike instead of
+     * whichever happened to run during the noise.
+     */
+    private List<Result> measure(ModelSpec spec, Path file, List<Backend> backends, long weightBytes, long readBytes,
+                                 long params) throws IOException, InterruptedException {
+        int vocab = Integer.MAX_VALUE;
+        for (Backend b : backends) {
+            vocab = Math.min(vocab, Math.min(b.model().config().vocabSize(), b.model().tokenizer().vocabSize()));
+        }
+        int capacity = Math.max(args.pp(), args.tg());
+        int[] tokens = new SplittableRandom(TOKEN_SEED).ints(capacity, 0, vocab == Integer.MAX_VALUE ? 1 : vocab)
+                .toArray();
+        List<String> tests = new ArrayList<>();
+        if (args.pp() > 0) {
+            tests.add("pp" + args.pp());
+        }
+        if (args.tg() > 0) {
+            tests.add("tg" + args.tg());
+        }
+        if (args.batch() > 0) {
+            tests.add("batch" + args.batch() + "-tg" + args.tg());
+        }
+        int reps = args.reps();
+        Map<String, double[]> samples = new LinkedHashMap<>(); // key: backend + " " + test
+        for (int round = 0; round <= reps; round++) {
+            String what = round == 0 ? "warm-up" : "rep " + round + "/" + reps;
+            for (Backend b : backends) {
+                Transformer tf = b.model().transformer();
+                for (String test : tests) {
+                    long ns = test.startsWith("pp") ? prompt(tf, b.cache(), tokens, args.pp())
+                            : test.startsWith("tg") ? generate(tf, b.cache(), tokens, args.tg())
+                            : generateBatch(tf, b.batchCaches(), tokens, args.tg());
+                    double tps = tokenCount(test) * 1e9 / ns;
+                    log.printf(Locale.ROOT, "  %s %s %s %s: %.2f t/s%n", spec.name(), b.name(), test, what, tps);
+                    if (round > 0) {
+                        samples.computeIfAbsent(b.name() + " " + test, key -> new double[reps])[round - 1] = tps;
+                    }
+                }
+            }
+            if (args.llamaBench() != null && round > 0) { // llama-bench runs its own warm-up
+                double[] pptg = LlamaBench.run(args.llamaBench(), file, args.threads(), args.pp(), args.tg());
+                for (int t = 0; t < 2; t++) {
+                    String test = t == 0 ? "pp" + args.pp() : "tg" + args.tg();
+                    if (!Double.isNaN(pptg[t])) {
+                        log.printf(Locale.ROOT, "  %s %s %s %s: %.2f t/s%n", spec.name(), LlamaBench.NAME, test, what,
+                                pptg[t]);
+                        samples.computeIfAbsent(LlamaBench.NAME + " " + test, key -> new double[reps])[round - 1] = pptg[t];
+                    }
+                }
+            }
+        }
+        List<Result> results = new ArrayList<>();
+        for (Map.Entry<String, double[]> e : samples.entrySet()) {
+            int space = e.getKey().lastIndexOf(' ');
+            String backend = e.getKey().substring(0, space);
+            String test = e.getKey().substring(space + 1);
+            String kernels = backends.stream().filter(b -> b.name().equals(backend)).findFirst()
+                    .map(b -> b.model().kernels().description()).orElse("llama.cpp CPU backend (llama-bench)");
+            results.add(new Result(spec.name(), file, Files.size(file), weightBytes, readBytes, params, kernels, backend,
+                    args.threads(), test, tokenCount(test), Stats.of(e.getValue())));
+        }
+        if (args.batch() > 0) {
+            for (Backend b : backends) {
+                double[] one = samples.get(b.name() + " tg" + args.tg());
+                double[] many = samples.get(b.name() + " " + tests.getLast());
+                double tps1 = Stats.of(one).median();
+                double tpsB = Stats.of(many).median();
+                // A step of B rows takes B / tps_B seconds, a step of one row 1 / tps_1.
+                log.printf(Locale.ROOT, "  %s %s: a step of %d decode rows costs %.2f one-row steps (%.2fx the "
+                        + "single-stream tokens/s)%n", spec.name(), b.name(), args.batch(), args.batch() * tps1 / tpsB,
+                        tpsB / tps1);
             }
         }
         return results;
     }
 
-    /** Runs {@code run} once to warm up, then {@code reps} times; each run returns its nanoseconds. */
-    private Stats repeat(String model, String test, int n, LongSupplier run) {
-        long warm = run.getAsLong();
-        log.printf(Locale.ROOT, "  %s %s warm-up: %.2f t/s%n", model, test, n * 1e9 / warm);
-        double[] tps = new double[args.reps()];
-        for (int r = 0; r < tps.length; r++) {
-            tps[r] = n * 1e9 / run.getAsLong();
-            log.printf(Locale.ROOT, "  %s %s rep %d/%d: %.2f t/s%n", model, test, r + 1, tps.length, tps[r]);
-        }
-        return Stats.of(tps);
+    private int tokenCount(String test) {
+        return test.startsWith("pp") ? args.pp() : test.startsWith("tg") ? args.tg() : args.tg() * args.batch();
     }
 
     /** One forward pass of the first {@code n} tokens as a batch; returns its nanoseconds. */

@@ -9,12 +9,12 @@ final class Report {
 
     static String markdown(List<EndToEndBench.Result> results, CopyBandwidth.Result copy) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%n| %-18s | %11s | %8s | %-7s | %7s | %6s | %18s | %17s |%n",
+        sb.append(String.format(Locale.ROOT, "%n| %-18s | %11s | %8s | %-17s | %7s | %12s | %18s | %17s |%n",
                 "model", "size", "params", "backend", "threads", "test", "t/s (median ± sd)", "min – max"));
-        sb.append("| ------------------ | ----------: | -------: | ------- | ------: | -----: | -----------------: | ----------------: |\n");
+        sb.append("| ------------------ | ----------: | -------: | ----------------- | ------: | -----------: | -----------------: | ----------------: |\n");
         for (EndToEndBench.Result r : results) {
-            sb.append(String.format(Locale.ROOT, "| %-18s | %7.2f MiB | %6.2f B | %-7s | %7d | %6s | %18s | %17s |%n",
-                    r.model(), r.weightBytes() / 1048576.0, r.params() / 1e9, "Java", r.threads(), r.test(),
+            sb.append(String.format(Locale.ROOT, "| %-18s | %7.2f MiB | %6.2f B | %-17s | %7d | %12s | %18s | %17s |%n",
+                    r.model(), r.weightBytes() / 1048576.0, r.params() / 1e9, r.backend(), r.threads(), r.test(),
                     String.format(Locale.ROOT, "%.2f ± %.2f", r.tps().median(), r.tps().stddev()),
                     String.format(Locale.ROOT, "%.2f – %.2f", r.tps().min(), r.tps().max())));
         }
@@ -25,20 +25,48 @@ final class Report {
                     + " (\"vs copy\" below compares with the latter)%n",
                     copy.bytes() >> 20, CopyBandwidth.PASSES, copy.singleGbps(), copy.multiGbps(), copy.threads()));
         }
+        sb.append(ratios(results));
         boolean header = false;
         for (EndToEndBench.Result r : results) {
-            if (Double.isNaN(r.effectiveGbps())) {
+            if (Double.isNaN(r.effectiveGbps()) || r.backend().equals(LlamaBench.NAME)) {
                 continue;
             }
             if (!header) {
-                sb.append("\n| model              | weights/token | test   |      t/s | effective GB/s | vs copy |\n");
-                sb.append("| ------------------ | ------------: | -----: | -------: | -------------: | ------: |\n");
+                sb.append("\n| model              | backend           | weights/token | test   |      t/s | effective GB/s | vs copy |\n");
+                sb.append("| ------------------ | ----------------- | ------------: | -----: | -------: | -------------: | ------: |\n");
                 header = true;
             }
             String ratio = copy == null || copy.multiGbps() <= 0 ? "-"
                     : String.format(Locale.ROOT, "%.0f %%", 100 * r.effectiveGbps() / copy.multiGbps());
-            sb.append(String.format(Locale.ROOT, "| %-18s | %9.2f MiB | %6s | %8.2f | %14.2f | %7s |%n",
-                    r.model(), r.readBytes() / 1048576.0, r.test(), r.tps().median(), r.effectiveGbps(), ratio));
+            sb.append(String.format(Locale.ROOT, "| %-18s | %-17s | %9.2f MiB | %6s | %8.2f | %14.2f | %7s |%n",
+                    r.model(), r.backend(), r.readBytes() / 1048576.0, r.test(), r.tps().median(), r.effectiveGbps(),
+                    ratio));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Side by side: per model and test, each backend's median and its ratio to llama.cpp's median (when
+     * llama-bench ran) or else to the first backend's; empty with a single backend.
+     */
+    static String ratios(List<EndToEndBench.Result> results) {
+        java.util.Map<String, List<EndToEndBench.Result>> byTest = new java.util.LinkedHashMap<>();
+        for (EndToEndBench.Result r : results) {
+            byTest.computeIfAbsent(r.model() + " " + r.test(), k -> new java.util.ArrayList<>()).add(r);
+        }
+        if (byTest.values().stream().allMatch(l -> l.size() < 2)) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(
+                "\n| model              | test         | backend           | t/s (median) | vs baseline | baseline |\n"
+                + "| ------------------ | -----------: | ----------------- | -----------: | ----------: | -------- |\n");
+        for (List<EndToEndBench.Result> group : byTest.values()) {
+            EndToEndBench.Result base = group.stream().filter(r -> r.backend().equals(LlamaBench.NAME)).findFirst()
+                    .orElse(group.getFirst());
+            for (EndToEndBench.Result r : group) {
+                sb.append(String.format(Locale.ROOT, "| %-18s | %12s | %-17s | %12.2f | %10.2fx | %-8s |%n", r.model(),
+                        r.test(), r.backend(), r.tps().median(), r.tps().median() / base.tps().median(), base.backend()));
+            }
         }
         return sb.toString();
     }
@@ -66,6 +94,7 @@ final class Report {
                     .append(", \"read_bytes_per_token\": ").append(r.readBytes())
                     .append(", \"params\": ").append(r.params())
                     .append(", \"kernels\": ").append(str(r.kernels()))
+                    .append(", \"backend\": ").append(str(r.backend()))
                     .append(", \"threads\": ").append(r.threads())
                     .append(", \"test\": ").append(str(r.test()))
                     .append(", \"tokens\": ").append(r.tokens())

@@ -466,10 +466,11 @@ public final class Transformer {
 
     /**
      * The int8 activations {@code weight} is multiplied with ({@code in} quantized once per format), or null when
-     * it takes float activations: prompt rows, or a weight type without an integer kernel.
+     * it takes float activations: prompt rows (unless the kernels multiply this type's prompt rows in integers,
+     * {@link Kernels#integerPrompt}), or a weight type without an integer kernel.
      */
     private QuantizedRows quantizedFor(Tensor weight, Activations in) {
-        if (in.promptCount == in.n) {
+        if (in.promptCount == in.n && !kernels.integerPrompt(weight.type())) {
             return null;
         }
         QuantizedRows.Format format = kernels.activations().formatFor(weight.type());
@@ -479,7 +480,7 @@ public final class Transformer {
     /** Weight rows [s, e) of {@code out} = {@code in} . weight^T on the form of {@code in}'s rows (all one kind). */
     private void rowRange(Tensor weight, Activations in, QuantizedRows qx, float[] out, int s, int e) {
         int n = in.n;
-        if (in.promptCount == n) {
+        if (in.promptCount == n && qx == null) {
             kernels.matMulPrompt(weight, in.x, n, out, s, e);
         } else if (qx != null) {
             if (n == 1) {

@@ -26,6 +26,22 @@ public interface Kernels {
     String description();
 
     /**
+     * The kernel set in one word for reports: {@code scalar}, {@code java-256}/{@code java-512} (the Vector API
+     * kernels and their float species' bits) or {@code native-LEVEL} (the native library, e.g.
+     * {@code native-avx512vnni}).
+     */
+    String kernelSet();
+
+    /**
+     * Whether prompt rows against weights of {@code type} are multiplied in integers ({@link #quantize} then
+     * {@link #matMul(Tensor, QuantizedRows, float[], int, int)}) rather than by {@link #matMulPrompt}: where the
+     * integer mat-mat is the faster one (the native kernels). Either way a token position stays on one form.
+     */
+    default boolean integerPrompt(GgmlType type) {
+        return false;
+    }
+
+    /**
      * Dot product of row {@code row} of {@code w} with {@code x[xOff .. xOff + w.cols())}.
      */
     float dot(Tensor w, int row, float[] x, int xOff);
@@ -109,15 +125,43 @@ public interface Kernels {
     /** The name of the system property that forces the scalar path when set to {@code scalar}. */
     String PROPERTY = "stellar.kernels";
 
+    /** The system property that switches the native kernels off ({@code off}) or leaves them on ({@code auto}). */
+    String NATIVE_PROPERTY = NativeKernelLibrary.PROPERTY;
+
+    /** The system property naming the directory of the native kernel libraries (engine-native/target/native). */
+    String NATIVE_PATH_PROPERTY = NativeKernelLibrary.PATH_PROPERTY;
+
     /**
-     * The kernels for this process: the Vector API ones over {@code FloatVector.SPECIES_PREFERRED}, unless the
-     * system property {@value #PROPERTY} is {@code scalar} or the {@code jdk.incubator.vector} module is not
+     * The kernels for this process: {@link #selectJava()}, with the integer products of Q8_0 and Q4_0 weights
+     * done by the native kernel library when one is found for this CPU ({@link #withNative}; the system
+     * property {@value #NATIVE_PROPERTY}{@code =off} switches it off) and the Java kernels are the vector ones.
+     * Call once at start-up, log {@link #description()}, pass the instance on.
+     *
+     * @throws IllegalArgumentException when a kernel property has an unknown value
+     */
+    static Kernels select() {
+        Kernels java = selectJava();
+        return java.kernelSet().startsWith("java") ? withNative(java).orElse(java) : java;
+    }
+
+    /**
+     * {@code java} with the integer products of the types the native library handles done natively, or empty
+     * when no native library is found (the system properties {@value #NATIVE_PROPERTY} and
+     * {@value #NATIVE_PATH_PROPERTY}; the reason is logged once per process).
+     */
+    static java.util.Optional<Kernels> withNative(Kernels java) {
+        return NativeKernelLibrary.load().map(lib -> new NativeKernels(java, lib));
+    }
+
+    /**
+     * The Java kernels for this process: the Vector API ones over {@code FloatVector.SPECIES_PREFERRED}, unless
+     * the system property {@value #PROPERTY} is {@code scalar} or the {@code jdk.incubator.vector} module is not
      * loaded (then the scalar ones), with the activation precision of the system property
-     * {@value ActivationPrecision#PROPERTY} ({@code q8} by default). Call once at start-up, log {@link #description()}, pass the instance on.
+     * {@value ActivationPrecision#PROPERTY} ({@code q8} by default).
      *
      * @throws IllegalArgumentException when the property has a value other than {@code scalar} or {@code vector}
      */
-    static Kernels select() {
+    static Kernels selectJava() {
         String choice = System.getProperty(PROPERTY, "vector");
         ActivationPrecision activations = ActivationPrecision.fromSystemProperty();
         Kernels k = switch (choice) {

@@ -44,6 +44,11 @@ public final class QuantizedRows {
     final short[] q;     // (rows, cols): the int8 values
     final float[] d;     // (rows, cols / blockSize): block scales
     final short[] sums;  // Q8_K: (rows, cols / 16) sums of q per 16 values; Q8_0: empty
+    /**
+     * (rows, cols): q as bytes for the native kernels, or null. Set by {@link #packInt8} on the thread that
+     * quantized, before the rows are handed to other threads (the pool's hand-off publishes it).
+     */
+    byte[] int8;
 
     QuantizedRows(Format format, int rows, int cols) {
         if (rows < 0) {
@@ -59,6 +64,15 @@ public final class QuantizedRows {
         this.q = new short[Math.multiplyExact(rows, cols)];
         this.d = new float[rows * (cols / format.blockSize())];
         this.sums = new short[format == Format.Q8_K ? rows * (cols / 16) : 0];
+    }
+
+    /** Fills {@link #int8} from {@link #q} (values are in [-127, 127], so the narrowing is exact). */
+    void packInt8() {
+        byte[] b = new byte[q.length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) q[i];
+        }
+        int8 = b;
     }
 
     public Format format() {

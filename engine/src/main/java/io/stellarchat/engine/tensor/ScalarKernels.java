@@ -18,6 +18,11 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public String kernelSet() {
+        return "scalar";
+    }
+
+    @Override
     public String description() {
         return "scalar (reference kernels), " + activations.name().toLowerCase(java.util.Locale.ROOT) + " activations";
     }

@@ -254,6 +254,11 @@ abstract sealed class VectorKernels implements Kernels {
     }
 
     @Override
+    public String kernelSet() {
+        return "java-" + species().vectorBitSize();
+    }
+
+    @Override
     public String description() {
         return "vector (" + species().vectorBitSize() + "-bit, " + species().length() + " floats), "
                 + activations.name().toLowerCase(java.util.Locale.ROOT) + " activations"

@@ -15,6 +15,11 @@
  *       system property {@code stellar.activations=f32|q8} (default q8), carried by the kernels instance. Vector
  *       paths: {@code IntVectorDots} (256-bit, AVX2) and {@code IntVectorDots512} (AVX-512), picked by the float
  *       species; {@code IntDots} is their scalar twin.</li>
+ *   <li>Native kernels (optional): {@code NativeKernelLibrary} binds the C library of module engine-native for the
+ *       CPU's level (directory from {@code stellar.native.path}; {@code stellar.native=off} switches it off) and
+ *       {@code NativeKernels} runs the integer products of Q8_0, Q4_0 and Q6_K weights there, everything else
+ *       on the Java kernels it wraps; {@code Kernels.select()} picks it when found, {@code Kernels.selectJava()}
+ *       never; {@code Kernels.kernelSet()} names the set ({@code java-512}, {@code native-avx512vnni}).</li>
  *   <li>{@link io.stellarchat.engine.tensor.FloatOps}: RMSNorm, softmax, SiLU, dot, axpy, add, mul, scale on
  *       float rows, from {@code kernels.ops()}.</li>
  *   <li>{@link io.stellarchat.engine.tensor.ComputePool}: a fixed pool of platform threads running

@@ -29,12 +29,18 @@ class KernelSelectionTest {
     @Test
     void selectPicksThePreferredVectorSpeciesByDefault() {
         System.clearProperty(Kernels.PROPERTY);
-        Kernels k = Kernels.select();
+        Kernels k = Kernels.selectJava();
         int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
         assertEquals("vector (" + bits + "-bit, " + (bits / 32) + " floats), q8 activations"
                 + (bits < 256 ? " (scalar integer kernels)" : ", " + Math.min(bits, 512) + "-bit integer kernels"),
                 k.description());
-        assertNotSame(k, Kernels.select(), "no singleton: each call builds an instance the caller holds");
+        assertNotSame(k, Kernels.selectJava(), "no singleton: each call builds an instance the caller holds");
+        assertEquals("java-" + bits, k.kernelSet());
+        // select() is these Java kernels, or the native library over them where engine-native was built
+        Kernels chosen = Kernels.select();
+        assertTrue(chosen.description().equals(k.description())
+                || (chosen.kernelSet().startsWith("native-") && chosen.description().endsWith(" over " + k.description())),
+                chosen.description());
     }
 
     @Test

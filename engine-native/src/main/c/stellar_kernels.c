@@ -1,0 +1,601 @@
+/*
+ * StellarChat native int8 dot kernels, called from the engine through FFM (io.stellarchat.engine.tensor
+ * .NativeKernelLibrary). One source, compiled once per instruction-set level by build-native.sh:
+ *
+ *   libstellar-kernels-avx2.so        -mavx2 -mfma -mf16c                      vpmaddubsw + vpmaddwd
+ *   libstellar-kernels-avx512vnni.so  the above + -mavx512f/bw/dq/vl -mavx512vnni  vpdpbusd, two blocks a register
+ *
+ * Operands (GGUF / ggml block layouts, read in place from the memory-mapped file):
+ *   Q8_0 weight block, 34 bytes: d f16 @0 | qs int8[32] @2;                      w = d * qs[j]
+ *   Q4_0 weight block, 18 bytes: d f16 @0 | qs u8[16] @2; element j is the low nibble of qs[j], element j + 16
+ *                                the high one;                                   w = d * (nibble - 8)
+ *   activations (QuantizedRows, format Q8_0): xq int8 (n, cols) row-major, xd float (n, cols / 32) block scales
+ *                                (already fp16-rounded), values in [-127, 127].
+ *
+ * Arithmetic, per (weight row r, activation row i) pair, identical whatever n and wherever the pair sits in a
+ * tile (batch invariance: a row's result never depends on the other rows of the batch):
+ *   for each block b: s_b = the 32 int8 x int8 products, summed exactly in eight int32 lanes
+ *                     (lane k holds the products 4k .. 4k + 3 of the block);
+ *                     acc[b & 1] = fma(float(s_b lanes), d_w(b) * d_x(b), acc[b & 1])     (eight float lanes)
+ *   result = the eight lanes of acc[0] + acc[1], summed left to right.
+ * The integer block sums are exactly those of the engine's Java kernels (IntDots); only the float accumulation
+ * order is this file's own. Compiled with -ffp-contract=off and without -ffast-math, so the compiler keeps
+ * every float operation as written. No saturation: |w| <= 128 and |x| <= 127, so a maddubs pair is at most
+ * 2 * 128 * 127 = 32512 < 32767.
+ *
+ * Entry points take a range of weight rows [r0, r1) and n activation rows, and write
+ * out[i * out_stride + (r - r0)] (out points at row r0's result for activation row 0); the engine calls them
+ * once per row chunk of a thread, never per block.
+ * Loop order: weight rows in groups of ROW_GROUP, activation rows in groups of ACT_GROUP (both stay in L2), and
+ * per weight row the activation rows in tiles of 8, 4, 1: each weight block is decoded once per tile and used
+ * for every row of it (weight-stationary).
+ */
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#define STELLAR_ABI 1
+#define ROW_GROUP 16
+#define ACT_GROUP 64
+
+#if defined(STELLAR_VNNI)
+#define STELLAR_LEVEL "avx512vnni"
+/* 32 unsigned x signed byte products summed in groups of four into eight int32 lanes, exactly. */
+static inline __m256i dot_u8s8(__m256i u, __m256i s) {
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+}
+#else
+#define STELLAR_LEVEL "avx2"
+static inline __m256i dot_u8s8(__m256i u, __m256i s) {
+    __m256i pairs = _mm256_maddubs_epi16(u, s); /* 16 int16 sums of two, no saturation (see above) */
+    return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+}
+#endif
+
+int32_t stellar_abi_version(void) { return STELLAR_ABI; }
+
+const char *stellar_level(void) { return STELLAR_LEVEL; }
+
+static inline float f16(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+/* Sum of the eight lanes, left to right. */
+static inline float sum_lanes(__m256 v) {
+    float a[8];
+    _mm256_storeu_ps(a, v);
+    float s = 0.0f;
+    for (int k = 0; k < 8; k++) {
+        s += a[k];
+    }
+    return s;
+}
+
+/* One weight block decoded to 32 signed bytes (its magnitude and its signs separately for the dot). */
+typedef struct {
+    __m256i abs; /* |w| as unsigned bytes */
+    __m256i w;   /* w as signed bytes, for the sign of x */
+    float d;
+} wblock;
+
+static inline wblock load_q8_0(const uint8_t *blk) {
+    wblock b;
+    b.d = f16(blk);
+    b.w = _mm256_loadu_si256((const __m256i *)(blk + 2));
+    b.abs = _mm256_sign_epi8(b.w, b.w);
+    return b;
+}
+
+static inline wblock load_q4_0(const uint8_t *blk) {
+    wblock b;
+    b.d = f16(blk);
+    __m128i q = _mm_loadu_si128((const __m128i *)(blk + 2));
+    __m128i m = _mm_set1_epi8(0x0F);
+    __m128i lo = _mm_and_si128(q, m);                    /* elements 0 .. 15 */
+    __m128i hi = _mm_and_si128(_mm_srli_epi16(q, 4), m); /* elements 16 .. 31 */
+    b.w = _mm256_sub_epi8(_mm256_set_m128i(hi, lo), _mm256_set1_epi8(8));
+    b.abs = _mm256_sign_epi8(b.w, b.w);
+    return b;
+}
+
+/* The block's dot with activation block x (32 int8), as eight int32 lanes. */
+static inline __m256 block_dot(wblock b, const int8_t *x) {
+    __m256i xv = _mm256_loadu_si256((const __m256i *)x);
+    return _mm256_cvtepi32_ps(dot_u8s8(b.abs, _mm256_sign_epi8(xv, b.w)));
+}
+
+/*
+ * Weight row wrow (nb blocks of bsize bytes) against T activation rows starting at xq / xd; res[t] gets the
+ * result of row t. T is a compile-time constant at each call site, so the accumulators live in registers.
+ */
+#if !defined(STELLAR_VNNI)
+#define DEFINE_TILE(NAME, LOAD, BSIZE, T)                                                              \
+    static inline void NAME(const uint8_t *wrow, int nb, const int8_t *xq, const float *xd, int cols, \
+                            float *res) {                                                            \
+        __m256 acc0[T], acc1[T];                                                                     \
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                      \
+            acc0[t] = _mm256_setzero_ps();                                                           \
+            acc1[t] = _mm256_setzero_ps();                                                           \
+        }                                                                                            \
+        int b = 0;                                                                                   \
+        for (; b + 2 <= nb; b += 2) {                                                                \
+            wblock w0 = LOAD(wrow + (long)BSIZE * b);                                                \
+            wblock w1 = LOAD(wrow + (long)BSIZE * (b + 1));                                          \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                  \
+                const int8_t *x = xq + (long)t * cols + 32L * b;                                     \
+                const float *d = xd + (long)t * nb + b;                                              \
+                acc0[t] = _mm256_fmadd_ps(block_dot(w0, x), _mm256_set1_ps(w0.d * d[0]), acc0[t]);  \
+                acc1[t] = _mm256_fmadd_ps(block_dot(w1, x + 32), _mm256_set1_ps(w1.d * d[1]), acc1[t]); \
+            }                                                                                        \
+        }                                                                                            \
+        if (b < nb) {                                                                                \
+            wblock w0 = LOAD(wrow + (long)BSIZE * b);                                                \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                  \
+                const int8_t *x = xq + (long)t * cols + 32L * b;                                     \
+                float dx = xd[(long)t * nb + b];                                                     \
+                acc0[t] = _mm256_fmadd_ps(block_dot(w0, x), _mm256_set1_ps(w0.d * dx), acc0[t]);     \
+            }                                                                                        \
+        }                                                                                            \
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                      \
+            res[t] = sum_lanes(_mm256_add_ps(acc0[t], acc1[t]));                                     \
+        }                                                                                            \
+    }
+#endif
+
+#if defined(STELLAR_VNNI)
+/*
+ * AVX-512: two blocks per 512-bit register. Lanes 0-7 hold block b's eight int32 sums, lanes 8-15 block b + 1's,
+ * so the low half of the accumulator gathers the even blocks and the high half the odd ones: the very
+ * operations, lane for lane, of acc0 and acc1 above, and so the same bits as the AVX2 library.
+ */
+typedef struct {
+    __m512i w;     /* w of both blocks as signed bytes */
+    __m512i negc;  /* per int32 lane: -128 * (sum of the lane's four w), the accumulator dpbusd starts from */
+    __m512 d;      /* d of block b in lanes 0-7, of block b + 1 in lanes 8-15 */
+} wpair;
+
+/* The f16 scales at p0 and p1 as floats, p0's in lanes 0-7 and p1's in lanes 8-15 (one vcvtph2ps for both). */
+static inline __m512 dpair(const uint8_t *p0, const uint8_t *p1) {
+    uint16_t h0, h1 = 0;
+    memcpy(&h0, p0, 2);
+    if (p1 != NULL) {
+        memcpy(&h1, p1, 2);
+    }
+    __m128 f = _mm_cvtph_ps(_mm_cvtsi32_si128((int)((uint32_t)h0 | (uint32_t)h1 << 16)));
+    const __m512i two = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_permutexvar_ps(two, _mm512_castps128_ps512(f));
+}
+
+static inline wpair pair_of(__m512i w, __m512 d) {
+    wpair p;
+    p.w = w;
+    p.negc = _mm512_sub_epi32(_mm512_setzero_si512(),
+                              _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), w));
+    p.d = d;
+    return p;
+}
+
+static inline wpair load2_q8_0(const uint8_t *blk) {
+    __m256i a = _mm256_loadu_si256((const __m256i *)(blk + 2));
+    __m256i b = _mm256_loadu_si256((const __m256i *)(blk + 34 + 2));
+    return pair_of(_mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1), dpair(blk, blk + 34));
+}
+
+static inline wpair load2_q4_0(const uint8_t *blk) {
+    __m256i q = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(blk + 18 + 2)),
+                                 _mm_loadu_si128((const __m128i *)(blk + 2)));
+    __m256i m = _mm256_set1_epi8(0x0F);
+    __m256i lo = _mm256_and_si256(q, m);
+    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m);
+    __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); /* lo b, lo b+1, hi b, hi b+1 */
+    v = _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(3, 1, 2, 0));           /* lo b, hi b, lo b+1, hi b+1 */
+    return pair_of(_mm512_sub_epi8(v, _mm512_set1_epi8(8)), dpair(blk, blk + 18));
+}
+
+/* One block in the low lanes only (an odd block count's last block). */
+static inline wpair load1_q8_0(const uint8_t *blk) {
+    __m256i a = _mm256_loadu_si256((const __m256i *)(blk + 2));
+    return pair_of(_mm512_castsi256_si512(a), dpair(blk, NULL));
+}
+
+static inline wpair load1_q4_0(const uint8_t *blk) {
+    __m128i q = _mm_loadu_si128((const __m128i *)(blk + 2));
+    __m128i m = _mm_set1_epi8(0x0F);
+    __m256i w = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), m), _mm_and_si128(q, m));
+    w = _mm256_sub_epi8(w, _mm256_set1_epi8(8));
+    return pair_of(_mm512_inserti64x4(_mm512_setzero_si512(), w, 0), dpair(blk, NULL));
+}
+
+/*
+ * x is signed, dpbusd wants one unsigned operand: x + 128 (x ^ 0x80) is unsigned, and the products' sum
+ * sum (x + 128) w - 128 sum w = sum x w, exactly (lane sums of four products stay far inside int32). The
+ * lanes are those of the AVX2 library's maddubs + madd: lane k of a block sums its products 4k .. 4k + 3.
+ */
+static inline __m512 pair_dot(wpair p, __m512i x) {
+    __m512i xu = _mm512_xor_si512(x, _mm512_set1_epi8((char)0x80));
+    return _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(p.negc, xu, p.w));
+}
+
+#define DEFINE_TILE(NAME, LOAD2, LOAD1, BSIZE, T)                                                      \
+    static inline void NAME(const uint8_t *wrow, int nb, const int8_t *xq, const float *xd, int cols, \
+                            float *res) {                                                            \
+        const __m512i two = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);        \
+        __m512 acc[T];                                                                               \
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                      \
+            acc[t] = _mm512_setzero_ps();                                                            \
+        }                                                                                            \
+        int b = 0;                                                                                   \
+        for (; b + 2 <= nb; b += 2) {                                                                \
+            wpair w = LOAD2(wrow + (long)BSIZE * b);                                                 \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                  \
+                __m512i x = _mm512_loadu_si512((const void *)(xq + (long)t * cols + 32L * b));       \
+                __m128 d2 = _mm_castpd_ps(_mm_load_sd((const double *)(xd + (long)t * nb + b)));      \
+                __m512 dx = _mm512_permutexvar_ps(two, _mm512_castps128_ps512(d2));                  \
+                acc[t] = _mm512_fmadd_ps(pair_dot(w, x), _mm512_mul_ps(w.d, dx), acc[t]);           \
+            }                                                                                        \
+        }                                                                                            \
+        if (b < nb) {                                                                                \
+            wpair w = LOAD1(wrow + (long)BSIZE * b);                                                 \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                  \
+                __m512i x = _mm512_castsi256_si512(                                                  \
+                    _mm256_loadu_si256((const __m256i *)(xq + (long)t * cols + 32L * b)));           \
+                __m512 dx = _mm512_set1_ps(xd[(long)t * nb + b]);                                    \
+                acc[t] = _mm512_mask3_fmadd_ps(pair_dot(w, x), _mm512_mul_ps(w.d, dx), acc[t], 0x00FF); \
+            }                                                                                        \
+        }                                                                                            \
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                      \
+            __m256 lo = _mm512_castps512_ps256(acc[t]);                                              \
+            __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[t]), 1));       \
+            res[t] = sum_lanes(_mm256_add_ps(lo, hi));                                               \
+        }                                                                                            \
+    }
+
+/*
+ * Two weight rows against T activation rows: each activation pair-of-blocks is loaded, biased and its scales
+ * spread once for both weight rows. Per (weight row, activation row) the operations of DEFINE_TILE, so the
+ * same bits. res[k * T + t]: weight row k, activation row t.
+ */
+#define DEFINE_TILE2(NAME, LOAD2, LOAD1, BSIZE, T)                                                     \
+    static inline void NAME(const uint8_t *wrow, int64_t row_bytes, int nb, const int8_t *xq,         \
+                            const float *xd, int cols, float *res) {                                 \
+        const __m512i two = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);        \
+        __m512 acc0[T], acc1[T];                                                                     \
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                        \
+            acc0[t] = _mm512_setzero_ps();                                                           \
+            acc1[t] = _mm512_setzero_ps();                                                           \
+        }                                                                                            \
+        int b = 0;                                                                                   \
+        for (; b + 2 <= nb; b += 2) {                                                                \
+            wpair w0 = LOAD2(wrow + (long)BSIZE * b);                                                \
+            wpair w1 = LOAD2(wrow + row_bytes + (long)BSIZE * b);                                    \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                    \
+                __m512i x = _mm512_loadu_si512((const void *)(xq + (long)t * cols + 32L * b));       \
+                __m128 d2 = _mm_castpd_ps(_mm_load_sd((const double *)(xd + (long)t * nb + b)));      \
+                __m512 dx = _mm512_permutexvar_ps(two, _mm512_castps128_ps512(d2));                  \
+                acc0[t] = _mm512_fmadd_ps(pair_dot(w0, x), _mm512_mul_ps(w0.d, dx), acc0[t]);       \
+                acc1[t] = _mm512_fmadd_ps(pair_dot(w1, x), _mm512_mul_ps(w1.d, dx), acc1[t]);       \
+            }                                                                                        \
+        }                                                                                            \
+        if (b < nb) {                                                                                \
+            wpair w0 = LOAD1(wrow + (long)BSIZE * b);                                                \
+            wpair w1 = LOAD1(wrow + row_bytes + (long)BSIZE * b);                                    \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                    \
+                __m512i x = _mm512_castsi256_si512(                                                  \
+                    _mm256_loadu_si256((const __m256i *)(xq + (long)t * cols + 32L * b)));           \
+                __m512 dx = _mm512_set1_ps(xd[(long)t * nb + b]);                                    \
+                acc0[t] = _mm512_mask3_fmadd_ps(pair_dot(w0, x), _mm512_mul_ps(w0.d, dx), acc0[t], 0x00FF); \
+                acc1[t] = _mm512_mask3_fmadd_ps(pair_dot(w1, x), _mm512_mul_ps(w1.d, dx), acc1[t], 0x00FF); \
+            }                                                                                        \
+        }                                                                                            \
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                        \
+            __m256 lo = _mm512_castps512_ps256(acc0[t]);                                             \
+            __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc0[t]), 1));      \
+            res[t] = sum_lanes(_mm256_add_ps(lo, hi));                                               \
+            lo = _mm512_castps512_ps256(acc1[t]);                                                    \
+            hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc1[t]), 1));             \
+            res[T + t] = sum_lanes(_mm256_add_ps(lo, hi));                                           \
+        }                                                                                            \
+    }
+
+DEFINE_TILE2(q8_0_tile8x2, load2_q8_0, load1_q8_0, 34, 8)
+DEFINE_TILE2(q4_0_tile8x2, load2_q4_0, load1_q4_0, 18, 8)
+
+DEFINE_TILE(q8_0_tile8, load2_q8_0, load1_q8_0, 34, 8)
+DEFINE_TILE(q8_0_tile4, load2_q8_0, load1_q8_0, 34, 4)
+DEFINE_TILE(q8_0_tile1, load2_q8_0, load1_q8_0, 34, 1)
+DEFINE_TILE(q4_0_tile8, load2_q4_0, load1_q4_0, 18, 8)
+DEFINE_TILE(q4_0_tile4, load2_q4_0, load1_q4_0, 18, 4)
+DEFINE_TILE(q4_0_tile1, load2_q4_0, load1_q4_0, 18, 1)
+
+/*
+ * One activation row against four weight rows (a lone decode row): four independent accumulator chains
+ * instead of one, each pair by the operations of the T = 1 tile above, so the same bits.
+ */
+#define DEFINE_ROWS4(NAME, LOAD2, LOAD1, BSIZE)                                                        \
+    static inline void NAME(const uint8_t *wrow, int64_t row_bytes, int nb, const int8_t *xq,         \
+                            const float *xd, float *res) {                                           \
+        const __m512i two = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);        \
+        __m512 acc[4];                                                                               \
+        _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {                                        \
+            acc[k] = _mm512_setzero_ps();                                                            \
+        }                                                                                            \
+        int b = 0;                                                                                   \
+        for (; b + 2 <= nb; b += 2) {                                                                \
+            __m512i x = _mm512_loadu_si512((const void *)(xq + 32L * b));                            \
+            __m128 d2 = _mm_castpd_ps(_mm_load_sd((const double *)(xd + b)));                         \
+            __m512 dx = _mm512_permutexvar_ps(two, _mm512_castps128_ps512(d2));                      \
+            _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {                                    \
+                wpair w = LOAD2(wrow + row_bytes * k + (long)BSIZE * b);                             \
+                acc[k] = _mm512_fmadd_ps(pair_dot(w, x), _mm512_mul_ps(w.d, dx), acc[k]);           \
+            }                                                                                        \
+        }                                                                                            \
+        if (b < nb) {                                                                                \
+            __m512i x = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(xq + 32L * b))); \
+            __m512 dx = _mm512_set1_ps(xd[b]);                                                       \
+            _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {                                    \
+                wpair w = LOAD1(wrow + row_bytes * k + (long)BSIZE * b);                             \
+                acc[k] = _mm512_mask3_fmadd_ps(pair_dot(w, x), _mm512_mul_ps(w.d, dx), acc[k], 0x00FF); \
+            }                                                                                        \
+        }                                                                                            \
+        _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {                                        \
+            __m256 lo = _mm512_castps512_ps256(acc[k]);                                              \
+            __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[k]), 1));       \
+            res[k] = sum_lanes(_mm256_add_ps(lo, hi));                                               \
+        }                                                                                            \
+    }
+
+DEFINE_ROWS4(q8_0_rows4, load2_q8_0, load1_q8_0, 34)
+DEFINE_ROWS4(q4_0_rows4, load2_q4_0, load1_q4_0, 18)
+#else
+DEFINE_TILE(q8_0_tile8, load_q8_0, 34, 8)
+DEFINE_TILE(q8_0_tile4, load_q8_0, 34, 4)
+DEFINE_TILE(q8_0_tile1, load_q8_0, 34, 1)
+DEFINE_TILE(q4_0_tile8, load_q4_0, 18, 8)
+DEFINE_TILE(q4_0_tile4, load_q4_0, 18, 4)
+DEFINE_TILE(q4_0_tile1, load_q4_0, 18, 1)
+
+/* AVX2: two weight rows against eight activation rows are two T = 8 tiles. */
+#define DEFINE_TILE2(NAME, TILE8)                                                                      \
+    static inline void NAME(const uint8_t *wrow, int64_t row_bytes, int nb, const int8_t *xq,         \
+                            const float *xd, int cols, float *res) {                                 \
+        TILE8(wrow, nb, xq, xd, cols, res);                                                          \
+        TILE8(wrow + row_bytes, nb, xq, xd, cols, res + 8);                                          \
+    }
+
+DEFINE_TILE2(q8_0_tile8x2, q8_0_tile8)
+DEFINE_TILE2(q4_0_tile8x2, q4_0_tile8)
+
+/* AVX2: four weight rows against one activation row are four T = 1 tiles. */
+#define DEFINE_ROWS4(NAME, TILE1)                                                                      \
+    static inline void NAME(const uint8_t *wrow, int64_t row_bytes, int nb, const int8_t *xq,         \
+                            const float *xd, float *res) {                                           \
+        for (int k = 0; k < 4; k++) {                                                                \
+            TILE1(wrow + row_bytes * k, nb, xq, xd, 32 * nb, res + k);                               \
+        }                                                                                            \
+    }
+
+DEFINE_ROWS4(q8_0_rows4, q8_0_tile1)
+DEFINE_ROWS4(q4_0_rows4, q4_0_tile1)
+#endif
+
+typedef void (*tile_fn)(const uint8_t *, int, const int8_t *, const float *, int, float *);
+typedef void (*tile2_fn)(const uint8_t *, int64_t, int, const int8_t *, const float *, int, float *);
+typedef void (*rows_fn)(const uint8_t *, int64_t, int, const int8_t *, const float *, float *);
+
+static void matmul(tile2_fn t8x2, tile_fn t8, tile_fn t4, tile_fn t1, rows_fn w4, int block, const uint8_t *w,
+                   int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1, const int8_t *xq, const float *xd,
+                   int32_t n, float *out, int64_t out_stride) {
+    int nb = cols / block;
+    float res[16];
+    for (int rg = r0; rg < r1; rg += ROW_GROUP) {
+        int rgEnd = rg + ROW_GROUP < r1 ? rg + ROW_GROUP : r1;
+        for (int ig = 0; ig < n; ig += ACT_GROUP) {
+            int igEnd = ig + ACT_GROUP < n ? ig + ACT_GROUP : n;
+            int tiled = ig + (igEnd - ig) / 4 * 4; /* rows [ig, tiled) in tiles of 8 and 4 */
+            int r = rg;
+            for (; r + 2 <= rgEnd; r += 2) { /* two weight rows share each activation load */
+                const uint8_t *wrow = w + row_bytes * r;
+                int i = ig;
+                for (; i + 8 <= tiled; i += 8) {
+                    t8x2(wrow, row_bytes, nb, xq + (long)i * cols, xd + (long)i * nb, cols, res);
+                    for (int k = 0; k < 2; k++) {
+                        for (int t = 0; t < 8; t++) out[(i + t) * out_stride + (r + k - r0)] = res[8 * k + t];
+                    }
+                }
+                for (; i < tiled; i += 4) {
+                    for (int k = 0; k < 2; k++) {
+                        t4(wrow + row_bytes * k, nb, xq + (long)i * cols, xd + (long)i * nb, cols, res);
+                        for (int t = 0; t < 4; t++) out[(i + t) * out_stride + (r + k - r0)] = res[t];
+                    }
+                }
+            }
+            for (; r < rgEnd; r++) {
+                const uint8_t *wrow = w + row_bytes * r;
+                int i = ig;
+                for (; i + 8 <= tiled; i += 8) {
+                    t8(wrow, nb, xq + (long)i * cols, xd + (long)i * nb, cols, res);
+                    for (int t = 0; t < 8; t++) out[(i + t) * out_stride + (r - r0)] = res[t];
+                }
+                for (; i < tiled; i += 4) {
+                    t4(wrow, nb, xq + (long)i * cols, xd + (long)i * nb, cols, res);
+                    for (int t = 0; t < 4; t++) out[(i + t) * out_stride + (r - r0)] = res[t];
+                }
+            }
+            /* the last 0-3 activation rows, each against four weight rows at a time */
+            for (int i = tiled; i < igEnd; i++) {
+                int r = rg;
+                for (; r + 4 <= rgEnd; r += 4) {
+                    w4(w + row_bytes * r, row_bytes, nb, xq + (long)i * cols, xd + (long)i * nb, res);
+                    for (int k = 0; k < 4; k++) out[i * out_stride + (r + k - r0)] = res[k];
+                }
+                for (; r < rgEnd; r++) {
+                    t1(w + row_bytes * r, nb, xq + (long)i * cols, xd + (long)i * nb, cols, res);
+                    out[i * out_stride + (r - r0)] = res[0];
+                }
+            }
+        }
+    }
+}
+
+/*
+ * Q6_K weights x Q8_K activations. Super-block of 256 values, 210 bytes: ql u8[128] @0 (low four bits),
+ * qh u8[64] @128 (high two bits), sc int8[16] @192 (one scale per 16 values), d f16 @208; value e of half h
+ * (e = 128h + 32k + l, k = 0..3, l = 0..31) is d * sc[e / 16] * (q - 32) with
+ * q = (k < 2 ? ql[64h + 32(k & 1) + l] & 15 : ql[64h + 32(k & 1) + l] >> 4) | ((qh[32h + l] >> 2k) & 3) << 4.
+ * Activations Q8_K: xq int8 (n, cols), xd float (n, cols / 256).
+ * Per super-block the dot is an exact int32: sum over groups g of sc[g] * sum of its 16 (q - 32) * x (at most
+ * 16 * 128 * 32 * 127 * 16 < 2^31), then acc += (float) total * (d * d_x), one float step per super-block in
+ * order: the operations of the engine's scalar IntDots.dotQ6_K, so the native result equals it bit for bit.
+ * The products run as maddubs (|q - 32| <= 32 unsigned times the signed x, pairs <= 8128: no saturation) and
+ * madd with the group's scale in int16 lanes.
+ */
+#if defined(STELLAR_VNNI)
+typedef struct {
+    __m512i abs[4];    /* |q - 32| of values 64j .. 64j + 63 */
+    __mmask64 neg[4];  /* where q - 32 < 0 */
+    __m512i scale[4];  /* int16 lanes: sc of the group of each pair of values */
+    float d;
+} q6block;
+
+static inline q6block load_q6_k(const uint8_t *blk) {
+    q6block b;
+    __m512i m4 = _mm512_set1_epi8(0x0F);
+    __m512i m30 = _mm512_set1_epi8(0x30);
+    __m512i m32 = _mm512_set1_epi8(32);
+    for (int h = 0; h < 2; h++) {
+        __m512i ql = _mm512_loadu_si512((const void *)(blk + 64 * h));           /* ql of k = 0,1 | k = 2,3 */
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));
+        __m512i qhz = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+        __m512i lo = _mm512_and_si512(ql, m4);                                   /* values 128h + 0 .. 63 */
+        __m512i hi = _mm512_and_si512(_mm512_srli_epi16(ql, 4), m4);             /* values 128h + 64 .. 127 */
+        __m512i wA = _mm512_or_si512(lo, _mm512_and_si512(_mm512_slli_epi16(qhz, 4), m30));
+        __m512i wB = _mm512_or_si512(hi, _mm512_and_si512(qhz, m30));
+        wA = _mm512_sub_epi8(wA, m32);
+        wB = _mm512_sub_epi8(wB, m32);
+        b.abs[2 * h] = _mm512_abs_epi8(wA);
+        b.neg[2 * h] = _mm512_movepi8_mask(wA);
+        b.abs[2 * h + 1] = _mm512_abs_epi8(wB);
+        b.neg[2 * h + 1] = _mm512_movepi8_mask(wB);
+    }
+    __m512i sc = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(blk + 192))));
+    for (int j = 0; j < 4; j++) {
+        /* int16 lane l of chunk j pairs values 64j + 2l, + 1: group 4j + l / 8 */
+        __m512i idx = _mm512_set_epi16(4 * j + 3, 4 * j + 3, 4 * j + 3, 4 * j + 3, 4 * j + 3, 4 * j + 3, 4 * j + 3,
+                                       4 * j + 3, 4 * j + 2, 4 * j + 2, 4 * j + 2, 4 * j + 2, 4 * j + 2, 4 * j + 2,
+                                       4 * j + 2, 4 * j + 2, 4 * j + 1, 4 * j + 1, 4 * j + 1, 4 * j + 1, 4 * j + 1,
+                                       4 * j + 1, 4 * j + 1, 4 * j + 1, 4 * j, 4 * j, 4 * j, 4 * j, 4 * j, 4 * j,
+                                       4 * j, 4 * j);
+        b.scale[j] = _mm512_permutexvar_epi16(idx, sc);
+    }
+    b.d = f16(blk + 208);
+    return b;
+}
+
+/* The exact int32 dot of a decoded super-block with 256 activation bytes. */
+static inline int32_t q6_dot(const q6block *b, const int8_t *x) {
+    __m512i acc = _mm512_setzero_si512();
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+        __m512i xv = _mm512_loadu_si512((const void *)(x + 64 * j));
+        __m512i sx = _mm512_mask_sub_epi8(xv, b->neg[j], _mm512_setzero_si512(), xv);
+        __m512i pairs = _mm512_maddubs_epi16(b->abs[j], sx);
+        acc = _mm512_add_epi32(acc, _mm512_madd_epi16(pairs, b->scale[j]));
+    }
+    return _mm512_reduce_add_epi32(acc);
+}
+#else
+typedef struct {
+    __m256i w[8];      /* q - 32 of values 32c .. 32c + 31, signed */
+    __m256i abs[8];
+    __m256i scale[8];  /* int16 lanes 0-7: sc[2c], lanes 8-15: sc[2c + 1] */
+    float d;
+} q6block;
+
+static inline q6block load_q6_k(const uint8_t *blk) {
+    q6block b;
+    __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256i m3 = _mm256_set1_epi8(0x03);
+    for (int c = 0; c < 8; c++) {
+        int h = c / 4, k = c % 4;
+        __m256i ql = _mm256_loadu_si256((const __m256i *)(blk + 64 * h + 32 * (k & 1)));
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));
+        __m256i lo = k < 2 ? _mm256_and_si256(ql, m4) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), m4);
+        __m256i hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * k)), m3), 4);
+        b.w[c] = _mm256_sub_epi8(_mm256_or_si256(lo, hi), _mm256_set1_epi8(32));
+        b.abs[c] = _mm256_sign_epi8(b.w[c], b.w[c]);
+        int8_t s0 = (int8_t)blk[192 + 2 * c], s1 = (int8_t)blk[192 + 2 * c + 1];
+        b.scale[c] = _mm256_set_m128i(_mm_set1_epi16(s1), _mm_set1_epi16(s0));
+    }
+    b.d = f16(blk + 208);
+    return b;
+}
+
+static inline int32_t q6_dot(const q6block *b, const int8_t *x) {
+    __m256i acc = _mm256_setzero_si256();
+    for (int c = 0; c < 8; c++) {
+        __m256i xv = _mm256_loadu_si256((const __m256i *)(x + 32 * c));
+        __m256i pairs = _mm256_maddubs_epi16(b->abs[c], _mm256_sign_epi8(xv, b->w[c]));
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, b->scale[c]));
+    }
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+#endif
+
+#define DEFINE_Q6_TILE(NAME, T)                                                                        \
+    static inline void NAME(const uint8_t *wrow, int nb, const int8_t *xq, const float *xd, int cols, \
+                            float *res) {                                                            \
+        float acc[T];                                                                                \
+        for (int t = 0; t < T; t++) {                                                                \
+            acc[t] = 0.0f;                                                                           \
+        }                                                                                            \
+        for (int b = 0; b < nb; b++) {                                                               \
+            q6block w = load_q6_k(wrow + 210L * b);                                                  \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                    \
+                int32_t sum = q6_dot(&w, xq + (long)t * cols + 256L * b);                            \
+                acc[t] += (float)sum * (w.d * xd[(long)t * nb + b]);                                 \
+            }                                                                                        \
+        }                                                                                            \
+        for (int t = 0; t < T; t++) {                                                                \
+            res[t] = acc[t];                                                                         \
+        }                                                                                            \
+    }
+
+DEFINE_Q6_TILE(q6_k_tile8, 8)
+DEFINE_Q6_TILE(q6_k_tile4, 4)
+DEFINE_Q6_TILE(q6_k_tile1, 1)
+
+static inline void q6_k_tile8x2(const uint8_t *wrow, int64_t row_bytes, int nb, const int8_t *xq, const float *xd,
+                                int cols, float *res) {
+    q6_k_tile8(wrow, nb, xq, xd, cols, res);
+    q6_k_tile8(wrow + row_bytes, nb, xq, xd, cols, res + 8);
+}
+
+static inline void q6_k_rows4(const uint8_t *wrow, int64_t row_bytes, int nb, const int8_t *xq, const float *xd,
+                              float *res) {
+    for (int k = 0; k < 4; k++) {
+        q6_k_tile1(wrow + row_bytes * k, nb, xq, xd, 256 * nb, res + k);
+    }
+}
+
+/* out[i * out_stride + (r - r0)] = row r of Q8_0 weights w . activation row i, for r in [r0, r1), i in [0, n). */
+void stellar_q8_0_matmul(const uint8_t *w, int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1,
+                         const int8_t *xq, const float *xd, int32_t n, float *out, int64_t out_stride) {
+    matmul(q8_0_tile8x2, q8_0_tile8, q8_0_tile4, q8_0_tile1, q8_0_rows4, 32, w, row_bytes, cols, r0, r1, xq, xd, n, out, out_stride);
+}
+
+/* As stellar_q8_0_matmul, for Q4_0 weights. */
+void stellar_q4_0_matmul(const uint8_t *w, int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1,
+                         const int8_t *xq, const float *xd, int32_t n, float *out, int64_t out_stride) {
+    matmul(q4_0_tile8x2, q4_0_tile8, q4_0_tile4, q4_0_tile1, q4_0_rows4, 32, w, row_bytes, cols, r0, r1, xq, xd, n, out, out_stride);
+}
+
+/* As stellar_q8_0_matmul, for Q6_K weights and Q8_K activations (xd: one float per 256 values). */
+void stellar_q6_k_matmul(const uint8_t *w, int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1,
+                         const int8_t *xq, const float *xd, int32_t n, float *out, int64_t out_stride) {
+    matmul(q6_k_tile8x2, q6_k_tile8, q6_k_tile4, q6_k_tile1, q6_k_rows4, 256, w, row_bytes, cols, r0, r1, xq, xd, n, out,
+           out_stride);
+}

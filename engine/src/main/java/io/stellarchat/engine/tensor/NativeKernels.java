@@ -1,0 +1,146 @@
+package io.stellarchat.engine.tensor;
+
+import io.stellarchat.engine.gguf.GgmlType;
+
+/**
+ * The Java kernels with the integer products of Q8_0, Q4_0 (against Q8_0 activations) and Q6_K (against Q8_K)
+ * weights done by the native library
+ * ({@link NativeKernelLibrary}); everything else (float paths, other quant types, element-wise operations,
+ * activation quantization) is the Java kernel set it wraps.
+ *
+ * <p>Results: each block's integer sum is exactly the Java kernels' (int8 x int8, summed in int32). For Q8_0 and
+ * Q4_0 the float accumulation over blocks is the C code's own fixed order, so values differ from the Java vector
+ * kernels by a few ulps of the sum, like the Java vector kernels differ from the scalar ones; Q6_K takes the
+ * scalar twin's order (one float step per super-block) and equals {@link IntDots} bit for bit. Within this kernel set,
+ * {@link #dot}, {@link #matVec} and {@link #matMul} give the same bits for a row whatever the batch (the C code
+ * computes each (weight row, activation row) pair by the same operations in any tile).
+ *
+ * <p>Prompt rows of those types are multiplied in integers too ({@link #integerPrompt}): the C mat-mat
+ * outruns the Java float prompt tiles, and a token position keeps one form for good either way.
+ *
+ * <p>Thread-safe as the wrapped kernels are; the library has no state.
+ */
+final class NativeKernels implements Kernels {
+
+    private final Kernels java;
+    private final NativeKernelLibrary lib;
+
+    NativeKernels(Kernels java, NativeKernelLibrary lib) {
+        this.java = java;
+        this.lib = lib;
+    }
+
+    /** Whether the native library multiplies {@code w} with int8 activations (else the Java kernels do). */
+    private boolean native8(Tensor w, QuantizedRows x) {
+        return x.int8 != null && lib.handles(w.type());
+    }
+
+    @Override
+    public String description() {
+        return "native " + lib.level() + " (Q8_0, Q4_0, Q6_K int8 mat-mat"
+                + (java.activations() == ActivationPrecision.Q8 ? ")" : ", unused with f32 activations)")
+                + " over " + java.description();
+    }
+
+    @Override
+    public String kernelSet() {
+        return "native-" + lib.level();
+    }
+
+    @Override
+    public boolean integerPrompt(GgmlType type) {
+        return java.activations() == ActivationPrecision.Q8 && lib.handles(type);
+    }
+
+    @Override
+    public QuantizedRows quantize(QuantizedRows.Format format, float[] x, int n, int cols) {
+        QuantizedRows q = java.quantize(format, x, n, cols);
+        q.packInt8();
+        return q;
+    }
+
+    @Override
+    public float dot(Tensor w, int row, QuantizedRows x, int xRow) {
+        if (!native8(w, x)) {
+            return java.dot(w, row, x, xRow);
+        }
+        TensorChecks.checkQuantized(w, x);
+        TensorChecks.checkRow(w, row);
+        TensorChecks.checkActivationRow(w, x, xRow);
+        float[] out = new float[1];
+        lib.matMul(w, row, row + 1, x, xRow, 1, out, 0, 0);
+        return out[0];
+    }
+
+    @Override
+    public void matVec(Tensor w, QuantizedRows x, int xRow, float[] out, int outOff, int rowStart, int rowEnd) {
+        if (!native8(w, x)) {
+            java.matVec(w, x, xRow, out, outOff, rowStart, rowEnd);
+            return;
+        }
+        TensorChecks.checkQuantized(w, x);
+        TensorChecks.checkRowRange(w, rowStart, rowEnd);
+        TensorChecks.checkActivationRow(w, x, xRow);
+        TensorChecks.checkSpan(w, "output", out, (long) outOff + rowStart, rowEnd - rowStart);
+        if (rowStart < rowEnd) {
+            lib.matMul(w, rowStart, rowEnd, x, xRow, 1, out, outOff + rowStart, 0);
+        }
+    }
+
+    @Override
+    public void matMul(Tensor w, QuantizedRows x, float[] out, int rowStart, int rowEnd) {
+        if (!native8(w, x)) {
+            java.matMul(w, x, out, rowStart, rowEnd);
+            return;
+        }
+        TensorChecks.checkQuantized(w, x);
+        TensorChecks.checkRowRange(w, rowStart, rowEnd);
+        int n = x.rows();
+        TensorChecks.checkSpan(w, "output", out, 0, (long) n * w.rows());
+        if (rowStart < rowEnd && n > 0) {
+            lib.matMul(w, rowStart, rowEnd, x, 0, n, out, rowStart, w.rows());
+        }
+    }
+
+    // Float paths and the rest: the Java kernels.
+
+    @Override
+    public float dot(Tensor w, int row, float[] x, int xOff) {
+        return java.dot(w, row, x, xOff);
+    }
+
+    @Override
+    public void matVec(Tensor w, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+        java.matVec(w, x, xOff, out, outOff, rowStart, rowEnd);
+    }
+
+    @Override
+    public void matMul(Tensor w, float[] x, int n, float[] out, int rowStart, int rowEnd) {
+        java.matMul(w, x, n, out, rowStart, rowEnd);
+    }
+
+    @Override
+    public void matMulPrompt(Tensor w, float[] x, int n, float[] out, int rowStart, int rowEnd) {
+        java.matMulPrompt(w, x, n, out, rowStart, rowEnd);
+    }
+
+    @Override
+    public void dequantizeRow(Tensor w, int row, float[] dst, int dstOff) {
+        java.dequantizeRow(w, row, dst, dstOff);
+    }
+
+    @Override
+    public ActivationPrecision activations() {
+        return java.activations();
+    }
+
+    @Override
+    public Kernels withActivations(ActivationPrecision precision) {
+        return new NativeKernels(java.withActivations(precision), lib);
+    }
+
+    @Override
+    public FloatOps ops() {
+        return java.ops();
+    }
+}

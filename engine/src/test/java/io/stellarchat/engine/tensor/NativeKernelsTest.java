@@ -1,0 +1,271 @@
+package io.stellarchat.engine.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.stellarchat.engine.gguf.GgmlType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The native kernels (module engine-native) against their Java twins. Skipped, not failed, where the libraries
+ * were not built (no C compiler) or the CPU has no level they target: the engine then runs the Java kernels.
+ *
+ * <p>Exactness: the native and Java kernels sum each block's int8 products exactly in integers and differ only
+ * in the float accumulation order. With power-of-two scales and small values every float step is exact too, so
+ * there the results must be equal bit for bit to the scalar and vector Java kernels; with random data they must
+ * agree within the integer kernels' float tolerance ({@link IntKernelTest}). The two native levels compute the
+ * same int32 lanes (maddubs+madd and dpbusd both sum four neighbouring products) and the same float operations,
+ * so they agree bit for bit on any data.
+ */
+class NativeKernelsTest {
+
+    static final List<GgmlType> TYPES = List.of(GgmlType.Q8_0, GgmlType.Q4_0);
+
+    static Optional<NativeKernelLibrary> library(String level) {
+        String dir = System.getProperty(NativeKernelLibrary.PATH_PROPERTY, "");
+        Set<String> flags = NativeKernelLibrary.cpuFlags();
+        if (dir.isEmpty() || !NativeKernelLibrary.levels(flags).contains(level)) {
+            return Optional.empty();
+        }
+        Set<String> only = level.equals("avx2") ? Set.of("avx2", "fma", "f16c") : flags;
+        return NativeKernelLibrary.load(Path.of(dir), only).filter(l -> l.level().equals(level));
+    }
+
+    static Kernels nativeKernels(String level) {
+        Optional<NativeKernelLibrary> lib = library(level);
+        assumeTrue(lib.isPresent(), "no native " + level + " library for this machine (engine-native not built?)");
+        return new NativeKernels(Kernels.vector(), lib.get());
+    }
+
+    /** Weights of {@code type} with power-of-two scales (2^-3 or 2^-4) and random quants. */
+    static Tensor exactWeights(Arena arena, GgmlType type, int rows, int cols, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        long bytes = type.byteSize((long) rows * cols);
+        MemorySegment data = arena.allocate(bytes, 64);
+        for (long i = 0; i < bytes; i++) {
+            data.set(BlockDecoder.I8, i, (byte) rnd.nextInt(256));
+        }
+        for (long b = 0; b < bytes / type.typeSize(); b++) {
+            float d = rnd.nextBoolean() ? 0.125f : -0.0625f;
+            data.set(BlockDecoder.LE16, b * type.typeSize(), Float.floatToFloat16(d));
+        }
+        return new Tensor("exact." + type, type, new long[] {cols, rows}, data);
+    }
+
+    /** Q8_0 activations with values in [-7, 7] and power-of-two scales (2^-6 or 2^-7), bytes packed. */
+    static QuantizedRows exactActivations(int n, int cols, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        QuantizedRows x = new QuantizedRows(QuantizedRows.Format.Q8_0, n, cols);
+        for (int i = 0; i < x.q.length; i++) {
+            x.q[i] = (short) (rnd.nextInt(15) - 7);
+        }
+        for (int i = 0; i < x.d.length; i++) {
+            x.d[i] = rnd.nextBoolean() ? 0x1p-6f : 0x1p-7f;
+        }
+        x.packInt8();
+        return x;
+    }
+
+    @Test
+    void levelsFollowTheCpuFlags() {
+        assertEquals(List.of(), NativeKernelLibrary.levels(Set.of("sse4_2", "avx")));
+        assertEquals(List.of("avx2"), NativeKernelLibrary.levels(Set.of("avx2", "fma", "f16c", "avx512f")));
+        assertEquals(List.of("avx512vnni", "avx2"), NativeKernelLibrary.levels(
+                Set.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni")));
+    }
+
+    @Test
+    void aDirectoryWithoutLibrariesMeansJavaKernels(@org.junit.jupiter.api.io.TempDir Path empty) {
+        assertTrue(NativeKernelLibrary.load(empty, Set.of("avx2", "fma", "f16c")).isEmpty());
+        assertTrue(NativeKernelLibrary.load(empty, Set.of()).isEmpty());
+    }
+
+    @Test
+    void thePropertyOffSwitchesNativeKernelsOff() {
+        String before = System.getProperty(Kernels.NATIVE_PROPERTY);
+        try {
+            System.setProperty(Kernels.NATIVE_PROPERTY, "off");
+            assertTrue(Kernels.withNative(Kernels.vector()).isEmpty());
+            assertTrue(Kernels.select().kernelSet().startsWith("java"), Kernels.select().kernelSet());
+        } finally {
+            if (before == null) {
+                System.clearProperty(Kernels.NATIVE_PROPERTY);
+            } else {
+                System.setProperty(Kernels.NATIVE_PROPERTY, before);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0"})
+    void exactDataGivesTheJavaKernelsBitsAtEveryLevel(GgmlType type) {
+        for (String level : List.of("avx2", "avx512vnni")) {
+            if (library(level).isEmpty()) {
+                continue;
+            }
+            Kernels nat = nativeKernels(level);
+            try (Arena arena = Arena.ofConfined()) {
+                int rows = 37;
+                int cols = 1024 + 32; // an odd block count: the kernels' tail block
+                Tensor w = exactWeights(arena, type, rows, cols, 11 + type.id());
+                QuantizedRows x = exactActivations(3, cols, 7);
+                for (Kernels java : List.of(Kernels.scalar(), Kernels.vector())) {
+                    for (int i = 0; i < x.rows(); i++) {
+                        float[] want = new float[rows];
+                        float[] got = new float[rows];
+                        java.matVec(w, x, i, want, 0, 0, rows);
+                        nat.matVec(w, x, i, got, 0, 0, rows);
+                        assertArrayEquals(want, got, level + " " + type + " against " + java.kernelSet() + ", row " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0"})
+    void randomDataAgreesWithTheScalarTwinWithinTheIntegerKernelTolerance(GgmlType type) {
+        Kernels nat = nativeKernels(best());
+        Kernels scalar = Kernels.scalar();
+        try (Arena arena = Arena.ofConfined()) {
+            int rows = 9;
+            int cols = 2048;
+            Tensor w = RandomTensors.random(arena, type, rows, cols, 300 + type.id());
+            float[] xf = RandomTensors.gaussian(2 * cols, 1.0, 5);
+            QuantizedRows x = nat.quantize(QuantizedRows.Format.Q8_0, xf, 2, cols);
+            for (int i = 0; i < 2; i++) {
+                for (int r = 0; r < rows; r++) {
+                    double abs = 0;
+                    float[] deq = new float[cols];
+                    scalar.dequantizeRow(w, r, deq, 0);
+                    for (int c = 0; c < cols; c++) {
+                        abs += Math.abs((double) deq[c] * x.dequantized(i, c));
+                    }
+                    double tol = (cols + 2) * Math.pow(2, -22) * abs + 1e-30;
+                    assertEquals(scalar.dot(w, r, x, i), nat.dot(w, r, x, i), tol, type + " row " + r + " x " + i);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0", "Q6_K"})
+    void batchedRowsEqualTheRowAloneBitForBit(GgmlType type) {
+        Kernels nat = nativeKernels(best());
+        try (Arena arena = Arena.ofConfined()) {
+            int rows = 45;
+            int cols = type == GgmlType.Q6_K ? 768 : 512 + 32;
+            Tensor w = RandomTensors.random(arena, type, rows, cols, 40 + type.id());
+            for (int n : new int[] {1, 3, 4, 8, 13, 70}) { // tiles of 8, 4 and 1; more than one group of 64
+                float[] xf = RandomTensors.gaussian(n * cols, 1.0, n);
+                QuantizedRows x = nat.quantize(ActivationPrecision.Q8.formatFor(type), xf, n, cols);
+                float[] batch = new float[n * rows];
+                nat.matMul(w, x, batch, 0, 19);   // two chunks, as two pool threads would run them
+                nat.matMul(w, x, batch, 19, rows);
+                for (int i = 0; i < n; i++) {
+                    float[] alone = new float[rows + 5];
+                    nat.matVec(w, x, i, alone, 5, 0, rows);
+                    for (int r = 0; r < rows; r++) {
+                        assertEquals(Float.floatToRawIntBits(alone[5 + r]), Float.floatToRawIntBits(batch[i * rows + r]),
+                                type + " n=" + n + " row " + i + " weight row " + r);
+                        assertEquals(Float.floatToRawIntBits(alone[5 + r]), Float.floatToRawIntBits(nat.dot(w, r, x, i)));
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0", "Q6_K"})
+    void bothLevelsGiveTheSameBits(GgmlType type) {
+        assumeTrue(library("avx512vnni").isPresent() && library("avx2").isPresent(), "needs both levels");
+        Kernels a = nativeKernels("avx2");
+        Kernels b = nativeKernels("avx512vnni");
+        try (Arena arena = Arena.ofConfined()) {
+            int rows = 33;
+            int cols = type == GgmlType.Q6_K ? 1280 : 1024 + 32; // odd block count: the tail block
+            Tensor w = RandomTensors.random(arena, type, rows, cols, 90 + type.id());
+            QuantizedRows x = a.quantize(ActivationPrecision.Q8.formatFor(type), RandomTensors.gaussian(9 * cols, 1.0, 9), 9, cols);
+            float[] oa = new float[9 * rows];
+            float[] ob = new float[9 * rows];
+            a.matMul(w, x, oa, 0, rows);
+            b.matMul(w, x, ob, 0, rows);
+            assertArrayEquals(oa, ob);
+        }
+    }
+
+    @Test
+    void q6_KEqualsTheScalarTwinBitForBitOnAnyData() {
+        for (String level : List.of("avx2", "avx512vnni")) {
+            if (library(level).isEmpty()) {
+                continue;
+            }
+            Kernels nat = nativeKernels(level);
+            Kernels scalar = Kernels.scalar();
+            try (Arena arena = Arena.ofConfined()) {
+                int rows = 21;
+                int cols = 2048;
+                Tensor w = RandomTensors.random(arena, GgmlType.Q6_K, rows, cols, 61);
+                QuantizedRows x = nat.quantize(QuantizedRows.Format.Q8_K, RandomTensors.gaussian(5 * cols, 1.0, 6), 5, cols);
+                float[] want = new float[5 * rows];
+                float[] got = new float[5 * rows];
+                scalar.matMul(w, x, want, 0, rows);
+                nat.matMul(w, x, got, 0, rows);
+                assertArrayEquals(want, got, level);
+            }
+        }
+    }
+
+    @Test
+    void otherTypesAndFloatActivationsStayOnTheJavaKernels() {
+        Kernels nat = nativeKernels(best());
+        assertFalse(nat.integerPrompt(GgmlType.Q4_K));
+        assertTrue(nat.integerPrompt(GgmlType.Q4_0));
+        assertFalse(nat.withActivations(ActivationPrecision.F32).integerPrompt(GgmlType.Q4_0));
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor w = RandomTensors.random(arena, GgmlType.Q4_K, 4, 256, 3);
+            QuantizedRows x = nat.quantize(QuantizedRows.Format.Q8_K, RandomTensors.gaussian(256, 1.0, 3), 1, 256);
+            float[] want = new float[4];
+            float[] got = new float[4];
+            Kernels.vector().matVec(w, x, 0, want, 0, 0, 4);
+            nat.matVec(w, x, 0, got, 0, 0, 4);
+            assertArrayEquals(want, got);
+        }
+    }
+
+    @Test
+    void badIndicesThrowBeforeAnyNativeCall() {
+        Kernels nat = nativeKernels(best());
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor w = RandomTensors.random(arena, GgmlType.Q8_0, 4, 64, 1);
+            QuantizedRows x = nat.quantize(QuantizedRows.Format.Q8_0, new float[128], 2, 64);
+            org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                    () -> nat.matMul(w, x, new float[7], 0, 4));
+            org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                    () -> nat.matVec(w, x, 2, new float[4], 0, 0, 4));
+            org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                    () -> nat.matVec(w, x, 0, new float[4], 1, 0, 4));
+            org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                    () -> nat.matMul(w, x, new float[8], 0, 5));
+            Tensor shortData = new Tensor("short", GgmlType.Q8_0, new long[] {64, 4}, w.data().asSlice(0, 100));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> nat.matMul(shortData, x, new float[8], 0, 4));
+        }
+    }
+
+    private static String best() {
+        return library("avx512vnni").isPresent() ? "avx512vnni" : "avx2";
+    }
+}
