@@ -177,12 +177,12 @@ public final class Admission {
             throw e;
         }
         if (r == Reservation.NONE) return s;
-        return new ChatStream() {
+        return new io.stellarchat.server.protocol.ForwardingChatStream(s) {
             @Override
             public ChatEvent next(Duration timeout) throws InterruptedException {
                 ChatEvent e;
                 try {
-                    e = s.next(timeout);
+                    e = delegate.next(timeout);
                 } catch (RuntimeException | InterruptedException ex) {
                     r.settle(-1);
                     throw ex;
@@ -194,27 +194,7 @@ public final class Admission {
             @Override
             public void cancel() {
                 r.settle(-1);
-                s.cancel();
-            }
-
-            @Override
-            public String model() {
-                return s.model();
-            }
-
-            @Override
-            public String upstream() {
-                return s.upstream();
-            }
-
-            @Override
-            public java.util.List<String> warnings() {
-                return s.warnings();
-            }
-
-            @Override
-            public int attempts() {
-                return s.attempts();
+                delegate.cancel();
             }
         };
     }

@@ -106,7 +106,7 @@ public final class ModelCalls {
         };
     }
 
-    private final class Call implements ChatStream {
+    private final class Call extends io.stellarchat.server.protocol.ForwardingChatStream {
         private final Site site;
         private final long start;
         private final ChatStream s;
@@ -121,6 +121,7 @@ public final class ModelCalls {
         private volatile boolean cancelling; // set by cancel() before it stops the stream
 
         Call(Site site, long start, ChatStream s) {
+            super(s);
             this.site = site;
             this.start = start;
             this.s = s;
@@ -179,26 +180,6 @@ public final class ModelCalls {
             cancelling = true;
             s.cancel();
             end(Usage.NONE, "cancelled", null);
-        }
-
-        @Override
-        public String model() {
-            return s.model();
-        }
-
-        @Override
-        public String upstream() {
-            return s.upstream();
-        }
-
-        @Override
-        public List<String> warnings() {
-            return s.warnings();
-        }
-
-        @Override
-        public int attempts() {
-            return s.attempts();
         }
     }
 

@@ -81,13 +81,14 @@ public final class ResponseCache {
         return new Recording(live, key);
     }
 
-    private final class Recording implements ChatStream {
+    private final class Recording extends io.stellarchat.server.protocol.ForwardingChatStream {
         private final ChatStream live;
         private final String key;
         private final List<ChatEvent> events = new ArrayList<>();
         private boolean clean = true;
 
         Recording(ChatStream live, String key) {
+            super(live);
             this.live = live;
             this.key = key;
         }
@@ -118,26 +119,6 @@ public final class ResponseCache {
         public void cancel() {
             clean = false;
             live.cancel();
-        }
-
-        @Override
-        public java.util.List<String> warnings() {
-            return live.warnings();
-        }
-
-        @Override
-        public String model() {
-            return live.model();
-        }
-
-        @Override
-        public String upstream() {
-            return live.upstream();
-        }
-
-        @Override
-        public int attempts() {
-            return live.attempts();
         }
     }
 

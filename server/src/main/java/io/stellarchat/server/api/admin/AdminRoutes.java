@@ -288,19 +288,22 @@ public final class AdminRoutes implements RouteGroup {
         ObjectNode root = json.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
-        for (Gateway.ProviderStatus p : gateway.providerStatuses()) {
-            ObjectNode o = data.addObject();
-            o.put("id", p.id());
-            o.put("type", p.type());
-            o.put("base_url", p.baseUrl());
-            o.put("circuit", p.circuit());
-            o.put("healthy", p.healthy());
-            o.put("health_detail", p.healthDetail());
-            o.put("in_flight", p.inFlight());
-            o.put("max_concurrency", p.maxConcurrency());
-            if (p.errorRate() < 0) o.putNull("error_rate"); // too few recent calls to say
-            else o.put("error_rate", p.errorRate());
-        }
+        for (Gateway.ProviderStatus p : gateway.providerStatuses()) provider(data.addObject(), p);
         ctx.json(root);
+    }
+
+    /** A provider's status fields, as {@code /v1/admin/providers} and {@code /v1/admin/stats} show them. */
+    static ObjectNode provider(ObjectNode o, Gateway.ProviderStatus p) {
+        o.put("id", p.id());
+        o.put("type", p.type());
+        o.put("base_url", p.baseUrl());
+        o.put("circuit", p.circuit());
+        o.put("healthy", p.healthy());
+        o.put("health_detail", p.healthDetail());
+        o.put("in_flight", p.inFlight());
+        o.put("max_concurrency", p.maxConcurrency());
+        if (p.errorRate() < 0) o.putNull("error_rate"); // too few recent calls to say
+        else o.put("error_rate", p.errorRate()); // 0..1 over the breaker's window
+        return o;
     }
 }

@@ -72,17 +72,7 @@ public final class StatsRoutes implements RouteGroup {
     private ArrayNode providers() {
         ArrayNode out = json.createArrayNode();
         for (Gateway.ProviderStatus p : gateway.providerStatuses()) {
-            ObjectNode o = out.addObject();
-            o.put("id", p.id());
-            o.put("type", p.type());
-            o.put("base_url", p.baseUrl());
-            o.put("circuit", p.circuit());
-            o.put("healthy", p.healthy());
-            o.put("health_detail", p.healthDetail());
-            o.put("in_flight", p.inFlight());
-            o.put("max_concurrency", p.maxConcurrency());
-            if (p.errorRate() < 0) o.putNull("error_rate");
-            else o.put("error_rate", p.errorRate()); // 0..1 over the breaker's window
+            ObjectNode o = AdminRoutes.provider(out.addObject(), p);
             long calls = 0;
             long errors = 0;
             for (Counter c : registry.find("stellar.upstream.requests").tag("provider", p.id()).counters()) {
