@@ -138,17 +138,22 @@ public final class Admission {
                                 LongSupplier tokens) {
         if (limiter == null) return Reservation.NONE;
         long t = caller.limits().limitsTokens(model) ? tokens.getAsLong() : 0;
+        io.opentelemetry.api.trace.Span span = calls.tracing().start("rate_limit", io.opentelemetry.api.trace.SpanKind.INTERNAL);
         try {
             Reservation r = limiter.reserve(caller, model, t);
             r.headers().forEach(headers);
             return r;
         } catch (RateLimitedException e) {
+            span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, e.unavailable() ? "rate_limiter_unavailable"
+                    : "rate_limit_exceeded");
             e.headers().forEach(headers);
             if (e.unavailable()) {
                 throw new ApiException(503, ErrorType.UNAVAILABLE, "rate_limiter_unavailable", null, e.getMessage(),
                         e.retryAfter());
             }
             throw new ApiException(429, ErrorType.RATE_LIMIT, "rate_limit_exceeded", null, e.getMessage(), e.retryAfter());
+        } finally {
+            span.end();
         }
     }
 
@@ -261,7 +266,15 @@ public final class Admission {
     public ChatStream cached(Context ctx, CachePlan plan, Supplier<ChatStream> call) {
         if (plan.key() == null) return call.get();
         if (plan.read()) {
-            Optional<ChatStream> hit = responses.lookup(plan.key());
+            io.opentelemetry.api.trace.Span span = calls.tracing().start("cache_lookup",
+                    io.opentelemetry.api.trace.SpanKind.INTERNAL);
+            Optional<ChatStream> hit;
+            try {
+                hit = responses.lookup(plan.key());
+                span.setAttribute("stellar.cache.hit", hit.isPresent());
+            } finally {
+                span.end();
+            }
             if (hit.isPresent()) {
                 ctx.header(CACHE_HEADER, "hit");
                 return hit.get();

@@ -29,8 +29,16 @@ public final class Authentication implements RouteGroup {
     private final KeyRing keys;
 
     public Authentication(KeyRing keys) {
-        this.keys = keys;
+        this(keys, io.stellarchat.server.observe.Tracing.off());
     }
+
+    /** @param tracing where the {@code authenticate} span of each request goes */
+    public Authentication(KeyRing keys, io.stellarchat.server.observe.Tracing tracing) {
+        this.keys = keys;
+        this.tracing = tracing;
+    }
+
+    private final io.stellarchat.server.observe.Tracing tracing;
 
     @Override
     public void register(JavalinDefaultRoutingApi routes) {
@@ -42,11 +50,15 @@ public final class Authentication implements RouteGroup {
         String path = ctx.path();
         if (OPEN.contains(path) || io.stellarchat.server.api.web.WebRoutes.isWebPath(path)) return;
         Caller caller;
+        io.opentelemetry.api.trace.Span span = tracing.start("authenticate", io.opentelemetry.api.trace.SpanKind.INTERNAL);
         try {
             caller = keys.authenticate(secret(ctx));
         } catch (KeyRing.KeyRejected e) {
+            span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, "invalid_api_key");
             unreadBody(ctx);
             throw ApiException.unauthorized(e.getMessage());
+        } finally {
+            span.end();
         }
         Scope needed = scopeOf(path);
         if (needed != null && !caller.has(needed)) {

@@ -57,6 +57,11 @@ public final class ModelCalls {
         this.includeContent = includeContent;
     }
 
+    /** Where admission's spans go. */
+    Tracing tracing() {
+        return tracing;
+    }
+
     /** Sends another event through the same pipeline (feedback, from the sessions API). */
     public void emit(TelemetryEvent event) {
         telemetry.emit(event);

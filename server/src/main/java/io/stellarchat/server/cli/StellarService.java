@@ -128,7 +128,7 @@ public final class StellarService implements AutoCloseable {
         this.redis = config.redis().enabled() ? new RedisLink(config.redis(), registry) : null;
         this.keys = new KeyRing(config.server().apiKeys(), database == null ? null : database.keys(),
                 RateLimiter.defaults(config.limits()), java.time.Clock.systemUTC(), json);
-        groups.add(new Authentication(keys));
+        groups.add(new Authentication(keys, tracing));
         RateLimiter limiter = new RateLimiter(redis, config.limits().redisFallback(), java.time.Clock.systemUTC(),
                 registry, config.metrics().perKeyLabels());
         CacheTiers tiers = new CacheTiers(config.cache(), redis, registry);

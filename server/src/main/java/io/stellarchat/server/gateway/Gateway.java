@@ -45,6 +45,7 @@ import org.slf4j.LoggerFactory;
  * {@link #close()}.
  */
 public final class Gateway implements AutoCloseable {
+    private final io.opentelemetry.api.trace.Tracer tracer;
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
     /** How long a probe of {@code GET /models} may take. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
@@ -128,8 +129,8 @@ public final class Gateway implements AutoCloseable {
             states.put(c.id(), s);
         }
         this.providers = java.util.Collections.unmodifiableMap(states); // in configuration order, for listings
-        this.router = new Router(local, providers, metrics, setup.ticker(), setup.random(), setup.sleeper(),
-                setup.tracing().tracer());
+        this.tracer = setup.tracing().tracer();
+        this.router = new Router(local, providers, metrics, setup.ticker(), setup.random(), setup.sleeper(), tracer);
         this.declared = List.copyOf(setup.models());
         this.table = ModelTable.of(fileRoutes());
     }
@@ -223,14 +224,30 @@ public final class Gateway implements AutoCloseable {
 
     /** Starts a chat answer for {@code request.model()} (returns once its first event is in). */
     public ChatStream chat(ChatRequest request) {
-        return router.route(table, request.model(), "model", t -> stream(t, () -> t.provider().chat(
-                request.withModel(t.providerModel()))));
+        return traced(request.model(), () -> router.route(table, request.model(), "model", t -> stream(t,
+                () -> t.provider().chat(request.withModel(t.providerModel())))));
     }
 
     /** Starts a plain completion. */
     public ChatStream complete(CompletionRequest request) {
-        return router.route(table, request.model(), "model", t -> stream(t, () -> t.provider().complete(
-                request.withModel(t.providerModel()))));
+        return traced(request.model(), () -> router.route(table, request.model(), "model", t -> stream(t,
+                () -> t.provider().complete(request.withModel(t.providerModel())))));
+    }
+
+    /** The {@code route} span: choosing who answers, the attempts and retries, until the answer has begun. */
+    private ChatStream traced(String model, java.util.function.Supplier<ChatStream> route) {
+        io.opentelemetry.api.trace.Span span = tracer.spanBuilder("route").startSpan();
+        span.setAttribute("gen_ai.request.model", model);
+        try (io.opentelemetry.context.Scope scope = span.makeCurrent()) {
+            ChatStream s = route.get();
+            span.setAttribute("stellar.upstream", s.upstream());
+            return s;
+        } catch (RuntimeException e) {
+            span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, e.getClass().getSimpleName());
+            throw e;
+        } finally {
+            span.end();
+        }
     }
 
     public EmbeddingResult embed(EmbeddingRequest request) {

@@ -267,7 +267,11 @@ class ObservabilityTest {
         assertEquals("5", attr(server.getAttributesList(), "gen_ai.usage.output_tokens"));
         Span upstream = frontSpans.stream().filter(s -> s.getName().equals("upstream peer/stories")).findFirst().orElseThrow();
         assertEquals(Span.SpanKind.SPAN_KIND_CLIENT, upstream.getKind());
-        assertEquals(hex(server.getSpanId()), hex(upstream.getParentSpanId()));
+        Span route = frontSpans.stream().filter(s -> s.getName().equals("route")).findFirst().orElseThrow();
+        assertEquals(hex(server.getSpanId()), hex(route.getParentSpanId()));
+        assertEquals(hex(route.getSpanId()), hex(upstream.getParentSpanId()), "each attempt under the routing");
+        Span auth = frontSpans.stream().filter(s -> s.getName().equals("authenticate")).findFirst().orElseThrow();
+        assertEquals(hex(server.getSpanId()), hex(auth.getParentSpanId()));
         Span peerServer = peerSpans.stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER).findFirst().orElseThrow();
         assertEquals(hex(upstream.getSpanId()), hex(peerServer.getParentSpanId()), "traceparent was sent upstream");
         for (String phase : List.of("queue", "prefill", "decode")) {
