@@ -18,6 +18,10 @@ final class IntList {
         return size;
     }
 
+    int get(int i) {
+        return data[i];
+    }
+
     void set(int i, int v) {
         data[i] = v;
     }

@@ -5,8 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * SentencePiece Unigram ({@code tokenizer.ggml.model = t5}; llama.cpp's UGM, {@code llm_tokenizer_ugm}): the
@@ -363,49 +361,73 @@ final class UnigramEncoder {
             return k - at;
         }
 
+        /**
+         * Collects keys, then builds the trie breadth first from the keys in byte order: a node is a range of
+         * sorted keys sharing a prefix, its children the runs of that range with the same next byte, so every
+         * node's children come out contiguous and sorted (linear in the total key length, no per-edge objects).
+         */
         static final class Builder {
-            private final Map<Long, Integer> edges = new HashMap<>();
-            private final IntList values = new IntList();
-
-            Builder() {
-                values.add(-1); // the root
-            }
+            private final java.util.List<byte[]> keys = new java.util.ArrayList<>();
+            private final IntList ids = new IntList();
 
             void insert(byte[] key, int id) {
-                int node = ROOT;
-                for (byte b : key) {
-                    long edge = ((long) node << 8) | (b & 0xFF);
-                    Integer next = edges.get(edge);
-                    if (next == null) {
-                        next = values.size();
-                        values.add(-1);
-                        edges.put(edge, next);
-                    }
-                    node = next;
-                }
-                values.set(node, id);
+                keys.add(key);
+                ids.add(id);
             }
 
             ByteTrie build() {
-                int nodes = values.size();
-                long[] sorted = new long[edges.size()];
-                int k = 0;
-                for (long e : edges.keySet()) {
-                    sorted[k++] = e;
+                int n = keys.size();
+                Integer[] order = new Integer[n];
+                for (int i = 0; i < n; i++) {
+                    order[i] = i;
                 }
-                Arrays.sort(sorted); // by parent, then byte
-                int[] start = new int[nodes + 1];
-                byte[] bytes = new byte[sorted.length];
-                int[] child = new int[sorted.length];
-                for (int i = 0; i < sorted.length; i++) {
-                    start[(int) (sorted[i] >>> 8) + 1]++;
-                    bytes[i] = (byte) sorted[i];
-                    child[i] = edges.get(sorted[i]);
+                // Stable: of equal keys the later insert wins, as llama.cpp's trie overwrites.
+                Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(keys.get(a), keys.get(b)));
+                byte[][] k = new byte[n][];
+                int[] id = new int[n];
+                for (int i = 0; i < n; i++) {
+                    k[i] = keys.get(order[i]);
+                    id[i] = ids.get(order[i]);
                 }
-                for (int i = 0; i < nodes; i++) {
-                    start[i + 1] += start[i];
+                IntList lo = new IntList();
+                IntList hi = new IntList();
+                IntList depth = new IntList();
+                IntList value = new IntList();
+                IntList start = new IntList();
+                IntList edgeNode = new IntList();
+                java.io.ByteArrayOutputStream edgeByte = new java.io.ByteArrayOutputStream();
+                lo.add(0);
+                hi.add(n);
+                depth.add(0);
+                value.add(-1);
+                for (int node = 0; node < lo.size(); node++) {
+                    int a = lo.get(node);
+                    int b = hi.get(node);
+                    int d = depth.get(node);
+                    while (a < b && k[a].length == d) {
+                        if (node != ROOT) {
+                            value.set(node, id[a]);
+                        }
+                        a++;
+                    }
+                    start.add(edgeNode.size());
+                    while (a < b) {
+                        byte c = k[a][d];
+                        int e = a + 1;
+                        while (e < b && k[e][d] == c) {
+                            e++;
+                        }
+                        edgeByte.write(c);
+                        edgeNode.add(lo.size());
+                        lo.add(a);
+                        hi.add(e);
+                        depth.add(d + 1);
+                        value.add(-1);
+                        a = e;
+                    }
                 }
-                return new ByteTrie(start, bytes, child, values.toArray());
+                start.add(edgeNode.size());
+                return new ByteTrie(start.toArray(), edgeByte.toByteArray(), edgeNode.toArray(), value.toArray());
             }
         }
     }
