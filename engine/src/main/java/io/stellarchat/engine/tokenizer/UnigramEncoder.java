@@ -259,6 +259,45 @@ final class UnigramEncoder {
                 array[i] = bb.getInt(4 + 4 * i);
             }
             this.replacements = Arrays.copyOfRange(blob, 4 + (int) size, blob.length);
+            validate();
+        }
+
+        /**
+         * Walks every state reachable from the root once, so that a value entry outside the array or a
+         * replacement offset outside the strings is reported when the model loads, not when a text reaches it.
+         */
+        private void validate() {
+            if (array.length == 0) {
+                return;
+            }
+            java.util.BitSet seen = new java.util.BitSet();
+            java.util.ArrayDeque<Long> todo = new java.util.ArrayDeque<>();
+            todo.push(base(array[0]));
+            while (!todo.isEmpty()) {
+                long state = todo.pop();
+                for (int c = 1; c < 256; c++) {
+                    long index = state ^ c;
+                    if (index >= array.length) {
+                        continue;
+                    }
+                    int packed = array[(int) index];
+                    if ((packed & (0x80000000 | 0xFF)) != c) {
+                        continue;
+                    }
+                    long child = index ^ base(packed);
+                    if (((packed >>> 8) & 1) != 0) {
+                        long offset = node(child) & 0x7FFFFFFF;
+                        if (offset >= replacements.length) {
+                            throw new IllegalArgumentException("tokenizer.ggml.precompiled_charsmap: replacement offset "
+                                    + offset + " is outside its " + replacements.length + " bytes");
+                        }
+                    }
+                    if ((child & ~0xFFL) < array.length && !seen.get((int) child)) {
+                        seen.set((int) child);
+                        todo.push(child);
+                    }
+                }
+            }
         }
 
         private int node(long index) {
@@ -276,10 +315,14 @@ final class UnigramEncoder {
         /**
          * The longest key that prefixes {@code s[at..]}: (consumed bytes << 32 | replacement offset), or -1.
          *
-         * @throws IllegalArgumentException if the array points outside itself or its replacements
+         * @throws IllegalArgumentException if the array points outside itself or its replacements (which
+         *                                  {@link #validate} already rules out)
          */
         long longestMatch(byte[] s, int at) {
-            long index = base(node(0));
+            if (array.length == 0) {
+                return -1;
+            }
+            long index = base(array[0]);
             int bestLen = 0;
             long bestOffset = 0;
             for (int k = at; k < s.length; k++) {

@@ -21,7 +21,7 @@ import java.util.OptionalInt;
  *
  * <p>Arrays are copied in and out; a vocabulary is immutable. Absent ids are {@link OptionalInt#empty()}.
  *
- * @param model          {@code "llama"} or {@code "gpt2"}
+ * @param model          {@code "llama"}, {@code "gpt2"}, {@code "bert"} or {@code "t5"}
  * @param pre            the pre-tokenizer name, {@code ""} when absent (llama.cpp then uses {@code default})
  * @param name           {@code general.name}, {@code ""} when absent (llama.cpp keys a few token rules on it)
  * @param tokens         token texts, index = id; never empty strings

@@ -146,5 +146,23 @@ class UnigramTokenizerTest {
         enc.encode("a", out);
         assertArrayEquals(new int[] {0, 1}, out.toArray(), "▁ is not a piece: unknown, then a");
         assertEquals("\u2581a", new String(enc.normalize("a".getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8));
+        // A charsmap with one key, "x": valid, it deletes x; with its replacement offset outside the strings it
+        // is rejected at load, whatever text comes later.
+        UnigramEncoder deleting = new UnigramEncoder(new String[] {"<unk>", "a"}, new int[] {2, 1}, new float[] {0, -1},
+                0, false, false, charsmapOfX(0));
+        assertEquals("ab", new String(deleting.normalize("xaxbx".getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8));
+        e = assertThrows(IllegalArgumentException.class, () -> new UnigramEncoder.Charsmap(charsmapOfX(99)));
+        assertTrue(e.getMessage().contains("replacement offset 99"), e.getMessage());
+    }
+
+    /** A double array whose only key is "x" (a leaf), its value entry pointing at {@code offset} of "\0\0". */
+    private static byte[] charsmapOfX(int offset) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 4 * 512 + 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, 4 * 512);
+        b.putInt(4, 256 << 10); // the root entry: its children at 256 ^ c
+        int leaf = 256 ^ 'x';
+        b.putInt(4 + 4 * leaf, ((leaf ^ 300) << 10) | (1 << 8) | 'x'); // label x, leaf, value entry at 300
+        b.putInt(4 + 4 * 300, 0x80000000 | offset);
+        return b.array();
     }
 }
