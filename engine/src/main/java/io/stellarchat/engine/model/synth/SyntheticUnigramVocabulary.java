@@ -162,7 +162,7 @@ public final class SyntheticUnigramVocabulary {
         }
         int nodes = children.size();
         int[] array = new int[256 * (nodes + 1)]; // block 0 holds only the root entry; node k owns block k + 1
-        array[0] = 256 << 10;
+        array[0] = (1 << 10) | (1 << 9); // the root's base, 256, in the shifted form (bit 9: BASE << 8)
         for (int node = 0; node < nodes; node++) {
             int block = 256 * (node + 1);
             for (Map.Entry<Integer, Integer> c : children.get(node).entrySet()) {
