@@ -405,72 +405,105 @@ final class UnigramEncoder {
         }
 
         /**
-         * Collects keys, then builds the trie breadth first from the keys in byte order: a node is a range of
-         * sorted keys sharing a prefix, its children the runs of that range with the same next byte, so every
-         * node's children come out contiguous and sorted (linear in the total key length, no per-edge objects).
+         * Inserts keys into a first-child / next-sibling trie (the root's children in a direct table), then
+         * freezes it: each node's children copied together and sorted by byte. No per-edge objects, no sort of
+         * the keys, so a 250k-piece vocabulary builds in well under a second.
          */
         static final class Builder {
-            private final java.util.List<byte[]> keys = new java.util.ArrayList<>();
-            private final IntList ids = new IntList();
+            private int[] firstChild = new int[1024];
+            private int[] nextSibling = new int[1024];
+            private byte[] label = new byte[1024];
+            private int[] value = new int[1024];
+            private final int[] rootChild = new int[256];
+            private int nodes = 1;
 
+            Builder() {
+                Arrays.fill(rootChild, -1);
+                firstChild[ROOT] = -1;
+                nextSibling[ROOT] = -1;
+                value[ROOT] = -1;
+            }
+
+            private int newNode(byte b) {
+                if (nodes == value.length) {
+                    int cap = nodes * 2;
+                    firstChild = Arrays.copyOf(firstChild, cap);
+                    nextSibling = Arrays.copyOf(nextSibling, cap);
+                    label = Arrays.copyOf(label, cap);
+                    value = Arrays.copyOf(value, cap);
+                }
+                firstChild[nodes] = -1;
+                nextSibling[nodes] = -1;
+                label[nodes] = b;
+                value[nodes] = -1;
+                return nodes++;
+            }
+
+            /** Adds {@code key} → {@code id}; a key inserted twice keeps the later id, as llama.cpp's trie. */
             void insert(byte[] key, int id) {
-                keys.add(key);
-                ids.add(id);
+                if (key.length == 0) {
+                    return; // the root's value is never looked at
+                }
+                int node = rootChild[key[0] & 0xFF];
+                if (node < 0) {
+                    node = newNode(key[0]);
+                    rootChild[key[0] & 0xFF] = node;
+                }
+                for (int i = 1; i < key.length; i++) {
+                    byte b = key[i];
+                    int c = firstChild[node];
+                    while (c >= 0 && label[c] != b) {
+                        c = nextSibling[c];
+                    }
+                    if (c < 0) {
+                        c = newNode(b);
+                        nextSibling[c] = firstChild[node];
+                        firstChild[node] = c;
+                    }
+                    node = c;
+                }
+                value[node] = id;
             }
 
             ByteTrie build() {
-                int n = keys.size();
-                Integer[] order = new Integer[n];
-                for (int i = 0; i < n; i++) {
-                    order[i] = i;
-                }
-                // Stable: of equal keys the later insert wins, as llama.cpp's trie overwrites.
-                Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(keys.get(a), keys.get(b)));
-                byte[][] k = new byte[n][];
-                int[] id = new int[n];
-                for (int i = 0; i < n; i++) {
-                    k[i] = keys.get(order[i]);
-                    id[i] = ids.get(order[i]);
-                }
-                IntList lo = new IntList();
-                IntList hi = new IntList();
-                IntList depth = new IntList();
-                IntList value = new IntList();
-                IntList start = new IntList();
-                IntList edgeNode = new IntList();
-                java.io.ByteArrayOutputStream edgeByte = new java.io.ByteArrayOutputStream();
-                lo.add(0);
-                hi.add(n);
-                depth.add(0);
-                value.add(-1);
-                for (int node = 0; node < lo.size(); node++) {
-                    int a = lo.get(node);
-                    int b = hi.get(node);
-                    int d = depth.get(node);
-                    while (a < b && k[a].length == d) {
-                        if (node != ROOT) {
-                            value.set(node, id[a]);
-                        }
-                        a++;
-                    }
-                    start.add(edgeNode.size());
-                    while (a < b) {
-                        byte c = k[a][d];
-                        int e = a + 1;
-                        while (e < b && k[e][d] == c) {
-                            e++;
-                        }
-                        edgeByte.write(c);
-                        edgeNode.add(lo.size());
-                        lo.add(a);
-                        hi.add(e);
-                        depth.add(d + 1);
-                        value.add(-1);
-                        a = e;
+                int[] start = new int[nodes + 1];
+                for (int b = 0; b < 256; b++) {
+                    if (rootChild[b] >= 0) {
+                        start[ROOT + 1]++;
                     }
                 }
-                start.add(edgeNode.size());
-                return new ByteTrie(start.toArray(), edgeByte.toByteArray(), edgeNode.toArray(), value.toArray());
+                for (int n = 1; n < nodes; n++) {
+                    for (int c = firstChild[n]; c >= 0; c = nextSibling[c]) {
+                        start[n + 1]++;
+                    }
+                }
+                for (int n = 0; n < nodes; n++) {
+                    start[n + 1] += start[n];
+                }
+                byte[] bytes = new byte[start[nodes]];
+                int[] child = new int[start[nodes]];
+                int k = 0;
+                for (int b = 0; b < 256; b++) {
+                    if (rootChild[b] >= 0) {
+                        bytes[k] = (byte) b;
+                        child[k++] = rootChild[b];
+                    }
+                }
+                for (int n = 1; n < nodes; n++) {
+                    int from = k;
+                    for (int c = firstChild[n]; c >= 0; c = nextSibling[c]) {
+                        // insertion sort by unsigned byte: a node has few children
+                        int j = k++;
+                        while (j > from && (bytes[j - 1] & 0xFF) > (label[c] & 0xFF)) {
+                            bytes[j] = bytes[j - 1];
+                            child[j] = child[j - 1];
+                            j--;
+                        }
+                        bytes[j] = label[c];
+                        child[j] = c;
+                    }
+                }
+                return new ByteTrie(start, bytes, child, Arrays.copyOf(value, nodes));
             }
         }
     }
