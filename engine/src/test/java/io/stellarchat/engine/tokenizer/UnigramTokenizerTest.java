@@ -155,6 +155,31 @@ class UnigramTokenizerTest {
         assertTrue(e.getMessage().contains("replacement offset 99"), e.getMessage());
     }
 
+    @Test
+    void badUnigramMetadataIsAClearError() throws IOException {
+        io.stellarchat.engine.gguf.GgufWriter w = tinyT5();
+        w.putFloatArray("tokenizer.ggml.precompiled_charsmap", 1f, 2f);
+        Path wrongType = dir.resolve("charsmap-floats.gguf");
+        w.write(wrongType);
+        io.stellarchat.engine.gguf.GgufFormatException f = assertThrows(
+                io.stellarchat.engine.gguf.GgufFormatException.class, () -> TestVocab.tokenizer(wrongType));
+        assertTrue(f.getMessage().contains("precompiled_charsmap"), f.getMessage());
+
+        Path noUnk = dir.resolve("no-unk.gguf");
+        tinyT5().write(noUnk); // two pieces: t5's default unknown id 2 is outside, and the file names none
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TestVocab.tokenizer(noUnk));
+        assertTrue(e.getMessage().contains("unknown_token_id"), e.getMessage());
+    }
+
+    private static io.stellarchat.engine.gguf.GgufWriter tinyT5() {
+        io.stellarchat.engine.gguf.GgufWriter w = new io.stellarchat.engine.gguf.GgufWriter();
+        w.putString("general.architecture", "bert");
+        w.putString("tokenizer.ggml.model", "t5");
+        w.putStringArray("tokenizer.ggml.tokens", "<pad>", "</s>");
+        w.putFloatArray("tokenizer.ggml.scores", 0f, 0f);
+        return w;
+    }
+
     /** A double array whose only key is "x" (a leaf), its value entry pointing at {@code offset} of "\0\0". */
     private static byte[] charsmapOfX(int offset) {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 4 * 512 + 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
