@@ -24,7 +24,8 @@ import java.util.stream.IntStream;
  *       "unused…" are unused; a few model-specific fixes (gpt-oss, Phi-3 right-strip).</li>
  *   <li>Encoding first partitions the text around special tokens (user-defined always, control and unknown
  *       only with {@code parseSpecial}), longest token text first; each remaining text fragment goes through
- *       the model's encoder ({@link SentencePieceEncoder} or {@link BytePairEncoder}).</li>
+ *       the model's encoder ({@link SentencePieceEncoder}, {@link BytePairEncoder}, {@link WordPieceEncoder} or
+ *       {@link UnigramEncoder}).</li>
  *   <li>Decoding concatenates per-token pieces (precomputed bytes), then applies llama.cpp's leading-space
  *       removal and, for most BPE vocabularies, its clean-up of spaces before punctuation.</li>
  * </ul>
@@ -60,8 +61,8 @@ final class GgufTokenizer implements Tokenizer {
             "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>",
             "<|tool_response>", "<｜end▁of▁sentence｜>", "[e~[");
 
-    /** Which of llama.cpp's algorithms: SentencePiece-style, byte-level BPE or WordPiece. */
-    private enum Kind { SPM, BPE, WPM }
+    /** Which of llama.cpp's algorithms: SentencePiece-style, byte-level BPE, WordPiece or Unigram. */
+    private enum Kind { SPM, BPE, WPM, UGM }
 
     private final Kind kind;
     private final String[] texts;
@@ -85,14 +86,16 @@ final class GgufTokenizer implements Tokenizer {
     private final SentencePieceEncoder spmEncoder;
     private final BytePairEncoder bpeEncoder;
     private final WordPieceEncoder wpmEncoder;
+    private final UnigramEncoder ugmEncoder;
 
     GgufTokenizer(Vocabulary v) {
         this.kind = switch (v.model()) {
             case Vocabulary.MODEL_SPM -> Kind.SPM;
             case Vocabulary.MODEL_BPE -> Kind.BPE;
             case Vocabulary.MODEL_WPM -> Kind.WPM;
+            case Vocabulary.MODEL_UGM -> Kind.UGM;
             default -> throw new IllegalArgumentException(
-                    "unsupported tokenizer.ggml.model '" + v.model() + "' (supported: llama, gpt2, bert)");
+                    "unsupported tokenizer.ggml.model '" + v.model() + "' (supported: llama, gpt2, bert, t5)");
         };
         PreType.Profile profile = kind == Kind.BPE ? PreType.profile(v.pre()) : null;
         String[] tokens = v.tokens();
@@ -128,7 +131,7 @@ final class GgufTokenizer implements Tokenizer {
         this.addEos = flags.addEos();
         this.addSpacePrefix = flags.addSpacePrefix();
         this.cleanSpaces = switch (kind) {
-            case SPM -> false;
+            case SPM, UGM -> false;
             case BPE -> profile.cleanSpaces();
             case WPM -> true;
         };
@@ -206,6 +209,7 @@ final class GgufTokenizer implements Tokenizer {
         SentencePieceEncoder spmE = null;
         BytePairEncoder bpeE = null;
         WordPieceEncoder wpmE = null;
+        UnigramEncoder ugmE = null;
         switch (kind) {
             case SPM -> {
                 int[] byteTokens = new int[256];
@@ -222,10 +226,14 @@ final class GgufTokenizer implements Tokenizer {
                         () -> new IllegalArgumentException("a bert vocabulary needs tokenizer.ggml.unknown_token_id")),
                         flags.lowercase(), flags.stripAccents());
             }
+            case UGM -> ugmE = new UnigramEncoder(tokens, types, v.scores(), sp.unk().orElseThrow(
+                        () -> new IllegalArgumentException("a t5 (Unigram) vocabulary needs tokenizer.ggml.unknown_token_id")),
+                    flags.addSpacePrefix(), flags.removeExtraWhitespaces(), v.charsmap());
         }
         this.spmEncoder = spmE;
         this.bpeEncoder = bpeE;
         this.wpmEncoder = wpmE;
+        this.ugmEncoder = ugmE;
         this.sep = sp.sep();
     }
 
@@ -367,6 +375,7 @@ final class GgufTokenizer implements Tokenizer {
                 case SPM -> spmEncoder.encode((addSpacePrefix && prevSpecial ? " " + piece : piece).replace(' ', '\u2581'), out);
                 case BPE -> bpeEncoder.encode(piece, out);
                 case WPM -> wpmEncoder.encode(piece, out);
+                case UGM -> ugmEncoder.encode(piece, out); // each fragment is normalised (and prefixed) alone
             }
             prevSpecial = false;
         }
@@ -607,9 +616,10 @@ final class GgufTokenizer implements Tokenizer {
         return id >= 0 && id < texts.length && endOfGeneration.get(id);
     }
 
-    /** WordPiece lowercases, strips accents and drops whitespace: decoding cannot give the input back. */
+    /** WordPiece lowercases, strips accents and drops whitespace, Unigram may normalise and collapse spaces: decoding
+     * need not give the input back. */
     boolean normalizesText() {
-        return kind == Kind.WPM;
+        return kind == Kind.WPM || kind == Kind.UGM;
     }
 
     /** Whether {@link #decode} applies llama.cpp's clean-up of tokenization spaces (most BPE vocabularies). */

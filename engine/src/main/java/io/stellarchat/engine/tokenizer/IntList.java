@@ -18,6 +18,23 @@ final class IntList {
         return size;
     }
 
+    int get(int i) {
+        return data[i];
+    }
+
+    void set(int i, int v) {
+        data[i] = v;
+    }
+
+    /** Reverses the elements from {@code from} to the end. */
+    void reverse(int from) {
+        for (int i = from, j = size - 1; i < j; i++, j--) {
+            int t = data[i];
+            data[i] = data[j];
+            data[j] = t;
+        }
+    }
+
     int[] toArray() {
         return Arrays.copyOf(data, size);
     }

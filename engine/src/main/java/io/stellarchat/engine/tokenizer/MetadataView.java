@@ -25,6 +25,9 @@ interface MetadataView {
 
     int[] ints(String key) throws GgufFormatException;
 
+    /** A byte array (UINT8 or INT8 elements). */
+    byte[] bytes(String key) throws GgufFormatException;
+
     /** The view of the engine's GGUF metadata. */
     static MetadataView of(GgufMetadata m) {
         return new MetadataView() {
@@ -69,6 +72,20 @@ interface MetadataView {
             @Override
             public int[] ints(String key) throws GgufFormatException {
                 return m.getIntArray(key);
+            }
+
+            @Override
+            public byte[] bytes(String key) throws GgufFormatException {
+                io.stellarchat.engine.gguf.GgufValueType t = m.arrayElementType(key);
+                if (t != io.stellarchat.engine.gguf.GgufValueType.UINT8 && t != io.stellarchat.engine.gguf.GgufValueType.INT8) {
+                    throw new GgufFormatException(key + ": expected an array of UINT8 or INT8, found an array of " + t);
+                }
+                long[] v = m.getLongArray(key);
+                byte[] b = new byte[v.length];
+                for (int i = 0; i < v.length; i++) {
+                    b[i] = (byte) v[i];
+                }
+                return b;
             }
         };
     }

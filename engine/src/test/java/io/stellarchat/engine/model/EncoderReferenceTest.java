@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stellarchat.engine.model.synth.SyntheticModelWriter;
 import io.stellarchat.engine.model.synth.SyntheticShape;
 import io.stellarchat.engine.model.synth.SyntheticType;
+import io.stellarchat.engine.model.synth.SyntheticUnigramVocabulary;
+import io.stellarchat.engine.tokenizer.Tokenizer;
 import io.stellarchat.engine.tensor.ComputePool;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +31,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * computed for the same files, committed in {@code llamacpp-embeddings.json} (the file says how they were made).
  * Mean, CLS and last pooling are held to 1e-4 cosine distance after L2 normalisation; rank pooling (the
  * cross-encoder's score, not normalised) to 1e-3 absolute. Each case also checks that its texts give vectors
- * further apart than the tolerance, so a model that ignored its input could not pass.
+ * further apart than the tolerance, so a model that ignored its input could not pass. Entries with
+ * {@code "vocab": "unigram-xlmr"} carry the synthetic SentencePiece Unigram vocabulary instead (XLM-RoBERTa style,
+ * as bge-m3 and bge-reranker-v2-m3) and their own multilingual prompts; the reranker's are query–document pairs.
  */
 class EncoderReferenceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,7 +68,9 @@ class EncoderReferenceTest {
         readReference();
         List<Arguments> out = new ArrayList<>();
         for (JsonNode m : reference.get("models")) {
-            out.add(Arguments.of(m.get("arch").asText() + "/" + m.get("shape").asText() + "/" + m.get("type").asText(), m));
+            String vocab = m.has("vocab") ? "/" + m.get("vocab").asText() : "";
+            out.add(Arguments.of(m.get("arch").asText() + "/" + m.get("shape").asText() + "/" + m.get("type").asText()
+                    + vocab, m));
         }
         return out.stream();
     }
@@ -74,14 +80,23 @@ class EncoderReferenceTest {
     void pooledOutputsMatchLlamaCpp(String name, JsonNode m) throws IOException {
         String arch = m.get("arch").asText();
         Path file = dir.resolve(name.replace('/', '-') + ".gguf");
-        new SyntheticModelWriter(arch, SyntheticShape.of(arch, m.get("shape").asText()),
-                SyntheticType.parse(m.get("type").asText()), m.get("seed").asLong())
-                .write(BERT_VOCAB, file);
+        SyntheticModelWriter writer = new SyntheticModelWriter(arch, SyntheticShape.of(arch, m.get("shape").asText()),
+                SyntheticType.parse(m.get("type").asText()), m.get("seed").asLong());
+        boolean unigram = m.has("vocab") && m.get("vocab").asText().equals("unigram-xlmr");
+        if (unigram) {
+            writer.writeWithUnigramVocabulary(SyntheticUnigramVocabulary.Style.XLMR, file);
+        } else {
+            writer.write(BERT_VOCAB, file);
+        }
         try (Model model = Model.load(file, new ModelOptions(0, null, pool))) {
             assertTrue(model.isEncoder());
             List<int[]> inputs = new ArrayList<>();
-            for (JsonNode p : reference.get("prompts")) {
-                inputs.add(model.tokenizer().encode(p.asText(), true, true));
+            for (JsonNode p : m.has("prompts") ? m.get("prompts") : reference.get("prompts")) {
+                int[] ids = model.tokenizer().encode(p.asText(), true, true);
+                inputs.add(ids);
+                if (unigram && p.asText().contains("</s></s>")) {
+                    assertRerankPair(model.tokenizer(), p.asText(), ids);
+                }
             }
             boolean normalized = m.get("normalized").asBoolean();
             float[][] got = model.encoder().encode(inputs, normalized);
@@ -111,6 +126,29 @@ class EncoderReferenceTest {
                 }
             }
         }
+    }
+
+    /**
+     * A pair written {@code q</s></s>d} tokenizes (special tokens parsed) to llama-server's rerank input
+     * {@code BOS q EOS SEP d EOS} built from the separately tokenized query and document, so the scores above
+     * hold for pairs as the server builds them.
+     */
+    private static void assertRerankPair(Tokenizer tok, String text, int[] ids) {
+        String[] qd = text.split("</s></s>", 2);
+        int[] q = tok.encode(qd[0], false, false);
+        int[] d = tok.encode(qd[1], false, false);
+        List<Integer> want = new ArrayList<>();
+        want.add(tok.bos().orElseThrow());
+        for (int t : q) {
+            want.add(t);
+        }
+        want.add(tok.eos().orElseThrow());
+        want.add(tok.eos().orElseThrow()); // the separator of an XLM-R vocabulary is its EOS
+        for (int t : d) {
+            want.add(t);
+        }
+        want.add(tok.eos().orElseThrow());
+        assertEquals(want, java.util.Arrays.stream(ids).boxed().toList(), text);
     }
 
     static double cosineDistance(float[] a, double[] b) {

@@ -113,6 +113,23 @@ public final class SyntheticModelWriter {
     }
 
     /**
+     * Writes an encoder ({@code bert} or {@code nomic-bert}) to {@code out} with the synthetic SentencePiece
+     * Unigram vocabulary of {@link SyntheticUnigramVocabulary}, drawn from this writer's seed.
+     */
+    public void writeWithUnigramVocabulary(SyntheticUnigramVocabulary.Style style, Path out) throws IOException {
+        if (!isEncoder(arch)) {
+            throw new IllegalArgumentException("a Unigram vocabulary is only written for encoders (bert, nomic-bert), not " + arch);
+        }
+        writeEncoder(w -> SyntheticUnigramVocabulary.write(w, seed, style), out);
+    }
+
+    /** Writes the {@code tokenizer.*} keys of a model and returns the vocabulary size. */
+    @FunctionalInterface
+    private interface TokenizerKeys {
+        int write(GgufWriter w) throws IOException;
+    }
+
+    /**
      * The pooling a synthetic encoder declares ({@code <arch>.pooling_type}, llama.cpp's numbering), from its
      * shape name: {@code -cls} 2, {@code -last} 3, {@code -rerank} 4 (with a classifier head), {@code bge-small}
      * 2 (as BGE), otherwise 1 (mean, as MiniLM and nomic-embed).
@@ -132,11 +149,23 @@ public final class SyntheticModelWriter {
      * the scores spread). The tokenizer keys are copied, with {@code token_type_count} 2.
      */
     private void writeEncoder(Path vocabFrom, Path out) throws IOException {
+        try (GgufFile vocab = GgufFile.open(vocabFrom)) {
+            GgufMetadata vm = vocab.metadata();
+            writeEncoder(w -> {
+                for (String key : vm.keys()) {
+                    if (key.startsWith("tokenizer.") && !key.equals("tokenizer.ggml.token_type_count")) {
+                        w.copy(vm, key);
+                    }
+                }
+                return vm.getStringArray("tokenizer.ggml.tokens").length;
+            }, out);
+        }
+    }
+
+    private void writeEncoder(TokenizerKeys tokenizer, Path out) throws IOException {
         boolean nomic = arch.equals("nomic-bert");
         int pooling = encoderPooling(shape.name());
-        try (GgufFile vocab = GgufFile.open(vocabFrom); Arena arena = Arena.ofShared()) {
-            GgufMetadata vm = vocab.metadata();
-            int nVocab = vm.getStringArray("tokenizer.ggml.tokens").length;
+        try (Arena arena = Arena.ofShared()) {
             GgufWriter w = new GgufWriter();
             String p = arch + ".";
             w.putString("general.architecture", arch);
@@ -153,11 +182,7 @@ public final class SyntheticModelWriter {
             if (nomic) {
                 w.putFloat32(p + "rope.freq_base", shape.ropeTheta());
             }
-            for (String key : vm.keys()) {
-                if (key.startsWith("tokenizer.") && !key.equals("tokenizer.ggml.token_type_count")) {
-                    w.copy(vm, key);
-                }
-            }
+            int nVocab = tokenizer.write(w);
             w.putUInt32("tokenizer.ggml.token_type_count", 2);
 
             int d = shape.dim();
