@@ -187,9 +187,14 @@ class ObservabilityTest {
     @Order(2)
     void modelCallEventsReachEverySink() throws Exception {
         assertTrue(front.service.telemetry().flush(Duration.ofSeconds(20)));
-        List<JsonNode> events = fileEvents();
-        List<JsonNode> modelCalls = events.stream().filter(e -> e.get("type").asText().equals("model_call")).toList();
-        assertEquals(calls, modelCalls.size());
+        List<JsonNode> modelCalls = List.of();
+        for (long deadline = System.nanoTime() + 10_000_000_000L; System.nanoTime() < deadline; Thread.sleep(100)) {
+            modelCalls = fileEvents().stream().filter(e -> e.get("type").asText().equals("model_call")).toList();
+            if (modelCalls.size() >= calls) break;
+        }
+        assertEquals(calls, modelCalls.size(), "model calls in the file: " + modelCalls.stream()
+                .map(e -> e.at("/data/model").asText() + "/" + e.at("/data/status").asText() + "/stream="
+                        + e.at("/data/stream").asText()).toList() + "; usage: " + get("/v1/admin/usage?group_by=model"));
         for (JsonNode e : modelCalls) {
             for (String f : List.of("event_id", "ts", "request_id")) assertTrue(e.hasNonNull(f), f + " in " + e);
             assertFalse(e.get("data").has("prompt"), "no content unless telemetry.include_content");
