@@ -51,8 +51,11 @@ import java.util.function.Function;
  * {@code error} (the answer failed, also after it had begun: what was produced is kept). After a crash,
  * start-up marks left-over {@code generating} rows {@code interrupted}.
  *
- * <p>Concurrency: at most one turn per session at a time ({@link #busy}, a concurrent map: a second turn gets
- * 409 {@code session_busy}). A turn runs on its caller's (virtual) thread, reading its answer's stream;
+ * <p>Concurrency: at most one turn per session at a time: a second turn gets 409 {@code session_busy}. On this
+ * replica {@link #busy} (a concurrent map) decides; across replicas sharing the database, a generating reply of
+ * the session run by another instance that holds a valid lease ({@code chat.InstanceLease}) makes it busy. The
+ * cross-replica check is a read before the turn starts, not a lock: two turns sent to two replicas within the
+ * same few milliseconds may both start (each then stores its own reply). A turn runs on its caller's (virtual) thread, reading its answer's stream;
  * {@link Control} may be used from any thread to stop the turn (it cancels the stream).
  */
 public final class SessionTurns {
@@ -216,7 +219,7 @@ public final class SessionTurns {
                            Gate gate, Listener listener) {
         ChatSession session = store.getSession(owner, sessionId).orElseThrow(() -> notFound(sessionId));
         Object token = new Object();
-        if (busy.putIfAbsent(sessionId, token) != null) {
+        if (!claim(sessionId, token)) {
             throw new ProviderException(ErrorKind.INVALID_REQUEST, 409, "session_busy", null,
                     "Session " + sessionId + " is already generating a reply; wait for it to finish or stop it.", null);
         }
@@ -237,7 +240,7 @@ public final class SessionTurns {
     public int truncate(String owner, String sessionId, String messageId) {
         store.getSession(owner, sessionId).orElseThrow(() -> notFound(sessionId));
         Object token = new Object();
-        if (busy.putIfAbsent(sessionId, token) != null) {
+        if (!claim(sessionId, token)) {
             throw new ProviderException(ErrorKind.INVALID_REQUEST, 409, "session_busy", null,
                     "Session " + sessionId + " is generating a reply; stop it or wait before changing its history.", null);
         }
@@ -247,6 +250,23 @@ public final class SessionTurns {
         } finally {
             busy.remove(sessionId, token);
         }
+    }
+
+    /**
+     * Takes the session for a turn (or a truncation): free here (the in-memory map) and not generating on another
+     * replica (a generating reply of the session run by an instance with a valid lease). On failure nothing is held.
+     */
+    private boolean claim(String sessionId, Object token) {
+        if (busy.putIfAbsent(sessionId, token) != null) return false;
+        boolean elsewhere;
+        try {
+            elsewhere = store.generatingOnAnotherInstance(sessionId);
+        } catch (RuntimeException e) {
+            busy.remove(sessionId, token);
+            throw e;
+        }
+        if (elsewhere) busy.remove(sessionId, token);
+        return !elsewhere;
     }
 
     private ChatMessage runLocked(String owner, ChatSession session, Input input, GenerationParams overrides,
