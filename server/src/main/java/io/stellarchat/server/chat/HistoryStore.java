@@ -39,6 +39,21 @@ public interface HistoryStore {
     /** Appends a whole message (status complete) to the owner's session; empty when there is no such session. */
     Optional<ChatMessage> appendMessage(String owner, String sessionId, NewMessage message);
 
+    /** The two rows that start a turn. */
+    record StartedTurn(ChatMessage first, ChatMessage reply) {
+    }
+
+    /**
+     * Starts a turn in one transaction: appends {@code first} (the user's message or a tool's result, status
+     * complete) and an empty assistant reply with status {@link MessageStatus#GENERATING} run by this instance —
+     * unless another instance with a valid lease has a generating reply in the session. Turns of one session
+     * started on several replicas at once are serialized on the session's row, so at most one of them starts.
+     *
+     * @return empty when the owner has no such session
+     * @throws SessionBusyException when a turn of the session runs on another live instance (nothing is stored)
+     */
+    Optional<StartedTurn> startTurn(String owner, String sessionId, NewMessage first);
+
     /**
      * Commits an empty assistant reply with status {@link MessageStatus#GENERATING}, before generation starts;
      * empty when the owner has no such session.

@@ -188,30 +188,58 @@ final class JdbcHistoryStore implements HistoryStore {
     private Optional<ChatMessage> insertMessage(String operation, String owner, ChatMessage m, String instance) {
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(m.sessionId(), "sessionId");
-        return tx.write(operation, c -> {
-            // Inserts only if the owner has the session: one statement, no window between check and insert.
-            try (PreparedStatement st = c.prepareStatement("INSERT INTO chat_messages (" + MESSAGE_COLUMNS + ", instance_id) "
-                    + "SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM chat_sessions WHERE id = ? AND owner = ?")) {
-                st.setString(1, m.id());
-                st.setString(2, m.role().key());
-                st.setString(3, m.content());
-                setText(st, 4, m.toolCallsJson());
-                setText(st, 5, m.toolCallId());
-                setText(st, 6, m.finishReason() == null ? null : m.finishReason().key());
-                st.setString(7, m.status().key());
-                st.setLong(8, m.tokens().prompt());
-                st.setLong(9, m.tokens().completion());
-                st.setLong(10, m.timings().promptMillis());
-                st.setLong(11, m.timings().generationMillis());
-                st.setLong(12, m.created().toEpochMilli());
-                setText(st, 13, instance);
-                st.setString(14, m.sessionId());
-                st.setString(15, owner);
-                if (st.executeUpdate() == 0) return Optional.empty();
+        return tx.write(operation, c -> insert(c, owner, m, instance) ? Optional.of(m) : Optional.<ChatMessage>empty());
+    }
+
+    @Override
+    public Optional<StartedTurn> startTurn(String owner, String sessionId, NewMessage first) {
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(sessionId, "sessionId");
+        Objects.requireNonNull(first, "first");
+        ChatMessage user = new ChatMessage(ids.next(), sessionId, first.role(), first.content(), first.toolCallsJson(),
+                first.toolCallId(), first.finishReason(), MessageStatus.COMPLETE, first.tokens(), first.timings(), now());
+        ChatMessage reply = new ChatMessage(ids.next(), sessionId, MessageRole.ASSISTANT, "", null, null, null,
+                MessageStatus.GENERATING, TokenCounts.NONE, Timings.NONE, now());
+        return tx.write("start turn", c -> {
+            // A no-op update takes the session row's lock (PostgreSQL holds it to commit; SQLite's IMMEDIATE write
+            // transaction is exclusive anyway): a turn started at the same moment on another replica waits here,
+            // then sees this one's generating reply below. Portable, unlike SELECT … FOR UPDATE.
+            try (PreparedStatement st = c.prepareStatement(
+                    "UPDATE chat_sessions SET updated_ms = updated_ms WHERE id = ? AND owner = ?")) {
+                st.setString(1, sessionId);
+                st.setString(2, owner);
+                if (st.executeUpdate() == 0) return Optional.<StartedTurn>empty();
             }
-            touchSession(c, m.sessionId(), m.created().toEpochMilli());
-            return Optional.of(m);
+            if (generatingElsewhere(c, sessionId, clock.millis())) throw new SessionBusyException(sessionId);
+            insert(c, owner, user, null);
+            insert(c, owner, reply, instanceId);
+            return Optional.of(new StartedTurn(user, reply));
         });
+    }
+
+    /** Inserts {@code m} if the owner has its session (one statement: no window between check and insert). */
+    private static boolean insert(Connection c, String owner, ChatMessage m, String instance) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO chat_messages (" + MESSAGE_COLUMNS + ", instance_id) "
+                + "SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM chat_sessions WHERE id = ? AND owner = ?")) {
+            st.setString(1, m.id());
+            st.setString(2, m.role().key());
+            st.setString(3, m.content());
+            setText(st, 4, m.toolCallsJson());
+            setText(st, 5, m.toolCallId());
+            setText(st, 6, m.finishReason() == null ? null : m.finishReason().key());
+            st.setString(7, m.status().key());
+            st.setLong(8, m.tokens().prompt());
+            st.setLong(9, m.tokens().completion());
+            st.setLong(10, m.timings().promptMillis());
+            st.setLong(11, m.timings().generationMillis());
+            st.setLong(12, m.created().toEpochMilli());
+            setText(st, 13, instance);
+            st.setString(14, m.sessionId());
+            st.setString(15, owner);
+            if (st.executeUpdate() == 0) return false;
+        }
+        touchSession(c, m.sessionId(), m.created().toEpochMilli());
+        return true;
     }
 
     /** Moves the session's updated time forward (never back: concurrent writers may commit out of order). */
@@ -418,19 +446,22 @@ final class JdbcHistoryStore implements HistoryStore {
     public boolean generatingOnAnotherInstance(String sessionId) {
         Objects.requireNonNull(sessionId, "sessionId");
         long now = clock.millis();
-        return tx.read("check running replies", c -> {
-            try (PreparedStatement st = c.prepareStatement("SELECT 1 FROM chat_messages m JOIN service_instances i "
-                    + "ON i.id = m.instance_id WHERE m.session_id = ? AND m.status = ? AND m.instance_id <> ? "
-                    + "AND i.expires_ms > ?")) {
-                st.setString(1, sessionId);
-                st.setString(2, MessageStatus.GENERATING.key());
-                st.setString(3, instanceId);
-                st.setLong(4, now);
-                try (ResultSet r = st.executeQuery()) {
-                    return r.next();
-                }
+        return tx.read("check running replies", c -> generatingElsewhere(c, sessionId, now));
+    }
+
+    /** Whether another instance with a lease valid at {@code now} has a generating reply in the session. */
+    private boolean generatingElsewhere(Connection c, String sessionId, long now) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("SELECT 1 FROM chat_messages m JOIN service_instances i "
+                + "ON i.id = m.instance_id WHERE m.session_id = ? AND m.status = ? AND m.instance_id <> ? "
+                + "AND i.expires_ms > ?")) {
+            st.setString(1, sessionId);
+            st.setString(2, MessageStatus.GENERATING.key());
+            st.setString(3, instanceId);
+            st.setLong(4, now);
+            try (ResultSet r = st.executeQuery()) {
+                return r.next();
             }
-        });
+        }
     }
 
     @Override

@@ -54,8 +54,9 @@ import java.util.function.Function;
  * <p>Concurrency: at most one turn per session at a time: a second turn gets 409 {@code session_busy}. On this
  * replica {@link #busy} (a concurrent map) decides; across replicas sharing the database, a generating reply of
  * the session run by another instance that holds a valid lease ({@code chat.InstanceLease}) makes it busy. The
- * cross-replica check is a read before the turn starts, not a lock: two turns sent to two replicas within the
- * same few milliseconds may both start (each then stores its own reply). A turn runs on its caller's (virtual) thread, reading its answer's stream;
+ * cross-replica check is read early (before admission), and made again atomically when the turn's rows are
+ * stored ({@link HistoryStore#startTurn} serializes on the session's row), so of two turns sent to two replicas
+ * at the same moment exactly one starts. A turn runs on its caller's (virtual) thread, reading its answer's stream;
  * {@link Control} may be used from any thread to stop the turn (it cancels the stream).
  */
 public final class SessionTurns {
@@ -220,8 +221,7 @@ public final class SessionTurns {
         ChatSession session = store.getSession(owner, sessionId).orElseThrow(() -> notFound(sessionId));
         Object token = new Object();
         if (!claim(sessionId, token)) {
-            throw new ProviderException(ErrorKind.INVALID_REQUEST, 409, "session_busy", null,
-                    "Session " + sessionId + " is already generating a reply; wait for it to finish or stop it.", null);
+            throw busy(sessionId);
         }
         try {
             return runLocked(owner, session, input, overrides, control, listener, () -> busy.remove(sessionId, token), gate);
@@ -301,9 +301,17 @@ public final class SessionTurns {
                 params.withMaxTokens(replyBudget), input.tools(), input.toolChoice(), null, false, false, null);
         Admitted admitted = gate.admit(model, request, window.promptTokens());
 
-        ChatMessage user = store.appendMessage(owner, session.id(), new NewMessage(input.role(), content, null,
-                input.toolCallId(), null, TokenCounts.NONE, Timings.NONE)).orElseThrow(() -> notFound(session.id()));
-        ChatMessage reply = store.startAssistantMessage(owner, session.id()).orElseThrow(() -> notFound(session.id()));
+        HistoryStore.StartedTurn started;
+        try {
+            started = store.startTurn(owner, session.id(), new NewMessage(input.role(), content, null,
+                    input.toolCallId(), null, TokenCounts.NONE, Timings.NONE)).orElseThrow(() -> notFound(session.id()));
+        } catch (io.stellarchat.server.chat.SessionBusyException e) {
+            // Lost the race with a turn started on another replica in the same moment (the early check passed).
+            // The gate's reservation is not settled here: it is released when its lease in the limiter expires.
+            throw busy(session.id());
+        }
+        ChatMessage user = started.first();
+        ChatMessage reply = started.reply();
         ChatStream stream;
         try {
             stream = admitted.start(() -> gateway.chat(request));
@@ -470,6 +478,11 @@ public final class SessionTurns {
                 return List.of();
             }
         }
+    }
+
+    private static ProviderException busy(String sessionId) {
+        return new ProviderException(ErrorKind.INVALID_REQUEST, 409, "session_busy", null,
+                "Session " + sessionId + " is already generating a reply; wait for it to finish or stop it.", null);
     }
 
     private static ProviderException notFound(String sessionId) {

@@ -129,6 +129,35 @@ class PostgresReplicaRecoveryTest {
         assertEquals(MessageStatus.INTERRUPTED, status(b, "alice", s.id(), old.id()));
     }
 
+    @Test
+    void turnsOfOneSessionStartedOnTwoReplicasAtOnceStartExactlyOnce() throws Exception {
+        ChatDatabase a = replica();
+        ChatDatabase b = replica();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            for (int round = 0; round < 20; round++) {
+                ChatSession s = a.history().createSession(NewSession.of("alice", "m"));
+                var barrier = new java.util.concurrent.CyclicBarrier(2);
+                List<java.util.concurrent.Future<String>> tries = new ArrayList<>();
+                for (ChatDatabase db : List.of(a, b)) {
+                    tries.add(pool.submit(() -> {
+                        barrier.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                        try {
+                            db.history().startTurn("alice", s.id(), NewMessage.user("hi")).orElseThrow();
+                            return "started";
+                        } catch (SessionBusyException e) {
+                            return "busy";
+                        }
+                    }));
+                }
+                List<String> outcomes = new ArrayList<>();
+                for (var f : tries) outcomes.add(f.get(10, java.util.concurrent.TimeUnit.SECONDS));
+                assertEquals(List.of("busy", "started"), outcomes.stream().sorted().toList(), "round " + round);
+                List<ChatMessage> rows = a.history().listMessages("alice", s.id(), 10, null).orElseThrow().items();
+                assertEquals(2, rows.size(), "the refused turn stored nothing: " + rows);
+            }
+        }
+    }
+
     private static List<String> leaseRows(ChatDatabase db) throws Exception {
         List<String> ids = new ArrayList<>();
         try (Connection c = db.reader().getConnection();
