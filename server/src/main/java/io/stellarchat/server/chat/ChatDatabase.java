@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The chat database: opens the connection pools, brings the schema up to date and hands out the
  * {@link HistoryStore}, {@link AuditLog} and {@link ModelRecordStore} that share it. One per process, made by the composition root;
- * {@link #close()} (idempotent) closes the pools.
+ * {@link #close()} (idempotent) ends the instance's {@link #lease()} and closes the pools. Each open is one
+ * service instance with a fresh random id (logged), which marks the replies it generates.
  *
  * <p>SQLite (the default, a file in the data directory) allows one writer at a time, so writes go through a
  * pool of exactly one connection (threads queue in the pool rather than spin on {@code SQLITE_BUSY}), which
@@ -45,6 +46,7 @@ public final class ChatDatabase implements AutoCloseable {
     private final ModelRecordStore modelRecords;
     private final KeyRecordStore keys;
     private final UsageLedger usage;
+    private final InstanceLease lease;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ChatDatabase(String url, boolean sqlite, HikariDataSource writer, HikariDataSource reader, Clock clock) {
@@ -54,7 +56,11 @@ public final class ChatDatabase implements AutoCloseable {
         this.reader = reader;
         TimeOrderedIds ids = new TimeOrderedIds(clock);
         Transactions tx = new Transactions(writer, reader);
-        this.history = new JdbcHistoryStore(tx, ids, clock, sqlite);
+        String instanceId = java.util.UUID.randomUUID().toString();
+        JdbcHistoryStore store = new JdbcHistoryStore(tx, ids, clock, sqlite, instanceId);
+        this.history = store;
+        this.lease = new InstanceLease(instanceId, tx, clock, store);
+        LOG.info("service instance id {}", instanceId);
         this.audit = new JdbcAuditLog(tx, ids, clock);
         this.modelRecords = new JdbcModelRecordStore(tx, clock);
         this.keys = new JdbcKeyRecordStore(tx);
@@ -176,6 +182,14 @@ public final class ChatDatabase implements AutoCloseable {
         return keys;
     }
 
+    /**
+     * This instance's lease (its id, stamped on the replies it generates, and the heartbeat that keeps other
+     * replicas from recovering them); started by the service, ended by {@link #close()}.
+     */
+    public InstanceLease lease() {
+        return lease;
+    }
+
     /** True for the SQLite database, false for PostgreSQL. */
     public boolean isSqlite() {
         return sqlite;
@@ -189,6 +203,7 @@ public final class ChatDatabase implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        lease.close();
         if (reader != writer) reader.close();
         writer.close();
     }

@@ -39,6 +39,21 @@ public interface HistoryStore {
     /** Appends a whole message (status complete) to the owner's session; empty when there is no such session. */
     Optional<ChatMessage> appendMessage(String owner, String sessionId, NewMessage message);
 
+    /** The two rows that start a turn. */
+    record StartedTurn(ChatMessage first, ChatMessage reply) {
+    }
+
+    /**
+     * Starts a turn in one transaction: appends {@code first} (the user's message or a tool's result, status
+     * complete) and an empty assistant reply with status {@link MessageStatus#GENERATING} run by this instance —
+     * unless another instance with a valid lease has a generating reply in the session. Turns of one session
+     * started on several replicas at once are serialized on the session's row, so at most one of them starts.
+     *
+     * @return empty when the owner has no such session
+     * @throws SessionBusyException when a turn of the session runs on another live instance (nothing is stored)
+     */
+    Optional<StartedTurn> startTurn(String owner, String sessionId, NewMessage first);
+
     /**
      * Commits an empty assistant reply with status {@link MessageStatus#GENERATING}, before generation starts;
      * empty when the owner has no such session.
@@ -64,13 +79,29 @@ public interface HistoryStore {
     Optional<Page<ChatMessage>> listMessages(String owner, String sessionId, int limit, String beforeMessageId);
 
     /**
-     * Marks every {@link MessageStatus#GENERATING} message {@link MessageStatus#INTERRUPTED}: run once at
-     * start-up, before requests are served, for replies a killed process left behind. With several service
-     * instances on one PostgreSQL database, this would also mark the other instances' running replies.
+     * Start-up recovery, run before requests are served: marks {@link MessageStatus#GENERATING} replies that no
+     * live instance runs {@link MessageStatus#INTERRUPTED}. On a database shared by replicas (PostgreSQL) that
+     * is the replies of instances whose lease ({@link InstanceLease}) expired or is gone, and those from before
+     * leases; a live replica's replies are never touched. An embedded SQLite file is served by one process, so
+     * there it is every reply of another instance (a killed predecessor's lease may not have expired yet).
      *
      * @return how many messages were marked
      */
     int markInterrupted();
+
+    /**
+     * The periodic sweep: marks interrupted the generating replies of instances whose lease expired or is gone
+     * (and those without an instance), never this instance's own.
+     *
+     * @return how many messages were marked
+     */
+    int markInterruptedOfExpiredInstances();
+
+    /**
+     * Whether the session has a generating reply run by another instance that holds a valid lease: a turn of
+     * the session is running on another replica.
+     */
+    boolean generatingOnAnotherInstance(String sessionId);
 
     /**
      * Checks the database's consistency: SQLite's {@code integrity_check} and {@code foreign_key_check}, and

@@ -39,12 +39,15 @@ final class JdbcHistoryStore implements HistoryStore {
     private final TimeOrderedIds ids;
     private final Clock clock;
     private final boolean sqlite;
+    /** This service instance: stamped on the replies it starts ({@code chat_messages.instance_id}). */
+    private final String instanceId;
 
-    JdbcHistoryStore(Transactions tx, TimeOrderedIds ids, Clock clock, boolean sqlite) {
+    JdbcHistoryStore(Transactions tx, TimeOrderedIds ids, Clock clock, boolean sqlite, String instanceId) {
         this.tx = tx;
         this.ids = ids;
         this.clock = clock;
         this.sqlite = sqlite;
+        this.instanceId = instanceId;
     }
 
     @Override
@@ -171,42 +174,72 @@ final class JdbcHistoryStore implements HistoryStore {
         Objects.requireNonNull(m, "message");
         ChatMessage message = new ChatMessage(ids.next(), sessionId, m.role(), m.content(), m.toolCallsJson(),
                 m.toolCallId(), m.finishReason(), MessageStatus.COMPLETE, m.tokens(), m.timings(), now());
-        return insertMessage("append message", owner, message);
+        return insertMessage("append message", owner, message, null);
     }
 
     @Override
     public Optional<ChatMessage> startAssistantMessage(String owner, String sessionId) {
         ChatMessage message = new ChatMessage(ids.next(), sessionId, MessageRole.ASSISTANT, "", null, null, null,
                 MessageStatus.GENERATING, TokenCounts.NONE, Timings.NONE, now());
-        return insertMessage("start assistant message", owner, message);
+        return insertMessage("start assistant message", owner, message, instanceId);
     }
 
-    private Optional<ChatMessage> insertMessage(String operation, String owner, ChatMessage m) {
+    /** @param instance the instance running a generating reply; null for other messages */
+    private Optional<ChatMessage> insertMessage(String operation, String owner, ChatMessage m, String instance) {
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(m.sessionId(), "sessionId");
-        return tx.write(operation, c -> {
-            // Inserts only if the owner has the session: one statement, no window between check and insert.
-            try (PreparedStatement st = c.prepareStatement("INSERT INTO chat_messages (" + MESSAGE_COLUMNS + ") "
-                    + "SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM chat_sessions WHERE id = ? AND owner = ?")) {
-                st.setString(1, m.id());
-                st.setString(2, m.role().key());
-                st.setString(3, m.content());
-                setText(st, 4, m.toolCallsJson());
-                setText(st, 5, m.toolCallId());
-                setText(st, 6, m.finishReason() == null ? null : m.finishReason().key());
-                st.setString(7, m.status().key());
-                st.setLong(8, m.tokens().prompt());
-                st.setLong(9, m.tokens().completion());
-                st.setLong(10, m.timings().promptMillis());
-                st.setLong(11, m.timings().generationMillis());
-                st.setLong(12, m.created().toEpochMilli());
-                st.setString(13, m.sessionId());
-                st.setString(14, owner);
-                if (st.executeUpdate() == 0) return Optional.empty();
+        return tx.write(operation, c -> insert(c, owner, m, instance) ? Optional.of(m) : Optional.<ChatMessage>empty());
+    }
+
+    @Override
+    public Optional<StartedTurn> startTurn(String owner, String sessionId, NewMessage first) {
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(sessionId, "sessionId");
+        Objects.requireNonNull(first, "first");
+        ChatMessage user = new ChatMessage(ids.next(), sessionId, first.role(), first.content(), first.toolCallsJson(),
+                first.toolCallId(), first.finishReason(), MessageStatus.COMPLETE, first.tokens(), first.timings(), now());
+        ChatMessage reply = new ChatMessage(ids.next(), sessionId, MessageRole.ASSISTANT, "", null, null, null,
+                MessageStatus.GENERATING, TokenCounts.NONE, Timings.NONE, now());
+        return tx.write("start turn", c -> {
+            // A no-op update takes the session row's lock (PostgreSQL holds it to commit; SQLite's IMMEDIATE write
+            // transaction is exclusive anyway): a turn started at the same moment on another replica waits here,
+            // then sees this one's generating reply below. Portable, unlike SELECT … FOR UPDATE.
+            try (PreparedStatement st = c.prepareStatement(
+                    "UPDATE chat_sessions SET updated_ms = updated_ms WHERE id = ? AND owner = ?")) {
+                st.setString(1, sessionId);
+                st.setString(2, owner);
+                if (st.executeUpdate() == 0) return Optional.<StartedTurn>empty();
             }
-            touchSession(c, m.sessionId(), m.created().toEpochMilli());
-            return Optional.of(m);
+            if (generatingElsewhere(c, sessionId, clock.millis())) throw new SessionBusyException(sessionId);
+            insert(c, owner, user, null);
+            insert(c, owner, reply, instanceId);
+            return Optional.of(new StartedTurn(user, reply));
         });
+    }
+
+    /** Inserts {@code m} if the owner has its session (one statement: no window between check and insert). */
+    private static boolean insert(Connection c, String owner, ChatMessage m, String instance) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO chat_messages (" + MESSAGE_COLUMNS + ", instance_id) "
+                + "SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM chat_sessions WHERE id = ? AND owner = ?")) {
+            st.setString(1, m.id());
+            st.setString(2, m.role().key());
+            st.setString(3, m.content());
+            setText(st, 4, m.toolCallsJson());
+            setText(st, 5, m.toolCallId());
+            setText(st, 6, m.finishReason() == null ? null : m.finishReason().key());
+            st.setString(7, m.status().key());
+            st.setLong(8, m.tokens().prompt());
+            st.setLong(9, m.tokens().completion());
+            st.setLong(10, m.timings().promptMillis());
+            st.setLong(11, m.timings().generationMillis());
+            st.setLong(12, m.created().toEpochMilli());
+            setText(st, 13, instance);
+            st.setString(14, m.sessionId());
+            st.setString(15, owner);
+            if (st.executeUpdate() == 0) return false;
+        }
+        touchSession(c, m.sessionId(), m.created().toEpochMilli());
+        return true;
     }
 
     /** Moves the session's updated time forward (never back: concurrent writers may commit out of order). */
@@ -366,15 +399,69 @@ final class JdbcHistoryStore implements HistoryStore {
         });
     }
 
+    /** A generating row's instance holds no valid lease at {@code ?} (now): it is gone, or it predates leases. */
+    private static final String INSTANCE_GONE = "(instance_id IS NULL OR NOT EXISTS (SELECT 1 FROM service_instances i "
+            + "WHERE i.id = chat_messages.instance_id AND i.expires_ms > ?))";
+
+    /**
+     * Start-up recovery. PostgreSQL (shared by replicas): the replies of instances without a valid lease. SQLite:
+     * every reply of another instance — an embedded file is served by one process, so whoever opens it for
+     * serving takes over, even from a killed predecessor whose lease has not expired yet.
+     */
     @Override
     public int markInterrupted() {
+        if (!sqlite) return markInterruptedOfExpiredInstances();
         return tx.write("mark interrupted messages", c -> {
-            try (PreparedStatement st = c.prepareStatement("UPDATE chat_messages SET status = ? WHERE status = ?")) {
+            try (PreparedStatement st = c.prepareStatement("UPDATE chat_messages SET status = ? WHERE status = ? "
+                    + "AND (instance_id IS NULL OR instance_id <> ?)")) {
                 st.setString(1, MessageStatus.INTERRUPTED.key());
                 st.setString(2, MessageStatus.GENERATING.key());
+                st.setString(3, instanceId);
                 return st.executeUpdate();
             }
         });
+    }
+
+    /**
+     * The periodic sweep (the {@link InstanceLease} thread): marks interrupted the generating replies whose
+     * instance's lease expired or is gone, or that have no instance. Never this instance's own replies (they
+     * are running here, even when a clock jump or a slow database made our own row look stale).
+     */
+    @Override
+    public int markInterruptedOfExpiredInstances() {
+        long now = clock.millis();
+        return tx.write("mark interrupted messages of expired instances", c -> {
+            try (PreparedStatement st = c.prepareStatement("UPDATE chat_messages SET status = ? WHERE status = ? "
+                    + "AND (instance_id IS NULL OR instance_id <> ?) AND " + INSTANCE_GONE)) {
+                st.setString(1, MessageStatus.INTERRUPTED.key());
+                st.setString(2, MessageStatus.GENERATING.key());
+                st.setString(3, instanceId);
+                st.setLong(4, now);
+                return st.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public boolean generatingOnAnotherInstance(String sessionId) {
+        Objects.requireNonNull(sessionId, "sessionId");
+        long now = clock.millis();
+        return tx.read("check running replies", c -> generatingElsewhere(c, sessionId, now));
+    }
+
+    /** Whether another instance with a lease valid at {@code now} has a generating reply in the session. */
+    private boolean generatingElsewhere(Connection c, String sessionId, long now) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("SELECT 1 FROM chat_messages m JOIN service_instances i "
+                + "ON i.id = m.instance_id WHERE m.session_id = ? AND m.status = ? AND m.instance_id <> ? "
+                + "AND i.expires_ms > ?")) {
+            st.setString(1, sessionId);
+            st.setString(2, MessageStatus.GENERATING.key());
+            st.setString(3, instanceId);
+            st.setLong(4, now);
+            try (ResultSet r = st.executeQuery()) {
+                return r.next();
+            }
+        }
     }
 
     @Override

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * Where a message is in its life. Transitions: {@code GENERATING → COMPLETE} ({@code finishAssistantMessage})
- * or {@code GENERATING → INTERRUPTED} ({@code markInterrupted} after a crash); appended messages start
+ * or {@code GENERATING → INTERRUPTED} ({@code markInterrupted} after a crash, or the lease sweep once its instance's lease expired); appended messages start
  * {@code COMPLETE}. {@code COMPLETE} and {@code INTERRUPTED} are final.
  */
 public enum MessageStatus {

@@ -15,6 +15,11 @@
  * {@code finishAssistantMessage} commits its text and finish reason; {@code markInterrupted} at start-up
  * turns rows a killed process left {@code generating} into {@code interrupted}.
  *
+ * <p>Replicas: each open database is one service instance with a random id; a generating row names its
+ * instance, and {@link io.stellarchat.server.chat.InstanceLease} keeps the instance's lease row alive (the
+ * {@code instance-lease} thread) and sweeps the rows of instances whose lease expired. Recovery never touches a
+ * live replica's rows; a live replica's generating row makes its session busy on the others.
+ *
  * <p>Schema conventions: ids are time-ordered UUID strings made in Java ({@code TimeOrderedIds}), so ordering
  * by id is ordering by creation; timestamps are epoch milliseconds in BIGINT columns; JSON is TEXT.
  */

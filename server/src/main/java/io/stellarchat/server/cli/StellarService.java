@@ -162,7 +162,8 @@ public final class StellarService implements AutoCloseable {
             readiness.register(ReadinessCheck.of("storage", () -> {
                 try {
                     database.history().listSessions("readiness-probe", null, 1); // one cheap query
-                    return ReadinessCheck.Result.ok(database.isSqlite() ? "sqlite" : "postgresql");
+                    return ReadinessCheck.Result.ok((database.isSqlite() ? "sqlite" : "postgresql")
+                            + ", instance " + database.lease().instanceId());
                 } catch (RuntimeException e) {
                     return ReadinessCheck.Result.notReady("database unreachable: " + e.getMessage());
                 }
@@ -180,6 +181,10 @@ public final class StellarService implements AutoCloseable {
     public int start() {
         gateway.start(catalog, CATALOG_REFRESH); // no database: only the file's entries, no admin changes
         if (usageRetention != null) usageRetention.start();
+        if (database != null) {
+            // Before serving: a turn's reply is stamped with this instance, whose lease must be valid by then.
+            database.lease().start(config.database().lease(), config.database().leaseRenew());
+        }
         return http.start();
     }
 

@@ -109,6 +109,12 @@ public final class ConfigKeys {
     public static final ConfigKey DATABASE_POOL_SIZE = new ConfigKey("database.pool_size", "8",
             "an integer 1..256", false, true,
             "Database connections in the pool; with SQLite these read, and one more connection writes.");
+    public static final ConfigKey DATABASE_LEASE = new ConfigKey("database.lease", "10s",
+            "a duration 1s..10m: a number with ms, s, m or h", false, true,
+            "How long a replica's lease in the database stays valid without renewal; the replies of a replica killed mid-answer are marked interrupted by the others within about this time.");
+    public static final ConfigKey DATABASE_LEASE_RENEW = new ConfigKey("database.lease_renew", "3s",
+            "a duration 10ms..10m, shorter than database.lease: a number with ms, s, m or h", false, true,
+            "How often a replica renews its lease and sweeps the replies of replicas whose lease expired.");
     public static final ConfigKey METRICS_ENABLED = new ConfigKey("metrics.enabled", "true",
             "true or false", false, true, "Serve Prometheus metrics at GET /metrics.");
     public static final ConfigKey METRICS_PER_KEY_LABELS = new ConfigKey("metrics.per_key_labels", "false",
@@ -196,7 +202,8 @@ public final class ConfigKeys {
             MODELS_KEEP_ALIVE, MODELS_MAX_LOADED, MODELS_HUB_ENDPOINT, MODELS_HUB_TOKEN, PROVIDERS,
             ENGINE_THREADS, ENGINE_CONTEXT_LENGTH, ENGINE_QUEUE_DEPTH, ENGINE_MAX_WAIT, ENGINE_KEEP_ALIVE,
             ENGINE_MAX_BATCH_TOKENS, ENGINE_MAX_RUNNING, ENGINE_KV_CACHE_SIZE, ENGINE_KV_BLOCK_SIZE, ENGINE_KV_PRECISION,
-            ENGINE_PREFIX_CACHING, DATA_DIR, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE, METRICS_ENABLED,
+            ENGINE_PREFIX_CACHING, DATA_DIR, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE, DATABASE_LEASE, DATABASE_LEASE_RENEW,
+            METRICS_ENABLED,
             METRICS_PER_KEY_LABELS, REDIS_URL, REDIS_TIMEOUT, LIMITS_REDIS_FALLBACK, LIMITS_REQUESTS_PER_MINUTE,
             LIMITS_TOKENS_PER_MINUTE, LIMITS_MAX_CONCURRENT, LIMITS_TOKENS_PER_DAY, LIMITS_TOKENS_PER_MONTH,
             CACHE_RESPONSES, CACHE_EMBEDDINGS, CACHE_TTL, CACHE_MEMORY_BYTES, CACHE_MAX_ENTRY_BYTES,

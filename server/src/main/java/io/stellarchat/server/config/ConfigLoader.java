@@ -237,11 +237,22 @@ public final class ConfigLoader {
                 r.choice(ConfigKeys.ENGINE_KV_PRECISION, raw.get("engine.kv_precision"), KvPrecision.class),
                 r.bool(ConfigKeys.ENGINE_PREFIX_CACHING, raw.get("engine.prefix_caching")));
         var data = new DataConfig(r.path(ConfigKeys.DATA_DIR, raw.get("data.dir")));
+        Duration lease = r.duration(ConfigKeys.DATABASE_LEASE, raw.get("database.lease"), Duration.ofSeconds(1),
+                Duration.ofMinutes(10));
+        Duration leaseRenew = r.duration(ConfigKeys.DATABASE_LEASE_RENEW, raw.get("database.lease_renew"),
+                Duration.ofMillis(10), Duration.ofMinutes(10));
+        if (leaseRenew.compareTo(lease) >= 0) {
+            r.problem(ConfigKeys.DATABASE_LEASE_RENEW, raw.get("database.lease_renew"),
+                    "must be shorter than database.lease (" + ConfigPrinter.duration(lease) + ")");
+            lease = DatabaseConfig.DEFAULT_LEASE;
+            leaseRenew = DatabaseConfig.DEFAULT_LEASE_RENEW;
+        }
         var database = new DatabaseConfig(
                 r.jdbcUrl(ConfigKeys.DATABASE_URL, raw.get("database.url")),
                 r.text(ConfigKeys.DATABASE_USER, raw.get("database.user")),
                 new Secret(r.text(ConfigKeys.DATABASE_PASSWORD, raw.get("database.password"))),
-                r.integer("database.pool_size", ConfigKeys.DATABASE_POOL_SIZE, raw.get("database.pool_size"), 1, 256));
+                r.integer("database.pool_size", ConfigKeys.DATABASE_POOL_SIZE, raw.get("database.pool_size"), 1, 256),
+                lease, leaseRenew);
         var metrics = new MetricsConfig(r.bool(ConfigKeys.METRICS_ENABLED, raw.get("metrics.enabled")),
                 r.bool(ConfigKeys.METRICS_PER_KEY_LABELS, raw.get("metrics.per_key_labels")));
         var redis = new RedisConfig(new Secret(r.text(ConfigKeys.REDIS_URL, raw.get("redis.url"))),

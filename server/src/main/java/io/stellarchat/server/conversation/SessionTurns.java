@@ -51,8 +51,12 @@ import java.util.function.Function;
  * {@code error} (the answer failed, also after it had begun: what was produced is kept). After a crash,
  * start-up marks left-over {@code generating} rows {@code interrupted}.
  *
- * <p>Concurrency: at most one turn per session at a time ({@link #busy}, a concurrent map: a second turn gets
- * 409 {@code session_busy}). A turn runs on its caller's (virtual) thread, reading its answer's stream;
+ * <p>Concurrency: at most one turn per session at a time: a second turn gets 409 {@code session_busy}. On this
+ * replica {@link #busy} (a concurrent map) decides; across replicas sharing the database, a generating reply of
+ * the session run by another instance that holds a valid lease ({@code chat.InstanceLease}) makes it busy. The
+ * cross-replica check is read early (before admission), and made again atomically when the turn's rows are
+ * stored ({@link HistoryStore#startTurn} serializes on the session's row), so of two turns sent to two replicas
+ * at the same moment exactly one starts. A turn runs on its caller's (virtual) thread, reading its answer's stream;
  * {@link Control} may be used from any thread to stop the turn (it cancels the stream).
  */
 public final class SessionTurns {
@@ -216,9 +220,8 @@ public final class SessionTurns {
                            Gate gate, Listener listener) {
         ChatSession session = store.getSession(owner, sessionId).orElseThrow(() -> notFound(sessionId));
         Object token = new Object();
-        if (busy.putIfAbsent(sessionId, token) != null) {
-            throw new ProviderException(ErrorKind.INVALID_REQUEST, 409, "session_busy", null,
-                    "Session " + sessionId + " is already generating a reply; wait for it to finish or stop it.", null);
+        if (!claim(sessionId, token)) {
+            throw busy(sessionId);
         }
         try {
             return runLocked(owner, session, input, overrides, control, listener, () -> busy.remove(sessionId, token), gate);
@@ -237,7 +240,7 @@ public final class SessionTurns {
     public int truncate(String owner, String sessionId, String messageId) {
         store.getSession(owner, sessionId).orElseThrow(() -> notFound(sessionId));
         Object token = new Object();
-        if (busy.putIfAbsent(sessionId, token) != null) {
+        if (!claim(sessionId, token)) {
             throw new ProviderException(ErrorKind.INVALID_REQUEST, 409, "session_busy", null,
                     "Session " + sessionId + " is generating a reply; stop it or wait before changing its history.", null);
         }
@@ -247,6 +250,23 @@ public final class SessionTurns {
         } finally {
             busy.remove(sessionId, token);
         }
+    }
+
+    /**
+     * Takes the session for a turn (or a truncation): free here (the in-memory map) and not generating on another
+     * replica (a generating reply of the session run by an instance with a valid lease). On failure nothing is held.
+     */
+    private boolean claim(String sessionId, Object token) {
+        if (busy.putIfAbsent(sessionId, token) != null) return false;
+        boolean elsewhere;
+        try {
+            elsewhere = store.generatingOnAnotherInstance(sessionId);
+        } catch (RuntimeException e) {
+            busy.remove(sessionId, token);
+            throw e;
+        }
+        if (elsewhere) busy.remove(sessionId, token);
+        return !elsewhere;
     }
 
     private ChatMessage runLocked(String owner, ChatSession session, Input input, GenerationParams overrides,
@@ -281,9 +301,17 @@ public final class SessionTurns {
                 params.withMaxTokens(replyBudget), input.tools(), input.toolChoice(), null, false, false, null);
         Admitted admitted = gate.admit(model, request, window.promptTokens());
 
-        ChatMessage user = store.appendMessage(owner, session.id(), new NewMessage(input.role(), content, null,
-                input.toolCallId(), null, TokenCounts.NONE, Timings.NONE)).orElseThrow(() -> notFound(session.id()));
-        ChatMessage reply = store.startAssistantMessage(owner, session.id()).orElseThrow(() -> notFound(session.id()));
+        HistoryStore.StartedTurn started;
+        try {
+            started = store.startTurn(owner, session.id(), new NewMessage(input.role(), content, null,
+                    input.toolCallId(), null, TokenCounts.NONE, Timings.NONE)).orElseThrow(() -> notFound(session.id()));
+        } catch (io.stellarchat.server.chat.SessionBusyException e) {
+            // Lost the race with a turn started on another replica in the same moment (the early check passed).
+            // The gate's reservation is not settled here: it is released when its lease in the limiter expires.
+            throw busy(session.id());
+        }
+        ChatMessage user = started.first();
+        ChatMessage reply = started.reply();
         ChatStream stream;
         try {
             stream = admitted.start(() -> gateway.chat(request));
@@ -450,6 +478,11 @@ public final class SessionTurns {
                 return List.of();
             }
         }
+    }
+
+    private static ProviderException busy(String sessionId) {
+        return new ProviderException(ErrorKind.INVALID_REQUEST, 409, "session_busy", null,
+                "Session " + sessionId + " is already generating a reply; wait for it to finish or stop it.", null);
     }
 
     private static ProviderException notFound(String sessionId) {

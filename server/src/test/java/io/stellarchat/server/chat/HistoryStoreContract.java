@@ -259,6 +259,20 @@ abstract class HistoryStoreContract {
     }
 
     @Test
+    void aStartedTurnStoresTheUserMessageAndAGeneratingReplyOfThisInstance() {
+        ChatSession s = session("alice");
+        HistoryStore.StartedTurn t = store.startTurn("alice", s.id(), NewMessage.user("q")).orElseThrow();
+        assertEquals(MessageStatus.COMPLETE, t.first().status());
+        assertEquals(MessageStatus.GENERATING, t.reply().status());
+        assertEquals(List.of(t.first(), t.reply()), store.listMessages("alice", s.id(), 10, null).orElseThrow().items());
+        assertEquals(Optional.empty(), store.startTurn("bob", s.id(), NewMessage.user("not yours")));
+        assertFalse(store.generatingOnAnotherInstance(s.id()), "this instance's own turn is not another's");
+        assertEquals(0, store.markInterruptedOfExpiredInstances(), "the sweep never takes this instance's replies");
+        // A second turn on the same instance is the in-memory gate's business (SessionTurns), not the store's.
+        assertTrue(store.startTurn("alice", s.id(), NewMessage.user("again")).isPresent());
+    }
+
+    @Test
     void generatingRepliesLeftByACrashAreMarkedInterruptedOnRestart() {
         ChatSession a = session("alice");
         ChatSession b = session("bob");

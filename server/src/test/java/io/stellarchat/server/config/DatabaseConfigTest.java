@@ -69,4 +69,29 @@ class DatabaseConfigTest {
         assertFalse(msg.contains("not, a"), msg);
         assertTrue(msg.contains("database.pool_size = 0"), msg);
     }
+
+    @Test
+    void theReplicaLeaseIsTenSecondsRenewedEveryThreeUnlessSet() throws IOException {
+        DatabaseConfig d = StellarConfig.defaults().database();
+        assertEquals(java.time.Duration.ofSeconds(10), d.lease());
+        assertEquals(java.time.Duration.ofSeconds(3), d.leaseRenew());
+        LoadedConfig loaded = load(null, Map.of("STELLAR_DATABASE_LEASE", "4s", "STELLAR_DATABASE_LEASE_RENEW", "500ms"),
+                Map.of());
+        assertEquals(java.time.Duration.ofSeconds(4), loaded.config().database().lease());
+        assertEquals(java.time.Duration.ofMillis(500), loaded.config().database().leaseRenew());
+        String printed = ConfigPrinter.render(loaded);
+        assertTrue(printed.contains("lease_renew: \"500ms\"  # from env STELLAR_DATABASE_LEASE_RENEW"), printed);
+    }
+
+    @Test
+    void aRenewalNotShorterThanTheLeaseIsRefusedNamingBothKeys() throws IOException {
+        Path file = Files.writeString(dir.resolve("s.yaml"), """
+                database:
+                  lease: 2s
+                  lease_renew: 2s
+                """);
+        ConfigException e = assertThrows(ConfigException.class, () -> load(file, Map.of(), Map.of()));
+        assertTrue(e.getMessage().contains("database.lease_renew = \"2s\""), e.getMessage());
+        assertTrue(e.getMessage().contains("shorter than database.lease (2s)"), e.getMessage());
+    }
 }
