@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * {@code stellar.data.<name>}. A batch is handed to the SDK's batch processor and flushed at once, so one
  * pipeline batch is one export request; the exporter retries transient failures itself.
  *
- * <p>Threads: thread-safe (the SDK's logger and processor are).
+ * <p>Threads: {@link #write} is synchronized: the SDK's {@code forceFlush} does not say which records it waited
+ * for, so one batch at a time goes through it, and a write returns only once its own records were exported.
  */
 public final class OtlpLogSink implements TelemetrySink {
     private static final AttributeKey<String> EVENT_NAME = AttributeKey.stringKey("event.name");
@@ -53,7 +54,7 @@ public final class OtlpLogSink implements TelemetrySink {
     }
 
     @Override
-    public void write(List<TelemetryEvent> batch) throws IOException {
+    public synchronized void write(List<TelemetryEvent> batch) throws IOException {
         for (TelemetryEvent e : batch) {
             AttributesBuilder a = Attributes.builder()
                     .put(EVENT_NAME, "stellar." + e.type())

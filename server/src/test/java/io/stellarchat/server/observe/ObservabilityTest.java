@@ -219,11 +219,10 @@ class ObservabilityTest {
                 .map(d -> d.get("event_id").asText()).sorted().toList();
         assertEquals(ids, inEs);
         assertEquals(List.of(), receiver.bulkErrors);
-        long otlp = receiver.logs.stream().flatMap(r -> r.getResourceLogsList().stream())
-                .flatMap(r -> r.getScopeLogsList().stream()).flatMap(s -> s.getLogRecordsList().stream())
-                .filter(l -> l.getAttributesList().stream().anyMatch(kv -> kv.getKey().equals("event.name")
-                        && kv.getValue().getStringValue().equals("stellar.model_call"))).count();
-        assertEquals(calls, otlp);
+        for (long deadline = System.nanoTime() + 10_000_000_000L; otlpModelCalls() < calls && System.nanoTime() < deadline; ) {
+            Thread.sleep(100); // written by each sink on its own threads
+        }
+        assertEquals(calls, otlpModelCalls());
         String metrics = front.get("/metrics", null).body();
         assertTrue(metrics.contains("gen_ai_client_token_usage_bucket{"), "GenAI token histogram");
         assertTrue(metrics.contains("gen_ai_server_time_to_first_token_seconds_bucket{"));
@@ -315,6 +314,13 @@ class ObservabilityTest {
                 && e.at("/data/message_id").asText().equals(mid) && e.at("/data/rating").asText().equals("down")));
         assertTrue(events.stream().anyMatch(e -> e.get("type").asText().equals("session_turn")
                 && e.at("/data/session_id").asText().equals(sid)));
+    }
+
+    private static long otlpModelCalls() {
+        return receiver.logs.stream().flatMap(r -> r.getResourceLogsList().stream())
+                .flatMap(r -> r.getScopeLogsList().stream()).flatMap(s -> s.getLogRecordsList().stream())
+                .filter(l -> l.getAttributesList().stream().anyMatch(kv -> kv.getKey().equals("event.name")
+                        && kv.getValue().getStringValue().equals("stellar.model_call"))).count();
     }
 
     private static List<JsonNode> fileEvents() throws Exception {
