@@ -56,14 +56,7 @@ public final class SyntheticModelWriter {
             int nVocab = vm.getStringArray("tokenizer.ggml.tokens").length;
             GgufWriter w = new GgufWriter();
             String p = arch + ".";
-            w.putString("general.architecture", arch);
-            w.putString("general.name", "synthetic-" + arch + "-" + shape.name() + "-" + type.name().toLowerCase(Locale.ROOT));
-            w.putUInt32("general.file_type", type.fileType());
-            w.putUInt32(p + "block_count", shape.layers());
-            w.putUInt32(p + "context_length", shape.context());
-            w.putUInt32(p + "embedding_length", shape.dim());
-            w.putUInt32(p + "feed_forward_length", shape.ffnDim());
-            w.putUInt32(p + "attention.head_count", shape.heads());
+            putShape(w, p);
             w.putUInt32(p + "attention.head_count_kv", shape.kvHeads());
             w.putUInt32(p + "attention.key_length", shape.headDim());
             w.putUInt32(p + "attention.value_length", shape.headDim());
@@ -148,6 +141,18 @@ public final class SyntheticModelWriter {
      * N(0, 0.02)); a {@code -rerank} shape adds the classifier head {@code cls} / {@code cls.output} (N(0, 0.3), so
      * the scores spread). The tokenizer keys are copied, with {@code token_type_count} 2.
      */
+    /** The keys every synthetic model has: architecture, name, file type and the shape's sizes. */
+    private void putShape(GgufWriter w, String p) {
+        w.putString("general.architecture", arch);
+        w.putString("general.name", "synthetic-" + arch + "-" + shape.name() + "-" + type.name().toLowerCase(Locale.ROOT));
+        w.putUInt32("general.file_type", type.fileType());
+        w.putUInt32(p + "block_count", shape.layers());
+        w.putUInt32(p + "context_length", shape.context());
+        w.putUInt32(p + "embedding_length", shape.dim());
+        w.putUInt32(p + "feed_forward_length", shape.ffnDim());
+        w.putUInt32(p + "attention.head_count", shape.heads());
+    }
+
     private void writeEncoder(Path vocabFrom, Path out) throws IOException {
         try (GgufFile vocab = GgufFile.open(vocabFrom)) {
             GgufMetadata vm = vocab.metadata();
@@ -168,14 +173,7 @@ public final class SyntheticModelWriter {
         try (Arena arena = Arena.ofShared()) {
             GgufWriter w = new GgufWriter();
             String p = arch + ".";
-            w.putString("general.architecture", arch);
-            w.putString("general.name", "synthetic-" + arch + "-" + shape.name() + "-" + type.name().toLowerCase(Locale.ROOT));
-            w.putUInt32("general.file_type", type.fileType());
-            w.putUInt32(p + "block_count", shape.layers());
-            w.putUInt32(p + "context_length", shape.context());
-            w.putUInt32(p + "embedding_length", shape.dim());
-            w.putUInt32(p + "feed_forward_length", shape.ffnDim());
-            w.putUInt32(p + "attention.head_count", shape.heads());
+            putShape(w, p);
             w.putFloat32(p + "attention.layer_norm_epsilon", 1e-12f);
             w.put(p + "attention.causal", io.stellarchat.engine.gguf.GgufValueType.BOOL, false);
             w.putUInt32(p + "pooling_type", pooling);
