@@ -83,6 +83,9 @@ public final class RedisLink implements AutoCloseable {
         Gauge.builder("stellar.redis.up", up, b -> b.get() ? 1 : 0)
                 .description("1 while Redis answers, 0 while limits and caches use their in-memory fallback")
                 .register(registry);
+        Gauge.builder("stellar.redis.replicas", replicas, AtomicInteger::get)
+                .description("Replicas sharing Redis at the last successful probe (the share of each limit while Redis is down)")
+                .register(registry);
         connect();
         this.probe = Thread.ofPlatform().name("redis-probe").daemon(true).unstarted(this::probeLoop);
         probe.start();

@@ -69,6 +69,15 @@ abstract class ReplicasContract {
         throw new AssertionError("replica never reported " + want);
     }
 
+    static void awaitMetric(Replica r, String line) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (r.get("/metrics", null).body().contains(line)) return;
+            sleep(50);
+        }
+        throw new AssertionError("replica never reported " + line);
+    }
+
     static void sleep(long ms) {
         try {
             Thread.sleep(ms);
@@ -108,6 +117,8 @@ abstract class ReplicasContract {
 
     @Test
     void thirtyRequestsPerMinuteOverTwoReplicasAdmitExactlyThirtyOfSixty() throws Exception {
+        awaitRedis(a, true); // shared counting: not an earlier test's Redis outage
+        awaitRedis(b, true);
         String secret = key("{\"requests_per_minute\":30}");
         ExecutorService pool = Executors.newFixedThreadPool(6);
         List<Future<HttpResponse<String>>> results = new ArrayList<>();
@@ -251,6 +262,11 @@ abstract class ReplicasContract {
         String secret = key("{\"requests_per_minute\":20}");
         String unlimited = key("{}");
         String extra = "\"temperature\":0,\"seed\":" + System.nanoTime();
+        // Both replicas see Redis and each other before it goes: the local share is the limit over two.
+        for (Replica r : List.of(a, b)) {
+            awaitRedis(r, true);
+            awaitMetric(r, "stellar_redis_replicas 2.0");
+        }
         assertEquals(200, a.chat(unlimited, "stories", 6, extra).statusCode()); // cached in memory and Redis
         redis.kill();
         try {
