@@ -217,7 +217,17 @@ public final class Admission {
             Reservation r = reserve(ctx, caller, model.id(), () -> budget(model, promptTokens, request.params()));
             ModelCalls.Site site = site(ctx, ctx == null ? "/v1/ws" : null, "chat", caller, model.id(),
                     ctx == null || request.stream(), request.messages());
-            return call -> call(site, r, call);
+            return new io.stellarchat.server.conversation.SessionTurns.Admitted() {
+                @Override
+                public ChatStream start(Supplier<ChatStream> call) {
+                    return call(site, r, call);
+                }
+
+                @Override
+                public void abandon() {
+                    r.settle(0); // nothing was generated: the reservation is given back whole
+                }
+            };
         };
     }
 

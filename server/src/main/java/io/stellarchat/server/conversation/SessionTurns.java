@@ -116,6 +116,10 @@ public final class SessionTurns {
     /** A turn the gate admitted. */
     public interface Admitted {
         ChatStream start(java.util.function.Supplier<ChatStream> call);
+
+        /** The turn will not start (it lost the race for the session): release what was reserved, now. */
+        default void abandon() {
+        }
     }
 
     /**
@@ -306,8 +310,10 @@ public final class SessionTurns {
             started = store.startTurn(owner, session.id(), new NewMessage(input.role(), content, null,
                     input.toolCallId(), null, TokenCounts.NONE, Timings.NONE)).orElseThrow(() -> notFound(session.id()));
         } catch (io.stellarchat.server.chat.SessionBusyException e) {
-            // Lost the race with a turn started on another replica in the same moment (the early check passed).
-            // The gate's reservation is not settled here: it is released when its lease in the limiter expires.
+            // Lost the race with a turn started on another replica in the same moment (the early check passed):
+            // give back the concurrency slot and tokens the gate reserved, or they stay held until their lease
+            // in the limiter expires.
+            admitted.abandon();
             throw busy(session.id());
         }
         ChatMessage user = started.first();
