@@ -123,9 +123,11 @@ public interface HistoryStore {
     /**
      * Deletes a message of one of {@code owner}'s sessions and every later message of that session, so the
      * conversation can go on from just before it (regenerate an answer, edit and resend a question). The caller
-     * makes sure no turn of the session is running ({@code conversation.SessionTurns#truncate}).
+     * makes sure no turn of the session is running here ({@code conversation.SessionTurns#truncate}); a turn
+     * running on another instance with a valid lease is checked atomically with the delete.
      *
      * @return how many messages were deleted; empty when the owner has no such message in that session
+     * @throws SessionBusyException when another instance is generating a reply in the session
      */
     Optional<Integer> deleteMessagesFrom(String owner, String sessionId, String messageId);
 }

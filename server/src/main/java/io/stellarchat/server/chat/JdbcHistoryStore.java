@@ -201,20 +201,29 @@ final class JdbcHistoryStore implements HistoryStore {
         ChatMessage reply = new ChatMessage(ids.next(), sessionId, MessageRole.ASSISTANT, "", null, null, null,
                 MessageStatus.GENERATING, TokenCounts.NONE, Timings.NONE, now());
         return tx.write("start turn", c -> {
-            // A no-op update takes the session row's lock (PostgreSQL holds it to commit; SQLite's IMMEDIATE write
-            // transaction is exclusive anyway): a turn started at the same moment on another replica waits here,
-            // then sees this one's generating reply below. Portable, unlike SELECT … FOR UPDATE.
-            try (PreparedStatement st = c.prepareStatement(
-                    "UPDATE chat_sessions SET updated_ms = updated_ms WHERE id = ? AND owner = ?")) {
-                st.setString(1, sessionId);
-                st.setString(2, owner);
-                if (st.executeUpdate() == 0) return Optional.<StartedTurn>empty();
-            }
+            if (!lockSession(c, owner, sessionId)) return Optional.<StartedTurn>empty();
             if (generatingElsewhere(c, sessionId, clock.millis())) throw new SessionBusyException(sessionId);
             insert(c, owner, user, null);
             insert(c, owner, reply, instanceId);
             return Optional.of(new StartedTurn(user, reply));
         });
+    }
+
+    /**
+     * Takes the session row's lock for the rest of the transaction with a no-op update (PostgreSQL holds it to
+     * commit; SQLite's IMMEDIATE write transaction is exclusive anyway), so a turn started, or history deleted,
+     * at the same moment on another replica waits here and then sees what this transaction did. Portable,
+     * unlike SELECT … FOR UPDATE.
+     *
+     * @return false when the owner has no such session
+     */
+    private static boolean lockSession(Connection c, String owner, String sessionId) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(
+                "UPDATE chat_sessions SET updated_ms = updated_ms WHERE id = ? AND owner = ?")) {
+            st.setString(1, sessionId);
+            st.setString(2, owner);
+            return st.executeUpdate() > 0;
+        }
     }
 
     /** Inserts {@code m} if the owner has its session (one statement: no window between check and insert). */
@@ -352,6 +361,10 @@ final class JdbcHistoryStore implements HistoryStore {
         Objects.requireNonNull(sessionId, "sessionId");
         if (!TimeOrderedIds.looksLikeId(messageId)) return Optional.empty();
         return tx.write("delete messages from", c -> {
+            // Serialized with startTurn on the session row (see there): a turn another replica starts in the same
+            // moment either commits first and makes this one busy, or waits and starts after the delete.
+            if (!lockSession(c, owner, sessionId)) return Optional.<Integer>empty();
+            if (generatingElsewhere(c, sessionId, clock.millis())) throw new SessionBusyException(sessionId);
             Optional<ChatMessage> found = selectOwnedMessage(c, owner, messageId);
             if (found.isEmpty() || !found.get().sessionId().equals(sessionId)) return Optional.<Integer>empty();
             // Ids are time-ordered: "id >= ?" is this message and every later one of the session.

@@ -245,12 +245,14 @@ public final class SessionTurns {
         store.getSession(owner, sessionId).orElseThrow(() -> notFound(sessionId));
         Object token = new Object();
         if (!claim(sessionId, token)) {
-            throw new ProviderException(ErrorKind.INVALID_REQUEST, 409, "session_busy", null,
-                    "Session " + sessionId + " is generating a reply; stop it or wait before changing its history.", null);
+            throw busyHistory(sessionId);
         }
         try {
             return store.deleteMessagesFrom(owner, sessionId, messageId).orElseThrow(() -> ProviderException.notFound(
                     "message_not_found", "message_id", "Session " + sessionId + " has no message '" + messageId + "'."));
+        } catch (io.stellarchat.server.chat.SessionBusyException e) {
+            // A turn started on another replica between the early check and the delete.
+            throw busyHistory(sessionId);
         } finally {
             busy.remove(sessionId, token);
         }
@@ -484,6 +486,11 @@ public final class SessionTurns {
                 return List.of();
             }
         }
+    }
+
+    private static ProviderException busyHistory(String sessionId) {
+        return new ProviderException(ErrorKind.INVALID_REQUEST, 409, "session_busy", null,
+                "Session " + sessionId + " is generating a reply; stop it or wait before changing its history.", null);
     }
 
     private static ProviderException busy(String sessionId) {
