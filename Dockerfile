@@ -10,11 +10,11 @@
 #
 # Base images are arguments so a mirror or a locally built base can stand in, e.g.
 #   --build-arg RUNTIME_IMAGE=registry.example/eclipse-temurin:25-jre
-# APP_STAGE=prebuilt packs a jar built on the host (./mvnw -B package -DskipTests) instead of compiling in the
+# --target prebuilt packs a jar built on the host (./mvnw -B package -DskipTests) instead of compiling in the
 # build stage; the context must then hold server/target (use --ignorefile deploy/docker/prebuilt.dockerignore).
+# (Targets, not an ARG naming the stage: buildah skips a stage that is reached only through an ARG.)
 ARG BUILD_IMAGE=eclipse-temurin:25-jdk
 ARG RUNTIME_IMAGE=eclipse-temurin:25-jre
-ARG APP_STAGE=build
 
 # ---- build: the Maven wrapper on a JDK 25; the POMs first so the dependency download is its own layer --------
 FROM ${BUILD_IMAGE} AS build
@@ -38,21 +38,13 @@ RUN ./mvnw -B -q -o -DskipTests -pl engine-native,engine,server package \
  && cp -r server/target/lib /out/app/lib \
  && if [ -d engine-native/target/native ]; then cp -r engine-native/target/native/. /out/app/native/; fi
 
-# ---- prebuilt: the jar and libraries from the host's server/target ------------------------------------------
-FROM scratch AS prebuilt
-COPY server/target/stellar-server.jar /out/app/
-COPY server/target/lib/ /out/app/lib/
-
-FROM ${APP_STAGE} AS app
-
-# ---- runtime: a JRE, the jar, its libraries; no JDK, Maven or sources -------------------------------------
-FROM ${RUNTIME_IMAGE}
+# ---- runtime-base: a JRE and the image contract; no JDK, Maven or sources --------------------------------------
+FROM ${RUNTIME_IMAGE} AS runtime-base
 # A fixed non-root uid in group 0: /data and /models are group-writable, so an orchestrator that picks its own
 # uid (OpenShift) still can write them. No passwd entry is needed; user.home points at /data.
 RUN mkdir -p /app /data /models \
  && chown 10001:0 /data /models \
  && chmod 0775 /data /models
-COPY --from=app /out/app/ /app/
 USER 10001:0
 WORKDIR /app
 ENV STELLAR_SERVER_HOST=0.0.0.0 \
@@ -74,3 +66,12 @@ ENTRYPOINT ["java", "--add-modules", "jdk.incubator.vector", "--enable-native-ac
             "-Duser.home=/data", "-Dstellar.native.path=/app/native", \
             "-cp", "/app/stellar-server.jar:/app/lib/*", "io.stellarchat.server.cli.Main"]
 CMD ["serve"]
+
+# ---- prebuilt (--target prebuilt): the jar and libraries from the host's server/target --------------------
+FROM runtime-base AS prebuilt
+COPY server/target/stellar-server.jar /app/
+COPY server/target/lib/ /app/lib/
+
+# ---- runtime (the default target): what the build stage made ---------------------------------------------
+FROM runtime-base AS runtime
+COPY --from=build /out/app/ /app/

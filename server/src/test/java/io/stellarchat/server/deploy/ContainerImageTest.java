@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * registry here), else {@code localhost/stellarchat-jre:25}, which {@code deploy/docker/local-jre-base.sh} builds
  * once per machine from this JDK (a jlink runtime plus the host's libraries, about a minute) and podman keeps.
  *
- * <p>The image is built with {@code APP_STAGE=prebuilt} from a context this test packs (the server's classes as
+ * <p>The image is built with {@code --target prebuilt} from a context this test packs (the server's classes as
  * {@code stellar-server.jar}, its runtime libraries from {@code target/runtime-classpath.txt}), because the
  * build stage would need Maven Central inside the build and minutes of compiling; the runtime stage, the part
  * users run, is the one under test. Podman runs with runc when it is installed (crun refuses this machine's
@@ -73,7 +73,7 @@ class ContainerImageTest {
         Path context = packContext();
         image = "localhost/stellarchat-test:" + UUID.randomUUID().toString().substring(0, 8);
         Commands.run(dir, 600, cmd("build", "--format", "docker", "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096",
-                "--build-arg", "RUNTIME_IMAGE=" + base, "--build-arg", "APP_STAGE=prebuilt",
+                "--build-arg", "RUNTIME_IMAGE=" + base, "--target", "prebuilt",
                 "-f", root.resolve("Dockerfile").toString(), "-t", image, context.toString())).orFail(List.of("podman", "build"));
 
         Path model = Path.of(System.getProperty("stellar.shared", "../shared"), "models", MODEL + ".gguf").toAbsolutePath();
@@ -209,7 +209,7 @@ class ContainerImageTest {
         return "localhost/stellarchat-jre:25";
     }
 
-    /** A build context for APP_STAGE=prebuilt: server/target/stellar-server.jar and server/target/lib/. */
+    /** A build context for --target prebuilt: server/target/stellar-server.jar and server/target/lib/. */
     private static Path packContext() throws Exception {
         Path ctx = dir.resolve("context");
         Path lib = Files.createDirectories(ctx.resolve("server/target/lib"));

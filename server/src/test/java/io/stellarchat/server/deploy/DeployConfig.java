@@ -19,7 +19,7 @@ final class DeployConfig {
     private DeployConfig() {}
 
     static LoadedConfig load(Path root, Map<String, String> deploymentEnv, Path workDir) throws IOException {
-        Map<String, String> env = new LinkedHashMap<>(Dockerfiles.env(Dockerfiles.lastStage(root.resolve("Dockerfile"))));
+        Map<String, String> env = new LinkedHashMap<>(Dockerfiles.env(Dockerfiles.runtimeBase(root)));
         env.putAll(deploymentEnv);
         LoadedConfig loaded = ConfigLoader.load(new ConfigInputs(null, env, Map.of(), workDir));
         assertEquals(java.util.List.of(), loaded.warnings(), "configuration warnings for " + env.keySet());

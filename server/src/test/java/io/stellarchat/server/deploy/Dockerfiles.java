@@ -13,8 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Just enough of a Dockerfile reader to compare our Dockerfiles with the images built from them: instructions of
- * the last stage (after the last FROM), continuation lines joined, comments dropped.
+ * Just enough of a Dockerfile reader to compare our Dockerfiles with the images built from them: the instructions
+ * of one stage, continuation lines joined, comments dropped.
  */
 final class Dockerfiles {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -25,8 +25,13 @@ final class Dockerfiles {
     /** One instruction: its keyword in upper case and the rest of the (joined) line. */
     record Instruction(String keyword, String args) {}
 
-    /** The instructions after the last {@code FROM}. */
-    static List<Instruction> lastStage(Path dockerfile) throws IOException {
+    /** The image contract of the repository's Dockerfile: its stage {@code runtime-base}. */
+    static List<Instruction> runtimeBase(Path root) throws IOException {
+        return stage(root.resolve("Dockerfile"), "runtime-base");
+    }
+
+    /** The instructions of the stage {@code FROM ... AS name}, or after the last {@code FROM} when name is null. */
+    static List<Instruction> stage(Path dockerfile, String name) throws IOException {
         List<Instruction> all = new ArrayList<>();
         StringBuilder line = new StringBuilder();
         for (String raw : Files.readAllLines(dockerfile)) {
@@ -44,8 +49,17 @@ final class Dockerfiles {
             all.add(new Instruction(full.substring(0, sp).toUpperCase(), full.substring(sp + 1).strip()));
         }
         int from = -1;
-        for (int i = 0; i < all.size(); i++) if (all.get(i).keyword().equals("FROM")) from = i;
-        return all.subList(from + 1, all.size());
+        int end = all.size();
+        for (int i = 0; i < all.size(); i++) {
+            if (!all.get(i).keyword().equals("FROM")) continue;
+            if (from >= 0 && name != null) {
+                end = i;
+                break;
+            }
+            if (name == null || all.get(i).args().endsWith(" AS " + name)) from = i;
+        }
+        if (from < 0) throw new AssertionError("no stage " + name + " in " + dockerfile);
+        return all.subList(from + 1, end);
     }
 
     /** The one instruction {@code keyword} of the stage; fails unless there is exactly one. */

@@ -38,7 +38,7 @@ class JibImageTest {
     void jibBuildsATarballWhoseConfigMatchesTheDockerfile() throws Exception {
         Path root = Commands.root();
         Map<String, Object> healthcheck = Dockerfiles.healthcheck(
-                Dockerfiles.single(Dockerfiles.lastStage(root.resolve("deploy/docker/jib-base.Dockerfile")), "HEALTHCHECK"));
+                Dockerfiles.single(Dockerfiles.stage(root.resolve("deploy/docker/jib-base.Dockerfile"), null), "HEALTHCHECK"));
         Path base = writeBaseImage(healthcheck);
         Path image = dir.resolve("stellarchat-jib.tar");
 
@@ -52,7 +52,7 @@ class JibImageTest {
         JsonNode manifest = JSON.readTree(unpacked.resolve("manifest.json").toFile()).get(0);
         JsonNode config = JSON.readTree(unpacked.resolve(manifest.get("Config").asText()).toFile()).get("config");
 
-        var docker = Dockerfiles.lastStage(root.resolve("Dockerfile"));
+        var docker = Dockerfiles.runtimeBase(root);
         assertEquals("10001:0", config.get("User").asText());
         assertEquals(Dockerfiles.single(docker, "USER"), config.get("User").asText(), "same user as the Dockerfile");
         assertEquals("/app", config.get("WorkingDir").asText());
