@@ -24,6 +24,7 @@ COPY .mvn/ .mvn/
 COPY engine-native/pom.xml engine-native/
 COPY engine/pom.xml engine/
 COPY server/pom.xml server/
+# bench is not built, but the reactor needs its POM.
 COPY bench/pom.xml bench/
 # A cache warm-up only (its layer is reused while the POMs do not change): go-offline misses some plugins and
 # cannot resolve our own modules yet, so a failure here is not fatal; the package step fetches what is missing.
@@ -31,7 +32,6 @@ RUN ./mvnw -B -q -pl engine-native,engine,server dependency:go-offline -Dexclude
 COPY engine-native/ engine-native/
 COPY engine/ engine/
 COPY server/ server/
-COPY bench/ bench/
 # engine-native builds its C kernels only where a C compiler is found (the temurin JDK image has none), so the
 # image runs the engine's Java kernels unless the build image brings gcc.
 RUN ./mvnw -B -q -DskipTests -pl engine-native,engine,server package \

@@ -72,7 +72,7 @@ class ContainerImageTest {
 
         Path context = packContext();
         image = "localhost/stellarchat-test:" + UUID.randomUUID().toString().substring(0, 8);
-        Commands.run(dir, 600, cmd("build", "--format", "docker", "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096",
+        Commands.run(dir, 600, cmd("build", "--format", "docker", "--layers=false", "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096",
                 "--build-arg", "RUNTIME_IMAGE=" + base, "--target", "prebuilt",
                 "-f", root.resolve("Dockerfile").toString(), "-t", image, context.toString())).orFail(List.of("podman", "build"));
 
