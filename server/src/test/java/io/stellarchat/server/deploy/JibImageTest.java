@@ -43,8 +43,7 @@ class JibImageTest {
         Path image = dir.resolve("stellarchat-jib.tar");
 
         Commands.maven(root, 300, List.of("-pl", "server", "jib:buildTar", "-Djib.disableUpdateChecks=true",
-                "-Dstellar.image.base=tar://" + base, "-Djib.outputPaths.tar=" + image,
-                "-Djib.applicationCache=" + dir.resolve("jib-cache")));
+                "-Dstellar.image.base=tar://" + base, "-Djib.outputPaths.tar=" + image));
         assertTrue(Files.size(image) > 1_000_000, "image tarball is " + Files.size(image) + " bytes");
 
         Path unpacked = Files.createDirectories(dir.resolve("image"));
