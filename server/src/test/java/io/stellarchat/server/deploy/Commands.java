@@ -71,9 +71,9 @@ final class Commands {
         Assumptions.assumeTrue(ok, reason);
     }
 
-    /** The Maven wrapper of this repository with the test JVM's JDK (25), offline and quiet. */
+    /** The Maven wrapper of this repository with the test JVM's JDK (25), quiet; online, so a fresh machine fetches the Jib plugin from Maven Central. */
     static Result maven(Path root, long seconds, List<String> args) throws IOException, InterruptedException {
-        List<String> cmd = new java.util.ArrayList<>(List.of(root.resolve("mvnw").toString(), "-B", "-q", "-o"));
+        List<String> cmd = new java.util.ArrayList<>(List.of(root.resolve("mvnw").toString(), "-B", "-q"));
         cmd.addAll(args);
         return run(root, seconds, Map.of("JAVA_HOME", javaHome().toString()), cmd).orFail(cmd);
     }
