@@ -123,7 +123,7 @@ public final class KeyRing implements AutoCloseable {
         Caller fixed = matchStatic(digest);
         if (fixed != null) return fixed;
         Optional<KeyRecord> row = store == null ? Optional.empty() : byHash.get(hash, store::findByHash);
-        if (row.isPresent()) return admit(row.get());
+        if (row.isPresent() && sameDigest(row.get().secretHash(), digest)) return admit(row.get());
         if (enforced() || secret.startsWith(SECRET_PREFIX)) {
             throw new KeyRejected("Incorrect API key provided" + display(secret) + ".");
         }
@@ -142,6 +142,15 @@ public final class KeyRing implements AutoCloseable {
             if (same && found == null) found = k.caller();
         }
         return found;
+    }
+
+    /** Whether a stored hex hash is {@code digest}, compared in constant time (the row came by an index lookup). */
+    private static boolean sameDigest(String storedHex, byte[] digest) {
+        try {
+            return MessageDigest.isEqual(HexFormat.of().parseHex(storedHex), digest);
+        } catch (IllegalArgumentException e) {
+            return false; // a damaged row matches nothing
+        }
     }
 
     private Caller anonymous(String owner) {
