@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * delete, list, history, send over REST and SSE, feedback, truncate) and the WebSocket answer for another's session
  * exactly as for a session that does not exist (404 {@code session_not_found}, never 403, so not even its existence
  * leaks), and nothing of it changes; a key limited to some models cannot see or use the others on the OpenAI,
- * Ollama and Anthropic routes (404 as for an unknown model); and the response cache never answers one owner with
- * another's answer (a hit would tell that someone sent this exact request).
+ * Ollama and Anthropic routes (404 as for an unknown model); and the response and embedding caches never answer one owner
+ * with another's entry (a hit would tell that someone sent this exact request or text).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OwnerIsolationTest {
@@ -180,6 +180,10 @@ class OwnerIsolationTest {
         assertEquals("hit", cache(live.post("/v1/chat/completions", alice, req)), "the cache is on for this key");
         assertEquals("miss", cache(live.post("/v1/chat/completions", bob, req)), "another owner's answer was replayed");
         assertEquals("hit", cache(live.post("/v1/chat/completions", bob, req)), "each owner keeps its own entries");
+        String emb = "{\"model\":\"stories\",\"input\":\"a private sentence\"}";
+        assertEquals("miss", cache(live.post("/v1/embeddings", alice, emb)));
+        assertEquals("hit", cache(live.post("/v1/embeddings", alice, emb)), "the embedding cache is on for this key");
+        assertEquals("miss", cache(live.post("/v1/embeddings", bob, emb)), "another owner's vector was served");
     }
 
     private static String cache(HttpResponse<String> r) {
