@@ -266,7 +266,8 @@ public final class Admission {
         } catch (RuntimeException e) {
             return CachePlan.NONE;
         }
-        return new CachePlan(ResponseCache.key(model.id(), version, canonical(body)), read, write);
+        // Scoped to the caller's owner: a hit must not tell one tenant that another sent this exact request.
+        return new CachePlan(ResponseCache.key(model.id(), version, caller.owner() + "\u0000" + canonical(body)), read, write);
     }
 
     /**

@@ -100,6 +100,23 @@ public final class HttpServer implements AutoCloseable {
         return app.port();
     }
 
+    /**
+     * Every route registered, as {@code "<METHOD> <path template>"} ({@code "WS <path>"} for a WebSocket), in
+     * registration order; before-handlers and error mappers are not routes. Lets a test walk every endpoint
+     * (scopes, body limits) so that a new route cannot skip a check unnoticed.
+     */
+    public List<String> endpoints() {
+        List<String> out = new java.util.ArrayList<>();
+        for (var e : app.unsafe.internalRouter.allHttpHandlers()) {
+            String method = e.endpoint.method.name();
+            if (e.endpoint.method.isHttpMethod()) out.add(method + " " + e.endpoint.path);
+        }
+        for (var w : app.unsafe.internalRouter.allWsHandlers()) {
+            if (w.getType() == io.javalin.websocket.WsHandlerType.WEBSOCKET) out.add("WS " + w.getPath());
+        }
+        return List.copyOf(out);
+    }
+
     /** Stops accepting, drains in-flight requests up to the drain timeout, then stops. Idempotent. */
     @Override
     public void close() {

@@ -7,6 +7,8 @@
  * bounded JSON body reading ({@link io.stellarchat.server.api.JsonBodyReader}), request ids, access log and
  * request metrics ({@code RequestTracking}), and the operational routes {@code /health}, {@code /ready}
  * ({@link io.stellarchat.server.api.HealthRoutes}) and {@code /metrics}
- * ({@link io.stellarchat.server.api.MetricsRoutes}). Sub-packages ({@code api.openai} …) hold feature routes.
+ * ({@link io.stellarchat.server.api.MetricsRoutes}); who may call: keys and scopes
+ * ({@link io.stellarchat.server.api.Authentication}) and, only when configured, other sites' browsers
+ * ({@link io.stellarchat.server.api.Cors}). Sub-packages ({@code api.openai} …) hold feature routes.
  */
 package io.stellarchat.server.api;

@@ -18,9 +18,12 @@ public final class EmbeddingCache {
         this.tiers = tiers;
     }
 
-    /** The key of one input: the model, its version, the requested dimensions and the input itself. */
-    public static String key(String model, String version, Integer dimensions, String input) {
-        return ResponseCache.key(model, version + "|" + (dimensions == null ? "" : dimensions), input);
+    /**
+     * The key of one input: the model, its version, the requested dimensions, the caller's owner (a hit must not
+     * tell one tenant that another embedded this text) and the input itself.
+     */
+    public static String key(String model, String version, Integer dimensions, String owner, String input) {
+        return ResponseCache.key(model, version + "|" + (dimensions == null ? "" : dimensions), owner + "\u0000" + input);
     }
 
     /** The cached vector under {@code key}, if any. */

@@ -128,6 +128,9 @@ public final class StellarService implements AutoCloseable {
         this.redis = config.redis().enabled() ? new RedisLink(config.redis(), registry) : null;
         this.keys = new KeyRing(config.server().apiKeys(), database == null ? null : database.keys(),
                 RateLimiter.defaults(config.limits()), java.time.Clock.systemUTC(), json);
+        if (!config.server().corsAllowedOrigins().isEmpty()) {
+            groups.add(new io.stellarchat.server.api.Cors(config.server().corsAllowedOrigins())); // before the key check
+        }
         groups.add(new Authentication(keys, tracing));
         RateLimiter limiter = new RateLimiter(redis, config.limits().redisFallback(), java.time.Clock.systemUTC(),
                 registry, config.metrics().perKeyLabels());
@@ -186,6 +189,11 @@ public final class StellarService implements AutoCloseable {
             database.lease().start(config.database().lease(), config.database().leaseRenew());
         }
         return http.start();
+    }
+
+    /** Every route the HTTP server serves, as {@code "GET /v1/models"} ({@code "WS /v1/ws"} for WebSockets). */
+    public java.util.List<String> endpoints() {
+        return http.endpoints();
     }
 
     /** The bound port, after {@link #start()}. */

@@ -27,6 +27,9 @@ public final class ConfigKeys {
     public static final ConfigKey SERVER_WS_MAX_FRAME_BYTES = new ConfigKey("server.ws_max_frame_bytes", "1MiB",
             "a size 1 B..2GiB: bytes, or a number with KiB, MiB or GiB", false, true,
             "Largest WebSocket text message accepted on /v1/ws; a larger one closes the connection with status 1009.");
+    public static final ConfigKey SERVER_CORS_ALLOWED_ORIGINS = new ConfigKey("server.cors_allowed_origins", "",
+            "a list of origins (scheme://host[:port]) or * (env: comma-separated)", false, true,
+            "Browser origins allowed to call the API from another site (CORS): preflights from them get 204 with the allowed methods and headers, answers carry Access-Control-Allow-Origin. Empty: CORS is off and no CORS header is sent (the web UI is same-origin and needs none).");
     public static final ConfigKey LOGGING_FORMAT = new ConfigKey("logging.format", "text",
             "text or json", false, true, "Console log layout: human-readable text, or one JSON object per line.");
     public static final ConfigKey LOGGING_LEVEL = new ConfigKey("logging.level", "info",
@@ -197,7 +200,7 @@ public final class ConfigKeys {
 
     /** All keys, in the order they are documented and printed. */
     public static final List<ConfigKey> ALL = List.of(SERVER_HOST, SERVER_PORT, SERVER_MAX_BODY_BYTES,
-            SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, SERVER_WS_MAX_FRAME_BYTES, LOGGING_FORMAT, LOGGING_LEVEL, LOGGING_FILE, LOGGING_MAX_FILE_SIZE,
+            SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, SERVER_WS_MAX_FRAME_BYTES, SERVER_CORS_ALLOWED_ORIGINS, LOGGING_FORMAT, LOGGING_LEVEL, LOGGING_FILE, LOGGING_MAX_FILE_SIZE,
             LOGGING_MAX_HISTORY, LOGGING_LEVELS, LOGGING_BODIES, MODELS_DIR, MODELS_LIST,
             MODELS_KEEP_ALIVE, MODELS_MAX_LOADED, MODELS_HUB_ENDPOINT, MODELS_HUB_TOKEN, PROVIDERS,
             ENGINE_THREADS, ENGINE_CONTEXT_LENGTH, ENGINE_QUEUE_DEPTH, ENGINE_MAX_WAIT, ENGINE_KEEP_ALIVE,

@@ -175,6 +175,20 @@ public final class ConfigLoader {
         return String.join(", ", ConfigKeys.ALL.stream().filter(ConfigKey::fromEnv).map(ConfigKey::path).toList());
     }
 
+    /** {@code server.cors_allowed_origins}: each an origin or {@code *}; a bad one is a problem, left out. */
+    private static List<String> origins(ValueReader r, ValueReader.Raw raw) {
+        List<String> out = new ArrayList<>();
+        for (String o : r.strings("server.cors_allowed_origins", ConfigKeys.SERVER_CORS_ALLOWED_ORIGINS, raw)) {
+            if (ServerConfig.isOrigin(o)) {
+                out.add(o);
+            } else {
+                r.problem(ConfigKeys.SERVER_CORS_ALLOWED_ORIGINS, raw, "'" + o + "' is not an origin (no path, no "
+                        + "trailing slash)");
+            }
+        }
+        return out;
+    }
+
     private static StellarConfig assemble(Map<String, ValueReader.Raw> raw, ValueReader r, Map<String, String> env) {
         var server = new ServerConfig(
                 r.string(ConfigKeys.SERVER_HOST, raw.get("server.host")),
@@ -183,7 +197,8 @@ public final class ConfigLoader {
                 r.duration(ConfigKeys.SERVER_DRAIN_TIMEOUT, raw.get("server.drain_timeout"), ValueReader.MAX_DRAIN),
                 r.strings("server.api_keys", ConfigKeys.SERVER_API_KEYS, raw.get("server.api_keys")).stream()
                         .map(Secret::new).toList(),
-                r.size(ConfigKeys.SERVER_WS_MAX_FRAME_BYTES, raw.get("server.ws_max_frame_bytes"), 1, ValueReader.MAX_BODY));
+                r.size(ConfigKeys.SERVER_WS_MAX_FRAME_BYTES, raw.get("server.ws_max_frame_bytes"), 1, ValueReader.MAX_BODY),
+                origins(r, raw.get("server.cors_allowed_origins")));
         String logFile = r.text(ConfigKeys.LOGGING_FILE, raw.get("logging.file"));
         java.util.Map<String, LoggingConfig.Level> levels = new java.util.LinkedHashMap<>();
         for (String entry : r.strings("logging.levels", ConfigKeys.LOGGING_LEVELS, raw.get("logging.levels"))) {

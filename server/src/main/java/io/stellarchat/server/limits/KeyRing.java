@@ -15,10 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -30,8 +28,13 @@ import org.slf4j.LoggerFactory;
  * Every API key this replica accepts: the configured static keys (every scope) and the managed keys of the
  * database, and the one place a presented secret becomes a {@link Caller}.
  *
- * <p>A secret is never compared: it is hashed (SHA-256) and the hash looked up — in the static map, then in a
- * bounded cache of database rows (found and not found), then in the database by its unique index. Every key
+ * <p>A secret is never compared: it is hashed (SHA-256) and the hash looked up — among the static keys, then in a
+ * bounded cache of database rows (found and not found), then in the database by its unique index. The static keys
+ * are checked in constant time: the presented digest is compared with every static key's digest by
+ * {@link MessageDigest#isEqual} (whose time does not depend on where two digests differ), all of them, with no early
+ * exit, so the time of a refusal says nothing about how close a guess came. The managed keys' lookup by hash
+ * (cache, then index) needs no such care: what a timing difference could reveal is a prefix of SHA-256 of the
+ * attacker's own guess, which does not help find a secret (a preimage would be needed). Every key
  * change on any replica moves the store's version; the {@code key-sync} thread reads it every
  * {@value #SYNC_MS} ms and empties the cache when it moved, so a revoked key fails everywhere within about
  * that time. Expiry, disabling and revocation are checked on every lookup, never cached as a decision.
@@ -47,7 +50,7 @@ public final class KeyRing implements AutoCloseable {
     private static final int DISPLAY_CHARS = SECRET_PREFIX.length() + 4;
     private static final Set<Scope> ALL_SCOPES = EnumSet.allOf(Scope.class);
 
-    private final Map<String, Caller> staticKeys; // by secret hash
+    private final List<StaticKey> staticKeys; // scanned whole on every lookup (constant time)
     private final KeyRecordStore store;           // null: no database, static keys only
     private final KeyLimits defaults;
     private final Clock clock;
@@ -57,6 +60,9 @@ public final class KeyRing implements AutoCloseable {
             Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(5)).build();
     private final Thread sync;
     private volatile boolean closing;
+
+    /** A configured key: the SHA-256 of its secret and who it is. */
+    private record StaticKey(byte[] digest, Caller caller) {}
 
     /** Why a presented key was refused (the message never holds the secret). */
     public static final class KeyRejected extends RuntimeException {
@@ -72,15 +78,16 @@ public final class KeyRing implements AutoCloseable {
      * @param clock      for expiry and the times stamped on keys
      */
     public KeyRing(List<Secret> staticKeys, KeyRecordStore store, KeyLimits defaults, Clock clock, ObjectMapper json) {
-        Map<String, Caller> s = new HashMap<>();
+        List<StaticKey> s = new java.util.ArrayList<>();
         for (Secret k : staticKeys) {
-            String hash = sha256(k.reveal());
+            byte[] digest = digest(k.reveal());
+            String hash = HexFormat.of().formatHex(digest);
             String display = "static-" + hash.substring(0, 8);
             // The owner is what earlier versions derived from the bearer token, so existing sessions stay visible.
-            s.put(hash, new Caller(display, display, "key-" + hash.substring(0, 24), ALL_SCOPES, Set.of(Caller.ANY_MODEL),
-                    defaults, true));
+            s.add(new StaticKey(digest, new Caller(display, display, "key-" + hash.substring(0, 24), ALL_SCOPES,
+                    Set.of(Caller.ANY_MODEL), defaults, true)));
         }
-        this.staticKeys = Map.copyOf(s);
+        this.staticKeys = List.copyOf(s);
         this.store = store;
         this.defaults = defaults;
         this.clock = clock;
@@ -111,16 +118,39 @@ public final class KeyRing implements AutoCloseable {
                     + "<key>' or 'x-api-key: <key>'.");
             return anonymous("default");
         }
-        String hash = sha256(secret);
-        Caller fixed = staticKeys.get(hash);
+        byte[] digest = digest(secret);
+        String hash = HexFormat.of().formatHex(digest);
+        Caller fixed = matchStatic(digest);
         if (fixed != null) return fixed;
         Optional<KeyRecord> row = store == null ? Optional.empty() : byHash.get(hash, store::findByHash);
-        if (row.isPresent()) return admit(row.get());
+        if (row.isPresent() && sameDigest(row.get().secretHash(), digest)) return admit(row.get());
         if (enforced() || secret.startsWith(SECRET_PREFIX)) {
             throw new KeyRejected("Incorrect API key provided" + display(secret) + ".");
         }
         // Keys are optional here: an unknown token only names the owner, as before keys existed.
         return anonymous("key-" + hash.substring(0, 24));
+    }
+
+    /**
+     * The static key whose digest equals {@code presented}, or null. Every key is compared, each in constant time,
+     * whatever matched before: the loop's time depends on the number of keys only.
+     */
+    Caller matchStatic(byte[] presented) {
+        Caller found = null;
+        for (StaticKey k : staticKeys) {
+            boolean same = MessageDigest.isEqual(k.digest(), presented);
+            if (same && found == null) found = k.caller();
+        }
+        return found;
+    }
+
+    /** Whether a stored hex hash is {@code digest}, compared in constant time (the row came by an index lookup). */
+    private static boolean sameDigest(String storedHex, byte[] digest) {
+        try {
+            return MessageDigest.isEqual(HexFormat.of().parseHex(storedHex), digest);
+        } catch (IllegalArgumentException e) {
+            return false; // a damaged row matches nothing
+        }
     }
 
     private Caller anonymous(String owner) {
@@ -242,8 +272,13 @@ public final class KeyRing implements AutoCloseable {
 
     /** SHA-256 of a secret, lower-case hex. */
     public static String sha256(String secret) {
+        return HexFormat.of().formatHex(digest(secret));
+    }
+
+    /** SHA-256 of a secret's UTF-8 bytes. */
+    static byte[] digest(String secret) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+            return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from the JDK", e);
         }

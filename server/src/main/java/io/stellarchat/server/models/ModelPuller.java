@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.http.HttpResponse;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -142,9 +143,13 @@ public final class ModelPuller {
     }
 
     private Path download(String repo, HubFile f, Progress progress) throws PullException {
-        Path target = modelsDir.resolve(f.name());
-        Path part = modelsDir.resolve("." + f.name() + ".part");
+        Path target = confined(f.name());
+        Path part = confined("." + f.name() + ".part");
         try {
+            if (Files.isSymbolicLink(part)) {
+                // Written through, a link would let the Hub's bytes land anywhere the link points.
+                throw new PullException("the partial download " + part + " is a symbolic link; remove it and pull again");
+            }
             if (Files.exists(target) && Files.size(target) == f.size() && (f.sha256() == null || f.sha256().equals(sha256(target)))) {
                 progress.start(f, f.size());
                 progress.finished(f, target);
@@ -166,7 +171,8 @@ public final class ModelPuller {
                     Files.deleteIfExists(part);
                 }
                 try (InputStream in = r.body();
-                     OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     OutputStream out = Files.newOutputStream(part, LinkOption.NOFOLLOW_LINKS, StandardOpenOption.CREATE,
+                             StandardOpenOption.WRITE,
                              have > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
                     byte[] buf = new byte[BUFFER];
                     int n;
@@ -203,6 +209,25 @@ public final class ModelPuller {
             }
             throw new PullException("download of " + f.name() + " failed: " + m + "; run the same pull again to resume", e);
         }
+    }
+
+    /**
+     * {@code name} (a file name the Hub listed) inside the models directory, never elsewhere: a name is one path
+     * element — not empty, not {@code .} or {@code ..}, no separator — so the file it names is a direct child of
+     * the directory. Writes to it never follow a symbolic link (the part file is opened with
+     * {@code NOFOLLOW_LINKS}; the final move replaces a link at the target, not what it points to).
+     */
+    private Path confined(String name) throws PullException {
+        if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0 || name.indexOf('\\') >= 0
+                || name.indexOf('\0') >= 0) {
+            throw new PullException("the Hub listed a file name that is not a plain name: '" + name + "'");
+        }
+        Path dir = modelsDir.toAbsolutePath().normalize();
+        Path p = dir.resolve(name).normalize();
+        if (!dir.equals(p.getParent())) {
+            throw new PullException("the Hub listed a file name outside the models directory: '" + name + "'");
+        }
+        return p;
     }
 
     private static MessageDigest digest() {

@@ -60,7 +60,7 @@ final class EmbeddingsHandler {
         List<Integer> where = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
             if (inputs.get(i) instanceof EmbeddingRequest.Text t) {
-                keys[i] = EmbeddingCache.key(info.id(), version, dims, t.text());
+                keys[i] = EmbeddingCache.key(info.id(), version, dims, caller.owner(), t.text());
                 out[i] = cache.get().get(keys[i]).orElse(null);
             }
             if (out[i] == null) {

@@ -75,6 +75,7 @@ public final class WebRoutes implements RouteGroup {
         }
         ctx.header("Content-Security-Policy", CSP);
         ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("X-Frame-Options", "DENY"); // frame-ancestors for browsers that predate CSP 2
         ctx.header("Referrer-Policy", "no-referrer");
         ctx.header("Cache-Control", "no-cache");
         ctx.header("ETag", a.etag());

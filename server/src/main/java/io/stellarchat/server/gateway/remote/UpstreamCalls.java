@@ -141,7 +141,7 @@ final class UpstreamCalls {
                 client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
         HttpResponse<byte[]> response = await(exchange, within, Deadline.TOTAL);
         if (response.statusCode() / 100 != 2) {
-            throw UpstreamErrors.status(config.id(), response.statusCode(), response.headers(), response.body());
+            throw UpstreamErrors.status(config.id(), response.statusCode(), response.headers(), scrub(response.body()));
         }
         try {
             return RemoteJson.MAPPER.readTree(response.body());
@@ -202,7 +202,21 @@ final class UpstreamCalls {
             guard.cancel(false);
             closeQuietly(in);
         }
-        return UpstreamErrors.status(config.id(), response.statusCode(), response.headers(), body);
+        return UpstreamErrors.status(config.id(), response.statusCode(), response.headers(), scrub(body));
+    }
+
+    /**
+     * An upstream's error body with our credential taken out: its message is relayed to the client and logged, and
+     * a server that echoes the key it was sent ("invalid key sk-…") must not hand our upstream key to our callers.
+     * The configured key is masked wherever it appears, and anything else that looks like a secret too.
+     */
+    byte[] scrub(byte[] body) {
+        if (body == null || body.length == 0) return body;
+        String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        String key = config.apiKey().reveal();
+        String clean = key.isEmpty() ? text : text.replace(key, config.apiKey().masked());
+        clean = io.stellarchat.server.observe.Secrets.mask(clean);
+        return clean.equals(text) ? body : clean.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static void closeQuietly(InputStream in) {
