@@ -183,7 +183,11 @@ public final class ConfigLoader {
                 r.duration(ConfigKeys.SERVER_DRAIN_TIMEOUT, raw.get("server.drain_timeout"), ValueReader.MAX_DRAIN),
                 r.strings("server.api_keys", ConfigKeys.SERVER_API_KEYS, raw.get("server.api_keys")).stream()
                         .map(Secret::new).toList(),
-                r.size(ConfigKeys.SERVER_WS_MAX_FRAME_BYTES, raw.get("server.ws_max_frame_bytes"), 1, ValueReader.MAX_BODY));
+                r.size(ConfigKeys.SERVER_WS_MAX_FRAME_BYTES, raw.get("server.ws_max_frame_bytes"), 1, ValueReader.MAX_BODY),
+                new ServerConfig.ConnectionTimeouts(
+                        r.duration(ConfigKeys.SERVER_IDLE_TIMEOUT, raw.get("server.idle_timeout"), Duration.ofMillis(1), ValueReader.MAX_DRAIN),
+                        r.duration(ConfigKeys.SERVER_HEADER_TIMEOUT, raw.get("server.header_timeout"), Duration.ofMillis(1), ValueReader.MAX_DRAIN),
+                        r.size(ConfigKeys.SERVER_MIN_BODY_RATE, raw.get("server.min_body_rate"), 0, ValueReader.MAX_BODY)));
         String logFile = r.text(ConfigKeys.LOGGING_FILE, raw.get("logging.file"));
         java.util.Map<String, LoggingConfig.Level> levels = new java.util.LinkedHashMap<>();
         for (String entry : r.strings("logging.levels", ConfigKeys.LOGGING_LEVELS, raw.get("logging.levels"))) {

@@ -24,6 +24,9 @@ public final class ConfigPrinter {
         line(out, loaded, ConfigKeys.SERVER_DRAIN_TIMEOUT, quote(duration(c.server().drainTimeout())));
         line(out, loaded, ConfigKeys.SERVER_API_KEYS, list(c.server().apiKeys().stream().map(Secret::masked).toList()));
         line(out, loaded, ConfigKeys.SERVER_WS_MAX_FRAME_BYTES, size(c.server().wsMaxFrameBytes()));
+        line(out, loaded, ConfigKeys.SERVER_IDLE_TIMEOUT, quote(duration(c.server().connections().idle())));
+        line(out, loaded, ConfigKeys.SERVER_HEADER_TIMEOUT, quote(duration(c.server().connections().headers())));
+        line(out, loaded, ConfigKeys.SERVER_MIN_BODY_RATE, size(c.server().connections().minBodyRate()));
         section(out, "logging");
         line(out, loaded, ConfigKeys.LOGGING_FORMAT, c.logging().format().key());
         line(out, loaded, ConfigKeys.LOGGING_LEVEL, c.logging().level().key());

@@ -15,10 +15,35 @@ import java.util.Objects;
  * @param drainTimeout how long shutdown waits for in-flight requests before closing them
  * @param apiKeys      accepted API keys (secret; empty means no authentication)
  * @param wsMaxFrameBytes largest WebSocket text message accepted; a bigger one closes the connection with 1009
+ * @param connections  how long a connection may be silent, take for its headers, or trickle its body
  */
 public record ServerConfig(String host, int port, long maxBodyBytes, Duration drainTimeout, List<Secret> apiKeys,
-                           long wsMaxFrameBytes) {
+                           long wsMaxFrameBytes, ConnectionTimeouts connections) {
+    /**
+     * The limits that drop hostile or broken connections (slowloris).
+     *
+     * @param idle        a connection with no byte read or written for this long is closed (Jetty's idle timeout)
+     * @param headers     a request's headers must be complete this long after its first byte arrived, else the
+     *                    connection is closed
+     * @param minBodyRate bytes per second a request body must arrive at, on average from its first byte; a slower
+     *                    one is answered 408 (0: no minimum)
+     */
+    public record ConnectionTimeouts(Duration idle, Duration headers, long minBodyRate) {
+        /** {@code server.idle_timeout}, {@code server.header_timeout} and {@code server.min_body_rate}'s defaults. */
+        public static final ConnectionTimeouts DEFAULTS = new ConnectionTimeouts(Duration.ofSeconds(30),
+                Duration.ofSeconds(10), 1024);
+
+        public ConnectionTimeouts {
+            Objects.requireNonNull(idle, "idle");
+            Objects.requireNonNull(headers, "headers");
+            if (idle.isNegative() || idle.isZero()) throw new IllegalArgumentException("idle timeout must be positive: " + idle);
+            if (headers.isNegative() || headers.isZero()) throw new IllegalArgumentException("header timeout must be positive: " + headers);
+            if (minBodyRate < 0) throw new IllegalArgumentException("minBodyRate is negative: " + minBodyRate);
+        }
+    }
+
     public ServerConfig {
+        Objects.requireNonNull(connections, "connections");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         apiKeys = List.copyOf(apiKeys);
@@ -36,6 +61,17 @@ public record ServerConfig(String host, int port, long maxBodyBytes, Duration dr
         this(host, port, maxBodyBytes, drainTimeout, apiKeys, DEFAULT_WS_MAX_FRAME_BYTES);
     }
 
+    /** A listener with the default connection timeouts. */
+    public ServerConfig(String host, int port, long maxBodyBytes, Duration drainTimeout, List<Secret> apiKeys,
+                        long wsMaxFrameBytes) {
+        this(host, port, maxBodyBytes, drainTimeout, apiKeys, wsMaxFrameBytes, ConnectionTimeouts.DEFAULTS);
+    }
+
+    /** A copy with other connection timeouts. */
+    public ServerConfig withConnections(ConnectionTimeouts newTimeouts) {
+        return new ServerConfig(host, port, maxBodyBytes, drainTimeout, apiKeys, wsMaxFrameBytes, newTimeouts);
+    }
+
     /** True when {@link #host} names only this machine (localhost, 127.0.0.0/8, ::1). */
     public boolean isLoopbackOnly() {
         if (host.equalsIgnoreCase("localhost")) return true;
@@ -48,21 +84,21 @@ public record ServerConfig(String host, int port, long maxBodyBytes, Duration dr
 
     /** A copy listening on another port. */
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, maxBodyBytes, drainTimeout, apiKeys, wsMaxFrameBytes);
+        return new ServerConfig(host, newPort, maxBodyBytes, drainTimeout, apiKeys, wsMaxFrameBytes, connections);
     }
 
     /** A copy with another body limit. */
     public ServerConfig withMaxBodyBytes(long newLimit) {
-        return new ServerConfig(host, port, newLimit, drainTimeout, apiKeys, wsMaxFrameBytes);
+        return new ServerConfig(host, port, newLimit, drainTimeout, apiKeys, wsMaxFrameBytes, connections);
     }
 
     /** A copy with another WebSocket message limit. */
     public ServerConfig withWsMaxFrameBytes(long newLimit) {
-        return new ServerConfig(host, port, maxBodyBytes, drainTimeout, apiKeys, newLimit);
+        return new ServerConfig(host, port, maxBodyBytes, drainTimeout, apiKeys, newLimit, connections);
     }
 
     /** A copy with another drain timeout. */
     public ServerConfig withDrainTimeout(Duration newTimeout) {
-        return new ServerConfig(host, port, maxBodyBytes, newTimeout, apiKeys, wsMaxFrameBytes);
+        return new ServerConfig(host, port, maxBodyBytes, newTimeout, apiKeys, wsMaxFrameBytes, connections);
     }
 }

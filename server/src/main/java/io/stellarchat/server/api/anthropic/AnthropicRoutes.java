@@ -109,6 +109,8 @@ public final class AnthropicRoutes implements RouteGroup {
      * {@code message_stop}, so the client sees it cut). A client that leaves cancels the generation.
      */
     private void stream(Context ctx, ChatStream stream, String id, Usage estimate) {
+        stream = reader.awaitFirstEvent(ctx, stream); // a refusal before the first event is a plain 429/503
+        if (stream == null) return;
         SseWriter sse;
         try {
             sse = new SseWriter(ctx);
