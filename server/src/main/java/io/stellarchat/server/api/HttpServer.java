@@ -36,6 +36,8 @@ public final class HttpServer implements AutoCloseable {
     private final Javalin app;
     private final AtomicInteger state = new AtomicInteger(NEW);
     private final HeaderDeadline headerDeadline;
+    /** Connections the kernel may hold before they are accepted. */
+    private static final int ACCEPT_QUEUE = 1024;
 
     /**
      * @param config  listener settings (host, port, body limit, drain timeout)
@@ -75,6 +77,9 @@ public final class HttpServer implements AutoCloseable {
                 connector.setHost(config.host());
                 connector.setPort(config.port());
                 connector.setIdleTimeout(timeouts.idle().toMillis());
+                // A burst of clients connecting at once waits in the kernel's accept queue; at the JDK's default
+                // of 50 the rest see their SYNs dropped and retried after 1, 3, 7 s (the kernel caps it at somaxconn).
+                connector.setAcceptQueueSize(ACCEPT_QUEUE);
                 connector.addEventListener(headerDeadline);
                 return connector;
             });

@@ -109,7 +109,7 @@ class OverloadTest {
         List<Outcome> outcomes = new ArrayList<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Outcome>> futures = new ArrayList<>();
-            for (int i = 0; i < n; i++) futures.add(pool.submit(() -> stream(200)));
+            for (int i = 0; i < n; i++) futures.add(pool.submit(() -> stream(120)));
             for (Future<Outcome> f : futures) {
                 peakThreads.accumulateAndGet(ReliabilityServer.platformThreads(), Math::max);
                 outcomes.add(f.get(DEADLINE.toSeconds() + 5, TimeUnit.SECONDS));
@@ -130,6 +130,9 @@ class OverloadTest {
         assertTrue(peakThreads.get() - threadsBefore < 40,
                 "platform threads grew from " + threadsBefore + " to " + peakThreads.get());
         assertTrue(ReliabilityServer.await(server::engineIdle, Duration.ofSeconds(5)), "engine not idle: " + server.stats());
+        long[] ttft = outcomes.stream().filter(o -> o.status == 200).mapToLong(Outcome::ttftNanos).sorted().toArray();
+        System.out.printf("overload %dx capacity (%d streams): %s, p99 TTFT of admitted %.1f ms, platform threads %d -> %d%n",
+                factor, n, byStatus, ttft[(int) Math.ceil(0.99 * ttft.length) - 1] / 1e6, threadsBefore, peakThreads.get());
         return outcomes;
     }
 
