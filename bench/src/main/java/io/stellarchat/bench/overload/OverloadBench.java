@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  * {@code ./stellar bench overload [--model FILE] [--running 4] [--queue 4] [--max-wait 2s] [--seconds 20]
  * [--factors 4,16] [--max-tokens 128]}: a {@code stellar serve} child process whose engine has a small, known
  * capacity (running slots + queue depth), driven by factor × capacity concurrent streaming clients, each sending
- * one streamed completion after another (again at once after a refusal) for the given seconds per factor.
+ * one streamed completion after another (again at once after a refusal) for the given seconds per factor, after
+ * a baseline of one client alone for as long.
  *
  * <p>For each factor it reports what every request ended with — a whole answer ({@code [DONE]}), 429 or 503
  * (each checked for {@code Retry-After} and an error body), or anything else (a bad end: a cut stream, another
@@ -105,9 +106,12 @@ public final class OverloadBench {
                     args.seconds(), Runtime.getRuntime().availableProcessors());
             for (int i = 0; i < 3; i++) request(client, server.url(), modelName, 8, deadline); // warm-up
             List<String> rows = new ArrayList<>();
-            for (int factor : args.factors()) {
-                int clients = factor * capacity;
-                out.printf("%dx capacity: %d concurrent streaming clients for %d s ...%n", factor, clients, args.seconds());
+            int[] factors = new int[args.factors().length + 1]; // 0: the baseline, one client alone
+            System.arraycopy(args.factors(), 0, factors, 1, args.factors().length);
+            for (int factor : factors) {
+                int clients = Math.max(1, factor * capacity);
+                out.printf("%s: %d concurrent streaming clients for %d s ...%n", factor == 0 ? "baseline" : factor + "x capacity",
+                        clients, args.seconds());
                 Sampler sampler = new Sampler(client, server.url());
                 int threadsBefore = (int) sampler.metric("jvm_threads_live_threads");
                 Thread sampling = Thread.ofVirtual().name("overload-sampler").start(sampler);
@@ -156,7 +160,8 @@ public final class OverloadBench {
         long bad = results.stream().filter(r -> r.end() == End.BAD).count();
         long late = results.stream().filter(Result::late).count();
         long[] ttft = results.stream().filter(r -> r.end() == End.WHOLE).mapToLong(Result::ttftNanos).sorted().toArray();
-        return String.format(Locale.ROOT, "%-7s %7d %8d %7d %7d %7d %5d %5d %10s %10s %12s %14s %10s", factor + "x", clients,
+        return String.format(Locale.ROOT, "%-7s %7d %8d %7d %7d %7d %5d %5d %10s %10s %12s %14s %10s",
+                factor == 0 ? "alone" : factor + "x", clients,
                 results.size(), whole, r429, r503, bad, late, ms(p(ttft, 50)), ms(p(ttft, 99)),
                 String.format(Locale.ROOT, "%.0f/%.0f MiB", s.heapPeak / 1048576.0, s.heapMax / 1048576.0),
                 threadsBefore + " -> " + (int) s.threadsPeak, engine);

@@ -60,7 +60,7 @@ public final class HttpServer implements AutoCloseable {
                 groups.stream().map(RouteGroup::errors).filter(java.util.Objects::nonNull).toList());
         RequestTracking tracking = new RequestTracking(metrics, config.maxBodyBytes(), tracing, logBodies);
         ServerConfig.ConnectionTimeouts timeouts = config.connections();
-        this.headerDeadline = new HeaderDeadline(timeouts.headers());
+        this.headerDeadline = new HeaderDeadline(timeouts.headers(), timeouts.body());
         this.app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
             cfg.startup.showJavalinBanner = false;
@@ -69,9 +69,8 @@ public final class HttpServer implements AutoCloseable {
             cfg.http.maxRequestSize = config.maxBodyBytes();
             cfg.http.prefer405over404 = true;
             cfg.jsonMapper(new JavalinJackson(mapper, true));
-            // One HTTP/1.1 connector, as Javalin's default, with the slowloris defences: the idle timeout, the
-            // body rate (enforced by Jetty's servlet input, 408) and the header deadline.
-            cfg.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(timeouts.minBodyRate()));
+            // One HTTP/1.1 connector, as Javalin's default, with the slowloris defences: the idle timeout and
+            // the header and body deadlines.
             cfg.jetty.addConnector((server, http) -> {
                 ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
                 connector.setHost(config.host());

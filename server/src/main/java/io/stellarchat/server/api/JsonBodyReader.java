@@ -67,8 +67,8 @@ public final class JsonBodyReader {
             if (bytes.length > maxBytes) throw ApiException.tooLarge(maxBytes);
             return bytes;
         } catch (org.eclipse.jetty.http.BadMessageException e) {
-            // Jetty refused the body as it came: slower than server.min_body_rate (408), or malformed framing.
-            throw e.getCode() == 408 ? tooSlow("The request body arrived slower than the server's minimum rate.")
+            // Jetty refused the body as it came: too slow (408), or malformed framing.
+            throw e.getCode() == 408 ? tooSlow("The request body arrived too slowly.")
                     : ApiException.invalidRequest(null, "The request body could not be read: " + e.getReason());
         } catch (IOException e) {
             if (timedOut(e)) throw tooSlow("The request body stopped arriving (server.idle_timeout).");

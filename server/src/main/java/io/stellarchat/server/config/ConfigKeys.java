@@ -33,9 +33,9 @@ public final class ConfigKeys {
     public static final ConfigKey SERVER_HEADER_TIMEOUT = new ConfigKey("server.header_timeout", "10s",
             "a duration 1ms..1h: a number with ms, s, m or h", false, true,
             "A request's headers must be complete this long after their first byte, else the connection is closed (slowloris on headers).");
-    public static final ConfigKey SERVER_MIN_BODY_RATE = new ConfigKey("server.min_body_rate", "1KiB",
-            "a size 0 B..2GiB per second: bytes, or a number with KiB, MiB or GiB", false, true,
-            "Bytes per second a request body must arrive at on average; a slower body gets 408 (slowloris on bodies). 0: no minimum.");
+    public static final ConfigKey SERVER_BODY_TIMEOUT = new ConfigKey("server.body_timeout", "30s",
+            "a duration 1ms..1h: a number with ms, s, m or h", false, true,
+            "A request's body must be complete this long after its headers, else the connection is closed (slowloris on bodies).");
     public static final ConfigKey LOGGING_FORMAT = new ConfigKey("logging.format", "text",
             "text or json", false, true, "Console log layout: human-readable text, or one JSON object per line.");
     public static final ConfigKey LOGGING_LEVEL = new ConfigKey("logging.level", "info",
@@ -207,7 +207,7 @@ public final class ConfigKeys {
     /** All keys, in the order they are documented and printed. */
     public static final List<ConfigKey> ALL = List.of(SERVER_HOST, SERVER_PORT, SERVER_MAX_BODY_BYTES,
             SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, SERVER_WS_MAX_FRAME_BYTES,
-            SERVER_IDLE_TIMEOUT, SERVER_HEADER_TIMEOUT, SERVER_MIN_BODY_RATE, LOGGING_FORMAT, LOGGING_LEVEL, LOGGING_FILE, LOGGING_MAX_FILE_SIZE,
+            SERVER_IDLE_TIMEOUT, SERVER_HEADER_TIMEOUT, SERVER_BODY_TIMEOUT, LOGGING_FORMAT, LOGGING_LEVEL, LOGGING_FILE, LOGGING_MAX_FILE_SIZE,
             LOGGING_MAX_HISTORY, LOGGING_LEVELS, LOGGING_BODIES, MODELS_DIR, MODELS_LIST,
             MODELS_KEEP_ALIVE, MODELS_MAX_LOADED, MODELS_HUB_ENDPOINT, MODELS_HUB_TOKEN, PROVIDERS,
             ENGINE_THREADS, ENGINE_CONTEXT_LENGTH, ENGINE_QUEUE_DEPTH, ENGINE_MAX_WAIT, ENGINE_KEEP_ALIVE,

@@ -187,7 +187,7 @@ public final class ConfigLoader {
                 new ServerConfig.ConnectionTimeouts(
                         r.duration(ConfigKeys.SERVER_IDLE_TIMEOUT, raw.get("server.idle_timeout"), Duration.ofMillis(1), ValueReader.MAX_DRAIN),
                         r.duration(ConfigKeys.SERVER_HEADER_TIMEOUT, raw.get("server.header_timeout"), Duration.ofMillis(1), ValueReader.MAX_DRAIN),
-                        r.size(ConfigKeys.SERVER_MIN_BODY_RATE, raw.get("server.min_body_rate"), 0, ValueReader.MAX_BODY)));
+                        r.duration(ConfigKeys.SERVER_BODY_TIMEOUT, raw.get("server.body_timeout"), Duration.ofMillis(1), ValueReader.MAX_DRAIN)));
         String logFile = r.text(ConfigKeys.LOGGING_FILE, raw.get("logging.file"));
         java.util.Map<String, LoggingConfig.Level> levels = new java.util.LinkedHashMap<>();
         for (String entry : r.strings("logging.levels", ConfigKeys.LOGGING_LEVELS, raw.get("logging.levels"))) {

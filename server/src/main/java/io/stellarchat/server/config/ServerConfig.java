@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param drainTimeout how long shutdown waits for in-flight requests before closing them
  * @param apiKeys      accepted API keys (secret; empty means no authentication)
  * @param wsMaxFrameBytes largest WebSocket text message accepted; a bigger one closes the connection with 1009
- * @param connections  how long a connection may be silent, take for its headers, or trickle its body
+ * @param connections  how long a connection may be silent, take for its headers, or for its body
  */
 public record ServerConfig(String host, int port, long maxBodyBytes, Duration drainTimeout, List<Secret> apiKeys,
                            long wsMaxFrameBytes, ConnectionTimeouts connections) {
@@ -25,20 +25,20 @@ public record ServerConfig(String host, int port, long maxBodyBytes, Duration dr
      * @param idle        a connection with no byte read or written for this long is closed (Jetty's idle timeout)
      * @param headers     a request's headers must be complete this long after its first byte arrived, else the
      *                    connection is closed
-     * @param minBodyRate bytes per second a request body must arrive at, on average from its first byte; a slower
-     *                    one is answered 408 (0: no minimum)
+     * @param body        a request's body must be complete this long after its headers, else the connection is closed
      */
-    public record ConnectionTimeouts(Duration idle, Duration headers, long minBodyRate) {
-        /** {@code server.idle_timeout}, {@code server.header_timeout} and {@code server.min_body_rate}'s defaults. */
+    public record ConnectionTimeouts(Duration idle, Duration headers, Duration body) {
+        /** {@code server.idle_timeout}, {@code server.header_timeout} and {@code server.body_timeout}'s defaults. */
         public static final ConnectionTimeouts DEFAULTS = new ConnectionTimeouts(Duration.ofSeconds(30),
-                Duration.ofSeconds(10), 1024);
+                Duration.ofSeconds(10), Duration.ofSeconds(30));
 
         public ConnectionTimeouts {
             Objects.requireNonNull(idle, "idle");
             Objects.requireNonNull(headers, "headers");
             if (idle.isNegative() || idle.isZero()) throw new IllegalArgumentException("idle timeout must be positive: " + idle);
             if (headers.isNegative() || headers.isZero()) throw new IllegalArgumentException("header timeout must be positive: " + headers);
-            if (minBodyRate < 0) throw new IllegalArgumentException("minBodyRate is negative: " + minBodyRate);
+            Objects.requireNonNull(body, "body");
+            if (body.isNegative() || body.isZero()) throw new IllegalArgumentException("body timeout must be positive: " + body);
         }
     }
 

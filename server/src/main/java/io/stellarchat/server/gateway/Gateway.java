@@ -225,24 +225,37 @@ public final class Gateway implements AutoCloseable {
 
     /** Starts a chat answer for {@code request.model()} (returns once its first event is in). */
     public ChatStream chat(ChatRequest request) {
-        return whole(request.stream(), () -> traced(request.model(), () -> router.route(table, request.model(), "model",
+        return chat(request, false);
+    }
+
+    /**
+     * Starts a chat answer; with {@code whole}, for a client that reads it only once it is complete, a remote
+     * answer is held back to its end and routed again if its upstream cuts it off half-way ({@link WholeAnswer}).
+     */
+    public ChatStream chat(ChatRequest request, boolean whole) {
+        return whole(whole, () -> traced(request.model(), () -> router.route(table, request.model(), "model",
                 t -> stream(t, () -> t.provider().chat(request.withModel(t.providerModel()))))));
     }
 
     /** Starts a plain completion. */
     public ChatStream complete(CompletionRequest request) {
-        return whole(request.stream(), () -> traced(request.model(), () -> router.route(table, request.model(), "model",
+        return complete(request, false);
+    }
+
+    /** Starts a plain completion; {@code whole} as for {@link #chat(ChatRequest, boolean)}. */
+    public ChatStream complete(CompletionRequest request, boolean whole) {
+        return whole(whole, () -> traced(request.model(), () -> router.route(table, request.model(), "model",
                 t -> stream(t, () -> t.provider().complete(request.withModel(t.providerModel()))))));
     }
 
     /**
-     * Routes an answer; a remote one for a client that did not ask to stream is held back to its end
+     * Routes an answer; a remote one for a client that reads it whole is held back to its end
      * ({@link WholeAnswer}), so that an upstream cutting it off half-way is routed again instead of failing the
      * request: nothing of it had reached the client.
      */
-    private ChatStream whole(boolean streamed, java.util.function.Supplier<ChatStream> route) {
+    private ChatStream whole(boolean whole, java.util.function.Supplier<ChatStream> route) {
         ChatStream s = route.get();
-        if (streamed || s.upstream().startsWith(LocalProvider.ID + "/")) return s;
+        if (!whole || s.upstream().startsWith(LocalProvider.ID + "/")) return s;
         return new WholeAnswer(s, route, WholeAnswer.RESTARTS,
                 cut -> metrics.retry(cut.substring(0, Math.max(0, cut.indexOf('/'))), "stream_cut"));
     }

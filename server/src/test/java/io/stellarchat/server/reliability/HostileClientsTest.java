@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HostileClientsTest {
     private static final ServerConfig.ConnectionTimeouts SHORT =
-            new ServerConfig.ConnectionTimeouts(Duration.ofMillis(1500), Duration.ofMillis(400), 1024);
+            new ServerConfig.ConnectionTimeouts(Duration.ofMillis(1500), Duration.ofMillis(400), Duration.ofMillis(800));
 
     @TempDir
     Path dir;
@@ -113,19 +113,33 @@ class HostileClientsTest {
     }
 
     @Test
-    void aBodyTrickledBelowTheMinimumRateIsAnsweredWith408() throws Exception {
+    void aBodyTrickledPastTheBodyTimeoutIsDropped() throws Exception {
         try (ReliabilityServer server = new ReliabilityServer(dir, 4, 8, Duration.ofSeconds(5), SHORT);
              Conn slow = new Conn(server.port)) {
             String body = "{\"model\":\"stories260K\",\"prompt\":\"" + "x".repeat(4000) + "\",\"max_tokens\":1}";
             slow.out.write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + body.length() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             slow.out.flush();
-            // 10 bytes/s against a minimum of 1 KiB/s; each byte within the idle timeout.
-            boolean survived = slow.trickle(body.substring(0, 60), Duration.ofMillis(100));
+            // 10 bytes/s: each byte well within the idle timeout (1.5 s), the body never done in 0.8 s.
+            boolean survived = slow.trickle(body.substring(0, 40), Duration.ofMillis(100));
             assertTrue(!survived, "the server kept reading a body at 10 bytes/s for " + slow.openMillis() + " ms");
             String answer = slow.closed.get(5, TimeUnit.SECONDS);
-            assertTrue(slow.openMillis() < 4000, "dropped after " + slow.openMillis() + " ms");
+            assertTrue(slow.openMillis() < 1450, "dropped after " + slow.openMillis() + " ms, not by the body timeout");
             assertTrue(answer.isEmpty() || answer.startsWith("HTTP/1.1 408"), answer);
+        }
+    }
+
+    @Test
+    void aBodyThatStopsArrivingIsAnswered408ByTheIdleTimeout() throws Exception {
+        try (ReliabilityServer server = new ReliabilityServer(dir, 4, 8, Duration.ofSeconds(5),
+                new ServerConfig.ConnectionTimeouts(Duration.ofMillis(500), Duration.ofSeconds(10), Duration.ofSeconds(10)));
+             Conn stalled = new Conn(server.port)) {
+            stalled.out.write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100\r\n\r\n{\"model\":").getBytes(StandardCharsets.US_ASCII));
+            stalled.out.flush();
+            String answer = stalled.closed.get(5, TimeUnit.SECONDS);
+            assertTrue(answer.startsWith("HTTP/1.1 408"), "a JSON 408, no stack trace: " + answer);
+            assertTrue(answer.contains("request_timeout"), answer);
         }
     }
 
@@ -159,7 +173,9 @@ class HostileClientsTest {
                 assertTrue(ReliabilityServer.await(server::engineIdle, Duration.ofSeconds(10)),
                         "the engine waits for a slow reader: " + server.stats());
                 assertTrue(read.get() < 15, "the client read " + read.get() + " bytes");
-                assertTrue(beside < 3 * alone + 500_000_000L, "a stream took " + beside / 1_000_000 + " ms beside a slow reader, "
+                // Beside it the engine also generates the slow reader's tokens, and the machine may be shared: the
+                // bound only catches a stream held up by the slow one (which would take as long as the reader).
+                assertTrue(beside < 4 * alone + 2_000_000_000L, "a stream took " + beside / 1_000_000 + " ms beside a slow reader, "
                         + alone / 1_000_000 + " ms alone");
                 reader.interrupt();
             }

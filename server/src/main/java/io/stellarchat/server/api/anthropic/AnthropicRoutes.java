@@ -84,7 +84,7 @@ public final class AnthropicRoutes implements RouteGroup {
                 gateway.promptTokens(info.id(), request.messages()), request.params()));
         Admission.CachePlan plan = admission.cachePlan(ctx, caller, info, req, request.params());
         ChatStream stream = admission.call(Admission.site(ctx, null, "chat", caller, info.id(), request.stream(),
-                request.messages()), reservation, () -> admission.cached(ctx, plan, () -> gateway.chat(request)));
+                request.messages()), reservation, () -> admission.cached(ctx, plan, () -> gateway.chat(request, !request.stream())));
         String id = MessageJson.messageId();
         if (!request.stream()) {
             ChatCompletion answer;
