@@ -68,7 +68,9 @@ final class HeaderDeadline implements Connection.Listener, AutoCloseable {
 
     @Override
     public void onOpened(Connection connection) {
-        open.put(connection, new Watch());
+        // HTTP/1.1 connections only (they are their own ConnectionMetaData): a WebSocket connection that replaced
+        // one counts frames, not requests and responses.
+        if (connection instanceof org.eclipse.jetty.server.ConnectionMetaData) open.put(connection, new Watch());
     }
 
     @Override

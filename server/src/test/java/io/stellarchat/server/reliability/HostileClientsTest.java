@@ -103,6 +103,45 @@ class HostileClientsTest {
     }
 
     @Test
+    void aWebSocketThatOnlyPingsOutlivesTheHeaderTimeout() throws Exception {
+        try (io.stellarchat.server.testing.LiveService server = new io.stellarchat.server.testing.LiveService(dir,
+                List.of(io.stellarchat.server.testing.LiveService.stories("stories260K", 0)), List.of(), List.of(),
+                c -> c.withServer(c.server().withConnections(SHORT)));
+             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            java.util.concurrent.LinkedBlockingQueue<String> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.net.http.WebSocket ws = http.newWebSocketBuilder().buildAsync(
+                    java.net.URI.create("ws://127.0.0.1:" + server.port + "/v1/ws"), new java.net.http.WebSocket.Listener() {
+                        @Override
+                        public java.util.concurrent.CompletionStage<?> onPong(java.net.http.WebSocket w, java.nio.ByteBuffer m) {
+                            seen.add("pong");
+                            w.request(1);
+                            return null;
+                        }
+
+                        @Override
+                        public java.util.concurrent.CompletionStage<?> onClose(java.net.http.WebSocket w, int code, String why) {
+                            seen.add("close " + code);
+                            return null;
+                        }
+
+                        @Override
+                        public void onError(java.net.http.WebSocket w, Throwable error) {
+                            seen.add("error " + error);
+                        }
+                    }).get(5, TimeUnit.SECONDS);
+            // A ping is bytes in with no message: on an HTTP connection that would look like headers in progress.
+            for (int i = 0; i < 3; i++) {
+                ws.sendPing(java.nio.ByteBuffer.wrap(new byte[] {1})).get(5, TimeUnit.SECONDS);
+                assertEquals("pong", seen.poll(5, TimeUnit.SECONDS));
+                Thread.sleep(700); // past the header timeout (0.4 s) and a sweep, within the idle timeout (1.5 s)
+            }
+            ws.sendPing(java.nio.ByteBuffer.wrap(new byte[] {2})).get(5, TimeUnit.SECONDS);
+            assertEquals("pong", seen.poll(5, TimeUnit.SECONDS), "the socket is still open");
+            ws.abort();
+        }
+    }
+
+    @Test
     void aSilentConnectionIsClosedByTheIdleTimeout() throws Exception {
         try (ReliabilityServer server = new ReliabilityServer(dir, 4, 8, Duration.ofSeconds(5), SHORT);
              Conn silent = new Conn(server.port)) {
