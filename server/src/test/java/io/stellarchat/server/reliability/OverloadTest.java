@@ -58,7 +58,9 @@ class OverloadTest {
         server = new ReliabilityServer(dir, RUNNING, QUEUE, MAX_WAIT, ServerConfig.ConnectionTimeouts.DEFAULTS);
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        // Warm-up: a cold JVM on a busy machine may keep the first request past max_wait (0.5 s); try a few times.
         Outcome warm = stream(8);
+        for (int i = 0; i < 10 && warm.status != 200; i++) warm = stream(8);
         assertEquals(200, warm.status, warm.detail);
     }
 
