@@ -9,7 +9,10 @@ import java.util.Arrays;
  * benchmark ({@link EndToEndBench}: pp512/tg128 tokens/s and bandwidth); {@code ./stellar bench serve [options]}
  * drives an OpenAI-compatible server with concurrent streaming clients ({@link ServeBench}: throughput, time
  * to first token, inter-token latency, overload); {@code ./stellar bench gateway} measures what StellarChat adds
- * in front of an instant upstream ({@link io.stellarchat.bench.gateway.GatewayBench});
+ * in front of an instant upstream ({@link io.stellarchat.bench.gateway.GatewayBench}); {@code ./stellar bench overload}
+ * drives 4x and 16x an engine's capacity in streams ({@link io.stellarchat.bench.overload.OverloadBench});
+ * {@code ./stellar bench chaos} sends requests through an upstream failing half its calls, with a healthy
+ * fallback ({@link io.stellarchat.bench.gateway.ChaosBench});
  * {@code ./stellar bench grammar} measures grammar compile and token-mask times
  * ({@link io.stellarchat.bench.grammar.GrammarBench}); {@code ./stellar bench encode} measures embedding-model
  * encoding throughput beside llama.cpp's {@code llama-embedding} ({@link io.stellarchat.bench.encode.EncodeBench});
@@ -27,6 +30,14 @@ public final class BenchMain {
         }
         if (args.length > 0 && args[0].equals("gateway")) {
             io.stellarchat.bench.gateway.GatewayBench.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("overload")) {
+            io.stellarchat.bench.overload.OverloadBench.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("chaos")) {
+            io.stellarchat.bench.gateway.ChaosBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         if (args.length > 0 && args[0].equals("limits")) {

@@ -78,6 +78,16 @@ final class MockUpstream implements AutoCloseable {
         server.start();
     }
 
+    /** The streamed answer's frames, for other fakes that answer like this one. */
+    static byte[][] sseFrames() {
+        return SSE;
+    }
+
+    /** The model list's JSON. */
+    static String modelsJson() {
+        return new String(MODELS, StandardCharsets.UTF_8);
+    }
+
     private static byte[] frame(String data) {
         return ("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8);
     }

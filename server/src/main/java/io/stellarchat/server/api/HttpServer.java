@@ -9,6 +9,8 @@ import io.stellarchat.server.observe.HttpMetrics;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +35,9 @@ public final class HttpServer implements AutoCloseable {
     private final ServerConfig config;
     private final Javalin app;
     private final AtomicInteger state = new AtomicInteger(NEW);
+    private final HeaderDeadline headerDeadline;
+    /** Connections the kernel may hold before they are accepted. */
+    private static final int ACCEPT_QUEUE = 1024;
 
     /**
      * @param config  listener settings (host, port, body limit, drain timeout)
@@ -54,6 +59,8 @@ public final class HttpServer implements AutoCloseable {
         ErrorMapping errors = new ErrorMapping(mapper, config.maxBodyBytes(),
                 groups.stream().map(RouteGroup::errors).filter(java.util.Objects::nonNull).toList());
         RequestTracking tracking = new RequestTracking(metrics, config.maxBodyBytes(), tracing, logBodies);
+        ServerConfig.ConnectionTimeouts timeouts = config.connections();
+        this.headerDeadline = new HeaderDeadline(timeouts.headers(), timeouts.body());
         this.app = Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
             cfg.startup.showJavalinBanner = false;
@@ -62,8 +69,19 @@ public final class HttpServer implements AutoCloseable {
             cfg.http.maxRequestSize = config.maxBodyBytes();
             cfg.http.prefer405over404 = true;
             cfg.jsonMapper(new JavalinJackson(mapper, true));
-            cfg.jetty.host = config.host();
-            cfg.jetty.port = config.port();
+            // One HTTP/1.1 connector, as Javalin's default, with the slowloris defences: the idle timeout and
+            // the header and body deadlines.
+            cfg.jetty.addConnector((server, http) -> {
+                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+                connector.setHost(config.host());
+                connector.setPort(config.port());
+                connector.setIdleTimeout(timeouts.idle().toMillis());
+                // A burst of clients connecting at once waits in the kernel's accept queue; at the JDK's default
+                // of 50 the rest see their SYNs dropped and retried after 1, 3, 7 s (the kernel caps it at somaxconn).
+                connector.setAcceptQueueSize(ACCEPT_QUEUE);
+                connector.addEventListener(headerDeadline);
+                return connector;
+            });
             cfg.jetty.modifyServer(server -> {
                 server.setStopTimeout(config.drainTimeout().toMillis());
                 server.setHandler(new GracefulHandler()); // Javalin nests its servlet handler inside
@@ -121,6 +139,8 @@ public final class HttpServer implements AutoCloseable {
     @Override
     public void close() {
         int previous = state.getAndSet(CLOSED);
+        if (previous == CLOSED) return;
+        headerDeadline.close();
         if (previous != STARTED) return;
         log.info("shutting down: draining in-flight requests for up to {} ms", config.drainTimeout().toMillis());
         long t0 = System.nanoTime();

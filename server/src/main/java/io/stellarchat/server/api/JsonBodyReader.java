@@ -66,9 +66,26 @@ public final class JsonBodyReader {
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
             if (bytes.length > maxBytes) throw ApiException.tooLarge(maxBytes);
             return bytes;
+        } catch (org.eclipse.jetty.http.BadMessageException e) {
+            // Jetty refused the body as it came: too slow (408), or malformed framing.
+            throw e.getCode() == 408 ? tooSlow("The request body arrived too slowly.")
+                    : ApiException.invalidRequest(null, "The request body could not be read: " + e.getReason());
         } catch (IOException e) {
-            throw new UncheckedIOException("reading request body", e);
+            if (timedOut(e)) throw tooSlow("The request body stopped arriving (server.idle_timeout).");
+            // The client went away in the middle of its body: nobody to answer, nothing to log as a failure.
+            throw ApiException.invalidRequest(null, "The request body was cut off: the client closed the connection.");
         }
+    }
+
+    private static ApiException tooSlow(String message) {
+        return new ApiException(408, ErrorType.TIMEOUT, "request_timeout", null, message);
+    }
+
+    private static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.util.concurrent.TimeoutException) return true;
+        }
+        return false;
     }
 
     /** The JSON path of a binding error as OpenAI writes params: {@code messages[0].role}. */

@@ -30,6 +30,15 @@ public final class ConfigKeys {
     public static final ConfigKey SERVER_CORS_ALLOWED_ORIGINS = new ConfigKey("server.cors_allowed_origins", "",
             "a list of origins (scheme://host[:port]) or * (env: comma-separated)", false, true,
             "Browser origins allowed to call the API from another site (CORS): preflights from them get 204 with the allowed methods and headers, answers carry Access-Control-Allow-Origin. Empty: CORS is off and no CORS header is sent (the web UI is same-origin and needs none).");
+    public static final ConfigKey SERVER_IDLE_TIMEOUT = new ConfigKey("server.idle_timeout", "30s",
+            "a duration 1ms..1h: a number with ms, s, m or h", false, true,
+            "A connection with no byte read or written for this long is closed (between requests, or a request whose client stopped sending or reading).");
+    public static final ConfigKey SERVER_HEADER_TIMEOUT = new ConfigKey("server.header_timeout", "10s",
+            "a duration 1ms..1h: a number with ms, s, m or h", false, true,
+            "A request's headers must be complete this long after their first byte, else the connection is closed (slowloris on headers).");
+    public static final ConfigKey SERVER_BODY_TIMEOUT = new ConfigKey("server.body_timeout", "30s",
+            "a duration 1ms..1h: a number with ms, s, m or h", false, true,
+            "A request's body must be complete this long after its headers, else the connection is closed (slowloris on bodies).");
     public static final ConfigKey LOGGING_FORMAT = new ConfigKey("logging.format", "text",
             "text or json", false, true, "Console log layout: human-readable text, or one JSON object per line.");
     public static final ConfigKey LOGGING_LEVEL = new ConfigKey("logging.level", "info",
@@ -200,7 +209,8 @@ public final class ConfigKeys {
 
     /** All keys, in the order they are documented and printed. */
     public static final List<ConfigKey> ALL = List.of(SERVER_HOST, SERVER_PORT, SERVER_MAX_BODY_BYTES,
-            SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, SERVER_WS_MAX_FRAME_BYTES, SERVER_CORS_ALLOWED_ORIGINS, LOGGING_FORMAT, LOGGING_LEVEL, LOGGING_FILE, LOGGING_MAX_FILE_SIZE,
+            SERVER_DRAIN_TIMEOUT, SERVER_API_KEYS, SERVER_WS_MAX_FRAME_BYTES, SERVER_CORS_ALLOWED_ORIGINS,
+            SERVER_IDLE_TIMEOUT, SERVER_HEADER_TIMEOUT, SERVER_BODY_TIMEOUT, LOGGING_FORMAT, LOGGING_LEVEL, LOGGING_FILE, LOGGING_MAX_FILE_SIZE,
             LOGGING_MAX_HISTORY, LOGGING_LEVELS, LOGGING_BODIES, MODELS_DIR, MODELS_LIST,
             MODELS_KEEP_ALIVE, MODELS_MAX_LOADED, MODELS_HUB_ENDPOINT, MODELS_HUB_TOKEN, PROVIDERS,
             ENGINE_THREADS, ENGINE_CONTEXT_LENGTH, ENGINE_QUEUE_DEPTH, ENGINE_MAX_WAIT, ENGINE_KEEP_ALIVE,

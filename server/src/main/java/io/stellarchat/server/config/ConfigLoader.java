@@ -198,7 +198,11 @@ public final class ConfigLoader {
                 r.strings("server.api_keys", ConfigKeys.SERVER_API_KEYS, raw.get("server.api_keys")).stream()
                         .map(Secret::new).toList(),
                 r.size(ConfigKeys.SERVER_WS_MAX_FRAME_BYTES, raw.get("server.ws_max_frame_bytes"), 1, ValueReader.MAX_BODY),
-                origins(r, raw.get("server.cors_allowed_origins")));
+                origins(r, raw.get("server.cors_allowed_origins")),
+                new ServerConfig.ConnectionTimeouts(
+                        r.duration(ConfigKeys.SERVER_IDLE_TIMEOUT, raw.get("server.idle_timeout"), Duration.ofMillis(1), ValueReader.MAX_DRAIN),
+                        r.duration(ConfigKeys.SERVER_HEADER_TIMEOUT, raw.get("server.header_timeout"), Duration.ofMillis(1), ValueReader.MAX_DRAIN),
+                        r.duration(ConfigKeys.SERVER_BODY_TIMEOUT, raw.get("server.body_timeout"), Duration.ofMillis(1), ValueReader.MAX_DRAIN)));
         String logFile = r.text(ConfigKeys.LOGGING_FILE, raw.get("logging.file"));
         java.util.Map<String, LoggingConfig.Level> levels = new java.util.LinkedHashMap<>();
         for (String entry : r.strings("logging.levels", ConfigKeys.LOGGING_LEVELS, raw.get("logging.levels"))) {

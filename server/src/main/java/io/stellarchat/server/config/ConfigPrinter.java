@@ -25,6 +25,9 @@ public final class ConfigPrinter {
         line(out, loaded, ConfigKeys.SERVER_API_KEYS, list(c.server().apiKeys().stream().map(Secret::masked).toList()));
         line(out, loaded, ConfigKeys.SERVER_WS_MAX_FRAME_BYTES, size(c.server().wsMaxFrameBytes()));
         line(out, loaded, ConfigKeys.SERVER_CORS_ALLOWED_ORIGINS, list(c.server().corsAllowedOrigins()));
+        line(out, loaded, ConfigKeys.SERVER_IDLE_TIMEOUT, quote(duration(c.server().connections().idle())));
+        line(out, loaded, ConfigKeys.SERVER_HEADER_TIMEOUT, quote(duration(c.server().connections().headers())));
+        line(out, loaded, ConfigKeys.SERVER_BODY_TIMEOUT, quote(duration(c.server().connections().body())));
         section(out, "logging");
         line(out, loaded, ConfigKeys.LOGGING_FORMAT, c.logging().format().key());
         line(out, loaded, ConfigKeys.LOGGING_LEVEL, c.logging().level().key());

@@ -120,6 +120,7 @@ public final class Gateway implements AutoCloseable {
             ProviderState s = new ProviderState(c, setup.factory().apply(c), setup.ticker(),
                     (provider, from, to) -> {
                         log.warn("circuit of provider {}: {} -> {}", provider, from, to);
+                        if (to == io.stellarchat.server.gateway.resilience.ProviderBreaker.State.OPEN) metrics.circuitOpened(provider);
                         setup.events().accept(io.stellarchat.server.observe.TelemetryEvent.of(
                                 io.stellarchat.server.observe.TelemetryEvent.Type.BREAKER_STATE, null, null,
                                 java.util.Map.of("provider", provider, "from", String.valueOf(from).toLowerCase(java.util.Locale.ROOT),
@@ -224,14 +225,39 @@ public final class Gateway implements AutoCloseable {
 
     /** Starts a chat answer for {@code request.model()} (returns once its first event is in). */
     public ChatStream chat(ChatRequest request) {
-        return traced(request.model(), () -> router.route(table, request.model(), "model", t -> stream(t,
-                () -> t.provider().chat(request.withModel(t.providerModel())))));
+        return chat(request, false);
+    }
+
+    /**
+     * Starts a chat answer; with {@code whole}, for a client that reads it only once it is complete, a remote
+     * answer is held back to its end and routed again if its upstream cuts it off half-way ({@link WholeAnswer}).
+     */
+    public ChatStream chat(ChatRequest request, boolean whole) {
+        return whole(whole, () -> traced(request.model(), () -> router.route(table, request.model(), "model",
+                t -> stream(t, () -> t.provider().chat(request.withModel(t.providerModel()))))));
     }
 
     /** Starts a plain completion. */
     public ChatStream complete(CompletionRequest request) {
-        return traced(request.model(), () -> router.route(table, request.model(), "model", t -> stream(t,
-                () -> t.provider().complete(request.withModel(t.providerModel())))));
+        return complete(request, false);
+    }
+
+    /** Starts a plain completion; {@code whole} as for {@link #chat(ChatRequest, boolean)}. */
+    public ChatStream complete(CompletionRequest request, boolean whole) {
+        return whole(whole, () -> traced(request.model(), () -> router.route(table, request.model(), "model",
+                t -> stream(t, () -> t.provider().complete(request.withModel(t.providerModel()))))));
+    }
+
+    /**
+     * Routes an answer; a remote one for a client that reads it whole is held back to its end
+     * ({@link WholeAnswer}), so that an upstream cutting it off half-way is routed again instead of failing the
+     * request: nothing of it had reached the client.
+     */
+    private ChatStream whole(boolean whole, java.util.function.Supplier<ChatStream> route) {
+        ChatStream s = route.get();
+        if (!whole || s.upstream().startsWith(LocalProvider.ID + "/")) return s;
+        return new WholeAnswer(s, route, WholeAnswer.RESTARTS,
+                cut -> metrics.retry(cut.substring(0, Math.max(0, cut.indexOf('/'))), "stream_cut"));
     }
 
     /** The {@code route} span: choosing who answers, the attempts and retries, until the answer has begun. */

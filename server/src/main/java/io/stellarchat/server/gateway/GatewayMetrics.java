@@ -19,9 +19,11 @@ import java.util.function.Supplier;
  *       {@code total_timeout}, {@code overloaded}, ...)</li>
  *   <li>{@code stellar_upstream_duration_seconds{provider,model}} and
  *       {@code stellar_upstream_time_to_first_token_seconds{provider,model}} — histograms</li>
- *   <li>{@code stellar_upstream_retries_total{provider,reason}} — retries made, by the failure that caused them</li>
+ *   <li>{@code stellar_upstream_retries_total{provider,reason}} — retries made, by the failure that caused them
+ *       ({@code stream_cut}: a held-back answer the upstream cut off, routed again)</li>
  *   <li>{@code stellar_upstream_fallbacks_total{from,to}} — answers given by a fallback model</li>
  *   <li>{@code stellar_upstream_circuit_state{provider}} — 0 closed, 1 half-open, 2 open</li>
+ *   <li>{@code stellar_upstream_circuit_openings_total{provider}} — times the breaker opened</li>
  *   <li>{@code stellar_upstream_in_flight{provider}} — requests in flight</li>
  *   <li>{@code stellar_upstream_tokens_total{provider,model,direction}} — prompt ({@code in}) and completion
  *       ({@code out}) tokens of answered requests</li>
@@ -66,6 +68,11 @@ final class GatewayMetrics {
     void retry(String provider, String reason) {
         Counter.builder("stellar.upstream.retries").description("Retries of failed upstream attempts, by cause")
                 .tag("provider", provider).tag("reason", reason).register(registry).increment();
+    }
+
+    void circuitOpened(String provider) {
+        Counter.builder("stellar.upstream.circuit_openings").description("Times the provider's circuit breaker opened")
+                .tag("provider", provider).register(registry).increment();
     }
 
     void fallback(String from, String to) {

@@ -98,6 +98,18 @@ public final class RawHttp implements AutoCloseable {
         return all.toString(StandardCharsets.UTF_8);
     }
 
+    /** The connection, for a test that reads it its own way (e.g. slowly). */
+    public Socket socket() {
+        return socket;
+    }
+
+    /** The body: by its Content-Length, else chunked. */
+    public String body() throws IOException {
+        String length = headers.get("content-length");
+        if (length == null) return chunkedBody();
+        return new String(in.readNBytes(Integer.parseInt(length)), StandardCharsets.UTF_8);
+    }
+
     /** One CRLF-terminated line (a bare LF is an error: HTTP framing requires CRLF). */
     private String line() throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();

@@ -84,7 +84,7 @@ public final class AnthropicRoutes implements RouteGroup {
                 gateway.promptTokens(info.id(), request.messages()), request.params()));
         Admission.CachePlan plan = admission.cachePlan(ctx, caller, info, req, request.params());
         ChatStream stream = admission.call(Admission.site(ctx, null, "chat", caller, info.id(), request.stream(),
-                request.messages()), reservation, () -> admission.cached(ctx, plan, () -> gateway.chat(request)));
+                request.messages()), reservation, () -> admission.cached(ctx, plan, () -> gateway.chat(request, !request.stream())));
         String id = MessageJson.messageId();
         if (!request.stream()) {
             ChatCompletion answer;
@@ -109,6 +109,8 @@ public final class AnthropicRoutes implements RouteGroup {
      * {@code message_stop}, so the client sees it cut). A client that leaves cancels the generation.
      */
     private void stream(Context ctx, ChatStream stream, String id, Usage estimate) {
+        stream = reader.awaitFirstEvent(ctx, stream); // a refusal before the first event is a plain 429/503
+        if (stream == null) return;
         SseWriter sse;
         try {
             sse = new SseWriter(ctx);

@@ -234,6 +234,8 @@ public final class OllamaRoutes implements RouteGroup {
             ctx.json(o);
             return;
         }
+        stream = reader.awaitFirstEvent(ctx, stream); // a refusal before the first event is a plain 429/503
+        if (stream == null) return;
         NdjsonWriter out;
         try {
             out = new NdjsonWriter(ctx);

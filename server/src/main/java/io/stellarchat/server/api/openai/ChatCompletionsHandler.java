@@ -79,7 +79,7 @@ final class ChatCompletionsHandler {
                 () -> Admission.budget(info, gateway.promptTokens(info.id(), messages), gen.params()));
         Admission.CachePlan plan = admission.cachePlan(ctx, caller, info, req, gen.params());
         ChatStream stream = admission.call(Admission.site(ctx, null, "chat", caller, info.id(), gen.stream(), messages),
-                reservation, () -> admission.cached(ctx, plan, () -> gateway.chat(request)));
+                reservation, () -> admission.cached(ctx, plan, () -> gateway.chat(request, !request.stream())));
         ctx.header(OpenAiRoutes.UPSTREAM_HEADER, stream.upstream());
         if (!stream.warnings().isEmpty()) ctx.header(OpenAiRoutes.WARNING_HEADER, String.join("; ", stream.warnings()));
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");

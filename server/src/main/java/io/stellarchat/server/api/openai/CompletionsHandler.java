@@ -80,7 +80,7 @@ final class CompletionsHandler {
         Admission.CachePlan plan = prompts.size() == 1 ? admission.cachePlan(ctx, caller, info, req, gen.params())
                 : new Admission.CachePlan(null, false, false);
         ChatStream stream = admission.call(Admission.site(ctx, null, "text_completion", caller, info.id(), gen.stream(),
-                prompts), reservation, () -> admission.cached(ctx, plan, () -> gateway.complete(request)));
+                prompts), reservation, () -> admission.cached(ctx, plan, () -> gateway.complete(request, !request.stream())));
         ctx.header(OpenAiRoutes.UPSTREAM_HEADER, stream.upstream());
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;

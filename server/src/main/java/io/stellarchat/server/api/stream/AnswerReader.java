@@ -109,7 +109,8 @@ public final class AnswerReader {
     }
 
     /**
-     * Streams the answer as server-sent events: opens the event stream (headers out at once), hands every event
+     * Streams the answer as server-sent events: waits for its first event ({@link #awaitFirstEvent}: a refusal
+     * before it is a plain HTTP error), opens the event stream (headers out then), hands every event
      * to the sink made for it, and ends a failed answer with one error event in the error shape and no
      * {@code [DONE]} (a cut stream that ended normally would look complete to a client). A client that leaves
      * cancels the answer.
@@ -118,6 +119,11 @@ public final class AnswerReader {
      */
     public void streamSse(Context ctx, ChatStream stream, ObjectMapper json, String what,
                           Function<SseWriter, Sink> sinkFor) {
+        stream = awaitFirstEvent(ctx, stream);
+        if (stream == null) {
+            log.info("client disconnected before a streamed {} began; generation cancelled", what);
+            return;
+        }
         SseWriter sse;
         try {
             sse = new SseWriter(ctx);
@@ -140,6 +146,19 @@ public final class AnswerReader {
                 // nothing more to tell a client that is gone
             }
         }
+    }
+
+    /**
+     * Waits for a streamed answer's first event before anything is written, so that an answer refused before
+     * it began (a full or timed-out engine queue, an upstream that failed at once) is an HTTP error with its
+     * status and {@code Retry-After}, not a 200 whose stream ends in an error event. Waits at most as long as a
+     * collected answer may be silent.
+     *
+     * @return the answer, its first event still to be read; null when the client left (the answer is cancelled)
+     * @throws ProviderException the answer failed before its first event
+     */
+    public ChatStream awaitFirstEvent(Context ctx, ChatStream stream) {
+        return FirstEvent.await(ctx, stream, STALL);
     }
 
     private static ChatEvent next(ChatStream stream, Duration wait) {
