@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 final class WholeAnswer implements ChatStream {
     private static final Logger log = LoggerFactory.getLogger(WholeAnswer.class);
     /** Routings of an answer after its first one, when upstreams cut it off. */
-    static final int RESTARTS = 2;
+    static final int RESTARTS = 3;
 
     private final Supplier<ChatStream> route;
     private final Consumer<String> onCut;
