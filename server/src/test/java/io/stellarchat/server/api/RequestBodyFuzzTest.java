@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing of every endpoint that takes a JSON body (Jazzer), over real HTTP against the whole
- * service ({@link LiveService}: stories260K with a 64-token context, SQLite, a static admin key): OpenAI chat,
+ * service ({@link LiveService}: stories260K with a 128-token context, SQLite, a static admin key): OpenAI chat,
  * completions, embeddings, rerank, tokenize/detokenize/apply-template; sessions (create, patch, send a message);
  * admin (keys, models); Ollama (chat, generate, show, embed, embeddings); Anthropic (messages, count_tokens).
  *
@@ -53,7 +53,7 @@ class RequestBodyFuzzTest {
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory("stellar-fuzz-requests");
-        live = new LiveService(dir, List.of(LiveService.stories(MODEL, 64)), List.of(KEY));
+        live = new LiveService(dir, List.of(LiveService.stories(MODEL, 128)), List.of(KEY));
         String session = json(send("POST", "/v1/sessions", "{\"model\":\"" + MODEL + "\"}")).get("id").asText();
         String key = json(send("POST", "/v1/admin/keys", "{\"name\":\"fuzz\",\"scopes\":[\"chat\"]}")).get("id").asText();
         endpoints = List.of(
