@@ -152,7 +152,7 @@ final class UpstreamErrors {
     static UpstreamError fromJson(JsonNode root) {
         if (root == null || !root.isObject()) return new UpstreamError(null, null, null, null);
         JsonNode err = root.get("error");
-        if (err != null && err.isTextual()) return new UpstreamError(err.asText(), null, null, null);
+        if (err != null && err.isTextual()) return new UpstreamError(err.asText().isBlank() ? null : err.asText(), null, null, null);
         JsonNode src = err != null && err.isObject() ? err : root;
         return new UpstreamError(text(src, "message"), text(src, "type"), text(src, "code"), text(src, "param"));
     }

@@ -19,11 +19,13 @@ class UpstreamFuzzFindingsTest {
      * Finding 1 (input {@code whitespace-only-error-body-finding1}): an upstream answering 409 with a body of one
      * U+001D — whitespace to Java — gave the client an error whose message was empty, since the body was shown
      * stripped and nothing was left. A blank body or a blank {@code message} field now never makes the message.
+     * Finding 3 (input {@code blank-error-string-finding3}): the same through Ollama's {@code {"error":""}} shape.
      */
     @Test
     void upstreamErrorWithAWhitespaceOnlyBodyStillSaysWhyFinding1() {
         for (int status : List.of(400, 404, 409, 422)) {
-            for (String body : List.of("\u001d", " \t\r\n", "{\"error\":{\"message\":\"  \"}}", "{\"error\":\"\u001d\"}")) {
+            for (String body : List.of("\u001d", " \t\r\n", "{\"error\":{\"message\":\"  \"}}", "{\"error\":\"\u001d\"}",
+                    "{\"error\":\"\"}", "{\"error\":\" \"} trailing")) {
                 ProviderException e = UpstreamErrors.status("up", status, NO_HEADERS, body.getBytes(StandardCharsets.UTF_8));
                 assertEquals(status, e.status());
                 assertFalse(e.getMessage().isBlank(), status + " with body '" + body + "' has a blank message");
