@@ -163,7 +163,23 @@ final class RuleCompiler {
             } else if (r.max() == 1) {
                 list.add(new int[] {body});
             } else {
-                int rest = synth(new Expr.Repeat(r.body(), 0, r.max() - 1), hint);
+                // O_k ::= x O_{k-1} | ε, O_1 ::= x | ε: built bottom-up in a loop, since a bound such as {0,8000}
+                // (a regex count, a maxLength) nests thousands deep and recursion overflowed the stack (fuzz finding)
+                int rest = -1;
+                for (int k = 1; k < r.max(); k++) {
+                    Expr.Repeat shorter = new Expr.Repeat(r.body(), 0, k);
+                    Integer have = synthetic.get(shorter);
+                    if (have == null) {
+                        have = newRule(hint);
+                        synthetic.put(shorter, have);
+                        List<int[]> alternatives = new ArrayList<>();
+                        alts.set(have, alternatives);
+                        alternatives.add(k == 1 ? new int[] {body} : new int[] {body, rest});
+                        alternatives.add(new int[0]);
+                        codeSize += 5;
+                    }
+                    rest = have;
+                }
                 list.add(new int[] {body, rest}); // O_k ::= x O_{k-1}
             }
             list.add(new int[0]); // | ε

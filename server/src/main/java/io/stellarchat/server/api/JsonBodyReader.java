@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.javalin.http.Context;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -33,6 +34,8 @@ public final class JsonBodyReader {
             return mapper.readTree(body);
         } catch (JsonProcessingException e) {
             throw invalidJson(e);
+        } catch (CharConversionException e) {
+            throw notText(e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -53,6 +56,8 @@ public final class JsonBodyReader {
                     + ": " + e.getOriginalMessage() + where(e.getLocation()));
         } catch (JsonProcessingException e) {
             throw invalidJson(e);
+        } catch (CharConversionException e) {
+            throw notText(e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -105,6 +110,16 @@ public final class JsonBodyReader {
     private static ApiException invalidJson(JsonProcessingException e) {
         return ApiException.invalidRequest(null, "Invalid JSON in request body: " + e.getOriginalMessage()
                 + where(e.getLocation()));
+    }
+
+    /**
+     * Jackson guesses a byte body's encoding from its first bytes (JSON may be UTF-8, -16 or -32): a body that starts
+     * with NUL bytes reads as UTF-32 and then fails as a {@link CharConversionException}, which is the client's bad
+     * body, not an I/O failure of ours.
+     */
+    private static ApiException notText(CharConversionException e) {
+        return ApiException.invalidRequest(null, "Invalid JSON in request body: not valid Unicode text ("
+                + e.getMessage() + ").");
     }
 
     private static String where(JsonLocation at) {

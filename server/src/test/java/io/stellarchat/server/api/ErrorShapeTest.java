@@ -96,6 +96,23 @@ class ErrorShapeTest {
         assertEquals("invalid_request_error", TestServer.JSON.readTree(bigHeader[1]).get("error").get("type").asText());
     }
 
+    /**
+     * Fuzz finding 1 of {@code RequestBodyFuzzTest} (input {@code nul-prefixed-body-finding1}): a body that starts
+     * with NUL bytes makes Jackson read it as UTF-32, which then fails with a CharConversionException — an
+     * IOException, not a JSON error — and the request ended as a 500. It is the client's bad body: a 400.
+     */
+    @Test
+    void bodyThatStartsWithNulBytesIsA400NotA500Finding1() throws Exception {
+        byte[] body = new byte[24];
+        byte[] json = "{\"model\": \"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        System.arraycopy(json, 0, body, 7, json.length); // NULs, then JSON not aligned to UTF-32 units
+        for (String path : List.of("/test/echo", "/test/bind")) {
+            var r = server.send(server.request(path).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+            JsonNode e = assertError(r, 400, "invalid_request_error");
+            assertTrue(e.get("message").asText().startsWith("Invalid JSON in request body"), e.toString());
+        }
+    }
+
     @Test
     void wrongMethodIs405NamingAllowedMethods() throws Exception {
         var r = server.send(server.request("/health").DELETE());

@@ -51,6 +51,9 @@ final class AnthropicEvents implements StreamTranslator {
         if (e == null || !e.isObject()) throw UpstreamErrors.badResponse(provider, "an event that is not an object");
         String type = RemoteJson.text(e, "type");
         if (type == null) type = event.name();
+        if (ended && (type.equals("content_block_start") || type.equals("content_block_delta"))) {
+            return false; // nothing of the message counts after its stop reason (as OpenAiChunks does for a choice)
+        }
         switch (type) {
             case "message_start" -> usage(e.path("message").path("usage"));
             case "content_block_start" -> {

@@ -152,7 +152,7 @@ final class UpstreamErrors {
     static UpstreamError fromJson(JsonNode root) {
         if (root == null || !root.isObject()) return new UpstreamError(null, null, null, null);
         JsonNode err = root.get("error");
-        if (err != null && err.isTextual()) return new UpstreamError(err.asText(), null, null, null);
+        if (err != null && err.isTextual()) return new UpstreamError(err.asText().isBlank() ? null : err.asText(), null, null, null);
         JsonNode src = err != null && err.isObject() ? err : root;
         return new UpstreamError(text(src, "message"), text(src, "type"), text(src, "code"), text(src, "param"));
     }
@@ -161,13 +161,14 @@ final class UpstreamErrors {
         JsonNode v = node.get(field);
         if (v == null || v.isNull() || v.isContainerNode()) return null;
         String s = v.asText();
-        return s.isEmpty() ? null : s;
+        return s.isBlank() ? null : s; // a blank message says nothing: fall back to the body or the status
     }
 
     private static String shown(byte[] body) {
         if (body == null || body.length == 0) return "(no body)";
         String s = new String(body, 0, Math.min(body.length, SHOWN_BODY * 4), StandardCharsets.UTF_8).strip()
                 .replaceAll("\\s+", " ");
+        if (s.isEmpty()) return "(a body of whitespace only)"; // never an error with an empty message
         return s.length() > SHOWN_BODY ? s.substring(0, SHOWN_BODY) + "…" : s;
     }
 

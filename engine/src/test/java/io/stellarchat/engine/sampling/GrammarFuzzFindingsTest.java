@@ -1,0 +1,51 @@
+package io.stellarchat.engine.sampling;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Regression tests for what fuzzing the JSON Schema → grammar compiler found ({@link JsonSchemaGrammarFuzzTest}). */
+class GrammarFuzzFindingsTest {
+
+    /**
+     * Finding 1 (input {@code long-bounded-repeat-finding1}): a string {@code pattern} with a count such as
+     * {@code {3,8505}} compiled its optional tail as a chain of rules built by recursion one level per count, and
+     * overflowed the stack of the thread compiling it — a request thread, for a client's {@code response_format}.
+     * The chain is built in a loop now; the same holds for {@code maxLength}.
+     */
+    @Test
+    void longBoundedRepeatCompilesWithoutOverflowingTheStackFinding1() throws Exception {
+        byte[] finding = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(GrammarFuzzFindingsTest.class.getResource(
+                "JsonSchemaGrammarFuzzTestInputs/anySchemaCompilesToALiveGrammarOrFailsWithAGrammarException/"
+                        + "long-bounded-repeat-finding1").toURI()));
+        int end = 1;
+        while (finding[end] != 0) {
+            end++;
+        }
+        String[] schemas = {
+            new String(finding, 1, end - 1, java.nio.charset.StandardCharsets.UTF_8), // strict = false
+            "{\"type\":\"string\",\"pattern\":\"^[A-Z]{2,5}-[0-9\u00e9\ufffd]{3,60000}$\"}",
+            "{\"type\":\"string\",\"maxLength\":60000}",
+        };
+        for (String schema : schemas) {
+            // a thread with a small stack, as a virtual thread may have: recursion per count fails there first
+            Grammar[] g = new Grammar[1];
+            Throwable[] failure = new Throwable[1];
+            Thread t = new Thread(null, () -> {
+                try {
+                    g[0] = Grammar.jsonSchema(schema, false);
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            }, "compile", 160 * 1024);
+            t.start();
+            t.join(60_000);
+            assertFalse(t.isAlive(), "compiling " + schema + " did not finish");
+            assertTrue(failure[0] == null || failure[0] instanceof GrammarException, schema + ": " + failure[0]);
+            if (g[0] != null && schema.contains("maxLength")) {
+                assertTrue(GrammarTesting.matches(g[0], "\"abc\""), schema);
+            }
+        }
+    }
+}
