@@ -190,6 +190,26 @@ public final class ChatDatabase implements AutoCloseable {
         return lease;
     }
 
+    /**
+     * Registers {@code stellar_db_connections{pool, state}} gauges (state {@code active}, {@code idle},
+     * {@code total}) for this database's pools, read from Hikari's pool bean at scrape time, so a leak of
+     * connections shows on {@code /metrics} (the soak benchmark watches it).
+     */
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        for (HikariDataSource pool : reader == writer ? java.util.List.of(writer) : java.util.List.of(writer, reader)) {
+            String name = pool.getPoolName();
+            io.micrometer.core.instrument.Gauge.builder("stellar_db_connections", pool,
+                            p -> p.getHikariPoolMXBean() == null ? 0 : p.getHikariPoolMXBean().getActiveConnections())
+                    .tag("pool", name).tag("state", "active").register(registry);
+            io.micrometer.core.instrument.Gauge.builder("stellar_db_connections", pool,
+                            p -> p.getHikariPoolMXBean() == null ? 0 : p.getHikariPoolMXBean().getIdleConnections())
+                    .tag("pool", name).tag("state", "idle").register(registry);
+            io.micrometer.core.instrument.Gauge.builder("stellar_db_connections", pool,
+                            p -> p.getHikariPoolMXBean() == null ? 0 : p.getHikariPoolMXBean().getTotalConnections())
+                    .tag("pool", name).tag("state", "total").register(registry);
+        }
+    }
+
     /** True for the SQLite database, false for PostgreSQL. */
     public boolean isSqlite() {
         return sqlite;

@@ -101,6 +101,7 @@ public final class StellarService implements AutoCloseable {
         this.database = database;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.jvmMetrics = new JvmMetrics(registry);
+        if (database != null) database.bindMetrics(registry);
         this.readiness = new Readiness();
         ObjectMapper json = new ObjectMapper();
         // Telemetry first: every component below may emit events. The usage table is one more sink.
