@@ -155,7 +155,7 @@ public final class StellarService implements AutoCloseable {
                 config.models().hubToken().reveal()));
         if (database != null) {
             SessionTurns turns = new SessionTurns(database.history(), gateway,
-                    stored -> GenerationFields.storedSession(json, stored), telemetry::emit);
+                    stored -> GenerationFields.storedSession(json, stored), telemetry::emit, database.partialReplies());
             groups.add(new SessionRoutes(database.history(), audit, gateway, admission, turns, json,
                     config.server().maxBodyBytes()));
             groups.add(new ChatSocketRoutes(database.history(), audit, gateway, admission, turns, json,
