@@ -252,7 +252,7 @@ public final class SoakBench {
     }
 
     /** Copies the built server jar and its libraries, so a rebuild during the run leaves the child alone. */
-    private static String copyServer(Path home, Path dir) throws IOException {
+    static String copyServer(Path home, Path dir) throws IOException {
         ServerProcess.builtClassPath(home); // throws when the server is not built
         Path jar = home.resolve("server/target/stellar-server.jar");
         Path lib = home.resolve("server/target/lib");
