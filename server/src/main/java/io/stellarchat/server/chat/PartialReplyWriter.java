@@ -97,6 +97,11 @@ public final class PartialReplyWriter implements AutoCloseable {
         return written.get();
     }
 
+    /** Replies whose id waits in the queue (tests). */
+    int queued() {
+        return queue.size();
+    }
+
     /** Increments dropped because the queue was full or the writer closed. */
     public long dropped() {
         return dropped.get();
