@@ -27,7 +27,9 @@ import java.util.stream.Stream;
  * 30 s and reporting the least-squares slope of each resource from minute 5 to the end, per hour. Exits 1 when a
  * slope is above its threshold (see {@link #SERIES}) or a request failed with something other than 429/503.
  *
- * <p>Each sample: {@code jcmd <pid> GC.run} (a full collection in the child; {@code System.gc()} is honoured by
+ * <p>Each sample is taken idle: the clients stop starting requests, those under way end, and the engine reports
+ * nothing running or waiting (bounded waits; a sample that could not wait says so in the {@code idle} column).
+ * Then: {@code jcmd <pid> GC.run} (a full collection in the child; {@code System.gc()} is honoured by
  * the parallel collector the launcher uses), then {@code /metrics} for the heap in use right after it
  * ({@code jvm_memory_used_bytes{area="heap"}}), open file descriptors ({@code process_files_open_files}), live
  * JVM threads, KV blocks in use ({@code stellar_engine_kv_blocks{state="used"}}) and database pool connections
@@ -69,6 +71,9 @@ public final class SoakBench {
         // by design and hides a leak (--server-set engine.prefix_caching=true soaks the cache instead).
         List<String> sets = new ArrayList<>(List.of("engine.threads=1", "engine.prefix_caching=false"));
         Path out = null;
+        Path reportOf = null;
+        // Loaded now, not after an hour: a rebuild of the bench jar during the run must not take the report with it.
+        Slope.of(List.of(0.0, 1.0), List.of(0.0, 1.0));
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -80,10 +85,11 @@ public final class SoakBench {
                 case "--model" -> model = Path.of(args[++i]);
                 case "--server-set" -> sets.add(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--report" -> reportOf = Path.of(args[++i]);
                 case "--help", "-h" -> {
                     System.out.println("usage: ./stellar bench soak [--minutes 60] [--warmup-minutes 5] "
                             + "[--sample-seconds 30] [--clients 3] [--pause-ms 20] [--model FILE.gguf] "
-                            + "[--server-set KEY=VALUE]... [--out DIR]");
+                            + "[--server-set KEY=VALUE]... [--out DIR] | --report DIR/samples.csv [--warmup-minutes 5]");
                     return;
                 }
                 default -> {
@@ -91,6 +97,9 @@ public final class SoakBench {
                     System.exit(2);
                 }
             }
+        }
+        if (reportOf != null) {
+            System.exit(reportFromCsv(reportOf, warmupMinutes, System.out));
         }
         if (out == null) {
             out = home.resolve("bench/target/soak-" + Instant.now().toString().replace(':', '-'));
@@ -112,19 +121,29 @@ public final class SoakBench {
              PrintWriter csv = new PrintWriter(Files.newBufferedWriter(out.resolve("samples.csv")))) {
             traffic = new Traffic(server.url(), modelName, clients, pauseMs);
             traffic.start(42);
-            csv.println("minute," + String.join(",", SERIES.keySet()) + ",requests_ok,requests_failed");
+            csv.println("minute," + String.join(",", SERIES.keySet()) + ",requests_ok,requests_failed,idle");
             long end = started + (long) (minutes * 60e9);
             long next = System.nanoTime();
             try {
                 while (System.nanoTime() < end) {
                     if (!server.isAlive()) throw new IOException("the server died; see " + out.resolve("server.log"));
-                    Map<String, Double> s = sample(server, http);
+                    // Sampled idle: the clients pause and the engine drains, so KV blocks in use must be 0 (a
+                    // leaked block shows at once) and the heap holds no request in flight.
+                    boolean idle = traffic.pause(Duration.ofSeconds(90)) && awaitEngineIdle(server, http, Duration.ofSeconds(30));
+                    Map<String, Double> s;
+                    try {
+                        s = sample(server, http);
+                    } finally {
+                        traffic.resume();
+                    }
+                    s.put("idle", idle ? 1.0 : 0.0);
                     double minute = (System.nanoTime() - started) / 60e9;
                     s.put("minute", minute);
                     samples.add(s);
                     StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%.2f", minute));
                     for (String k : SERIES.keySet()) row.append(',').append(fmt(s.getOrDefault(k, Double.NaN)));
-                    row.append(',').append(traffic.totalOk()).append(',').append(traffic.totalFailed());
+                    row.append(',').append(traffic.totalOk()).append(',').append(traffic.totalFailed())
+                            .append(',').append(fmt(s.get("idle")));
                     csv.println(row);
                     csv.flush();
                     log.printf(Locale.ROOT, "soak %5.1f min: heap %.1f MiB, fds %s, threads %s, kv %s, db %s, ok %d, failed %d%n",
@@ -140,6 +159,45 @@ public final class SoakBench {
             }
         }
         return report(samples, warmupMinutes, traffic, (System.nanoTime() - started) / 60e9, out, log);
+    }
+
+    /**
+     * The summary of an earlier run from its {@code samples.csv} (the per-kind request counts are not in it: only
+     * the running totals of successful and failed requests). Written to {@code summary-from-csv.txt} beside it.
+     */
+    static int reportFromCsv(Path csv, double warmupMinutes, PrintStream log) throws IOException {
+        List<String> rows = Files.readAllLines(csv);
+        String[] header = rows.getFirst().split(",");
+        List<Map<String, Double>> samples = new ArrayList<>();
+        for (String row : rows.subList(1, rows.size())) {
+            String[] cells = row.split(",", -1);
+            Map<String, Double> s = new LinkedHashMap<>();
+            for (int i = 0; i < header.length && i < cells.length; i++) {
+                if (!cells[i].isEmpty()) s.put(header[i], Double.parseDouble(cells[i]));
+            }
+            samples.add(s);
+        }
+        double last = samples.isEmpty() ? 0 : samples.getLast().get("minute");
+        return report(samples, warmupMinutes, null, last, csv.toAbsolutePath().getParent(), log);
+    }
+
+    /** Waits until the engine reports no running or waiting request (at most {@code timeout}). */
+    static boolean awaitEngineIdle(ServerProcess server, HttpClient http, Duration timeout)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(server.url().resolve("/metrics"))
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            double busy = 0;
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith("stellar_engine_requests{")) {
+                    busy += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            if (busy == 0) return true;
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(50);
+        }
     }
 
     /** One sample of the child: a full GC, then its metrics and {@code /proc} counts. */
@@ -235,17 +293,26 @@ public final class SoakBench {
                     e.getValue().isNaN() ? "–" : fmt(e.getValue()), e.getValue().isNaN() ? "reported" : over ? "FLAG" : "flat"));
         }
         lines.add("");
-        lines.add("| request | ok | 429/503 | failed |");
-        lines.add("| --- | --- | --- | --- |");
-        for (Traffic.Kind k : Traffic.Kind.values()) {
-            lines.add("| " + k.name().toLowerCase(Locale.ROOT) + " | " + traffic.ok(k) + " | " + traffic.shed(k) + " | "
-                    + traffic.failed(k) + " |");
+        long totalFailed;
+        if (traffic != null) {
+            lines.add("| request | ok | 429/503 | failed |");
+            lines.add("| --- | --- | --- | --- |");
+            for (Traffic.Kind k : Traffic.Kind.values()) {
+                lines.add("| " + k.name().toLowerCase(Locale.ROOT) + " | " + traffic.ok(k) + " | " + traffic.shed(k) + " | "
+                        + traffic.failed(k) + " |");
+            }
+            for (String e : traffic.firstErrors()) lines.add("error: " + e);
+            totalFailed = traffic.totalFailed();
+        } else {
+            Map<String, Double> end = samples.isEmpty() ? Map.of() : samples.getLast();
+            totalFailed = end.getOrDefault("requests_failed", 0.0).longValue();
+            lines.add("requests at the last sample: " + end.getOrDefault("requests_ok", 0.0).longValue() + " ok, "
+                    + totalFailed + " failed (per-kind counts are not in samples.csv)");
         }
-        for (String e : traffic.firstErrors()) lines.add("error: " + e);
-        boolean failed = traffic.totalFailed() > 0;
+        boolean failed = totalFailed > 0;
         lines.add("verdict: " + (flagged ? "a slope is above its threshold" : "flat")
-                + (failed ? "; " + traffic.totalFailed() + " request(s) failed" : "; no request failed"));
-        Files.write(out.resolve("summary.txt"), lines);
+                + (failed ? "; " + totalFailed + " request(s) failed" : "; no request failed"));
+        Files.write(out.resolve(traffic == null ? "summary-from-csv.txt" : "summary.txt"), lines);
         lines.forEach(log::println);
         log.println("samples: " + out.resolve("samples.csv"));
         return flagged || failed ? 1 : 0;

@@ -53,6 +53,9 @@ final class Traffic {
     private final ConcurrentLinkedQueue<String> firstErrors = new ConcurrentLinkedQueue<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
+    private volatile boolean paused;
+    /** Requests under way (each client thread increments before and decrements after its request). */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     Traffic(URI base, String model, int clients, long pauseMs) {
         this.base = base;
@@ -83,6 +86,26 @@ final class Traffic {
         http.close();
     }
 
+    /**
+     * Stops starting requests and waits (at most {@code timeout}) until none is under way, so a sample sees the
+     * server idle; {@link #resume()} lets the clients go on.
+     *
+     * @return whether the clients went idle in time
+     */
+    boolean pause(Duration timeout) throws InterruptedException {
+        paused = true;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (inFlight.get() > 0) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    void resume() {
+        paused = false;
+    }
+
     long ok(Kind k) { return ok.get(k).get(); }
     long shed(Kind k) { return shed.get(k).get(); }
     long failed(Kind k) { return failed.get(k).get(); }
@@ -96,7 +119,15 @@ final class Traffic {
         int turns = 0;
         Kind[] kinds = Kind.values();
         while (running) {
+            while (paused && running) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
             Kind kind = kinds[random.nextInt(kinds.length)];
+            inFlight.incrementAndGet();
             try {
                 if (session == null || turns >= 16) {
                     if (session != null) send("DELETE", "/v1/sessions/" + session, null);
@@ -127,6 +158,8 @@ final class Traffic {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } finally {
+                inFlight.decrementAndGet();
             }
             if (pauseMs > 0) {
                 try {
