@@ -119,7 +119,7 @@ final class BenchPostgres implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (!running) return;
         running = false;
         try {

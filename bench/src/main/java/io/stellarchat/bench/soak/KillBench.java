@@ -71,6 +71,8 @@ public final class KillBench {
     private final Path data;
     private final PrintStream log;
     private String reference;
+    /** The server child running now (main thread writes, the shutdown hook reads). */
+    private static volatile Process child;
     /** JVM flags that load the child's classes from a CDS archive made by a first, gracefully stopped start. */
     private List<String> cds = List.of();
 
@@ -93,6 +95,7 @@ public final class KillBench {
         Path home = Path.of(System.getProperty("stellar.home", "."));
         Path model = home.resolve("../shared/models/stories260K.gguf").normalize();
         Path out = null;
+        double maxMinutes = Double.POSITIVE_INFINITY;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--kills" -> kills = Integer.parseInt(args[++i]);
@@ -100,9 +103,10 @@ public final class KillBench {
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--model" -> model = Path.of(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--max-minutes" -> maxMinutes = Double.parseDouble(args[++i]);
                 case "--help", "-h" -> {
                     System.out.println("usage: ./stellar bench kills [--kills 200] [--store sqlite|postgres] [--seed N] "
-                            + "[--model FILE.gguf] [--out DIR]");
+                            + "[--model FILE.gguf] [--out DIR] [--max-minutes M]");
                     return;
                 }
                 default -> {
@@ -118,21 +122,28 @@ public final class KillBench {
         if (out == null) out = home.resolve("bench/target/kills-" + store + "-" + Instant.now().toString().replace(':', '-'));
         Files.createDirectories(out);
         String classPath = SoakBench.copyServer(home, out.resolve("server-copy"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Process child = KillBench.child;
+            if (child != null) child.destroyForcibly();
+        }, "stop-kills-child"));
         int exit;
         if (store.equals("postgres")) {
             try (BenchPostgres pg = BenchPostgres.start()) {
+                // Ctrl-C or SIGTERM of the run must not leave the PostgreSQL server behind.
+                Runtime.getRuntime().addShutdownHook(new Thread(pg::close, "stop-bench-postgres"));
                 DatabaseConfig db = new DatabaseConfig(pg.url("stellar"), BenchPostgres.USER,
                         new Secret(BenchPostgres.PASSWORD), 4, Duration.ofSeconds(2), Duration.ofMillis(500));
-                exit = new KillBench(classPath, model, out, db, System.out).run(kills, seed, pg);
+                exit = new KillBench(classPath, model, out, db, System.out).run(kills, seed, pg, maxMinutes);
             }
         } else {
             exit = new KillBench(classPath, model, out, new DatabaseConfig("", "", new Secret(""), 2), System.out)
-                    .run(kills, seed, null);
+                    .run(kills, seed, null, maxMinutes);
         }
         System.exit(exit);
     }
 
-    private int run(int kills, long seed, BenchPostgres pg) throws Exception {
+    /** @param maxMinutes time budget: no round starts after it is spent (the summary says how many ran) */
+    private int run(int kills, long seed, BenchPostgres pg, double maxMinutes) throws Exception {
         Random random = new Random(seed);
         Path childLog = out.resolve("child.log");
         Set<String> sent = new HashSet<>(); // "session|content"
@@ -148,6 +159,12 @@ public final class KillBench {
         try {
             warmUpClassArchive(childLog);
             for (int round = 0; round < kills; round++) {
+                if ((System.nanoTime() - started) / 60e9 > maxMinutes) {
+                    log.printf(Locale.ROOT, "kills %s: time budget of %.0f min spent after %d of %d kills%n", store,
+                            maxMinutes, round, kills);
+                    kills = round;
+                    break;
+                }
                 int port = freePort();
                 Process child = startChild(port, childLog);
                 try {
@@ -377,7 +394,9 @@ public final class KillBench {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(childLog.toFile()));
         pb.environment().keySet().removeIf(k -> k.startsWith("STELLAR_"));
-        return pb.start();
+        Process p = pb.start();
+        child = p;
+        return p;
     }
 
     private void awaitReady(Process child, int port, Path childLog) throws Exception {
