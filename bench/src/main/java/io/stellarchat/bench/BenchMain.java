@@ -16,7 +16,9 @@ import java.util.Arrays;
  * {@code ./stellar bench grammar} measures grammar compile and token-mask times
  * ({@link io.stellarchat.bench.grammar.GrammarBench}); {@code ./stellar bench encode} measures embedding-model
  * encoding throughput beside llama.cpp's {@code llama-embedding} ({@link io.stellarchat.bench.encode.EncodeBench});
- * any other arguments go to the JMH
+ * {@code ./stellar bench soak} runs an hour of mixed traffic and reports resource slopes
+ * ({@link io.stellarchat.bench.soak.SoakBench}); {@code ./stellar bench kills --store sqlite|postgres} kills a
+ * child server 200 times mid-reply and checks the store after each ({@link io.stellarchat.bench.soak.KillBench}); any other arguments go to the JMH
  * runner, so {@code ./stellar bench MatVecBench -p type=Q4_0} runs the kernel benchmarks of
  * {@link io.stellarchat.bench.kernels} (see their javadoc) and {@code ./stellar bench -l} lists them.
  */
@@ -50,6 +52,14 @@ public final class BenchMain {
         }
         if (args.length > 0 && args[0].equals("encode")) {
             io.stellarchat.bench.encode.EncodeBench.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("kills")) {
+            io.stellarchat.bench.soak.KillBench.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("soak")) {
+            io.stellarchat.bench.soak.SoakBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         if (args.length > 0 && args[0].equals("serve")) {

@@ -105,6 +105,16 @@ public final class ServerProcess implements AutoCloseable {
         return url;
     }
 
+    /** The operating-system process id of the server (for {@code jcmd} and {@code /proc}). */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Whether the server process is still running. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** CPU time the server process has used so far (user + system), or zero when the OS does not say. */
     public Duration cpuTime() {
         return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The chat database: opens the connection pools, brings the schema up to date and hands out the
- * {@link HistoryStore}, {@link AuditLog} and {@link ModelRecordStore} that share it. One per process, made by the composition root;
+ * {@link HistoryStore}, {@link AuditLog} and {@link ModelRecordStore} that share it, and the
+ * {@link PartialReplyWriter} that writes generating replies' text as it grows. One per process, made by the composition root;
  * {@link #close()} (idempotent) ends the instance's {@link #lease()} and closes the pools. Each open is one
  * service instance with a fresh random id (logged), which marks the replies it generates.
  *
@@ -47,9 +48,11 @@ public final class ChatDatabase implements AutoCloseable {
     private final KeyRecordStore keys;
     private final UsageLedger usage;
     private final InstanceLease lease;
+    private final PartialReplyWriter partialReplies;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ChatDatabase(String url, boolean sqlite, HikariDataSource writer, HikariDataSource reader, Clock clock) {
+    private ChatDatabase(String url, boolean sqlite, HikariDataSource writer, HikariDataSource reader, Clock clock,
+                         DatabaseConfig config) {
         this.url = url;
         this.sqlite = sqlite;
         this.writer = writer;
@@ -65,6 +68,15 @@ public final class ChatDatabase implements AutoCloseable {
         this.modelRecords = new JdbcModelRecordStore(tx, clock);
         this.keys = new JdbcKeyRecordStore(tx);
         this.usage = new UsageLedger(tx, sqlite);
+        this.partialReplies = new PartialReplyWriter(store, config.partialReplyTokens(), config.partialReplyInterval());
+    }
+
+    /**
+     * The writer of generating replies' text (its {@code partial-reply-writer} thread runs from open to
+     * {@link #close()}); session turns hand it their text as it grows.
+     */
+    public PartialReplyWriter partialReplies() {
+        return partialReplies;
     }
 
     /** The usage table: model calls per owner, key and model. */
@@ -89,14 +101,14 @@ public final class ChatDatabase implements AutoCloseable {
             HikariDataSource writer = pool(url, config, true, "stellar-db-write", 1, false);
             try {
                 return new ChatDatabase(url, true, writer,
-                        pool(url, config, true, "stellar-db-read", config.poolSize(), true), clock);
+                        pool(url, config, true, "stellar-db-read", config.poolSize(), true), clock, config);
             } catch (RuntimeException e) {
                 writer.close();
                 throw e;
             }
         }
         HikariDataSource pool = pool(url, config, false, "stellar-db", config.poolSize(), false);
-        return new ChatDatabase(url, false, pool, pool, clock);
+        return new ChatDatabase(url, false, pool, pool, clock, config);
     }
 
     private static String sqliteUrl(Path dataDir) {
@@ -190,6 +202,26 @@ public final class ChatDatabase implements AutoCloseable {
         return lease;
     }
 
+    /**
+     * Registers {@code stellar_db_connections{pool, state}} gauges (state {@code active}, {@code idle},
+     * {@code total}) for this database's pools, read from Hikari's pool bean at scrape time, so a leak of
+     * connections shows on {@code /metrics} (the soak benchmark watches it).
+     */
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        for (HikariDataSource pool : reader == writer ? java.util.List.of(writer) : java.util.List.of(writer, reader)) {
+            String name = pool.getPoolName();
+            io.micrometer.core.instrument.Gauge.builder("stellar_db_connections", pool,
+                            p -> p.getHikariPoolMXBean() == null ? 0 : p.getHikariPoolMXBean().getActiveConnections())
+                    .tag("pool", name).tag("state", "active").register(registry);
+            io.micrometer.core.instrument.Gauge.builder("stellar_db_connections", pool,
+                            p -> p.getHikariPoolMXBean() == null ? 0 : p.getHikariPoolMXBean().getIdleConnections())
+                    .tag("pool", name).tag("state", "idle").register(registry);
+            io.micrometer.core.instrument.Gauge.builder("stellar_db_connections", pool,
+                            p -> p.getHikariPoolMXBean() == null ? 0 : p.getHikariPoolMXBean().getTotalConnections())
+                    .tag("pool", name).tag("state", "total").register(registry);
+        }
+    }
+
     /** True for the SQLite database, false for PostgreSQL. */
     public boolean isSqlite() {
         return sqlite;
@@ -203,6 +235,7 @@ public final class ChatDatabase implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        partialReplies.close(); // before the lease: its last writes need this instance's rows still generating
         lease.close();
         if (reader != writer) reader.close();
         writer.close();

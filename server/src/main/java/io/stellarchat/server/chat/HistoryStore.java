@@ -68,6 +68,26 @@ public interface HistoryStore {
      */
     Optional<ChatMessage> finishAssistantMessage(String owner, String messageId, AssistantReply reply);
 
+    /** The text a generating reply has produced so far (the whole text, not the last piece). */
+    record ReplyProgress(String messageId, String content) {
+        public ReplyProgress {
+            java.util.Objects.requireNonNull(messageId, "messageId");
+            java.util.Objects.requireNonNull(content, "content");
+        }
+    }
+
+    /**
+     * Writes the text produced so far of generating replies that this instance runs, all in one transaction, so
+     * that a crash keeps it (recovery then marks the reply {@link MessageStatus#INTERRUPTED}, text kept). Only
+     * the content changes; a row that is no longer generating (finished, or marked interrupted because this
+     * instance's lease lapsed) or that another instance runs is left alone, so a late write never overwrites a
+     * finished reply. Called by {@link PartialReplyWriter}'s thread with the ids {@link #startTurn} returned,
+     * which is why it takes no owner.
+     *
+     * @return how many replies were updated
+     */
+    int saveReplyProgress(List<ReplyProgress> progress);
+
     /**
      * A page of the owner's session's messages, empty when there is no such session. The page holds the
      * {@code limit} newest messages older than {@code beforeMessageId} (all messages when null), listed

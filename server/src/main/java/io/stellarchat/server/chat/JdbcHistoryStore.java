@@ -302,6 +302,29 @@ final class JdbcHistoryStore implements HistoryStore {
         });
     }
 
+    @Override
+    public int saveReplyProgress(List<ReplyProgress> progress) {
+        Objects.requireNonNull(progress, "progress");
+        if (progress.isEmpty()) return 0;
+        return tx.write("save reply progress", c -> {
+            try (PreparedStatement st = c.prepareStatement("UPDATE chat_messages SET content = ? "
+                    + "WHERE id = ? AND status = ? AND instance_id = ?")) {
+                for (ReplyProgress p : progress) {
+                    st.setString(1, p.content());
+                    st.setString(2, p.messageId());
+                    st.setString(3, MessageStatus.GENERATING.key());
+                    st.setString(4, instanceId);
+                    st.addBatch();
+                }
+                int updated = 0;
+                for (int n : st.executeBatch()) {
+                    if (n > 0 || n == Statement.SUCCESS_NO_INFO) updated++;
+                }
+                return updated;
+            }
+        });
+    }
+
     private static Optional<ChatMessage> selectOwnedMessage(Connection c, String owner, String messageId)
             throws SQLException {
         try (PreparedStatement st = c.prepareStatement("SELECT " + prefixed("m.", READ_COLUMNS)

@@ -10,10 +10,13 @@
  * {@link io.stellarchat.server.chat.Page}) are immutable; every read and write names the owner, and an owner
  * never sees another owner's sessions (an empty {@code Optional} or {@code false}, which the API answers 404).
  *
- * <p>Durability: a call that writes returns only after its transaction committed. A reply is written twice:
- * {@code startAssistantMessage} commits a {@code generating} row before tokens flow and
- * {@code finishAssistantMessage} commits its text and finish reason; {@code markInterrupted} at start-up
- * turns rows a killed process left {@code generating} into {@code interrupted}.
+ * <p>Durability: a call that writes returns only after its transaction committed. A reply is written in steps:
+ * {@code startTurn} commits a {@code generating} row before tokens flow, the {@link
+ * io.stellarchat.server.chat.PartialReplyWriter} (its {@code partial-reply-writer} thread, fed by a bounded
+ * queue that coalesces by message) writes its text so far every few pieces or half second through
+ * {@code saveReplyProgress}, and {@code finishAssistantMessage} commits its whole text and finish reason;
+ * {@code markInterrupted} at start-up turns rows a killed process left {@code generating} into
+ * {@code interrupted}, keeping the text last written.
  *
  * <p>Replicas: each open database is one service instance with a random id; a generating row names its
  * instance, and {@link io.stellarchat.server.chat.InstanceLease} keeps the instance's lease row alive (the

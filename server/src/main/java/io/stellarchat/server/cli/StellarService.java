@@ -101,6 +101,7 @@ public final class StellarService implements AutoCloseable {
         this.database = database;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.jvmMetrics = new JvmMetrics(registry);
+        if (database != null) database.bindMetrics(registry);
         this.readiness = new Readiness();
         ObjectMapper json = new ObjectMapper();
         // Telemetry first: every component below may emit events. The usage table is one more sink.
@@ -157,7 +158,7 @@ public final class StellarService implements AutoCloseable {
                 config.models().hubToken().reveal()));
         if (database != null) {
             SessionTurns turns = new SessionTurns(database.history(), gateway,
-                    stored -> GenerationFields.storedSession(json, stored), telemetry::emit);
+                    stored -> GenerationFields.storedSession(json, stored), telemetry::emit, database.partialReplies());
             groups.add(new SessionRoutes(database.history(), audit, gateway, admission, turns, json,
                     config.server().maxBodyBytes()));
             groups.add(new ChatSocketRoutes(database.history(), audit, gateway, admission, turns, json,

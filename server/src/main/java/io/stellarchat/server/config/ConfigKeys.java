@@ -127,6 +127,12 @@ public final class ConfigKeys {
     public static final ConfigKey DATABASE_LEASE_RENEW = new ConfigKey("database.lease_renew", "3s",
             "a duration 10ms..10m, shorter than database.lease: a number with ms, s, m or h", false, true,
             "How often a replica renews its lease and sweeps the replies of replicas whose lease expired.");
+    public static final ConfigKey DATABASE_PARTIAL_REPLY_TOKENS = new ConfigKey("database.partial_reply_tokens", "16",
+            "an integer 1..100000", false, true,
+            "A generating session reply's text is written to the database after this many new pieces of text (or database.partial_reply_interval), so a crash keeps what was produced.");
+    public static final ConfigKey DATABASE_PARTIAL_REPLY_INTERVAL = new ConfigKey("database.partial_reply_interval", "500ms",
+            "a duration 10ms..1m: a number with ms, s, m or h", false, true,
+            "A generating session reply's text is written to the database at least this often while new text arrives.");
     public static final ConfigKey METRICS_ENABLED = new ConfigKey("metrics.enabled", "true",
             "true or false", false, true, "Serve Prometheus metrics at GET /metrics.");
     public static final ConfigKey METRICS_PER_KEY_LABELS = new ConfigKey("metrics.per_key_labels", "false",
@@ -216,6 +222,7 @@ public final class ConfigKeys {
             ENGINE_THREADS, ENGINE_CONTEXT_LENGTH, ENGINE_QUEUE_DEPTH, ENGINE_MAX_WAIT, ENGINE_KEEP_ALIVE,
             ENGINE_MAX_BATCH_TOKENS, ENGINE_MAX_RUNNING, ENGINE_KV_CACHE_SIZE, ENGINE_KV_BLOCK_SIZE, ENGINE_KV_PRECISION,
             ENGINE_PREFIX_CACHING, DATA_DIR, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_POOL_SIZE, DATABASE_LEASE, DATABASE_LEASE_RENEW,
+            DATABASE_PARTIAL_REPLY_TOKENS, DATABASE_PARTIAL_REPLY_INTERVAL,
             METRICS_ENABLED,
             METRICS_PER_KEY_LABELS, REDIS_URL, REDIS_TIMEOUT, LIMITS_REDIS_FALLBACK, LIMITS_REQUESTS_PER_MINUTE,
             LIMITS_TOKENS_PER_MINUTE, LIMITS_MAX_CONCURRENT, LIMITS_TOKENS_PER_DAY, LIMITS_TOKENS_PER_MONTH,

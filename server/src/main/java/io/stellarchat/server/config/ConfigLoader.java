@@ -271,7 +271,11 @@ public final class ConfigLoader {
                 r.text(ConfigKeys.DATABASE_USER, raw.get("database.user")),
                 new Secret(r.text(ConfigKeys.DATABASE_PASSWORD, raw.get("database.password"))),
                 r.integer("database.pool_size", ConfigKeys.DATABASE_POOL_SIZE, raw.get("database.pool_size"), 1, 256),
-                lease, leaseRenew);
+                lease, leaseRenew,
+                r.integer("database.partial_reply_tokens", ConfigKeys.DATABASE_PARTIAL_REPLY_TOKENS,
+                        raw.get("database.partial_reply_tokens"), 1, 100_000),
+                r.duration(ConfigKeys.DATABASE_PARTIAL_REPLY_INTERVAL, raw.get("database.partial_reply_interval"),
+                        Duration.ofMillis(10), Duration.ofMinutes(1)));
         var metrics = new MetricsConfig(r.bool(ConfigKeys.METRICS_ENABLED, raw.get("metrics.enabled")),
                 r.bool(ConfigKeys.METRICS_PER_KEY_LABELS, raw.get("metrics.per_key_labels")));
         var redis = new RedisConfig(new Secret(r.text(ConfigKeys.REDIS_URL, raw.get("redis.url"))),

@@ -74,6 +74,8 @@ public final class ConfigPrinter {
         line(out, loaded, ConfigKeys.DATABASE_POOL_SIZE, Integer.toString(c.database().poolSize()));
         line(out, loaded, ConfigKeys.DATABASE_LEASE, quote(duration(c.database().lease())));
         line(out, loaded, ConfigKeys.DATABASE_LEASE_RENEW, quote(duration(c.database().leaseRenew())));
+        line(out, loaded, ConfigKeys.DATABASE_PARTIAL_REPLY_TOKENS, Integer.toString(c.database().partialReplyTokens()));
+        line(out, loaded, ConfigKeys.DATABASE_PARTIAL_REPLY_INTERVAL, quote(duration(c.database().partialReplyInterval())));
         section(out, "metrics");
         line(out, loaded, ConfigKeys.METRICS_ENABLED, Boolean.toString(c.metrics().enabled()));
         line(out, loaded, ConfigKeys.METRICS_PER_KEY_LABELS, Boolean.toString(c.metrics().perKeyLabels()));

@@ -13,6 +13,7 @@ import io.stellarchat.server.chat.MessageRole;
 import io.stellarchat.server.chat.MessageStatus;
 import io.stellarchat.server.chat.NewMessage;
 import io.stellarchat.server.chat.Page;
+import io.stellarchat.server.chat.PartialReplyWriter;
 import io.stellarchat.server.chat.Timings;
 import io.stellarchat.server.chat.TokenCounts;
 import io.stellarchat.server.gateway.Gateway;
@@ -46,10 +47,12 @@ import java.util.function.Function;
  *
  * <p>Durability: the history window is chosen first, so a refused message (400) is not stored; then the user
  * message is committed before generation starts; an empty reply row with status {@code generating} is
- * committed next; the reply's text and finish reason are committed when the answer ends — {@code stop}
+ * committed next; while the answer is generated its text so far is handed to the {@link PartialReplyWriter}
+ * every few pieces or half second (written by that writer's thread: this thread never waits for the database);
+ * the reply's whole text and finish reason are committed when the answer ends — {@code stop}
  * (natural end or stopped by the user), {@code length}, {@code tool_calls}, {@code cancelled} (client gone),
  * {@code error} (the answer failed, also after it had begun: what was produced is kept). After a crash,
- * start-up marks left-over {@code generating} rows {@code interrupted}.
+ * start-up marks left-over {@code generating} rows {@code interrupted}, keeping the text last written.
  *
  * <p>Concurrency: at most one turn per session at a time: a second turn gets 409 {@code session_busy}. On this
  * replica {@link #busy} (a concurrent map) decides; across replicas sharing the database, a generating reply of
@@ -89,11 +92,21 @@ public final class SessionTurns {
     /** @param events where a {@code session_turn} event goes when each turn's reply is stored */
     public SessionTurns(HistoryStore store, Gateway gateway, Function<String, GenerationParams> storedSampling,
                         java.util.function.Consumer<io.stellarchat.server.observe.TelemetryEvent> events) {
+        this(store, gateway, storedSampling, events, PartialReplyWriter.disabled());
+    }
+
+    /** @param partials writes each reply's text while it is generated (its own thread; the turn never waits) */
+    public SessionTurns(HistoryStore store, Gateway gateway, Function<String, GenerationParams> storedSampling,
+                        java.util.function.Consumer<io.stellarchat.server.observe.TelemetryEvent> events,
+                        PartialReplyWriter partials) {
         this.store = store;
         this.gateway = gateway;
         this.storedSampling = storedSampling;
         this.events = events;
+        this.partials = partials;
     }
+
+    private final PartialReplyWriter partials;
 
     private final java.util.function.Consumer<io.stellarchat.server.observe.TelemetryEvent> events;
 
@@ -333,14 +346,19 @@ public final class SessionTurns {
         StringBuilder text = new StringBuilder();
         ToolCalls calls = new ToolCalls();
         FinishReason why = null;
+        PartialReplyWriter.Progress progress = partials.track(reply.id()); // this thread's
         try (stream) {
             while (true) {
                 ChatEvent event = stream.next(POLL);
                 switch (event) {
-                    case null -> listener.onIdle();
+                    case null -> {
+                        progress.onIdle(text);
+                        listener.onIdle();
+                    }
                     case ChatEvent.Delta d -> {
                         if (!d.content().isEmpty()) {
                             text.append(d.content());
+                            progress.onText(text); // hands the text over, never waits for the database
                             listener.onDelta(d.content());
                         }
                         calls.add(d.toolCalls());
@@ -354,6 +372,7 @@ public final class SessionTurns {
                         if (why == null || why == FinishReason.CANCELLED) {
                             why = control.reason.get() != null ? control.reason.get() : FinishReason.CANCELLED;
                         }
+                        progress.end();
                         ChatMessage stored = finish(owner, reply, text.toString(), why, done.usage(), calls.json(),
                                 control.reason.get() == FinishReason.STOP);
                         release.run(); // the session takes a new message as soon as the client hears the end
@@ -364,14 +383,17 @@ public final class SessionTurns {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            progress.end();
             finish(owner, reply, text.toString(), FinishReason.CANCELLED, null);
             throw ProviderException.unavailable("shutting_down", "The server is shutting down.", null);
         } catch (ProviderException e) {
             // The answer failed after it began: keep what was produced.
+            progress.end();
             finish(owner, reply, text.toString(), FinishReason.ERROR, null);
             throw e;
         } catch (RuntimeException e) {
             // The listener failed (a transport problem): the reply is stored as the client left it.
+            progress.end();
             finish(owner, reply, text.toString(), control.stopped() ? control.reason.get() : FinishReason.CANCELLED, null,
                     null, control.reason.get() == FinishReason.STOP);
             throw e;

@@ -301,6 +301,91 @@ abstract class HistoryStoreContract {
     }
 
     @Test
+    void theTextOfAGeneratingReplyIsStoredAsItGrowsAndACrashKeepsItMarkedInterrupted() {
+        ChatSession s = session("alice");
+        HistoryStore.StartedTurn t = store.startTurn("alice", s.id(), NewMessage.user("Tell me a story")).orElseThrow();
+        String reply = t.reply().id();
+        assertEquals(1, store.saveReplyProgress(List.of(new HistoryStore.ReplyProgress(reply, "Once"))));
+        assertEquals(1, store.saveReplyProgress(List.of(new HistoryStore.ReplyProgress(reply, "Once upon a ✈"))));
+        ChatMessage generating = store.listMessages("alice", s.id(), 10, null).orElseThrow().items().getLast();
+        assertEquals(MessageStatus.GENERATING, generating.status());
+        assertEquals("Once upon a ✈", generating.content());
+        assertNull(generating.finishReason());
+        db.close(); // the process dies here (its lease row goes; a SIGKILL leaves it to expire)
+
+        db = reopen(clock);
+        store = db.history();
+        assertEquals(1, store.markInterrupted());
+        ChatMessage cut = store.listMessages("alice", s.id(), 10, null).orElseThrow().items().getLast();
+        assertEquals(MessageStatus.INTERRUPTED, cut.status());
+        assertEquals("Once upon a ✈", cut.content(), "recovery keeps what was produced");
+        assertNull(cut.finishReason());
+        assertEquals(0, store.saveReplyProgress(List.of(new HistoryStore.ReplyProgress(reply, "Once upon a time"))),
+                "an interrupted reply takes no more text");
+        assertEquals("Once upon a ✈", store.listMessages("alice", s.id(), 10, null).orElseThrow().items().getLast().content());
+        assertEquals(List.of(), store.integrityCheck());
+    }
+
+    @Test
+    void lateProgressNeverOverwritesAFinishedReplyNorTouchesAnotherInstancesReply() {
+        ChatSession s = session("alice");
+        String first = store.startTurn("alice", s.id(), NewMessage.user("q1")).orElseThrow().reply().id();
+        store.finishAssistantMessage("alice", first, AssistantReply.of("The end.", FinishReason.STOP,
+                new TokenCounts(3, 3), Timings.NONE)).orElseThrow();
+        assertEquals(0, store.saveReplyProgress(List.of(new HistoryStore.ReplyProgress(first, "The"))));
+        String second = store.startTurn("alice", s.id(), NewMessage.user("q2")).orElseThrow().reply().id();
+        try (ChatDatabase other = reopen(clock)) { // another replica (or process) on the same database
+            assertEquals(0, other.history().saveReplyProgress(List.of(new HistoryStore.ReplyProgress(second, "not mine"),
+                    new HistoryStore.ReplyProgress(first, "nor this"))));
+        }
+        assertEquals(1, store.saveReplyProgress(List.of(new HistoryStore.ReplyProgress(second, "mine"),
+                new HistoryStore.ReplyProgress(first, "finished"))), "one batch, only the generating row changes");
+        List<ChatMessage> all = store.listMessages("alice", s.id(), 10, null).orElseThrow().items();
+        assertEquals(List.of("q1", "The end.", "q2", "mine"), all.stream().map(ChatMessage::content).toList());
+        assertEquals(0, store.saveReplyProgress(List.of()));
+    }
+
+    @Test
+    void theWriterThreadStoresHandedOverTextAndTheFinalTextWins() throws Exception {
+        ChatSession s = session("alice");
+        String reply = store.startTurn("alice", s.id(), NewMessage.user("q")).orElseThrow().reply().id();
+        try (PartialReplyWriter writer = new PartialReplyWriter(store, 2, Duration.ofHours(1))) {
+            PartialReplyWriter.Progress progress = writer.track(reply);
+            StringBuilder text = new StringBuilder();
+            for (String piece : List.of("Once", " upon", " a", " time")) {
+                text.append(piece);
+                progress.onText(text); // every second piece is handed over
+            }
+            assertEquals("Once upon a time", awaitContent(s.id(), "Once upon a time"));
+            text.append(" there");
+            progress.onText(text); // one piece: not handed over yet (the interval is an hour)
+            progress.onIdle(text);
+            progress.end();
+            store.finishAssistantMessage("alice", reply, AssistantReply.of("Once upon a time there", FinishReason.LENGTH,
+                    new TokenCounts(1, 5), Timings.NONE)).orElseThrow();
+            writer.offer(reply, "Once upon"); // a write that was under way when the reply ended
+            writer.close(); // writes what is queued
+            assertTrue(writer.written() >= 1, "written " + writer.written());
+            assertEquals(0, writer.dropped());
+        }
+        ChatMessage stored = store.listMessages("alice", s.id(), 10, null).orElseThrow().items().getLast();
+        assertEquals(MessageStatus.COMPLETE, stored.status());
+        assertEquals("Once upon a time there", stored.content());
+    }
+
+    /** Waits (at most 10 s) until the session's last message holds {@code expected}; returns what it holds. */
+    private String awaitContent(String sessionId, String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String content;
+        do {
+            content = store.listMessages("alice", sessionId, 10, null).orElseThrow().items().getLast().content();
+            if (content.equals(expected)) return content;
+            Thread.sleep(10);
+        } while (System.nanoTime() < deadline);
+        return content;
+    }
+
+    @Test
     void toolFieldsAndUnicodeRoundTrip() {
         ChatSession s = session("alice");
         String calls = "[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":\"{}\"}}]";

@@ -94,4 +94,31 @@ class DatabaseConfigTest {
         assertTrue(e.getMessage().contains("database.lease_renew = \"2s\""), e.getMessage());
         assertTrue(e.getMessage().contains("shorter than database.lease (2s)"), e.getMessage());
     }
+
+    @Test
+    void partialRepliesAreWrittenEvery16PiecesOrHalfASecondUnlessSet() throws IOException {
+        DatabaseConfig d = StellarConfig.defaults().database();
+        assertEquals(16, d.partialReplyTokens());
+        assertEquals(java.time.Duration.ofMillis(500), d.partialReplyInterval());
+        LoadedConfig loaded = load(null, Map.of("STELLAR_DATABASE_PARTIAL_REPLY_TOKENS", "4"),
+                Map.of("database.partial_reply_interval", "2s"));
+        assertEquals(4, loaded.config().database().partialReplyTokens());
+        assertEquals(java.time.Duration.ofSeconds(2), loaded.config().database().partialReplyInterval());
+        String printed = ConfigPrinter.render(loaded);
+        assertTrue(printed.contains("partial_reply_tokens: 4  # from env STELLAR_DATABASE_PARTIAL_REPLY_TOKENS"), printed);
+        assertEquals(4, loaded.config().database().withLease(java.time.Duration.ofSeconds(5),
+                java.time.Duration.ofSeconds(1)).partialReplyTokens(), "changing the lease keeps the rest");
+    }
+
+    @Test
+    void aZeroPartialReplyBudgetIsRefusedNamingTheKey() throws IOException {
+        Path file = Files.writeString(dir.resolve("s.yaml"), """
+                database:
+                  partial_reply_tokens: 0
+                  partial_reply_interval: 0ms
+                """);
+        ConfigException e = assertThrows(ConfigException.class, () -> load(file, Map.of(), Map.of()));
+        assertTrue(e.getMessage().contains("database.partial_reply_tokens"), e.getMessage());
+        assertTrue(e.getMessage().contains("database.partial_reply_interval"), e.getMessage());
+    }
 }
