@@ -260,28 +260,51 @@ final class RuleCompiler {
         }
     }
 
-    private void visit(int r, int[][] ruleAlts, int[] code, boolean[] nullable, int[] color) {
-        // iterative DFS would be safer for deep grammars; rule chains here are shallow except unrolled
-        // repetitions, whose leftmost edges go to at most one rule each.
-        color[r] = 1;
-        for (int start : ruleAlts[r]) {
-            for (int p = start; code[p] != Automaton.END; p++) {
-                int e = code[p];
-                if (e < 0) {
-                    break;
-                }
-                if (color[e] == 1) {
-                    throw new GrammarException("left recursion: rule '" + names.get(e).replaceAll("#\\d+$", "")
-                            + "' can reach itself without consuming input");
-                }
-                if (color[e] == 0) {
-                    visit(e, ruleAlts, code, nullable, color);
-                }
-                if (!nullable[e]) {
-                    break;
-                }
+    /**
+     * Depth-first search for left recursion from {@code root}, with an explicit stack: an unrolled repetition
+     * (a nullable element under {@code {m,n}}) chains thousands of nullable rules, deeper than a thread's stack.
+     */
+    private void visit(int root, int[][] ruleAlts, int[] code, boolean[] nullable, int[] color) {
+        record Frame(int rule, int[] edges, int[] next) { }
+        java.util.ArrayDeque<Frame> stack = new java.util.ArrayDeque<>();
+        color[root] = 1;
+        stack.push(new Frame(root, leftmost(root, ruleAlts, code, nullable), new int[1]));
+        while (!stack.isEmpty()) {
+            Frame top = stack.peek();
+            if (top.next()[0] == top.edges().length) {
+                color[top.rule()] = 2;
+                stack.pop();
+                continue;
+            }
+            int e = top.edges()[top.next()[0]++];
+            if (color[e] == 1) {
+                throw new GrammarException("left recursion: rule '" + names.get(e).replaceAll("#\\d+$", "")
+                        + "' can reach itself without consuming input");
+            }
+            if (color[e] == 0) {
+                color[e] = 1;
+                stack.push(new Frame(e, leftmost(e, ruleAlts, code, nullable), new int[1]));
             }
         }
-        color[r] = 2;
+    }
+
+    /** The rules that can start rule {@code r}'s match before any byte of it is consumed, in order. */
+    private static int[] leftmost(int r, int[][] ruleAlts, int[] code, boolean[] nullable) {
+        int count = 0;
+        for (int start : ruleAlts[r]) {
+            for (int p = start; code[p] != Automaton.END && code[p] >= 0; p++) {
+                count++;
+                if (!nullable[code[p]]) break;
+            }
+        }
+        int[] out = new int[count];
+        int i = 0;
+        for (int start : ruleAlts[r]) {
+            for (int p = start; code[p] != Automaton.END && code[p] >= 0; p++) {
+                out[i++] = code[p];
+                if (!nullable[code[p]]) break;
+            }
+        }
+        return out;
     }
 }

@@ -48,4 +48,35 @@ class GrammarFuzzFindingsTest {
             }
         }
     }
+
+    /**
+     * Finding 2 (input {@code nullable-repeat-left-recursion-finding2}): a nullable element under a long bounded
+     * repeat ({@code "x*{4,8505}"}) unrolls into a chain of ~8,500 nullable rules, and the left-recursion check
+     * walked it with one stack frame per rule. The check is an explicit-stack depth-first search now.
+     */
+    @Test
+    void nullableElementUnderALongRepeatPassesTheLeftRecursionCheckFinding2() throws Exception {
+        byte[] finding = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(GrammarFuzzFindingsTest.class.getResource(
+                "JsonSchemaGrammarFuzzTestInputs/anySchemaCompilesToALiveGrammarOrFailsWithAGrammarException/"
+                        + "nullable-repeat-left-recursion-finding2").toURI()));
+        String[] schemas = {
+            new String(finding, 1, finding.length - 1, java.nio.charset.StandardCharsets.UTF_8),
+            "{\"type\":\"string\",\"pattern\":\"^x*{4,8505}-[0-9]+$\"}",
+        };
+        for (String schema : schemas) {
+            Grammar[] g = new Grammar[1];
+            Throwable[] failure = new Throwable[1];
+            Thread t = new Thread(null, () -> {
+                try {
+                    g[0] = Grammar.jsonSchema(schema, false);
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            }, "compile", 160 * 1024);
+            t.start();
+            t.join(60_000);
+            assertFalse(t.isAlive(), "compiling " + schema + " did not finish");
+            assertTrue(failure[0] == null || failure[0] instanceof GrammarException, schema + ": " + failure[0]);
+        }
+    }
 }
