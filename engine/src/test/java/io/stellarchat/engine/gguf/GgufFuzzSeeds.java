@@ -21,7 +21,7 @@ final class GgufFuzzSeeds {
         Map<String, byte[]> out = new LinkedHashMap<>();
         GgufArray inner = new GgufArray(GgufValueType.ARRAY, new GgufArray[] {
             new GgufArray(GgufValueType.INT16, new short[] {1, -2}), new GgufArray(GgufValueType.BOOL, new boolean[] {true})});
-        out.put("every-value-type.gguf", new GgufWriter().alignment(64)
+        out.put("every-value-type.seed", new GgufWriter().alignment(64)
                 .putUInt8("u8", 1).putInt8("i8", -1).putUInt16("u16", 2).putInt16("i16", -2).putUInt32("u32", 3)
                 .putInt32("i32", -3).putUInt64("u64", 4).putInt64("i64", -4).putFloat32("f32", 0.5f)
                 .putFloat64("f64", 0.25).putBool("b", true).putString("s", "text")
@@ -32,13 +32,13 @@ final class GgufFuzzSeeds {
                 .addTensor("q8", GgmlType.Q8_0, new long[] {32, 2}, new byte[68])
                 .addTensor("q6k", GgmlType.Q6_K, new long[] {256}, new byte[210])
                 .toByteArray());
-        out.put("tensors-only.gguf", new GgufWriter()
+        out.put("tensors-only.seed", new GgufWriter()
                 .addTensor("f16", GgmlType.F16, new long[] {8}, new byte[16])
                 .addTensor("bf16", GgmlType.BF16, new long[] {2, 2, 2}, new byte[16])
                 .addTensor("q4k", GgmlType.Q4_K, new long[] {256}, new byte[144])
                 .addTensor("q4_0", GgmlType.Q4_0, new long[] {32}, new byte[18])
                 .toByteArray());
-        out.put("empty.gguf", new GgufWriter().toByteArray());
+        out.put("empty.seed", new GgufWriter().toByteArray());
 
         // A SentencePiece-style vocabulary: control, byte-fallback and normal tokens with scores.
         String[] spm = new String[3 + 256 + 6];
@@ -60,7 +60,7 @@ final class GgufFuzzSeeds {
             spmTypes[259 + i] = 1;
             spmScores[259 + i] = -i;
         }
-        out.put("vocab-llama.gguf", new GgufWriter().putString("general.architecture", "llama")
+        out.put("vocab-llama.seed", new GgufWriter().putString("general.architecture", "llama")
                 .putString("tokenizer.ggml.model", "llama").putStringArray("tokenizer.ggml.tokens", spm)
                 .putFloatArray("tokenizer.ggml.scores", spmScores)
                 .putIntArray("tokenizer.ggml.token_type", GgufValueType.INT32, spmTypes)
@@ -74,7 +74,7 @@ final class GgufFuzzSeeds {
         int[] bpeTypes = new int[bpe.length];
         Arrays.fill(bpeTypes, 1);
         bpeTypes[bpe.length - 1] = 3;
-        out.put("vocab-gpt2.gguf", new GgufWriter().putString("tokenizer.ggml.model", "gpt2")
+        out.put("vocab-gpt2.seed", new GgufWriter().putString("tokenizer.ggml.model", "gpt2")
                 .putString("tokenizer.ggml.pre", "gpt-2").putStringArray("tokenizer.ggml.tokens", bpe)
                 .putIntArray("tokenizer.ggml.token_type", GgufValueType.INT32, bpeTypes)
                 .putStringArray("tokenizer.ggml.merges", "Ġ t", "h e", "Ġt he", "r e")
@@ -84,7 +84,7 @@ final class GgufFuzzSeeds {
         // A WordPiece vocabulary.
         String[] wp = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "hi", "there", "##re", "the"};
         int[] wpTypes = {3, 2, 3, 3, 1, 1, 1, 1};
-        out.put("vocab-bert.gguf", new GgufWriter().putString("tokenizer.ggml.model", "bert")
+        out.put("vocab-bert.seed", new GgufWriter().putString("tokenizer.ggml.model", "bert")
                 .putStringArray("tokenizer.ggml.tokens", wp)
                 .putIntArray("tokenizer.ggml.token_type", GgufValueType.INT32, wpTypes)
                 .putUInt32("tokenizer.ggml.unknown_token_id", 1).putUInt32("tokenizer.ggml.cls_token_id", 2)
