@@ -205,29 +205,59 @@ final class Automaton {
         private Stack firstSeen;
         private boolean accepting;
 
+        // (position, rest) pairs still to expand: an explicit stack, so that a long chain of rules that can
+        // match nothing (a nullable element under a long bounded repeat) cannot overflow the thread's stack
+        private int[] pendingPos;
+        private Stack[] pendingNext;
+        private int pending;
+
         void expand(int pos, Stack next) {
-            int e = code[pos];
-            if (e == END) {
-                if (next == null) {
-                    accepting = true;
+            while (true) {
+                int e = code[pos];
+                if (e == END) {
+                    if (next == null) {
+                        accepting = true;
+                    } else {
+                        pos = next.pos; // the rule ended: go on with its caller's continuation
+                        next = next.next;
+                        continue;
+                    }
                 } else {
-                    expand(next.pos, next.next);
+                    Stack key = new Stack(pos, next);
+                    if (markSeen(key)) {
+                        if (e < 0) {
+                            tops.add(key);
+                        } else {
+                            // a reference: push the continuation unless the reference ends its alternative (tail call)
+                            Stack cont = code[pos + 1] == END ? next : new Stack(pos + 1, next);
+                            int[] alts = ruleAlts[e];
+                            for (int i = alts.length - 1; i >= 0; i--) {
+                                push(alts[i], cont);
+                            }
+                        }
+                    }
                 }
-                return;
+                if (pending == 0) {
+                    return;
+                }
+                pending--;
+                pos = pendingPos[pending];
+                next = pendingNext[pending];
+                pendingNext[pending] = null;
             }
-            Stack key = new Stack(pos, next);
-            if (!markSeen(key)) {
-                return;
+        }
+
+        private void push(int pos, Stack next) {
+            if (pendingPos == null) {
+                pendingPos = new int[8];
+                pendingNext = new Stack[8];
+            } else if (pending == pendingPos.length) {
+                pendingPos = Arrays.copyOf(pendingPos, pending * 2);
+                pendingNext = Arrays.copyOf(pendingNext, pending * 2);
             }
-            if (e < 0) {
-                tops.add(key);
-                return;
-            }
-            // a reference: push the continuation unless the reference ends its alternative (tail call)
-            Stack cont = code[pos + 1] == END ? next : new Stack(pos + 1, next);
-            for (int start : ruleAlts[e]) {
-                expand(start, cont);
-            }
+            pendingPos[pending] = pos;
+            pendingNext[pending] = next;
+            pending++;
         }
 
         private boolean markSeen(Stack key) {

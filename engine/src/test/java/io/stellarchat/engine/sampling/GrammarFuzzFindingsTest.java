@@ -56,6 +56,47 @@ class GrammarFuzzFindingsTest {
     }
 
     /**
+     * Finding 3 (input {@code nullable-chain-in-the-automaton-closure-finding3}): the same kind of chain of ~8,500
+     * nullable rules ({@code "[…]*{1,8505}"}) compiled, but the first byte walked through it overflowed the stack:
+     * the automaton's closure (the stacks reachable without taking a byte) recursed once per rule. It keeps its
+     * pending (position, rest) pairs on an explicit stack now. Replays the fuzz target on a small stack.
+     */
+    @Test
+    void aLongChainOfNullableRulesIsWalkedWithoutOverflowingTheStackFinding3() throws Exception {
+        byte[] finding = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(GrammarFuzzFindingsTest.class.getResource(
+                "JsonSchemaGrammarFuzzTestInputs/anySchemaCompilesToALiveGrammarOrFailsWithAGrammarException/"
+                        + "nullable-chain-in-the-automaton-closure-finding3").toURI()));
+        onSmallStack("finding 3", () -> new JsonSchemaGrammarFuzzTest().anySchemaCompilesToALiveGrammarOrFailsWithAGrammarException(finding));
+        String schema = "{\"type\":\"string\",\"pattern\":\"^x*{1,8505}-[0-9]+$\"}";
+        onSmallStack(schema, () -> {
+            try {
+                Grammar g = Grammar.jsonSchema(schema, false);
+                assertTrue(GrammarTesting.matches(g, "\"xxx-12\""), schema);
+                assertTrue(GrammarTesting.matches(g, "\"-7\""), schema);
+                assertFalse(GrammarTesting.matches(g, "\"xy-7\""), schema);
+            } catch (GrammarException e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    /** Runs {@code body} on a thread with a small stack (as a virtual thread may have); it must end in time. */
+    private static void onSmallStack(String what, Runnable body) throws InterruptedException {
+        Throwable[] failure = new Throwable[1];
+        Thread t = new Thread(null, () -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        }, "small-stack", 160 * 1024);
+        t.start();
+        t.join(60_000);
+        assertFalse(t.isAlive(), what + " did not finish");
+        if (failure[0] != null) throw new AssertionError(what + ": " + failure[0], failure[0]);
+    }
+
+    /**
      * Compiles {@code schema} on a thread with a small stack, as a virtual thread may have (recursion per rule or
      * per count fails there first); asserts it ends in time with a grammar or a {@link GrammarException}.
      *
