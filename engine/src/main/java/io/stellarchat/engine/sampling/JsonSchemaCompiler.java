@@ -326,15 +326,21 @@ final class JsonSchemaCompiler {
                 Object v = e.getValue();
                 switch (k) {
                     case "properties" -> {
+                        if (!(v instanceof Map<?, ?> more)) {
+                            throw bad(path + "/allOf/" + i + "/properties", "properties must be an object");
+                        }
                         Map<String, Object> props = new LinkedHashMap<>(
                                 merged.get("properties") instanceof Map<?, ?> p ? (Map<String, Object>) p : Map.of());
-                        props.putAll((Map<String, Object>) v);
+                        props.putAll((Map<String, Object>) more);
                         merged.put("properties", props);
                     }
                     case "required" -> {
+                        if (!(v instanceof List<?> more)) {
+                            throw bad(path + "/allOf/" + i + "/required", "required must be an array of property names");
+                        }
                         Set<Object> req = new LinkedHashSet<>(
                                 merged.get("required") instanceof List<?> l ? l : List.of());
-                        req.addAll((List<?>) v);
+                        req.addAll(more);
                         merged.put("required", new ArrayList<>(req));
                     }
                     case "type" -> {

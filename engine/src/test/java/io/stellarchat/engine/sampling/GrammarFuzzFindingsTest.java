@@ -80,6 +80,29 @@ class GrammarFuzzFindingsTest {
         });
     }
 
+    /**
+     * Finding 4 (input {@code allof-properties-not-an-object-finding4}): an {@code allOf} entry whose
+     * {@code properties} (or {@code required}) had the wrong JSON type was cast blindly while merging, and the
+     * {@code ClassCastException} would have been a 500 for a client's {@code response_format}. It is a
+     * {@link GrammarException} naming the field now.
+     */
+    @Test
+    void allOfWithPropertiesOfTheWrongTypeIsAGrammarErrorFinding4() throws Exception {
+        byte[] finding = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(GrammarFuzzFindingsTest.class.getResource(
+                "JsonSchemaGrammarFuzzTestInputs/anySchemaCompilesToALiveGrammarOrFailsWithAGrammarException/"
+                        + "allof-properties-not-an-object-finding4").toURI()));
+        new JsonSchemaGrammarFuzzTest().anySchemaCompilesToALiveGrammarOrFailsWithAGrammarException(finding);
+        String[][] cases = {
+            {"{\"allOf\":[{\"type\":\"object\",\"properties\":\"^[a-z]$\"}]}", "/allOf/0/properties"},
+            {"{\"allOf\":[{\"type\":\"object\"},{\"required\":\"a\"}]}", "/allOf/1/required"},
+        };
+        for (String[] c : cases) {
+            GrammarException e = org.junit.jupiter.api.Assertions.assertThrows(GrammarException.class,
+                    () -> Grammar.jsonSchema(c[0], false), c[0]);
+            assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+        }
+    }
+
     /** Runs {@code body} on a thread with a small stack (as a virtual thread may have); it must end in time. */
     private static void onSmallStack(String what, Runnable body) throws InterruptedException {
         Throwable[] failure = new Throwable[1];
