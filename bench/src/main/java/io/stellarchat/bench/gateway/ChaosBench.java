@@ -39,8 +39,10 @@ import java.util.regex.Pattern;
  * <ol>
  *   <li>baseline: {@code --requests} non-streamed requests to {@code backup} (healthy, through the gateway);</li>
  *   <li>chaos: {@code --requests} non-streamed requests to {@code chat};</li>
- *   <li>chaos, streamed: {@code --streamed} streamed requests to {@code chat} (a stream cut after its first
- *       event reached the client cannot be retried: those count as failures).</li>
+ *   <li>chaos, streamed: {@code --streamed} streamed requests to {@code chat}, which continues a stream cut
+ *       after words reached the client ({@code retries.resume_streams});</li>
+ *   <li>the same to {@code chat-unresumed}, the same model without {@code resume_streams}: a stream cut after
+ *       its first event reached the client ends in an error event and counts as a failure.</li>
  * </ol>
  * Reported: success rate (200 with the whole answer), latency p50/p99 against the baseline (the added latency),
  * and from the server's {@code /metrics} over the chaos phases: retries by reason, breaker openings, fallbacks;
@@ -102,6 +104,11 @@ public final class ChaosBench {
                         - id: chat
                           upstreams:
                             - {provider: primary, model: mock, weight: 1}
+                          retries: {max: 2, backoff: 20ms, max_backoff: 500ms, resume_streams: true}
+                          fallbacks: [backup]
+                        - id: chat-unresumed
+                          upstreams:
+                            - {provider: primary, model: mock, weight: 1}
                           retries: {max: 2, backoff: 20ms, max_backoff: 500ms}
                           fallbacks: [backup]
                         - id: backup
@@ -124,12 +131,17 @@ public final class ChaosBench {
                 out.printf("phase 3: %d streamed requests to the same model%n", args.streamed());
                 List<Outcome> streamed = run(client, url, "chat", true, args.streamed(), args.clients());
                 String after = scrape(client, server.url());
+                out.printf("phase 4: %d streamed requests to a model on the same upstream that does not resume streams%n",
+                        args.streamed());
+                List<Outcome> unresumed = run(client, url, "chat-unresumed", true, args.streamed(), args.clients());
+                String last = scrape(client, server.url());
 
                 out.println();
                 out.printf("%-34s %12s %12s %12s %12s%n", "", "requests", "succeeded", "p50", "p99");
                 line(out, "healthy upstream (baseline)", base);
                 line(out, "chaos, non-streamed", hit);
-                line(out, "chaos, streamed", streamed);
+                line(out, "chaos, streamed (resume_streams)", streamed);
+                line(out, "chaos, streamed (not resumed)", unresumed);
                 long[] b = latencies(base);
                 long[] h = latencies(hit);
                 out.printf("added latency, non-streamed: p50 %+.1f ms, p99 %+.1f ms%n", (p(h, 50) - p(b, 50)) / 1e6,
@@ -140,6 +152,9 @@ public final class ChaosBench {
                 out.printf("streamed phase: retries %s, breaker openings %.0f, fallbacks %.0f%n",
                         retries(middle, after), delta(middle, after, "stellar_upstream_circuit_openings_total\\{[^}]*}"),
                         delta(middle, after, "stellar_upstream_fallbacks_total\\{[^}]*}"));
+                out.printf("streamed phase, not resumed: retries %s, breaker openings %.0f, fallbacks %.0f%n",
+                        retries(after, last), delta(after, last, "stellar_upstream_circuit_openings_total\\{[^}]*}"),
+                        delta(after, last, "stellar_upstream_fallbacks_total\\{[^}]*}"));
                 StringBuilder drawn = new StringBuilder();
                 for (int i = 0; i < ChaosUpstream.KINDS.length; i++) {
                     drawn.append(ChaosUpstream.KINDS[i]).append(' ').append(chaos.drawn.get(i)).append(i + 1 < ChaosUpstream.KINDS.length ? ", " : "");
@@ -148,6 +163,7 @@ public final class ChaosBench {
                 Map<String, Integer> failures = new TreeMap<>();
                 for (Outcome o : hit) if (!o.ok()) failures.merge(o.detail(), 1, Integer::sum);
                 for (Outcome o : streamed) if (!o.ok()) failures.merge("streamed: " + o.detail(), 1, Integer::sum);
+                for (Outcome o : unresumed) if (!o.ok()) failures.merge("streamed, not resumed: " + o.detail(), 1, Integer::sum);
                 failures.forEach((k, v) -> out.printf("  failed %d x %s%n", v, k));
             }
         } finally {

@@ -62,7 +62,7 @@ public final class ConfigKeys {
     public static final ConfigKey MODELS_LIST = new ConfigKey("models.list", "",
             "a list of {id, path or upstreams, chat_template_file, aliases, context_length, routing, retries, fallbacks, context_fallbacks} (YAML only)",
             false, false,
-            "Models declared explicitly: id (required); path (a local GGUF file) or upstreams (a list of {provider, model, weight}), exactly one; chat_template_file (local only: a Jinja file used instead of the model's template); aliases (list); context_length (0 = the model's own, or unknown for a remote one); remote only: routing (weighted, least_busy or lowest_latency), retries {max, backoff, max_backoff}; fallbacks and context_fallbacks (other model ids, no cycles).");
+            "Models declared explicitly: id (required); path (a local GGUF file) or upstreams (a list of {provider, model, weight}), exactly one; chat_template_file (local only: a Jinja file used instead of the model's template); aliases (list); context_length (0 = the model's own, or unknown for a remote one); remote only: routing (weighted, least_busy or lowest_latency), retries {max, backoff, max_backoff, resume_streams (continue a streamed answer an upstream cut off, default false)}; fallbacks and context_fallbacks (other model ids, no cycles).");
     public static final ConfigKey MODELS_KEEP_ALIVE = new ConfigKey("models.keep_alive", "5m",
             "a duration 0s..30d: a number with ms, s, m or h (0s = never unload)", false, true,
             "How long a local model with no requests stays loaded; the next request loads it again (and waits for it).");

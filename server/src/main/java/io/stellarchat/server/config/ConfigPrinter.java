@@ -153,7 +153,8 @@ public final class ConfigPrinter {
             out.append("      routing: ").append(m.routing().name().toLowerCase(Locale.ROOT)).append('\n')
                     .append("      retries: {max: ").append(r.max()).append(", backoff: ")
                     .append(quote(duration(r.backoff()))).append(", max_backoff: ")
-                    .append(quote(duration(r.maxBackoff()))).append("}\n");
+                    .append(quote(duration(r.maxBackoff()))).append(", resume_streams: ").append(r.resumeStreams())
+                    .append("}\n");
         }
         out.append("      fallbacks: ").append(list(m.fallbacks())).append('\n')
                 .append("      context_fallbacks: ").append(list(m.contextFallbacks())).append('\n');

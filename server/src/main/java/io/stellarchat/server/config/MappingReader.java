@@ -128,6 +128,18 @@ final class MappingReader {
         return counted(() -> r.integer(path(field), allowed, raw(field), min, max, fallback));
     }
 
+    /** An optional boolean ({@code true}/{@code false}, also as strings); {@code fallback} when absent or bad. */
+    boolean bool(String field, boolean fallback) {
+        if (!has(field)) return fallback;
+        JsonNode v = node.get(field);
+        if (v.isBoolean()) return v.asBoolean();
+        if (v.isTextual() && (v.asText().strip().equalsIgnoreCase("true") || v.asText().strip().equalsIgnoreCase("false"))) {
+            return Boolean.parseBoolean(v.asText().strip());
+        }
+        problem(field, "expected true or false");
+        return fallback;
+    }
+
     Duration duration(String field, String allowed, Duration min, Duration max, Duration fallback) {
         if (!has(field)) return fallback;
         return counted(() -> r.duration(path(field), allowed, raw(field), min, max, fallback));

@@ -113,9 +113,16 @@ public record ModelEntry(String id, Path path, List<String> aliases, int context
      * @param max        retries after the first attempt
      * @param backoff    base of the exponential backoff (full jitter)
      * @param maxBackoff the longest wait, also the cap on an upstream's {@code Retry-After}
+     * @param resumeStreams whether a streamed answer that breaks off after text reached the client is continued
+     *                   (routed again with that text as the reply to continue) instead of ending in an error
      */
-    public record RetrySettings(int max, Duration backoff, Duration maxBackoff) {
+    public record RetrySettings(int max, Duration backoff, Duration maxBackoff, boolean resumeStreams) {
         public static final RetrySettings DEFAULTS = new RetrySettings(2, Duration.ofMillis(100), Duration.ofSeconds(2));
+
+        /** Settings that do not continue broken-off streams. */
+        public RetrySettings(int max, Duration backoff, Duration maxBackoff) {
+            this(max, backoff, maxBackoff, false);
+        }
 
         public RetrySettings {
             if (max < 0) throw new IllegalArgumentException("retries must be >= 0: " + max);

@@ -41,6 +41,7 @@ public final class ModelEntryJson {
             r.put("max", m.retries().max());
             r.put("backoff", duration(m.retries().backoff()));
             r.put("max_backoff", duration(m.retries().maxBackoff()));
+            if (m.retries().resumeStreams()) r.put("resume_streams", true);
         }
         ArrayNode fb = o.putArray("fallbacks");
         m.fallbacks().forEach(fb::add);

@@ -28,7 +28,7 @@ public final class ModelListReader {
     static final List<String> FIELDS = List.of("id", "path", "chat_template_file", "aliases", "context_length", "upstreams", "routing",
             "retries", "fallbacks", "context_fallbacks");
     static final List<String> UPSTREAM_FIELDS = List.of("provider", "model", "weight");
-    static final List<String> RETRY_FIELDS = List.of("max", "backoff", "max_backoff");
+    static final List<String> RETRY_FIELDS = List.of("max", "backoff", "max_backoff", "resume_streams");
     private static final ConfigKey KEY = ConfigKeys.MODELS_LIST;
     private static final String BACKOFF_ALLOWED = "a duration 0s..1m: a number with ms, s, m or h";
     private static final String MAX_BACKOFF_ALLOWED = "a duration 0s..10m, at least backoff: a number with ms, s, m or h";
@@ -208,8 +208,9 @@ public final class ModelListReader {
         if (m.clean() && maxBackoff.compareTo(backoff) < 0) {
             m.problem("max_backoff", "shorter than backoff (" + ConfigPrinter.duration(backoff) + ")");
         }
+        boolean resume = m.bool("resume_streams", d.resumeStreams());
         e.absorb(m);
-        return new RetrySettings(max, backoff, maxBackoff);
+        return new RetrySettings(max, backoff, maxBackoff, resume);
     }
 
     /** Each name must be another declared model id. */

@@ -15,6 +15,7 @@ import io.stellarchat.server.protocol.EmbeddingResult;
 import io.stellarchat.server.protocol.Message;
 import io.stellarchat.server.protocol.ModelInfo;
 import io.stellarchat.server.protocol.ProviderException;
+import io.stellarchat.server.protocol.Role;
 import io.stellarchat.server.protocol.Usage;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -233,8 +234,55 @@ public final class Gateway implements AutoCloseable {
      * answer is held back to its end and routed again if its upstream cuts it off half-way ({@link WholeAnswer}).
      */
     public ChatStream chat(ChatRequest request, boolean whole) {
-        return whole(whole, () -> traced(request.model(), () -> router.route(table, request.model(), "model",
-                t -> stream(t, () -> t.provider().chat(request.withModel(t.providerModel()))))));
+        if (!whole && resumable(request)) {
+            ChatStream s = routeChat(request);
+            if (s.upstream().startsWith(LocalProvider.ID + "/")) return s;
+            return new ResumedStream(s, done -> routeChat(continuation(request, done)), WholeAnswer.RESTARTS,
+                    cut -> metrics.retry(cut.substring(0, Math.max(0, cut.indexOf('/'))), "stream_resumed"));
+        }
+        return whole(whole, () -> routeChat(request));
+    }
+
+    private ChatStream routeChat(ChatRequest request) {
+        return traced(request.model(), () -> router.route(table, request.model(), "model",
+                t -> stream(t, () -> t.provider().chat(request.withModel(t.providerModel())))));
+    }
+
+    /**
+     * Whether a streamed answer to {@code request} is continued when its upstream breaks off: the model named
+     * asks for it ({@code retries.resume_streams}), and the answer is free text of one choice (a grammar or JSON
+     * schema would start over on the continuation).
+     */
+    private boolean resumable(ChatRequest request) {
+        return request.params().n() == 1 && request.responseFormat() == null
+                && table.find(request.model()).map(r -> r.entry().retries().resumeStreams()).orElse(false);
+    }
+
+    /**
+     * The request that continues an answer of which {@code done} was handed on: the text so far as the last,
+     * assistant, message to continue ({@code continue_final_message} for OpenAI-compatible servers such as vLLM,
+     * llama.cpp and this one; a trailing assistant message is a prefill for Anthropic) and {@code max_tokens}
+     * less the pieces already sent. With nothing handed on yet it is the request itself.
+     */
+    static ChatRequest continuation(ChatRequest request, ResumedStream.Progress done) {
+        if (done.text().isEmpty()) return request;
+        List<Message> messages = new ArrayList<>(request.messages());
+        var extra = request.extra().deepCopy();
+        var last = messages.isEmpty() ? null : messages.get(messages.size() - 1);
+        if (extra.path("continue_final_message").asBoolean(false) && last != null
+                && last.role() == Role.ASSISTANT) {
+            messages.set(messages.size() - 1, Message.text(
+                    Role.ASSISTANT, last.text() + done.text()));
+        } else {
+            messages.add(Message.text(Role.ASSISTANT,
+                    done.text()));
+        }
+        extra.put("continue_final_message", true);
+        extra.put("add_generation_prompt", false);
+        var params = request.params();
+        if (params.maxTokens() != null) params = params.withMaxTokens(Math.max(1, params.maxTokens() - done.pieces()));
+        return new ChatRequest(request.model(), messages, params, request.tools(), request.toolChoice(),
+                request.responseFormat(), request.stream(), request.includeUsage(), extra);
     }
 
     /** Starts a plain completion. */

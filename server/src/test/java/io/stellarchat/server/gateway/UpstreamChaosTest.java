@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class UpstreamChaosTest {
     private static final int REQUESTS = 240;
     private static final int CLIENTS = 8;
+    private static final int STREAMED = 120;
 
     @TempDir
     Path dir;
@@ -64,20 +65,31 @@ class UpstreamChaosTest {
         return replies;
     }
 
-    @Test
-    void everyNonStreamedRequestSucceedsThroughAHalfFailingUpstreamWithAHealthyFallback() throws Exception {
-        FakeUpstream primary = FakeUpstream.start().enqueue(chaos(4 * REQUESTS, 19).toArray(Reply[]::new));
+    /**
+     * A front whose model {@code chat} routes to a primary drawing {@code replies} from {@link #chaos} (its
+     * breaker opening fast) with 2 retries and model {@code backup} on a healthy upstream as its fallback.
+     */
+    private FrontServer chaosFront(int replies, long seed, boolean resumeStreams) {
+        FakeUpstream primary = FakeUpstream.start().enqueue(chaos(replies, seed).toArray(Reply[]::new));
         FakeUpstream healthy = FakeUpstream.start();
         closing.add(primary);
         closing.add(healthy);
         ProviderConfig a = FrontServer.provider("primary", primary.baseUrl())
                 .withBreaker(new ProviderConfig.BreakerSettings(50, 10, 20, Duration.ofMillis(300), 2));
         ProviderConfig b = FrontServer.provider("healthy", healthy.baseUrl());
+        ModelEntry.RetrySettings fast = FrontServer.fastRetries(2);
         ModelEntry model = ModelEntry.remote("chat", List.of(new Upstream("primary", FakeUpstream.MODEL, 1)))
-                .withRetries(FrontServer.fastRetries(2)).withFallbacks(List.of("backup"));
+                .withRetries(new ModelEntry.RetrySettings(fast.max(), fast.backoff(), fast.maxBackoff(), resumeStreams))
+                .withFallbacks(List.of("backup"));
         ModelEntry backup = ModelEntry.remote("backup", List.of(new Upstream("healthy", FakeUpstream.MODEL, 1)));
         FrontServer s = FrontServer.start(dir, List.of(a, b), List.of(model, backup), false);
         closing.add(s);
+        return s;
+    }
+
+    @Test
+    void everyNonStreamedRequestSucceedsThroughAHalfFailingUpstreamWithAHealthyFallback() throws Exception {
+        FrontServer s = chaosFront(4 * REQUESTS, 19, false);
 
         List<HttpResponse<String>> answers = new ArrayList<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -110,6 +122,34 @@ class UpstreamChaosTest {
                 "the primary's breaker opened");
         assertTrue(sum(metrics, "stellar_upstream_fallbacks_total\\{from=\"chat\",to=\"backup\"}") > 0,
                 "the fallback answered some");
+    }
+
+    @Test
+    void everyStreamedRequestSucceedsWhenTheModelResumesBrokenOffStreams() throws Exception {
+        FrontServer s = chaosFront(4 * STREAMED, 23, true);
+
+        List<String> failures = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<List<String>>> clients = new ArrayList<>();
+            for (int c = 0; c < CLIENTS; c++) {
+                clients.add(pool.submit(() -> {
+                    List<String> mine = new ArrayList<>();
+                    for (int i = 0; i < STREAMED / CLIENTS; i++) {
+                        HttpResponse<String> r = s.post("/v1/chat/completions", chat("chat", true));
+                        String body = r.body().strip();
+                        if (r.statusCode() != 200 || !body.endsWith("data: [DONE]") || body.contains("\"error\"")) {
+                            mine.add(r.statusCode() + " " + body);
+                        }
+                    }
+                    return mine;
+                }));
+            }
+            for (Future<List<String>> f : clients) failures.addAll(f.get(60, TimeUnit.SECONDS));
+        }
+        assertEquals(List.of(), failures.subList(0, Math.min(3, failures.size())), failures.size() + " of " + STREAMED + " failed");
+        String metrics = s.get("/metrics").body();
+        assertTrue(sum(metrics, "stellar_upstream_retries_total\\{provider=\"primary\",reason=\"stream_resumed\"}") > 0,
+                "broken-off streams were continued: " + metrics);
     }
 
     @Test

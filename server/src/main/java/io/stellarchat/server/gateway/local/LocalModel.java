@@ -40,12 +40,33 @@ public record LocalModel(String id, List<String> aliases, Model model, EngineCli
      * {@code eos_token} come from the tokenizer, {@code extra} adds template variables (tools, ...).
      */
     public String renderChat(List<Map<String, Object>> messages, Map<String, Object> extra) throws TemplateException {
+        return renderChat(messages, true, extra);
+    }
+
+    /** As {@link #renderChat(List, Map)}, with or without the generation prompt ({@code add_generation_prompt}). */
+    public String renderChat(List<Map<String, Object>> messages, boolean generationPrompt, Map<String, Object> extra)
+            throws TemplateException {
         Map<String, Object> vars = new LinkedHashMap<>();
         var tok = model.tokenizer();
         tok.bos().ifPresent(b -> vars.put("bos_token", tok.tokenText(b)));
         tok.eos().ifPresent(e -> vars.put("eos_token", tok.tokenText(e)));
         vars.putAll(extra);
-        return template.renderChat(messages, true, vars);
+        return template.renderChat(messages, generationPrompt, vars);
+    }
+
+    /**
+     * The prompt that continues the last message, an assistant reply whose text is {@code reply}
+     * ({@code continue_final_message}, as vLLM): the conversation rendered without a generation prompt and cut
+     * right after that text, so whatever the template writes to close a turn is left out. Null when the template
+     * does not write {@code reply} as given (it trims or rewrites it), so there is nothing to cut at. An
+     * empty reply is begun afresh: the conversation before it with the generation prompt.
+     */
+    public String renderContinuation(List<Map<String, Object>> messages, Map<String, Object> extra, String reply)
+            throws TemplateException {
+        if (reply.isEmpty()) return renderChat(messages.subList(0, messages.size() - 1), true, extra); // begun afresh
+        String all = renderChat(messages, false, extra);
+        int at = all.lastIndexOf(reply);
+        return at < 0 ? null : all.substring(0, at + reply.length());
     }
 
     /**

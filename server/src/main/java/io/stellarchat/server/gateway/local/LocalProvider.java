@@ -235,8 +235,42 @@ public final class LocalProvider implements Provider {
                 kwargs.properties().forEach(e -> extra.put(e.getKey(), JSON.convertValue(e.getValue(), Object.class)));
             }
         }
+        boolean generationPrompt = true;
+        String continued = null;
+        if (request != null) {
+            JsonNode cont = request.extra().get("continue_final_message");
+            JsonNode prompt = request.extra().get("add_generation_prompt");
+            if (prompt != null && !prompt.isNull()) {
+                if (!prompt.isBoolean()) throw ProviderException.invalid("add_generation_prompt", "Expected a boolean.");
+                generationPrompt = prompt.asBoolean();
+            }
+            if (cont != null && !cont.isNull()) {
+                if (!cont.isBoolean()) throw ProviderException.invalid("continue_final_message", "Expected a boolean.");
+                if (cont.asBoolean()) {
+                    if (prompt != null && prompt.asBoolean(false)) {
+                        throw ProviderException.invalid("continue_final_message", "continue_final_message and "
+                                + "add_generation_prompt cannot both be true: a reply is either continued or begun.");
+                    }
+                    Message last = messages.isEmpty() ? null : messages.get(messages.size() - 1);
+                    if (last == null || last.role() != Role.ASSISTANT) {
+                        throw ProviderException.invalid("messages", "continue_final_message needs the last message "
+                                + "to be the assistant's reply to continue.");
+                    }
+                    continued = last.text();
+                    generationPrompt = false;
+                }
+            }
+        }
         try {
-            return m.renderChat(plain, extra);
+            if (continued != null) {
+                String p = m.renderContinuation(plain, extra, continued);
+                if (p == null) {
+                    throw ProviderException.invalid("messages", "The model's chat template does not write the last "
+                            + "assistant message's text as given, so it cannot be continued.");
+                }
+                return p;
+            }
+            return m.renderChat(plain, generationPrompt, extra);
         } catch (TemplateException e) {
             throw ProviderException.invalid("messages", e.isRaised() ? e.getMessage()
                     : "The model's chat template could not render these messages: " + e.getMessage());
