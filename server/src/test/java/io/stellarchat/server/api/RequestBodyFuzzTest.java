@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing of every endpoint that takes a JSON body (Jazzer), over real HTTP against the whole
- * service ({@link LiveService}: stories260K with a 128-token context, SQLite, a static admin key): OpenAI chat,
+ * service ({@link LiveService}: stories260K with a 48-token context, SQLite, a static admin key): OpenAI chat,
  * completions, embeddings, rerank, tokenize/detokenize/apply-template; sessions (create, patch, send a message);
  * admin (keys, models); Ollama (chat, generate, show, embed, embeddings); Anthropic (messages, count_tokens).
  *
@@ -55,7 +55,9 @@ class RequestBodyFuzzTest {
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory("stellar-fuzz-requests");
-        live = new LiveService(dir, List.of(LiveService.stories(MODEL, 128)), List.of(KEY));
+        // A short context keeps the generations that valid bodies start short: with 128 tokens they, not the
+        // HTTP round trips, bounded the executions a second.
+        live = new LiveService(dir, List.of(LiveService.stories(MODEL, 48)), List.of(KEY));
         String session = json(send("POST", "/v1/sessions", "{\"model\":\"" + MODEL + "\"}")).get("id").asText();
         String key = json(send("POST", "/v1/admin/keys", "{\"name\":\"fuzz\",\"scopes\":[\"chat\"]}")).get("id").asText();
         endpoints = List.of(
