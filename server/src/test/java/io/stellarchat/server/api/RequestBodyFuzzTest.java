@@ -54,6 +54,10 @@ class RequestBodyFuzzTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // a line of access log per execution, through surefire's console channel, would cost more than the
+        // request itself: only warnings and errors are logged while fuzzing
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(ch.qos.logback.classic.Level.WARN);
         dir = Files.createTempDirectory("stellar-fuzz-requests");
         // A short context keeps the generations that valid bodies start short: with 128 tokens they, not the
         // HTTP round trips, bounded the executions a second.
