@@ -547,7 +547,8 @@ final class Methods {
                 String text = PyValues.str(v);
                 if (!spec.isEmpty()) {
                     if (spec.matches("\\.\\d+f") && PyValues.isNumber(v)) {
-                        text = String.format("%." + spec.substring(1, spec.length() - 1) + "f", PyValues.asDouble(v));
+                        int precision = Operators.formatSize(spec.substring(1, spec.length() - 1), "precision");
+                        text = String.format("%." + precision + "f", PyValues.asDouble(v));
                     } else if (spec.matches("[<>^]?\\d+")) {
                         String digits = spec.replaceAll("[<>^]", "");
                         if (digits.length() > 7 || Integer.parseInt(digits) > Renderer.MAX_OUTPUT_CHARS) {

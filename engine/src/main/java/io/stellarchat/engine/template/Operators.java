@@ -298,8 +298,8 @@ final class Operators {
             boolean plus = spec.contains("+");
             String dims = spec.replaceAll("^[-+ #0]*", "");
             int dot = dims.indexOf('.');
-            int width = dims.isEmpty() || dot == 0 ? 0 : Integer.parseInt(dot < 0 ? dims : dims.substring(0, dot));
-            int precision = dot < 0 ? -1 : (dot + 1 < dims.length() ? Integer.parseInt(dims.substring(dot + 1)) : 0);
+            int width = dims.isEmpty() || dot == 0 ? 0 : formatSize(dot < 0 ? dims : dims.substring(0, dot), "width");
+            int precision = dot < 0 ? -1 : (dot + 1 < dims.length() ? formatSize(dims.substring(dot + 1), "precision") : 0);
             String body;
             boolean numeric = true;
             switch (conv) {
@@ -324,9 +324,6 @@ final class Operators {
             if (numeric && plus && !body.startsWith("-")) {
                 body = "+" + body;
             }
-            if (width > Renderer.MAX_OUTPUT_CHARS) {
-                throw TemplateException.render("format width too large");
-            }
             if (body.length() < width) {
                 int fill = width - body.length();
                 if (left) {
@@ -346,6 +343,18 @@ final class Operators {
             throw TemplateException.render("not all arguments converted during string formatting");
         }
         return Renderer.checkSize(sb.toString());
+    }
+
+    /**
+     * A width or precision of a format spec, refused before any text is built when it could not fit the output
+     * limit ({@code '%.900000000f' % x} would otherwise build 900 million digits) or is not a plain number.
+     */
+    static int formatSize(String digits, String what) throws TemplateException {
+        if (digits.isEmpty() || digits.length() > 7 || !digits.chars().allMatch(Character::isDigit)
+                || Integer.parseInt(digits) > Renderer.MAX_OUTPUT_CHARS) {
+            throw TemplateException.render("format " + what + " too large or malformed: '" + digits + "'");
+        }
+        return Integer.parseInt(digits);
     }
 
     private static Object requireNumber(Object v) throws TemplateException {
