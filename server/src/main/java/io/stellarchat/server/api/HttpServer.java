@@ -82,6 +82,13 @@ public final class HttpServer implements AutoCloseable {
                 connector.addEventListener(headerDeadline);
                 return connector;
             });
+            // Javalin's WebSocket upgrade opens a servlet session for every connection (it copies session
+            // attributes into the upgrade); StellarChat keeps nothing in them, and Jetty never expires a session
+            // by default: ~600 B held forever per WebSocket connection (the hour-long soak's heap slope). They
+            // expire a minute after their last use instead.
+            cfg.jetty.modifyServletContextHandler(context -> {
+                if (context.getSessionHandler() != null) context.getSessionHandler().setMaxInactiveInterval(60);
+            });
             cfg.jetty.modifyServer(server -> {
                 server.setStopTimeout(config.drainTimeout().toMillis());
                 server.setHandler(new GracefulHandler()); // Javalin nests its servlet handler inside

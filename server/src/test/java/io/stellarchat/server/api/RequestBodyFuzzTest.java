@@ -48,6 +48,9 @@ class RequestBodyFuzzTest {
 
     record Endpoint(String method, String path, Dialect dialect) {}
 
+    static final ch.qos.logback.classic.Logger ROOT =
+            (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    static ch.qos.logback.classic.Level rootLevel;
     static Path dir;
     static LiveService live;
     static List<Endpoint> endpoints;
@@ -55,9 +58,12 @@ class RequestBodyFuzzTest {
     @BeforeAll
     static void start() throws Exception {
         // a line of access log per execution, through surefire's console channel, would cost more than the
-        // request itself: only warnings and errors are logged while fuzzing
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
-                .setLevel(ch.qos.logback.classic.Level.WARN);
+        // request itself: only warnings and errors are logged while fuzzing (./stellar fuzz sets JAZZER_FUZZ);
+        // the level is put back afterwards, since other test classes in this JVM read the INFO lines
+        if (System.getenv("JAZZER_FUZZ") != null) {
+            rootLevel = ROOT.getLevel();
+            ROOT.setLevel(ch.qos.logback.classic.Level.WARN);
+        }
         dir = Files.createTempDirectory("stellar-fuzz-requests");
         // A short context keeps the generations that valid bodies start short: with 128 tokens they, not the
         // HTTP round trips, bounded the executions a second.
@@ -90,6 +96,7 @@ class RequestBodyFuzzTest {
 
     @AfterAll
     static void stop() throws IOException {
+        if (rootLevel != null) ROOT.setLevel(rootLevel);
         if (live != null) {
             live.close();
         }
