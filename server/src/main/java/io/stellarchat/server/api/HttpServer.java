@@ -83,11 +83,16 @@ public final class HttpServer implements AutoCloseable {
                 return connector;
             });
             // Javalin's WebSocket upgrade opens a servlet session for every connection (it copies session
-            // attributes into the upgrade); StellarChat keeps nothing in them, and Jetty never expires a session
-            // by default: ~600 B held forever per WebSocket connection (the hour-long soak's heap slope). They
-            // expire a minute after their last use instead.
+            // attributes into the upgrade); StellarChat keeps nothing in them, and Jetty's default cache holds
+            // each until its house-keeper expires it (never, by default): ~600 B per WebSocket connection (the
+            // hour-long soak's heap slope). A null session cache keeps none once the request is done.
             cfg.jetty.modifyServletContextHandler(context -> {
-                if (context.getSessionHandler() != null) context.getSessionHandler().setMaxInactiveInterval(60);
+                var sessions = context.getSessionHandler();
+                if (sessions != null) {
+                    var none = new org.eclipse.jetty.session.NullSessionCache(sessions);
+                    none.setSessionDataStore(new org.eclipse.jetty.session.NullSessionDataStore());
+                    sessions.setSessionCache(none);
+                }
             });
             cfg.jetty.modifyServer(server -> {
                 server.setStopTimeout(config.drainTimeout().toMillis());
