@@ -6,12 +6,15 @@ import io.stellarchat.engine.tensor.ComputePool;
 import io.stellarchat.engine.tensor.Kernels;
 import io.stellarchat.engine.tokenizer.Tokenizer;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.logging.Logger;
 
 /**
  * A loaded model: its metadata, hyper-parameters, tokenizer and forward pass. The weights stay in the
- * memory-mapped GGUF file for the life of this object; {@link #close()} unmaps them (idempotent).
+ * memory-mapped GGUF file for the life of this object, except those the kernels copy into their own layout at
+ * load ({@link Kernels#prepareWeights}), which live in {@link #prepared}; {@link #close()} unmaps and frees both
+ * (idempotent).
  *
  * <p>Threads: the metadata, config and tokenizer are immutable and safe to share. The {@link Transformer}
  * has one owner at a time (the generation or engine loop that runs it).
@@ -28,10 +31,12 @@ public final class Model implements AutoCloseable {
     private final ComputePool pool;
     private final boolean ownsPool;
     private final String name;
+    private final Arena prepared; // the kernels' copies of weights (prepareWeights), freed by close()
     private boolean closed;
 
     private Model(String name, GgufFile file, ModelConfig config, Tokenizer tokenizer, Transformer transformer,
-                  Encoder encoder, Kernels kernels, ComputePool pool, boolean ownsPool) {
+                  Encoder encoder, Kernels kernels, ComputePool pool, boolean ownsPool, Arena prepared) {
+        this.prepared = prepared;
         this.encoder = encoder;
         this.name = name;
         this.file = file;
@@ -59,6 +64,7 @@ public final class Model implements AutoCloseable {
         GgufFile file = GgufFile.open(path);
         ComputePool pool = null;
         boolean ownsPool = options.pool() == null;
+        Arena prepared = Arena.ofShared();
         try {
             String archName = file.metadata().getString("general.architecture", "");
             if (archName.isEmpty()) {
@@ -81,17 +87,19 @@ public final class Model implements AutoCloseable {
                 EncoderConfig ec = ea.readEncoderConfig(file);
                 encoder = new Encoder(ec, ea.bindEncoderWeights(file, ec), kernels, pool);
             } else {
-                transformer = new Transformer(config, arch.bindWeights(file, config), kernels, pool);
+                ModelWeights weights = arch.bindWeights(file, config).map(t -> kernels.prepareWeights(t, prepared));
+                transformer = new Transformer(config, weights, kernels, pool);
             }
             String fn = path.getFileName().toString();
             String name = file.metadata().getString("general.name", fn.endsWith(".gguf") ? fn.substring(0, fn.length() - 5) : fn);
             // The one start-up line naming the kernels: path, float species, activation precision, integer width.
             LOG.info(() -> "model " + name + ": kernels " + kernels.description() + ", " + threads + " threads");
-            return new Model(name, file, config, tokenizer, transformer, encoder, kernels, pool, ownsPool);
+            return new Model(name, file, config, tokenizer, transformer, encoder, kernels, pool, ownsPool, prepared);
         } catch (IOException | RuntimeException e) {
             if (ownsPool && pool != null) {
                 pool.close();
             }
+            prepared.close();
             file.close();
             throw e;
         }
@@ -172,5 +180,6 @@ public final class Model implements AutoCloseable {
             pool.close();
         }
         file.close();
+        prepared.close();
     }
 }

@@ -72,6 +72,16 @@ public interface Kernels {
      */
     void matMulPrompt(Tensor w, float[] x, int n, float[] out, int rowStart, int rowEnd);
 
+    /**
+     * The form of weight matrix {@code w} these kernels multiply fastest, made once at load: {@code w} itself
+     * (the default, and for every type the kernels keep in file order), or a copy in another {@link Tensor.Layout}
+     * allocated in {@code arena}, which the caller keeps open as long as the tensor is used. The copy gives the
+     * same results as {@code w} through every method of these kernels (other kernel sets refuse it).
+     */
+    default Tensor prepareWeights(Tensor w, java.lang.foreign.Arena arena) {
+        return w;
+    }
+
     /** Dequantizes row {@code row} of {@code w} into {@code dst[dstOff .. dstOff + w.cols())}. */
     void dequantizeRow(Tensor w, int row, float[] dst, int dstOff);
 

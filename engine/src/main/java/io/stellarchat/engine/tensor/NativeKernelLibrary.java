@@ -41,7 +41,7 @@ final class NativeKernelLibrary {
     /** The directory holding {@code libstellar-kernels-LEVEL.so} (the launcher passes engine-native/target/native). */
     static final String PATH_PROPERTY = "stellar.native.path";
     /** The interface version both sides agree on ({@code stellar_abi_version()} in the C source). */
-    static final int ABI = 1;
+    static final int ABI = 2;
 
     private static final Logger LOG = Logger.getLogger(NativeKernelLibrary.class.getName());
     private static final AtomicBoolean REPORTED = new AtomicBoolean();
@@ -52,18 +52,37 @@ final class NativeKernelLibrary {
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
 
+    // void f(const u8 *w, i32 cols, i32 r0, i32 r1, const i8 *xq, const float *xd, const i32 *xs, i32 n,
+    //        float *out, i64 out_stride)
+    private static final FunctionDescriptor MATMUL_X16 = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+            ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
+    // void f(const u8 *src, i64 row_bytes, i32 rows, i32 cols, u8 *dst)
+    private static final FunctionDescriptor PACK = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
+
     private final String level;
     private final Path file;
     private final MethodHandle q8_0;
     private final MethodHandle q4_0;
     private final MethodHandle q6_k;
+    private final MethodHandle q8_0x16;
+    private final MethodHandle q4_0x16;
+    private final MethodHandle q8_0pack;
+    private final MethodHandle q4_0pack;
 
-    private NativeKernelLibrary(String level, Path file, MethodHandle q8_0, MethodHandle q4_0, MethodHandle q6_k) {
+    private NativeKernelLibrary(String level, Path file, MethodHandle q8_0, MethodHandle q4_0, MethodHandle q6_k,
+                                MethodHandle q8_0x16, MethodHandle q4_0x16, MethodHandle q8_0pack,
+                                MethodHandle q4_0pack) {
         this.level = level;
         this.file = file;
         this.q8_0 = q8_0;
         this.q4_0 = q4_0;
         this.q6_k = q6_k;
+        this.q8_0x16 = q8_0x16;
+        this.q4_0x16 = q4_0x16;
+        this.q8_0pack = q8_0pack;
+        this.q4_0pack = q4_0pack;
     }
 
     /** The instruction-set level of the loaded library, e.g. {@code avx512vnni}. */
@@ -166,7 +185,12 @@ final class NativeKernelLibrary {
         return new NativeKernelLibrary(level, file,
                 linker.downcallHandle(find(lookup, "stellar_q8_0_matmul"), MATMUL, critical),
                 linker.downcallHandle(find(lookup, "stellar_q4_0_matmul"), MATMUL, critical),
-                linker.downcallHandle(find(lookup, "stellar_q6_k_matmul"), MATMUL, critical));
+                linker.downcallHandle(find(lookup, "stellar_q6_k_matmul"), MATMUL, critical),
+                linker.downcallHandle(find(lookup, "stellar_q8_0_x16_matmul"), MATMUL_X16, critical),
+                linker.downcallHandle(find(lookup, "stellar_q4_0_x16_matmul"), MATMUL_X16, critical),
+                // packing runs once per tensor at load, hundreds of milliseconds: a normal (non-critical) call
+                linker.downcallHandle(find(lookup, "stellar_q8_0_x16_pack"), PACK),
+                linker.downcallHandle(find(lookup, "stellar_q4_0_x16_pack"), PACK));
     }
 
     private static MemorySegment find(SymbolLookup lookup, String name) {
@@ -202,6 +226,46 @@ final class NativeKernelLibrary {
         };
         try {
             h.invokeExact(w.data(), w.rowBytes(), w.cols(), r0, r1, xq, xd, n, o, outStride);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native kernel on tensor " + w.name() + " failed: " + t, t);
+        }
+    }
+
+    /** Whether {@link #interleave} takes weights of {@code type}. */
+    static boolean interleaves(GgmlType type) {
+        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0;
+    }
+
+    /**
+     * {@code w} (file order, Q8_0 or Q4_0, rows a multiple of 16, checked by the caller) copied into {@code arena}
+     * in the {@link Tensor.Layout#INTERLEAVED_16} layout (engine-native's "x16" layout).
+     */
+    Tensor interleave(Tensor w, java.lang.foreign.Arena arena) {
+        long bytes = (long) w.rows() * w.rowBytes();
+        MemorySegment dst = arena.allocate(bytes, 64);
+        MethodHandle h = w.type() == GgmlType.Q8_0 ? q8_0pack : q4_0pack;
+        try {
+            h.invokeExact(w.data(), w.rowBytes(), w.rows(), w.cols(), dst);
+        } catch (Throwable t) {
+            throw new IllegalStateException("interleaving tensor " + w.name() + " failed: " + t, t);
+        }
+        return new Tensor(w.name(), w.type(), w.dims(), dst, Tensor.Layout.INTERLEAVED_16);
+    }
+
+    /**
+     * As {@link #matMul}, for a tensor in the {@link Tensor.Layout#INTERLEAVED_16} layout and Q8_0 activations
+     * (with their block sums).
+     */
+    void matMulInterleaved(Tensor w, int r0, int r1, QuantizedRows x, int xRow, int n, float[] out, int outOff,
+                           long outStride) {
+        int blocks = x.cols / 32;
+        MemorySegment xq = MemorySegment.ofArray(x.int8).asSlice((long) xRow * x.cols);
+        MemorySegment xd = MemorySegment.ofArray(x.d).asSlice((long) xRow * blocks * Float.BYTES);
+        MemorySegment xs = MemorySegment.ofArray(x.blockSums).asSlice((long) xRow * blocks * Integer.BYTES);
+        MemorySegment o = MemorySegment.ofArray(out).asSlice((long) outOff * Float.BYTES);
+        MethodHandle h = w.type() == GgmlType.Q8_0 ? q8_0x16 : q4_0x16;
+        try {
+            h.invokeExact(w.data(), w.cols(), r0, r1, xq, xd, xs, n, o, outStride);
         } catch (Throwable t) {
             throw new IllegalStateException("native kernel on tensor " + w.name() + " failed: " + t, t);
         }

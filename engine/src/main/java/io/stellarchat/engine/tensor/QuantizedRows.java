@@ -49,6 +49,11 @@ public final class QuantizedRows {
      * quantized, before the rows are handed to other threads (the pool's hand-off publishes it).
      */
     byte[] int8;
+    /**
+     * Q8_0 only, set with {@link #int8}: (rows, cols / 32) sums of each block's int8 values, the correction the
+     * native interleaved kernels subtract (they multiply unsigned weight bytes, see engine-native).
+     */
+    int[] blockSums;
 
     QuantizedRows(Format format, int rows, int cols) {
         if (rows < 0) {
@@ -71,6 +76,17 @@ public final class QuantizedRows {
         byte[] b = new byte[q.length];
         for (int i = 0; i < b.length; i++) {
             b[i] = (byte) q[i];
+        }
+        if (format == Format.Q8_0) {
+            int[] sums = new int[b.length / 32];
+            for (int k = 0; k < sums.length; k++) {
+                int s = 0;
+                for (int j = 32 * k; j < 32 * k + 32; j++) {
+                    s += b[j];
+                }
+                sums[k] = s;
+            }
+            blockSums = sums;
         }
         int8 = b;
     }

@@ -15,8 +15,26 @@ import java.lang.foreign.MemorySegment;
  * @param type element type (block layout)
  * @param dims dimensions, innermost first; never modified
  * @param data exactly the tensor's bytes
+ * @param layout how the blocks are laid out: {@link Layout#ROWS} as in the file, or a kernel set's own form
  */
-public record Tensor(String name, GgmlType type, long[] dims, MemorySegment data) {
+public record Tensor(String name, GgmlType type, long[] dims, MemorySegment data, Layout layout) {
+
+    /** The order of a tensor's blocks in {@link #data()}. */
+    public enum Layout {
+        /** GGUF/ggml order: row after row, each row its blocks in order. Every kernel set reads it. */
+        ROWS,
+        /**
+         * Q4_0 and Q8_0 only: rows in groups of 16, each block of the 16 rows interleaved (scales, then four-byte
+         * groups of each row side by side), made at load by the native kernels ({@code Kernels#prepareWeights})
+         * and read only by them; the bytes are as many as in {@link #ROWS}.
+         */
+        INTERLEAVED_16
+    }
+
+    /** A tensor in file order ({@link Layout#ROWS}). */
+    public Tensor(String name, GgmlType type, long[] dims, MemorySegment data) {
+        this(name, type, dims, data, Layout.ROWS);
+    }
 
     /** Elements per row (ne0). */
     public int cols() {

@@ -9,6 +9,10 @@ final class TensorChecks {
 
     /** Checks that the kernels can read {@code w}: known type, whole blocks per row, enough bytes. */
     static void checkWeights(Tensor w) {
+        if (w.layout() != Tensor.Layout.ROWS) {
+            throw new UnsupportedOperationException("tensor " + w.name() + " is in the " + w.layout()
+                    + " layout of the native kernels; these kernels read only the file's row order");
+        }
         if (!BlockDecoder.supports(w.type())) {
             throw new UnsupportedOperationException(
                     "tensor " + w.name() + ": no kernel for ggml type " + w.type());

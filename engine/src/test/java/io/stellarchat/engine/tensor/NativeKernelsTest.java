@@ -265,6 +265,111 @@ class NativeKernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0"})
+    void interleavedWeightsEqualTheScalarTwinBitForBitAtEveryLevelAndBatch(GgmlType type) {
+        for (String level : List.of("avx2", "avx512vnni")) {
+            if (library(level).isEmpty()) {
+                continue;
+            }
+            Kernels nat = nativeKernels(level);
+            Kernels scalar = Kernels.scalar();
+            try (Arena arena = Arena.ofConfined()) {
+                int rows = 48;
+                int cols = 1024 + 32; // an odd block count
+                Tensor w = RandomTensors.random(arena, type, rows, cols, 500 + type.id());
+                Tensor x16 = nat.prepareWeights(w, arena);
+                assertEquals(Tensor.Layout.INTERLEAVED_16, x16.layout(), level);
+                for (int n : new int[] {1, 2, 3, 5, 8, 9, 17}) { // tiles of 8, 4, 2, 1 (AVX2: 4, 2, 1)
+                    QuantizedRows x = nat.quantize(QuantizedRows.Format.Q8_0,
+                            RandomTensors.gaussian(n * cols, 1.0, 70 + n), n, cols);
+                    float[] want = new float[n * rows];
+                    scalar.matMul(w, x, want, 0, rows);
+                    float[] got = new float[n * rows];
+                    // ranges that cut groups of 16 rows, as pool chunks may
+                    nat.matMul(x16, x, got, 0, 5);
+                    nat.matMul(x16, x, got, 5, 37);
+                    nat.matMul(x16, x, got, 37, rows);
+                    assertArrayEquals(want, got, level + " " + type + " n=" + n);
+                    for (int i = 0; i < n; i++) {
+                        float[] alone = new float[rows + 3];
+                        nat.matVec(x16, x, i, alone, 3, 0, rows);
+                        for (int r = 0; r < rows; r++) {
+                            assertEquals(Float.floatToRawIntBits(want[i * rows + r]), Float.floatToRawIntBits(alone[3 + r]),
+                                    level + " " + type + " n=" + n + " row " + i + " weight row " + r);
+                        }
+                        assertEquals(Float.floatToRawIntBits(want[i * rows + 17]), Float.floatToRawIntBits(nat.dot(x16, 17, x, i)));
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0"})
+    void interleavedRowsDecodeToTheFileOrdersFloats(GgmlType type) {
+        Kernels nat = nativeKernels(best());
+        try (Arena arena = Arena.ofConfined()) {
+            int rows = 32;
+            int cols = 96;
+            Tensor w = RandomTensors.random(arena, type, rows, cols, 8 + type.id());
+            Tensor x16 = nat.prepareWeights(w, arena);
+            float[] xf = RandomTensors.gaussian(2 * cols, 1.0, 4);
+            for (int r = 0; r < rows; r++) {
+                float[] want = new float[cols];
+                float[] got = new float[cols + 1];
+                Kernels.scalar().dequantizeRow(w, r, want, 0);
+                nat.dequantizeRow(x16, r, got, 1);
+                assertArrayEquals(want, java.util.Arrays.copyOfRange(got, 1, cols + 1), type + " row " + r);
+                // float activations (not the hot path) read the same weights
+                float f = nat.dot(x16, r, xf, cols);
+                assertEquals(Kernels.scalar().dot(w, r, xf, cols), f, 1e-4f * (1 + Math.abs(f)), type + " float row " + r);
+            }
+            float[] mm = new float[2 * rows];
+            nat.matMulPrompt(x16, xf, 2, mm, 0, rows);
+            for (int r = 0; r < rows; r++) {
+                assertEquals(Float.floatToRawIntBits(nat.dot(x16, r, xf, cols)), Float.floatToRawIntBits(mm[rows + r]));
+            }
+        }
+    }
+
+    @Test
+    void onlyQ4_0AndQ8_0InWholeGroupsOf16RowsAreInterleavedAndTheJavaKernelsRefuseThem() {
+        Kernels nat = nativeKernels(best());
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor q6 = RandomTensors.random(arena, GgmlType.Q6_K, 16, 256, 1);
+            Tensor odd = RandomTensors.random(arena, GgmlType.Q4_0, 20, 64, 2);
+            Tensor q4 = RandomTensors.random(arena, GgmlType.Q4_0, 16, 64, 3);
+            assertTrue(nat.prepareWeights(q6, arena) == q6);
+            assertTrue(nat.prepareWeights(odd, arena) == odd);
+            assertTrue(nat.withActivations(ActivationPrecision.F32).prepareWeights(q4, arena) == q4);
+            assertTrue(Kernels.vector().prepareWeights(q4, arena) == q4);
+            Tensor x16 = nat.prepareWeights(q4, arena);
+            assertEquals(q4.data().byteSize(), x16.data().byteSize());
+            String before = System.getProperty(NativeKernels.INTERLEAVE_PROPERTY);
+            System.setProperty(NativeKernels.INTERLEAVE_PROPERTY, "off");
+            try {
+                assertTrue(nat.prepareWeights(q4, arena) == q4);
+            } finally {
+                if (before == null) {
+                    System.clearProperty(NativeKernels.INTERLEAVE_PROPERTY);
+                } else {
+                    System.setProperty(NativeKernels.INTERLEAVE_PROPERTY, before);
+                }
+            }
+            QuantizedRows x = nat.quantize(QuantizedRows.Format.Q8_0, new float[64], 1, 64);
+            for (Kernels java : List.of(Kernels.scalar(), Kernels.vector())) {
+                UnsupportedOperationException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        UnsupportedOperationException.class, () -> java.matVec(x16, x, 0, new float[16], 0, 0, 16));
+                assertTrue(e.getMessage().contains("INTERLEAVED_16"), e.getMessage());
+            }
+            org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                    () -> nat.matVec(x16, x, 0, new float[16], 1, 0, 16));
+            org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                    () -> nat.matMul(x16, x, new float[16], 0, 17));
+        }
+    }
+
     private static String best() {
         return library("avx512vnni").isPresent() ? "avx512vnni" : "avx2";
     }
