@@ -798,3 +798,178 @@ void stellar_q8_0_x16_matmul(const uint8_t *w, int32_t cols, int32_t r0, int32_t
     x16_matmul(Q8_0_X16, X16_Q8_0_REC, w, cols, r0, r1, xq, xd, xs, n, out, out_stride);
 }
 
+/*
+ * ---- F16 weights x float activations ----
+ *
+ * w: rows of cols f16 values; x: n rows of cols floats. Per (weight row, activation row): two accumulators of
+ * eight lanes, acc[c & 1] = fma(w chunk c, x chunk c, acc[c & 1]) over the chunks of eight values, then the lanes
+ * of acc0 + acc1 summed left to right, then the last cols % 8 products added in order. The same operations in
+ * every tile and at both levels (256-bit code in both), so a row's result never depends on the batch.
+ * Memory-bound for a lone row (2 bytes a weight, one widening and one fma per eight).
+ */
+#define DEFINE_F16_TILE(NAME, T)                                                                           \
+    static inline void NAME(const uint16_t *wrow, int cols, const float *x, int64_t x_stride, float *res) { \
+        __m256 a0[T], a1[T];                                                                             \
+        _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                          \
+            a0[t] = _mm256_setzero_ps();                                                                 \
+            a1[t] = _mm256_setzero_ps();                                                                 \
+        }                                                                                                \
+        int c = 0;                                                                                       \
+        for (; c + 16 <= cols; c += 16) {                                                                \
+            __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(wrow + c)));                   \
+            __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(wrow + c + 8)));               \
+            _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                      \
+                a0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + t * x_stride + c), a0[t]);              \
+                a1[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + t * x_stride + c + 8), a1[t]);          \
+            }                                                                                            \
+        }                                                                                                \
+        if (c + 8 <= cols) {                                                                             \
+            __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(wrow + c)));                   \
+            _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                      \
+                a0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + t * x_stride + c), a0[t]);              \
+            }                                                                                            \
+            c += 8;                                                                                      \
+        }                                                                                                \
+        for (int t = 0; t < T; t++) {                                                                    \
+            float s = sum_lanes(_mm256_add_ps(a0[t], a1[t]));                                            \
+            for (int k = c; k < cols; k++) {                                                             \
+                s += _cvtsh_ss(wrow[k]) * x[t * x_stride + k];                                           \
+            }                                                                                            \
+            res[t] = s;                                                                                  \
+        }                                                                                                \
+    }
+
+DEFINE_F16_TILE(f16_tile4, 4)
+DEFINE_F16_TILE(f16_tile1, 1)
+
+/* out[i * out_stride + (r - r0)] = f16 row r of w . float row i of x (x rows cols apart), r in [r0, r1), i < n. */
+void stellar_f16_matmul(const uint16_t *w, int64_t row_elems, int32_t cols, int32_t r0, int32_t r1, const float *x,
+                        int32_t n, float *out, int64_t out_stride) {
+    float res[4];
+    for (int rg = r0; rg < r1; rg += ROW_GROUP) {
+        int rgEnd = rg + ROW_GROUP < r1 ? rg + ROW_GROUP : r1;
+        for (int ig = 0; ig < n; ig += ACT_GROUP) {
+            int igEnd = ig + ACT_GROUP < n ? ig + ACT_GROUP : n;
+            for (int r = rg; r < rgEnd; r++) {
+                const uint16_t *wrow = w + row_elems * r;
+                int i = ig;
+                for (; i + 4 <= igEnd; i += 4) {
+                    f16_tile4(wrow, cols, x + (int64_t)i * cols, cols, res);
+                    for (int t = 0; t < 4; t++) out[(i + t) * out_stride + (r - r0)] = res[t];
+                }
+                for (; i < igEnd; i++) {
+                    f16_tile1(wrow, cols, x + (int64_t)i * cols, cols, res);
+                    out[i * out_stride + (r - r0)] = res[0];
+                }
+            }
+        }
+    }
+}
+
+/*
+ * ---- Q4_K weights x Q8_K activations ----
+ *
+ * Super-block of 256 values, 144 bytes: d f16 @0 | dmin f16 @2 | scales 12 bytes @4 (eight 6-bit scales and
+ * eight 6-bit mins) | qs u8[128] @16; value 64c + l (l < 32) is the low nibble of qs[32c + l], value 64c + 32 + l
+ * its high nibble; value v of sub-block j = v / 32 is d * sc[j] * q - dmin * m[j]. Activations Q8_K: xq int8,
+ * xd float per 256, xs int16 sums per 16 values.
+ * Per super-block two exact int32 sums, sum = sum_j sc[j] * (sum of q x over sub-block j) and
+ * msum = sum_j m[j] * (x sum over sub-block j), then acc += (float) sum * (d * d_x), mins += (float) msum *
+ * (dmin * d_x), result acc - mins: the scalar twin's operations (IntDots.dotQ4_K), so the same bits. Products
+ * as maddubs (nibble 0..15 unsigned times x: pairs <= 3810) and madd with the sub-block's scale in int16 lanes.
+ */
+static inline void q4k_scales(const uint8_t *sc, int32_t *scale, int32_t *min) {
+    for (int j = 0; j < 8; j++) {
+        if (j < 4) {
+            scale[j] = sc[j] & 63;
+            min[j] = sc[j + 4] & 63;
+        } else {
+            scale[j] = (sc[j + 4] & 0x0F) | ((sc[j - 4] >> 6) << 4);
+            min[j] = (sc[j + 4] >> 4) | ((sc[j] >> 6) << 4);
+        }
+    }
+}
+
+static inline int32_t hsum_i32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+#define DEFINE_Q4K_TILE(NAME, T)                                                                           \
+    static inline void NAME(const uint8_t *wrow, int nb, const int8_t *xq, const float *xd, const int16_t *xs, \
+                            int cols, float *res) {                                                      \
+        float acc[T], mins[T];                                                                           \
+        for (int t = 0; t < T; t++) {                                                                    \
+            acc[t] = 0.0f;                                                                               \
+            mins[t] = 0.0f;                                                                              \
+        }                                                                                                \
+        const __m256i m4 = _mm256_set1_epi8(0x0F);                                                       \
+        for (int b = 0; b < nb; b++) {                                                                   \
+            const uint8_t *blk = wrow + 144L * b;                                                        \
+            int32_t scale[8], min[8];                                                                    \
+            q4k_scales(blk + 4, scale, min);                                                             \
+            __m256i u[8], sv[8];                                                                         \
+            for (int c = 0; c < 4; c++) {                                                                \
+                __m256i q = _mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * c));                    \
+                u[2 * c] = _mm256_and_si256(q, m4);                                                      \
+                u[2 * c + 1] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);                          \
+            }                                                                                            \
+            for (int j = 0; j < 8; j++) sv[j] = _mm256_set1_epi16((short)scale[j]);                      \
+            float d = f16(blk), dmin = f16(blk + 2);                                                     \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                      \
+                const int8_t *x = xq + (int64_t)t * cols + 256L * b;                                     \
+                __m256i s = _mm256_setzero_si256();                                                      \
+                _Pragma("GCC unroll 8") for (int j = 0; j < 8; j++) {                                  \
+                    __m256i p = _mm256_maddubs_epi16(u[j], _mm256_loadu_si256((const __m256i *)(x + 32 * j))); \
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(p, sv[j]));                                \
+                }                                                                                        \
+                int32_t sum = hsum_i32(s);                                                               \
+                const int16_t *g = xs + (int64_t)t * (cols / 16) + 16L * b;                              \
+                int32_t msum = 0;                                                                        \
+                for (int j = 0; j < 8; j++) msum += min[j] * (g[2 * j] + g[2 * j + 1]);                  \
+                float dx = xd[(int64_t)t * nb + b];                                                      \
+                acc[t] += (float)sum * (d * dx);                                                         \
+                mins[t] += (float)msum * (dmin * dx);                                                    \
+            }                                                                                            \
+        }                                                                                                \
+        for (int t = 0; t < T; t++) res[t] = acc[t] - mins[t];                                           \
+    }
+
+DEFINE_Q4K_TILE(q4_k_tile8, 8)
+DEFINE_Q4K_TILE(q4_k_tile4, 4)
+DEFINE_Q4K_TILE(q4_k_tile1, 1)
+
+/* As stellar_q6_k_matmul, for Q4_K weights; xs: the activations' int16 sums per 16 values (n, cols / 16). */
+void stellar_q4_k_matmul(const uint8_t *w, int64_t row_bytes, int32_t cols, int32_t r0, int32_t r1,
+                         const int8_t *xq, const float *xd, const int16_t *xs, int32_t n, float *out,
+                         int64_t out_stride) {
+    int nb = cols / 256;
+    float res[8];
+    for (int rg = r0; rg < r1; rg += ROW_GROUP) {
+        int rgEnd = rg + ROW_GROUP < r1 ? rg + ROW_GROUP : r1;
+        for (int ig = 0; ig < n; ig += ACT_GROUP) {
+            int igEnd = ig + ACT_GROUP < n ? ig + ACT_GROUP : n;
+            for (int r = rg; r < rgEnd; r++) {
+                const uint8_t *wrow = w + row_bytes * r;
+                int i = ig;
+                for (; i + 8 <= igEnd; i += 8) {
+                    q4_k_tile8(wrow, nb, xq + (int64_t)i * cols, xd + (int64_t)i * nb, xs + (int64_t)i * (cols / 16),
+                               cols, res);
+                    for (int t = 0; t < 8; t++) out[(i + t) * out_stride + (r - r0)] = res[t];
+                }
+                for (; i + 4 <= igEnd; i += 4) {
+                    q4_k_tile4(wrow, nb, xq + (int64_t)i * cols, xd + (int64_t)i * nb, xs + (int64_t)i * (cols / 16),
+                               cols, res);
+                    for (int t = 0; t < 4; t++) out[(i + t) * out_stride + (r - r0)] = res[t];
+                }
+                for (; i < igEnd; i++) {
+                    q4_k_tile1(wrow, nb, xq + (int64_t)i * cols, xd + (int64_t)i * nb, xs + (int64_t)i * (cols / 16),
+                               cols, res);
+                    out[i * out_stride + (r - r0)] = res[0];
+                }
+            }
+        }
+    }
+}

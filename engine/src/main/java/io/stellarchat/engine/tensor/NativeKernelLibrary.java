@@ -57,6 +57,16 @@ final class NativeKernelLibrary {
     private static final FunctionDescriptor MATMUL_X16 = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
+    // void f(const u8 *w, i64 row_bytes, i32 cols, i32 r0, i32 r1, const i8 *xq, const float *xd, const i16 *xs,
+    //        i32 n, float *out, i64 out_stride)
+    private static final FunctionDescriptor MATMUL_SUMS = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG);
+    // void f(const u16 *w, i64 row_elems, i32 cols, i32 r0, i32 r1, const float *x, i32 n, float *out, i64 out_stride)
+    private static final FunctionDescriptor MATMUL_F16 = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
     // void f(const u8 *src, i64 row_bytes, i32 rows, i32 cols, u8 *dst)
     private static final FunctionDescriptor PACK = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
@@ -70,10 +80,12 @@ final class NativeKernelLibrary {
     private final MethodHandle q4_0x16;
     private final MethodHandle q8_0pack;
     private final MethodHandle q4_0pack;
+    private final MethodHandle q4_k;
+    private final MethodHandle f16;
 
     private NativeKernelLibrary(String level, Path file, MethodHandle q8_0, MethodHandle q4_0, MethodHandle q6_k,
                                 MethodHandle q8_0x16, MethodHandle q4_0x16, MethodHandle q8_0pack,
-                                MethodHandle q4_0pack) {
+                                MethodHandle q4_0pack, MethodHandle q4_k, MethodHandle f16) {
         this.level = level;
         this.file = file;
         this.q8_0 = q8_0;
@@ -83,6 +95,8 @@ final class NativeKernelLibrary {
         this.q4_0x16 = q4_0x16;
         this.q8_0pack = q8_0pack;
         this.q4_0pack = q4_0pack;
+        this.q4_k = q4_k;
+        this.f16 = f16;
     }
 
     /** The instruction-set level of the loaded library, e.g. {@code avx512vnni}. */
@@ -190,7 +204,9 @@ final class NativeKernelLibrary {
                 linker.downcallHandle(find(lookup, "stellar_q4_0_x16_matmul"), MATMUL_X16, critical),
                 // packing runs once per tensor at load, hundreds of milliseconds: a normal (non-critical) call
                 linker.downcallHandle(find(lookup, "stellar_q8_0_x16_pack"), PACK),
-                linker.downcallHandle(find(lookup, "stellar_q4_0_x16_pack"), PACK));
+                linker.downcallHandle(find(lookup, "stellar_q4_0_x16_pack"), PACK),
+                linker.downcallHandle(find(lookup, "stellar_q4_k_matmul"), MATMUL_SUMS, critical),
+                linker.downcallHandle(find(lookup, "stellar_f16_matmul"), MATMUL_F16, critical));
     }
 
     private static MemorySegment find(SymbolLookup lookup, String name) {
@@ -205,7 +221,7 @@ final class NativeKernelLibrary {
 
     /** Whether {@link #matMul} handles weights of {@code w}'s type. */
     boolean handles(GgmlType type) {
-        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q6_K;
+        return type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q6_K || type == GgmlType.Q4_K;
     }
 
     /**
@@ -218,6 +234,15 @@ final class NativeKernelLibrary {
         MemorySegment xq = MemorySegment.ofArray(x.int8).asSlice((long) xRow * x.cols);
         MemorySegment xd = MemorySegment.ofArray(x.d).asSlice((long) xRow * blocks * Float.BYTES);
         MemorySegment o = MemorySegment.ofArray(out).asSlice((long) outOff * Float.BYTES);
+        if (w.type() == GgmlType.Q4_K) {
+            MemorySegment xs = MemorySegment.ofArray(x.sums).asSlice((long) xRow * (x.cols / 16) * Short.BYTES);
+            try {
+                q4_k.invokeExact(w.data(), w.rowBytes(), w.cols(), r0, r1, xq, xd, xs, n, o, outStride);
+            } catch (Throwable t) {
+                throw new IllegalStateException("native kernel on tensor " + w.name() + " failed: " + t, t);
+            }
+            return;
+        }
         MethodHandle h = switch (w.type()) {
             case Q8_0 -> q8_0;
             case Q4_0 -> q4_0;
@@ -226,6 +251,20 @@ final class NativeKernelLibrary {
         };
         try {
             h.invokeExact(w.data(), w.rowBytes(), w.cols(), r0, r1, xq, xd, n, o, outStride);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native kernel on tensor " + w.name() + " failed: " + t, t);
+        }
+    }
+
+    /**
+     * {@code out[outOff + i * outStride + (r - r0)] = w row r . x row i} for an F16 {@code w}, float activation rows
+     * {@code x[xOff + i * cols ..]}, r in [r0, r1), i in [0, n): one down-call, arguments checked by the caller.
+     */
+    void matMulF16(Tensor w, int r0, int r1, float[] x, int xOff, int n, float[] out, int outOff, long outStride) {
+        MemorySegment xs = MemorySegment.ofArray(x).asSlice((long) xOff * Float.BYTES);
+        MemorySegment o = MemorySegment.ofArray(out).asSlice((long) outOff * Float.BYTES);
+        try {
+            f16.invokeExact(w.data(), (long) w.cols(), w.cols(), r0, r1, xs, n, o, outStride);
         } catch (Throwable t) {
             throw new IllegalStateException("native kernel on tensor " + w.name() + " failed: " + t, t);
         }

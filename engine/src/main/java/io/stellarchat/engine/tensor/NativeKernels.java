@@ -3,15 +3,16 @@ package io.stellarchat.engine.tensor;
 import io.stellarchat.engine.gguf.GgmlType;
 
 /**
- * The Java kernels with the integer products of Q8_0, Q4_0 (against Q8_0 activations) and Q6_K (against Q8_K)
- * weights done by the native library
+ * The Java kernels with the integer products of Q8_0, Q4_0 (against Q8_0 activations), Q4_K and Q6_K (against
+ * Q8_K) weights, and the decode products of F16 weights (float activations), done by the native library
  * ({@link NativeKernelLibrary}); everything else (float paths, other quant types, element-wise operations,
  * activation quantization) is the Java kernel set it wraps.
  *
  * <p>Results: each block's integer sum is exactly the Java kernels' (int8 x int8, summed in int32). For Q8_0 and
  * Q4_0 the float accumulation over blocks is the C code's own fixed order, so values differ from the Java vector
- * kernels by a few ulps of the sum, like the Java vector kernels differ from the scalar ones; Q6_K takes the
- * scalar twin's order (one float step per super-block) and equals {@link IntDots} bit for bit. Within this kernel set,
+ * kernels by a few ulps of the sum, like the Java vector kernels differ from the scalar ones; Q4_K and Q6_K take
+ * the scalar twin's order (one float step per super-block) and equal {@link IntDots} bit for bit. F16 (float
+ * activations, decode rows only: prompt rows keep the Java prompt tiles) has its own fixed float order. Within this kernel set,
  * {@link #dot}, {@link #matVec} and {@link #matMul} give the same bits for a row whatever the batch (the C code
  * computes each (weight row, activation row) pair by the same operations in any tile).
  *
@@ -77,7 +78,7 @@ final class NativeKernels implements Kernels {
 
     @Override
     public String description() {
-        return "native " + lib.level() + " (Q8_0, Q4_0, Q6_K int8 mat-mat"
+        return "native " + lib.level() + " (Q8_0, Q4_0, Q4_K, Q6_K int8 mat-mat, F16 decode"
                 + (java.activations() == ActivationPrecision.Q8
                         && !System.getProperty(INTERLEAVE_PROPERTY, "auto").equals("off")
                         ? "; Q4_0, Q8_0 interleaved x16" : "")
@@ -175,8 +176,21 @@ final class NativeKernels implements Kernels {
 
     // Float paths and the rest: the Java kernels.
 
+    /** Whether the native library multiplies {@code w} with float activations (F16 weights in file order). */
+    private static boolean nativeFloat(Tensor w) {
+        return w.type() == GgmlType.F16 && w.layout() == Tensor.Layout.ROWS;
+    }
+
     @Override
     public float dot(Tensor w, int row, float[] x, int xOff) {
+        if (nativeFloat(w)) {
+            TensorChecks.checkWeights(w);
+            TensorChecks.checkRow(w, row);
+            TensorChecks.checkSpan(w, "activations", x, xOff, w.cols());
+            float[] out = new float[1];
+            lib.matMulF16(w, row, row + 1, x, xOff, 1, out, 0, 0);
+            return out[0];
+        }
         if (interleaved(w)) {
             TensorChecks.checkRow(w, row);
             TensorChecks.checkSpan(w, "activations", x, xOff, w.cols());
@@ -189,6 +203,16 @@ final class NativeKernels implements Kernels {
 
     @Override
     public void matVec(Tensor w, float[] x, int xOff, float[] out, int outOff, int rowStart, int rowEnd) {
+        if (nativeFloat(w)) {
+            TensorChecks.checkWeights(w);
+            TensorChecks.checkRowRange(w, rowStart, rowEnd);
+            TensorChecks.checkSpan(w, "activations", x, xOff, w.cols());
+            TensorChecks.checkSpan(w, "output", out, (long) outOff + rowStart, rowEnd - rowStart);
+            if (rowStart < rowEnd) {
+                lib.matMulF16(w, rowStart, rowEnd, x, xOff, 1, out, outOff + rowStart, 0);
+            }
+            return;
+        }
         if (interleaved(w)) {
             TensorChecks.checkRowRange(w, rowStart, rowEnd);
             TensorChecks.checkSpan(w, "output", out, (long) outOff + rowStart, rowEnd - rowStart);
@@ -202,6 +226,13 @@ final class NativeKernels implements Kernels {
 
     @Override
     public void matMul(Tensor w, float[] x, int n, float[] out, int rowStart, int rowEnd) {
+        if (nativeFloat(w)) {
+            TensorChecks.checkMatMul(w, x, n, out, rowStart, rowEnd);
+            if (rowStart < rowEnd && n > 0) {
+                lib.matMulF16(w, rowStart, rowEnd, x, 0, n, out, rowStart, w.rows());
+            }
+            return;
+        }
         if (interleaved(w)) {
             floatMatMul(w, x, n, out, rowStart, rowEnd);
             return;

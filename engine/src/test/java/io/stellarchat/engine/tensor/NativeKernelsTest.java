@@ -231,17 +231,90 @@ class NativeKernelsTest {
     @Test
     void otherTypesAndFloatActivationsStayOnTheJavaKernels() {
         Kernels nat = nativeKernels(best());
-        assertFalse(nat.integerPrompt(GgmlType.Q4_K));
+        assertFalse(nat.integerPrompt(GgmlType.Q5_K));
         assertTrue(nat.integerPrompt(GgmlType.Q4_0));
+        assertTrue(nat.integerPrompt(GgmlType.Q4_K));
         assertFalse(nat.withActivations(ActivationPrecision.F32).integerPrompt(GgmlType.Q4_0));
         try (Arena arena = Arena.ofConfined()) {
-            Tensor w = RandomTensors.random(arena, GgmlType.Q4_K, 4, 256, 3);
-            QuantizedRows x = nat.quantize(QuantizedRows.Format.Q8_K, RandomTensors.gaussian(256, 1.0, 3), 1, 256);
+            Tensor w = RandomTensors.random(arena, GgmlType.Q5_K, 4, 256, 3); // no integer kernel: float path
+            float[] x = RandomTensors.gaussian(256, 1.0, 3);
             float[] want = new float[4];
             float[] got = new float[4];
             Kernels.vector().matVec(w, x, 0, want, 0, 0, 4);
             nat.matVec(w, x, 0, got, 0, 0, 4);
             assertArrayEquals(want, got);
+        }
+    }
+
+    @Test
+    void q4_KEqualsTheScalarTwinBitForBitAtEveryLevelAndBatch() {
+        for (String level : List.of("avx2", "avx512vnni")) {
+            if (library(level).isEmpty()) {
+                continue;
+            }
+            Kernels nat = nativeKernels(level);
+            Kernels scalar = Kernels.scalar();
+            try (Arena arena = Arena.ofConfined()) {
+                int rows = 21;
+                int cols = 1280; // five super-blocks
+                Tensor w = RandomTensors.random(arena, GgmlType.Q4_K, rows, cols, 62);
+                for (int n : new int[] {1, 3, 4, 8, 13}) { // tiles of 8, 4 and 1
+                    QuantizedRows x = nat.quantize(QuantizedRows.Format.Q8_K, RandomTensors.gaussian(n * cols, 1.0, n), n, cols);
+                    float[] want = new float[n * rows];
+                    float[] got = new float[n * rows];
+                    scalar.matMul(w, x, want, 0, rows);
+                    nat.matMul(w, x, got, 0, 7);
+                    nat.matMul(w, x, got, 7, rows);
+                    assertArrayEquals(want, got, level + " n=" + n);
+                    float[] alone = new float[rows];
+                    nat.matVec(w, x, n - 1, alone, 0, 0, rows);
+                    assertArrayEquals(java.util.Arrays.copyOfRange(want, (n - 1) * rows, n * rows), alone, level + " n=" + n);
+                }
+            }
+        }
+    }
+
+    @Test
+    void f16DecodeRowsGiveTheSameBitsAloneBatchedAndAtBothLevelsAndAgreeWithTheJavaKernels() {
+        Kernels nat = nativeKernels(best());
+        try (Arena arena = Arena.ofConfined()) {
+            int rows = 37;
+            int cols = 1000; // chunks of 16, one of 8 and a scalar tail of 0 (1000 = 62 * 16 + 8)
+            for (int c : new int[] {cols, 1003}) {
+                Tensor w = RandomTensors.random(arena, GgmlType.F16, rows, c, 77 + c);
+                for (int n : new int[] {1, 3, 4, 9}) {
+                    float[] x = RandomTensors.gaussian(n * c, 1.0, 5 + n);
+                    float[] batch = new float[n * rows];
+                    nat.matMul(w, x, n, batch, 0, 16);
+                    nat.matMul(w, x, n, batch, 16, rows);
+                    for (int i = 0; i < n; i++) {
+                        float[] alone = new float[rows];
+                        nat.matVec(w, x, i * c, alone, 0, 0, rows);
+                        for (int r = 0; r < rows; r++) {
+                            assertEquals(Float.floatToRawIntBits(alone[r]), Float.floatToRawIntBits(batch[i * rows + r]),
+                                    "cols " + c + " n=" + n + " row " + i + " weight row " + r);
+                            assertEquals(Float.floatToRawIntBits(alone[r]), Float.floatToRawIntBits(nat.dot(w, r, x, i * c)));
+                            double abs = 0;
+                            float[] deq = new float[c];
+                            Kernels.scalar().dequantizeRow(w, r, deq, 0);
+                            for (int k = 0; k < c; k++) {
+                                abs += Math.abs((double) deq[k] * x[i * c + k]);
+                            }
+                            assertEquals(Kernels.scalar().dot(w, r, x, i * c), alone[r], (c + 2) * Math.pow(2, -23) * abs + 1e-30);
+                        }
+                    }
+                }
+                if (library("avx2").isPresent() && library("avx512vnni").isPresent()) {
+                    float[] x = RandomTensors.gaussian(3 * c, 1.0, 1);
+                    float[] a = new float[3 * rows];
+                    float[] b = new float[3 * rows];
+                    nativeKernels("avx2").matMul(w, x, 3, a, 0, rows);
+                    nativeKernels("avx512vnni").matMul(w, x, 3, b, 0, rows);
+                    assertArrayEquals(a, b);
+                }
+            }
+            org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                    () -> nat.matVec(RandomTensors.random(arena, GgmlType.F16, 4, 64, 1), new float[63], 0, new float[4], 0, 0, 4));
         }
     }
 
