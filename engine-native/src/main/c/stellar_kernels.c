@@ -30,9 +30,12 @@
  * per weight row the activation rows in tiles of 8, 4, 1: each weight block is decoded once per tile and used
  * for every row of it (weight-stationary).
  */
+#define _DEFAULT_SOURCE /* madvise under -std=c11 */
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define STELLAR_ABI 2
 #define ROW_GROUP 16
@@ -569,6 +572,24 @@ void stellar_q6_k_matmul(const uint8_t *w, int64_t row_bytes, int32_t cols, int3
 #define X16_Q4_0_REC 288
 #define X16_Q8_0_REC 544
 
+/*
+ * Once packed, the source (the model file's mapped pages) is not read again: tell the kernel this process no
+ * longer needs the whole pages inside it, so they leave its resident set (they stay in the page cache, and a
+ * later read would simply fault them back). Only for a read-only shared file mapping is this harmless, which is
+ * how the engine maps GGUF files; other sources (tests' arenas) are not released.
+ */
+static void release_pages(const uint8_t *p, int64_t len) {
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0) {
+        return;
+    }
+    uintptr_t start = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    uintptr_t end = ((uintptr_t)p + (uintptr_t)len) & ~((uintptr_t)page - 1);
+    if (end > start) {
+        madvise((void *)start, end - start, MADV_DONTNEED);
+    }
+}
+
 static void x16_pack(const uint8_t *src, int64_t row_bytes, int32_t rows, int32_t cols, uint8_t *dst, int bsize,
                      int chunks, int64_t rec) {
     int nb = cols / 32;
@@ -586,14 +607,26 @@ static void x16_pack(const uint8_t *src, int64_t row_bytes, int32_t rows, int32_
     }
 }
 
-/* dst (rows * row_bytes bytes) = the interleaved form of the row-major Q4_0 matrix src; rows % 16 == 0. */
-void stellar_q4_0_x16_pack(const uint8_t *src, int64_t row_bytes, int32_t rows, int32_t cols, uint8_t *dst) {
+/*
+ * dst (rows * row_bytes bytes) = the interleaved form of the row-major Q4_0 matrix src; rows % 16 == 0. release:
+ * src is part of a read-only shared file mapping whose pages may leave this process (release_pages); never for
+ * anonymous memory, which MADV_DONTNEED would zero.
+ */
+void stellar_q4_0_x16_pack(const uint8_t *src, int64_t row_bytes, int32_t rows, int32_t cols, uint8_t *dst,
+                           int32_t release) {
     x16_pack(src, row_bytes, rows, cols, dst, 18, 4, X16_Q4_0_REC);
+    if (release) {
+        release_pages(src, row_bytes * rows);
+    }
 }
 
 /* As stellar_q4_0_x16_pack, for Q8_0. */
-void stellar_q8_0_x16_pack(const uint8_t *src, int64_t row_bytes, int32_t rows, int32_t cols, uint8_t *dst) {
+void stellar_q8_0_x16_pack(const uint8_t *src, int64_t row_bytes, int32_t rows, int32_t cols, uint8_t *dst,
+                           int32_t release) {
     x16_pack(src, row_bytes, rows, cols, dst, 34, 8, X16_Q8_0_REC);
+    if (release) {
+        release_pages(src, row_bytes * rows);
+    }
 }
 
 static inline int32_t load_i32(const int8_t *p) {
@@ -801,37 +834,36 @@ void stellar_q8_0_x16_matmul(const uint8_t *w, int32_t cols, int32_t r0, int32_t
 /*
  * ---- F16 weights x float activations ----
  *
- * w: rows of cols f16 values; x: n rows of cols floats. Per (weight row, activation row): two accumulators of
- * eight lanes, acc[c & 1] = fma(w chunk c, x chunk c, acc[c & 1]) over the chunks of eight values, then the lanes
- * of acc0 + acc1 summed left to right, then the last cols % 8 products added in order. The same operations in
- * every tile and at both levels (256-bit code in both), so a row's result never depends on the batch.
- * Memory-bound for a lone row (2 bytes a weight, one widening and one fma per eight).
+ * w: rows of cols f16 values; x: n rows of cols floats. Per (weight row, activation row): four accumulators of
+ * eight lanes, acc[c & 3] = fma(w chunk c, x chunk c, acc[c & 3]) over the chunks of eight values (four chains,
+ * so a lone row is not held to one fma latency per chunk), then the lanes of (acc0 + acc1) + (acc2 + acc3)
+ * summed left to right, then the last cols % 8 products added in order. The same operations in every tile and
+ * at both levels (256-bit code in both), so a row's result never depends on the batch. A lone row is
+ * memory-bound (2 bytes a weight, one widening and one fma per eight).
  */
 #define DEFINE_F16_TILE(NAME, T)                                                                           \
     static inline void NAME(const uint16_t *wrow, int cols, const float *x, int64_t x_stride, float *res) { \
-        __m256 a0[T], a1[T];                                                                             \
+        __m256 a[4][T];                                                                                  \
         _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                          \
-            a0[t] = _mm256_setzero_ps();                                                                 \
-            a1[t] = _mm256_setzero_ps();                                                                 \
+            a[0][t] = a[1][t] = a[2][t] = a[3][t] = _mm256_setzero_ps();                                 \
         }                                                                                                \
         int c = 0;                                                                                       \
-        for (; c + 16 <= cols; c += 16) {                                                                \
-            __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(wrow + c)));                   \
-            __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(wrow + c + 8)));               \
-            _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                      \
-                a0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + t * x_stride + c), a0[t]);              \
-                a1[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + t * x_stride + c + 8), a1[t]);          \
+        for (; c + 32 <= cols; c += 32) {                                                                \
+            _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {                                      \
+                __m256 wk = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(wrow + c + 8 * k)));       \
+                _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                  \
+                    a[k][t] = _mm256_fmadd_ps(wk, _mm256_loadu_ps(x + t * x_stride + c + 8 * k), a[k][t]); \
+                }                                                                                        \
             }                                                                                            \
         }                                                                                                \
-        if (c + 8 <= cols) {                                                                             \
-            __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(wrow + c)));                   \
+        for (int k = 0; c + 8 <= cols; c += 8, k++) {                                                    \
+            __m256 wk = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(wrow + c)));                   \
             _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                      \
-                a0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + t * x_stride + c), a0[t]);              \
+                a[k][t] = _mm256_fmadd_ps(wk, _mm256_loadu_ps(x + t * x_stride + c), a[k][t]);          \
             }                                                                                            \
-            c += 8;                                                                                      \
         }                                                                                                \
         for (int t = 0; t < T; t++) {                                                                    \
-            float s = sum_lanes(_mm256_add_ps(a0[t], a1[t]));                                            \
+            float s = sum_lanes(_mm256_add_ps(_mm256_add_ps(a[0][t], a[1][t]), _mm256_add_ps(a[2][t], a[3][t]))); \
             for (int k = c; k < cols; k++) {                                                             \
                 s += _cvtsh_ss(wrow[k]) * x[t * x_stride + k];                                           \
             }                                                                                            \

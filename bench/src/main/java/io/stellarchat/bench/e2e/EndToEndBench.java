@@ -223,6 +223,7 @@ public final class EndToEndBench {
         }
         int reps = args.reps();
         Map<String, double[]> samples = new LinkedHashMap<>(); // key: backend + " " + test
+        boolean llama = args.llamaBench() != null; // turned off for this model if llama-bench cannot run the file
         for (int round = 0; round <= reps; round++) {
             String what = round == 0 ? "warm-up" : "rep " + round + "/" + reps;
             for (Backend b : backends) {
@@ -238,8 +239,16 @@ public final class EndToEndBench {
                     }
                 }
             }
-            if (args.llamaBench() != null && round > 0) { // llama-bench runs its own warm-up
-                double[] pptg = LlamaBench.run(args.llamaBench(), file, args.threads(), args.pp(), args.tg());
+            if (llama && round > 0) { // llama-bench runs its own warm-up
+                double[] pptg;
+                try {
+                    pptg = LlamaBench.run(args.llamaBench(), file, args.threads(), args.pp(), args.tg());
+                } catch (IOException e) {
+                    log.printf(Locale.ROOT, "  %s: llama.cpp could not run this file (%s); no llama.cpp figures for it%n",
+                            spec.name(), e.getMessage());
+                    llama = false;
+                    continue;
+                }
                 for (int t = 0; t < 2; t++) {
                     String test = t == 0 ? "pp" + args.pp() : "tg" + args.tg();
                     if (!Double.isNaN(pptg[t])) {

@@ -67,9 +67,9 @@ final class NativeKernelLibrary {
     private static final FunctionDescriptor MATMUL_F16 = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
-    // void f(const u8 *src, i64 row_bytes, i32 rows, i32 cols, u8 *dst)
+    // void f(const u8 *src, i64 row_bytes, i32 rows, i32 cols, u8 *dst, i32 release)
     private static final FunctionDescriptor PACK = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
 
     private final String level;
     private final Path file;
@@ -277,14 +277,17 @@ final class NativeKernelLibrary {
 
     /**
      * {@code w} (file order, Q8_0 or Q4_0, rows a multiple of 16, checked by the caller) copied into {@code arena}
-     * in the {@link Tensor.Layout#INTERLEAVED_16} layout (engine-native's "x16" layout).
+     * in the {@link Tensor.Layout#INTERLEAVED_16} layout (engine-native's "x16" layout). When {@code w} lies in a
+     * mapped file, the whole pages inside it then leave this process's resident set (madvise DONTNEED: the engine
+     * maps GGUF files read-only and shared, so they stay in the page cache and nothing is lost); the model's memory
+     * is then the copy, not the copy plus the file's pages.
      */
     Tensor interleave(Tensor w, java.lang.foreign.Arena arena) {
         long bytes = (long) w.rows() * w.rowBytes();
         MemorySegment dst = arena.allocate(bytes, 64);
         MethodHandle h = w.type() == GgmlType.Q8_0 ? q8_0pack : q4_0pack;
         try {
-            h.invokeExact(w.data(), w.rowBytes(), w.rows(), w.cols(), dst);
+            h.invokeExact(w.data(), w.rowBytes(), w.rows(), w.cols(), dst, w.data().isMapped() ? 1 : 0);
         } catch (Throwable t) {
             throw new IllegalStateException("interleaving tensor " + w.name() + " failed: " + t, t);
         }
