@@ -79,6 +79,14 @@ public final class ServerProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JVM_FLAGS);
+        // The kernels the launcher chose for this bench: the native library's directory and its switches (without
+        // them the child would run the Java kernels, as every server run by this class did until 2026-12-07).
+        for (String p : List.of("stellar.native.path", "stellar.native", "stellar.native.interleave", "stellar.kernels")) {
+            String v = System.getProperty(p);
+            if (v != null) {
+                cmd.add("-D" + p + "=" + v);
+            }
+        }
         cmd.addAll(List.of("-cp", classPath, "io.stellarchat.server.cli.Main", "serve"));
         cmd.addAll(serveArgs);
         cmd.addAll(List.of("--port", Integer.toString(port),
