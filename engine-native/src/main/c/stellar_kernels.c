@@ -910,23 +910,24 @@ void stellar_f16_matmul(const uint16_t *w, int64_t row_elems, int32_t cols, int3
  * (dmin * d_x), result acc - mins: the scalar twin's operations (IntDots.dotQ4_K), so the same bits. Products
  * as maddubs (nibble 0..15 unsigned times x: pairs <= 3810) and madd with the sub-block's scale in int16 lanes.
  */
-static inline void q4k_scales(const uint8_t *sc, int32_t *scale, int32_t *min) {
-    for (int j = 0; j < 8; j++) {
-        if (j < 4) {
-            scale[j] = sc[j] & 63;
-            min[j] = sc[j + 4] & 63;
-        } else {
-            scale[j] = (sc[j + 4] & 0x0F) | ((sc[j - 4] >> 6) << 4);
-            min[j] = (sc[j + 4] >> 4) | ((sc[j] >> 6) << 4);
-        }
-    }
-}
-
-static inline int32_t hsum_i32(__m256i v) {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
-    return _mm_cvtsi128_si32(s);
+/*
+ * The eight 6-bit scales and eight 6-bit mins of the 12 packed bytes, as int16 lanes: lanes 0-7 of the result's
+ * low half are the scales, lanes 0-7 of its high half the mins (j < 4: low six bits of bytes j and j + 4; j >= 4:
+ * the nibbles of byte j + 4 with the top two bits of bytes j - 4 and j as bits 4-5), computed on three 32-bit
+ * words at once.
+ */
+static inline __m256i q4k_scales(const uint8_t *sc) {
+    uint32_t w0, w1, w2;
+    memcpy(&w0, sc, 4);
+    memcpy(&w1, sc + 4, 4);
+    memcpy(&w2, sc + 8, 4);
+    const uint32_t m6 = 0x3f3f3f3fu, m4 = 0x0f0f0f0fu, m2 = 0x03030303u;
+    uint32_t sc_lo = w0 & m6;                                     /* scales 0-3 */
+    uint32_t mn_lo = w1 & m6;                                     /* mins 0-3 */
+    uint32_t sc_hi = (w2 & m4) | (((w0 >> 6) & m2) << 4);         /* scales 4-7 */
+    uint32_t mn_hi = ((w2 >> 4) & m4) | (((w1 >> 6) & m2) << 4);  /* mins 4-7 */
+    __m128i bytes = _mm_set_epi32((int)mn_hi, (int)mn_lo, (int)sc_hi, (int)sc_lo);
+    return _mm256_cvtepu8_epi16(bytes); /* 16 int16: scales 0-7, mins 0-7 */
 }
 
 #define DEFINE_Q4K_TILE(NAME, T)                                                                           \
@@ -940,15 +941,25 @@ static inline int32_t hsum_i32(__m256i v) {
         const __m256i m4 = _mm256_set1_epi8(0x0F);                                                       \
         for (int b = 0; b < nb; b++) {                                                                   \
             const uint8_t *blk = wrow + 144L * b;                                                        \
-            int32_t scale[8], min[8];                                                                    \
-            q4k_scales(blk + 4, scale, min);                                                             \
+            __m256i sm = q4k_scales(blk + 4);                                                            \
+            __m128i scales = _mm256_castsi256_si128(sm);                                                 \
+            /* mins as int16 pairs (m0 m0 m1 m1 ... m7 m7) against the 16 group sums of x */              \
+            __m128i mn = _mm256_extracti128_si256(sm, 1);                                                \
+            __m256i mins2 = _mm256_set_m128i(_mm_unpackhi_epi16(mn, mn), _mm_unpacklo_epi16(mn, mn));    \
             __m256i u[8], sv[8];                                                                         \
             for (int c = 0; c < 4; c++) {                                                                \
                 __m256i q = _mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * c));                    \
                 u[2 * c] = _mm256_and_si256(q, m4);                                                      \
                 u[2 * c + 1] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);                          \
             }                                                                                            \
-            for (int j = 0; j < 8; j++) sv[j] = _mm256_set1_epi16((short)scale[j]);                      \
+            sv[0] = _mm256_broadcastw_epi16(scales);                                                     \
+            sv[1] = _mm256_broadcastw_epi16(_mm_srli_si128(scales, 2));                                  \
+            sv[2] = _mm256_broadcastw_epi16(_mm_srli_si128(scales, 4));                                  \
+            sv[3] = _mm256_broadcastw_epi16(_mm_srli_si128(scales, 6));                                  \
+            sv[4] = _mm256_broadcastw_epi16(_mm_srli_si128(scales, 8));                                  \
+            sv[5] = _mm256_broadcastw_epi16(_mm_srli_si128(scales, 10));                                 \
+            sv[6] = _mm256_broadcastw_epi16(_mm_srli_si128(scales, 12));                                 \
+            sv[7] = _mm256_broadcastw_epi16(_mm_srli_si128(scales, 14));                                 \
             float d = f16(blk), dmin = f16(blk + 2);                                                     \
             _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                      \
                 const int8_t *x = xq + (int64_t)t * cols + 256L * b;                                     \
@@ -957,10 +968,14 @@ static inline int32_t hsum_i32(__m256i v) {
                     __m256i p = _mm256_maddubs_epi16(u[j], _mm256_loadu_si256((const __m256i *)(x + 32 * j))); \
                     s = _mm256_add_epi32(s, _mm256_madd_epi16(p, sv[j]));                                \
                 }                                                                                        \
-                int32_t sum = hsum_i32(s);                                                               \
-                const int16_t *g = xs + (int64_t)t * (cols / 16) + 16L * b;                              \
-                int32_t msum = 0;                                                                        \
-                for (int j = 0; j < 8; j++) msum += min[j] * (g[2 * j] + g[2 * j + 1]);                  \
+                __m256i g = _mm256_loadu_si256((const __m256i *)(xs + (int64_t)t * (cols / 16) + 16L * b)); \
+                __m256i ms = _mm256_madd_epi16(g, mins2);                                                \
+                /* both sums exact in int32; lanes added in any order give the same integers */          \
+                __m256i both = _mm256_hadd_epi32(s, ms);  /* s pairs in lanes 0,1,4,5; ms in 2,3,6,7 */  \
+                __m128i h = _mm_add_epi32(_mm256_castsi256_si128(both), _mm256_extracti128_si256(both, 1)); \
+                h = _mm_hadd_epi32(h, h);                                                                \
+                int32_t sum = _mm_cvtsi128_si32(h);                                                      \
+                int32_t msum = _mm_extract_epi32(h, 1);                                                  \
                 float dx = xd[(int64_t)t * nb + b];                                                      \
                 acc[t] += (float)sum * (d * dx);                                                         \
                 mins[t] += (float)msum * (dmin * dx);                                                    \

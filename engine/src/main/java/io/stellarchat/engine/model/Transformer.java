@@ -187,7 +187,9 @@ public final class Transformer {
             int p = positions[i];
             cache.pool().store(l, cache.blockOf(p), p % cache.pool().blockSize(), k, i * kvDim, v, i * kvDim);
         }
-        pool.parallelFor(n * c.kvHeads(), (start, end) -> attention(l, start, end, positions, caches));
+        int[] tiles = attentionTiles(positions, caches);
+        int tileCount = tiles.length - 1;
+        pool.parallelFor(tileCount * c.kvHeads(), (start, end) -> attention(l, start, end, tiles, positions, caches));
         matMul(lw.wo(), new Activations(att, n, qDim, prompt), proj);
         addInPlace(x, 0, proj, n * dim);
 
@@ -208,84 +210,125 @@ public final class Transformer {
         addInPlace(x, 0, proj, n * dim);
     }
 
+    /** Query tokens of one sequence that share each widened key and value block ({@link #attention}). */
+    static final int ATTENTION_TILE = 16;
+
     /**
-     * Attention for the (token, KV group) pairs {@code [start, end)} of the batch: for each query head h of
-     * the group, {@code att_h = softmax(q_h · K_g^T / sqrt(headDim)) · V_g} over the positions 0..pos of the
-     * token's own sequence, walked block by block through its block table. Each key and value row is read
-     * (and, for an F16 pool, widened) once for all heads of its group. Dot products and the weighted sum of
-     * values use the kernels' {@link FloatOps} (vector path or its scalar twin). Per head, the additions run
-     * in position order over the sequence's own entries only, so a row gives the same bits alone or batched,
-     * paged or contiguous.
+     * The batch cut into attention tiles: runs of at most {@value #ATTENTION_TILE} consecutive rows of the same
+     * sequence (KV cache); tile k is rows [tiles[k], tiles[k + 1]). A prompt chunk gives full tiles, a batch of
+     * decode rows (one per sequence) tiles of one.
      */
-    private void attention(int l, int start, int end, int[] positions, KvCache[] caches) {
+    static int[] attentionTiles(int[] positions, KvCache[] caches) {
+        int n = positions.length;
+        int[] starts = new int[n + 1];
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            if (i == 0 || caches[i] != caches[i - 1] || i - starts[count - 1] == ATTENTION_TILE) {
+                starts[count++] = i;
+            }
+        }
+        starts[count] = n;
+        return java.util.Arrays.copyOf(starts, count + 1);
+    }
+
+    /**
+     * Attention for the (tile, KV group) pairs {@code [start, end)} ({@link #attentionTiles}): for each token of the
+     * tile and each query head h of the group, {@code att_h = softmax(q_h · K_g^T / sqrt(headDim)) · V_g} over the
+     * positions 0..pos of the token's own sequence, walked block by block through its block table. Each key and
+     * value block is read (and, for an F16 pool, widened) once for the whole tile and all heads of its group: for a
+     * long history the widening had cost as much as the products, once per query token. Dot products and the
+     * weighted sum of values use the kernels' {@link FloatOps}. Per token and head, the operations are those of the
+     * token alone (the additions run in position order over the sequence's own entries only), so a row gives the
+     * same bits alone or batched, in any tile, paged or contiguous.
+     */
+    private void attention(int l, int start, int end, int[] tiles, int[] positions, KvCache[] caches) {
         int hd = c.headDim();
         int qDim = c.qDim();
         int group = c.groupSize();
         float scale = (float) (1.0 / Math.sqrt(hd));
         FloatOps ops = kernels.ops();
         int span = positions.length == 0 ? 1 : maxPosition(positions) + 1;
-        float[] scores = new float[group * span]; // (group heads, positions)
-        float[] scratch = null;                    // one F16 block of one KV head widened: (blockSize, headDim)
+        float[] scores = null;  // (tile tokens, group heads, positions)
+        float[] scratch = null; // one F16 block of one KV head widened: (blockSize, headDim)
         for (int idx = start; idx < end; idx++) {
-            int i = idx / c.kvHeads();
+            int i0 = tiles[idx / c.kvHeads()];
+            int i1 = tiles[idx / c.kvHeads() + 1];
             int g = idx % c.kvHeads();
-            int pos = positions[i];
-            KvCache cache = caches[i];
+            int m = i1 - i0;
+            int maxPos = 0;
+            for (int i = i0; i < i1; i++) {
+                maxPos = Math.max(maxPos, positions[i]);
+            }
+            if (scores == null || scores.length < m * group * span) {
+                scores = new float[m * group * span];
+            }
+            KvCache cache = caches[i0];
             KvBlockPool kv = cache.pool();
             int bs = kv.blockSize();
             boolean f32 = kv.precision() == KvPrecision.F32;
             if (!f32 && (scratch == null || scratch.length < bs * hd)) {
                 scratch = new float[bs * hd];
             }
-            int qBase = i * qDim + g * group * hd; // first query head of the group
-            // scores[h][t] = q_h · k_t / sqrt(headDim)
-            for (int t0 = 0, b = 0; t0 <= pos; t0 += bs, b++) {
-                int slots = Math.min(bs, pos + 1 - t0);
+            // scores[j][h][t] = q_h · k_t / sqrt(headDim), token j of the tile
+            for (int t0 = 0, b = 0; t0 <= maxPos; t0 += bs, b++) {
                 int base = kv.headOffset(cache.block(b), g);
                 float[] rows = kv.keys32(l);
                 if (!f32) {
-                    kv.widenKeys(l, base, scratch, slots * hd, ops);
+                    kv.widenKeys(l, base, scratch, Math.min(bs, maxPos + 1 - t0) * hd, ops);
                     rows = scratch;
                     base = 0;
                 }
-                for (int s = 0; s < slots; s++) {
-                    for (int h = 0; h < group; h++) {
-                        scores[h * span + t0 + s] = ops.dot(q, qBase + h * hd, rows, base + s * hd, hd) * scale;
+                for (int j = 0; j < m; j++) {
+                    int slots = Math.min(bs, positions[i0 + j] + 1 - t0);
+                    int qBase = (i0 + j) * qDim + g * group * hd; // first query head of the group
+                    int so = j * group * span;
+                    for (int s = 0; s < slots; s++) {
+                        for (int h = 0; h < group; h++) {
+                            scores[so + h * span + t0 + s] = ops.dot(q, qBase + h * hd, rows, base + s * hd, hd) * scale;
+                        }
                     }
                 }
             }
-            // softmax over positions 0..pos, per head
-            for (int h = 0; h < group; h++) {
-                int so = h * span;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int t = 0; t <= pos; t++) {
-                    max = Math.max(max, scores[so + t]);
+            // softmax over positions 0..pos, per token and head
+            for (int j = 0; j < m; j++) {
+                int pos = positions[i0 + j];
+                int qBase = (i0 + j) * qDim + g * group * hd;
+                for (int h = 0; h < group; h++) {
+                    int so = (j * group + h) * span;
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int t = 0; t <= pos; t++) {
+                        max = Math.max(max, scores[so + t]);
+                    }
+                    double sum = 0;
+                    for (int t = 0; t <= pos; t++) {
+                        float e = (float) Math.exp(scores[so + t] - max);
+                        scores[so + t] = e;
+                        sum += e;
+                    }
+                    float inv = (float) (1.0 / sum);
+                    for (int t = 0; t <= pos; t++) {
+                        scores[so + t] *= inv;
+                    }
+                    java.util.Arrays.fill(att, qBase + h * hd, qBase + (h + 1) * hd, 0f);
                 }
-                double sum = 0;
-                for (int t = 0; t <= pos; t++) {
-                    float e = (float) Math.exp(scores[so + t] - max);
-                    scores[so + t] = e;
-                    sum += e;
-                }
-                float inv = (float) (1.0 / sum);
-                for (int t = 0; t <= pos; t++) {
-                    scores[so + t] *= inv;
-                }
-                java.util.Arrays.fill(att, qBase + h * hd, qBase + (h + 1) * hd, 0f);
             }
-            // att_h = sum_t scores[h][t] * v_t
-            for (int t0 = 0, b = 0; t0 <= pos; t0 += bs, b++) {
-                int slots = Math.min(bs, pos + 1 - t0);
+            // att_h = sum_t scores[j][h][t] * v_t
+            for (int t0 = 0, b = 0; t0 <= maxPos; t0 += bs, b++) {
                 int base = kv.headOffset(cache.block(b), g);
                 float[] rows = kv.values32(l);
                 if (!f32) {
-                    kv.widenValues(l, base, scratch, slots * hd, ops);
+                    kv.widenValues(l, base, scratch, Math.min(bs, maxPos + 1 - t0) * hd, ops);
                     rows = scratch;
                     base = 0;
                 }
-                for (int s = 0; s < slots; s++) {
-                    for (int h = 0; h < group; h++) {
-                        ops.axpy(scores[h * span + t0 + s], rows, base + s * hd, att, qBase + h * hd, hd);
+                for (int j = 0; j < m; j++) {
+                    int slots = Math.min(bs, positions[i0 + j] + 1 - t0);
+                    int qBase = (i0 + j) * qDim + g * group * hd;
+                    int so = j * group * span;
+                    for (int s = 0; s < slots; s++) {
+                        for (int h = 0; h < group; h++) {
+                            ops.axpy(scores[so + h * span + t0 + s], rows, base + s * hd, att, qBase + h * hd, hd);
+                        }
                     }
                 }
             }
