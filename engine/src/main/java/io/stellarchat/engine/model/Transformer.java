@@ -236,10 +236,12 @@ public final class Transformer {
      * tile and each query head h of the group, {@code att_h = softmax(q_h · K_g^T / sqrt(headDim)) · V_g} over the
      * positions 0..pos of the token's own sequence, walked block by block through its block table. Each key and
      * value block is read (and, for an F16 pool, widened) once for the whole tile and all heads of its group: for a
-     * long history the widening had cost as much as the products, once per query token. Dot products and the
-     * weighted sum of values use the kernels' {@link FloatOps}. Per token and head, the operations are those of the
-     * token alone (the additions run in position order over the sequence's own entries only), so a row gives the
-     * same bits alone or batched, in any tile, paged or contiguous.
+     * long history the widening had cost as much as the products, once per query token. The scores come from the
+     * block's keys transposed ({@link FloatOps#columnDots}: no horizontal sum per key, the group's heads share each
+     * key vector) and the values are summed into the heads' outputs in register tiles ({@link FloatOps#weightedRows});
+     * both are chains of fused multiply-adds in a fixed order (scalar and vector forms alike). Per token and head,
+     * the operations are those of the token alone (position order over the sequence's own entries only), so a row
+     * gives the same bits alone or batched, in any tile, paged or contiguous.
      */
     private void attention(int l, int start, int end, int[] tiles, int[] positions, KvCache[] caches) {
         int hd = c.headDim();
@@ -250,6 +252,8 @@ public final class Transformer {
         int span = positions.length == 0 ? 1 : maxPosition(positions) + 1;
         float[] scores = null;  // (tile tokens, group heads, positions)
         float[] scratch = null; // one F16 block of one KV head widened: (blockSize, headDim)
+        float[] kt = null;      // one block of one KV head's keys transposed: (headDim, ktStride)
+        int ktStride = 0;
         for (int idx = start; idx < end; idx++) {
             int i0 = tiles[idx / c.kvHeads()];
             int i1 = tiles[idx / c.kvHeads() + 1];
@@ -269,23 +273,33 @@ public final class Transformer {
             if (!f32 && (scratch == null || scratch.length < bs * hd)) {
                 scratch = new float[bs * hd];
             }
-            // scores[j][h][t] = q_h · k_t / sqrt(headDim), token j of the tile
+            if (kt == null || ktStride < bs) {
+                int lanes = ops.lanes();
+                ktStride = (bs + lanes - 1) / lanes * lanes; // whole vectors: columnDots reads them
+                kt = new float[hd * ktStride];
+            }
+            // scores[j][h][t] = q_h · k_t / sqrt(headDim), token j of the tile: the block's keys transposed once
+            // (head dim major), then every head of the group against all of the token's slots at once
             for (int t0 = 0, b = 0; t0 <= maxPos; t0 += bs, b++) {
+                int slotsMax = Math.min(bs, maxPos + 1 - t0);
                 int base = kv.headOffset(cache.block(b), g);
                 float[] rows = kv.keys32(l);
                 if (!f32) {
-                    kv.widenKeys(l, base, scratch, Math.min(bs, maxPos + 1 - t0) * hd, ops);
+                    kv.widenKeys(l, base, scratch, slotsMax * hd, ops);
                     rows = scratch;
                     base = 0;
                 }
+                for (int s = 0; s < slotsMax; s++) {
+                    for (int d = 0; d < hd; d++) {
+                        kt[d * ktStride + s] = rows[base + s * hd + d];
+                    }
+                }
                 for (int j = 0; j < m; j++) {
                     int slots = Math.min(bs, positions[i0 + j] + 1 - t0);
-                    int qBase = (i0 + j) * qDim + g * group * hd; // first query head of the group
-                    int so = j * group * span;
-                    for (int s = 0; s < slots; s++) {
-                        for (int h = 0; h < group; h++) {
-                            scores[so + h * span + t0 + s] = ops.dot(q, qBase + h * hd, rows, base + s * hd, hd) * scale;
-                        }
+                    if (slots > 0) {
+                        int qBase = (i0 + j) * qDim + g * group * hd; // first query head of the group
+                        ops.columnDots(q, qBase, group, hd, kt, ktStride, hd, scale, scores, j * group * span + t0, span,
+                                slots);
                     }
                 }
             }
@@ -312,7 +326,7 @@ public final class Transformer {
                     java.util.Arrays.fill(att, qBase + h * hd, qBase + (h + 1) * hd, 0f);
                 }
             }
-            // att_h = sum_t scores[j][h][t] * v_t
+            // att_h = sum_t scores[j][h][t] * v_t, every head of the group at once
             for (int t0 = 0, b = 0; t0 <= maxPos; t0 += bs, b++) {
                 int base = kv.headOffset(cache.block(b), g);
                 float[] rows = kv.values32(l);
@@ -323,12 +337,9 @@ public final class Transformer {
                 }
                 for (int j = 0; j < m; j++) {
                     int slots = Math.min(bs, positions[i0 + j] + 1 - t0);
-                    int qBase = (i0 + j) * qDim + g * group * hd;
-                    int so = j * group * span;
-                    for (int s = 0; s < slots; s++) {
-                        for (int h = 0; h < group; h++) {
-                            ops.axpy(scores[so + h * span + t0 + s], rows, base + s * hd, att, qBase + h * hd, hd);
-                        }
+                    if (slots > 0) {
+                        int qBase = (i0 + j) * qDim + g * group * hd;
+                        ops.weightedRows(scores, j * group * span + t0, group, span, rows, base, hd, slots, att, qBase, hd);
                     }
                 }
             }

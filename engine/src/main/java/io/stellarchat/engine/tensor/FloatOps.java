@@ -138,6 +138,60 @@ public final class FloatOps {
         }
     }
 
+    /**
+     * Attention scores of {@code rows} query rows against {@code n} keys stored transposed:
+     * {@code out[outOff + r * outStride + s] = scale * sum_d q[qOff + r * qStride + d] * kt[d * ktStride + s]}
+     * for r in [0, rows), s in [0, n), d in [0, hd). Each sum is one chain of fused multiply-adds over d in order,
+     * starting from 0, so the scalar and vector forms give the same bits, and a key's score does not depend on
+     * its place in the block or on the other rows. {@code kt} rows may be read up to {@code ktStride} values
+     * (the vector form loads whole vectors): {@code ktStride} must be at least {@code n} rounded up to
+     * {@link #lanes()}.
+     */
+    public void columnDots(float[] q, int qOff, int rows, int qStride, float[] kt, int ktStride, int hd, float scale,
+                           float[] out, int outOff, int outStride, int n) {
+        if (vec != null) {
+            VectorFloatOps.columnDots(vec, q, qOff, rows, qStride, kt, ktStride, hd, scale, out, outOff, outStride, n);
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int s = 0; s < n; s++) {
+                float acc = 0f;
+                for (int d = 0; d < hd; d++) {
+                    acc = Math.fma(kt[d * ktStride + s], q[qOff + r * qStride + d], acc);
+                }
+                out[outOff + r * outStride + s] = acc * scale;
+            }
+        }
+    }
+
+    /**
+     * Weighted sums of value rows, added to {@code rows} accumulators:
+     * {@code acc[accOff + r * accStride + c] = fma chain over s in order of p[pOff + r * pStride + s] *
+     * v[vOff + s * hd + c]}, starting from the accumulator's value, for r in [0, rows), c in [0, hd), s in [0, n).
+     * The scalar and vector forms give the same bits (one fused multiply-add per value, in position order).
+     */
+    public void weightedRows(float[] p, int pOff, int rows, int pStride, float[] v, int vOff, int hd, int n,
+                             float[] acc, int accOff, int accStride) {
+        if (vec != null) {
+            VectorFloatOps.weightedRows(vec, p, pOff, rows, pStride, v, vOff, hd, n, acc, accOff, accStride);
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < hd; c++) {
+                float a = acc[accOff + r * accStride + c];
+                for (int s = 0; s < n; s++) {
+                    a = Math.fma(v[vOff + s * hd + c], p[pOff + r * pStride + s], a);
+                }
+                acc[accOff + r * accStride + c] = a;
+            }
+        }
+    }
+
+    /** Floats per vector of this instance (1 for the scalar path). */
+    public int lanes() {
+        return vec != null ? vec.species().length() : 1;
+    }
+
     /** Element-wise product in place: {@code a[aOff+i] *= b[bOff+i]}. */
     public void mul(float[] a, int aOff, float[] b, int bOff, int n) {
         if (vec != null) {

@@ -2,6 +2,7 @@ package io.stellarchat.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -85,6 +86,81 @@ final class VectorFloatOps {
         }
         for (; i < n; i++) {
             y[yOff + i] += a * x[xOff + i];
+        }
+    }
+
+    // Rows in groups of four share each key vector; the tail of n is stored through a mask.
+    static void columnDots(VectorKernels k, float[] q, int qOff, int rows, int qStride, float[] kt, int ktStride, int hd,
+                           float scale, float[] out, int outOff, int outStride, int n) {
+        VectorSpecies<Float> species = k.species();
+        for (int s = 0; s < n; s += species.length()) {
+            VectorMask<Float> m = species.indexInRange(s, n);
+            int r = 0;
+            for (; r + 4 <= rows; r += 4) {
+                int q0 = qOff + r * qStride;
+                FloatVector a0 = FloatVector.zero(species);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (int d = 0; d < hd; d++) {
+                    FloatVector kv = FloatVector.fromArray(species, kt, d * ktStride + s);
+                    a0 = kv.fma(FloatVector.broadcast(species, q[q0 + d]), a0);
+                    a1 = kv.fma(FloatVector.broadcast(species, q[q0 + qStride + d]), a1);
+                    a2 = kv.fma(FloatVector.broadcast(species, q[q0 + 2 * qStride + d]), a2);
+                    a3 = kv.fma(FloatVector.broadcast(species, q[q0 + 3 * qStride + d]), a3);
+                }
+                int o = outOff + r * outStride + s;
+                a0.mul(scale).intoArray(out, o, m);
+                a1.mul(scale).intoArray(out, o + outStride, m);
+                a2.mul(scale).intoArray(out, o + 2 * outStride, m);
+                a3.mul(scale).intoArray(out, o + 3 * outStride, m);
+            }
+            for (; r < rows; r++) {
+                int q0 = qOff + r * qStride;
+                FloatVector a0 = FloatVector.zero(species);
+                for (int d = 0; d < hd; d++) {
+                    a0 = FloatVector.fromArray(species, kt, d * ktStride + s).fma(FloatVector.broadcast(species, q[q0 + d]), a0);
+                }
+                a0.mul(scale).intoArray(out, outOff + r * outStride + s, m);
+            }
+        }
+    }
+
+    // Rows in groups of four share each value vector; a tail of hd goes through a mask.
+    static void weightedRows(VectorKernels k, float[] p, int pOff, int rows, int pStride, float[] v, int vOff, int hd,
+                             int n, float[] acc, int accOff, int accStride) {
+        VectorSpecies<Float> species = k.species();
+        for (int c = 0; c < hd; c += species.length()) {
+            VectorMask<Float> m = species.indexInRange(c, hd);
+            int r = 0;
+            for (; r + 4 <= rows; r += 4) {
+                int o = accOff + r * accStride + c;
+                int p0 = pOff + r * pStride;
+                FloatVector a0 = FloatVector.fromArray(species, acc, o, m);
+                FloatVector a1 = FloatVector.fromArray(species, acc, o + accStride, m);
+                FloatVector a2 = FloatVector.fromArray(species, acc, o + 2 * accStride, m);
+                FloatVector a3 = FloatVector.fromArray(species, acc, o + 3 * accStride, m);
+                for (int s = 0; s < n; s++) {
+                    FloatVector vv = FloatVector.fromArray(species, v, vOff + s * hd + c, m);
+                    a0 = vv.fma(FloatVector.broadcast(species, p[p0 + s]), a0);
+                    a1 = vv.fma(FloatVector.broadcast(species, p[p0 + pStride + s]), a1);
+                    a2 = vv.fma(FloatVector.broadcast(species, p[p0 + 2 * pStride + s]), a2);
+                    a3 = vv.fma(FloatVector.broadcast(species, p[p0 + 3 * pStride + s]), a3);
+                }
+                a0.intoArray(acc, o, m);
+                a1.intoArray(acc, o + accStride, m);
+                a2.intoArray(acc, o + 2 * accStride, m);
+                a3.intoArray(acc, o + 3 * accStride, m);
+            }
+            for (; r < rows; r++) {
+                int o = accOff + r * accStride + c;
+                int p0 = pOff + r * pStride;
+                FloatVector a0 = FloatVector.fromArray(species, acc, o, m);
+                for (int s = 0; s < n; s++) {
+                    a0 = FloatVector.fromArray(species, v, vOff + s * hd + c, m).fma(FloatVector.broadcast(species, p[p0 + s]), a0);
+                }
+                a0.intoArray(acc, o, m);
+            }
         }
     }
 

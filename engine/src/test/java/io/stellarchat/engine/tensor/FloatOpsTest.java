@@ -111,6 +111,66 @@ class FloatOpsTest {
         }
     }
 
+    /**
+     * The attention products: scalar and vector give the same bits (both are fma chains in one order), each value
+     * is within float rounding of float64, and a key's score or a row's sum does not depend on the other keys or
+     * rows in the call (odd row counts and key counts that leave vector tails).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void columnDotsAndWeightedRowsAreOneFmaChainAtEverySpecies(int bits) {
+        FloatOps scalar = FloatOps.scalar();
+        FloatOps vector = FloatOps.vector(bits);
+        int hd = 40; // not a multiple of 16: weightedRows' masked tail
+        for (int rows : new int[] {1, 4, 7}) {
+            for (int n : new int[] {1, 5, 16, 19}) {
+                int ktStride = (n + 15) / 16 * 16;
+                float[] q = RandomTensors.randomFloats(rows * hd + 3, 11 + rows);
+                float[] kt = RandomTensors.randomFloats(hd * ktStride, 12 + n);
+                float[] a = new float[rows * 24 + n];
+                float[] b = new float[rows * 24 + n];
+                scalar.columnDots(q, 3, rows, hd, kt, ktStride, hd, 0.125f, a, 1, 24, n);
+                vector.columnDots(q, 3, rows, hd, kt, ktStride, hd, 0.125f, b, 1, 24, n);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(a, b, bits + " rows " + rows + " n " + n);
+                float[] one = new float[1];
+                for (int r = 0; r < rows; r++) {
+                    for (int s = 0; s < n; s++) {
+                        double want = 0;
+                        double abs = 0;
+                        for (int d = 0; d < hd; d++) {
+                            want += (double) q[3 + r * hd + d] * kt[d * ktStride + s];
+                            abs += Math.abs((double) q[3 + r * hd + d] * kt[d * ktStride + s]);
+                        }
+                        assertEquals(want * 0.125, a[1 + r * 24 + s], 0.125 * hd * Math.pow(2, -23) * abs + 1e-30);
+                    }
+                    vector.columnDots(q, 3 + r * hd, 1, hd, kt, ktStride, hd, 0.125f, one, 0, 1, 1); // row alone
+                    assertEquals(Float.floatToRawIntBits(a[1 + r * 24]), Float.floatToRawIntBits(one[0]));
+                }
+                float[] p = RandomTensors.randomFloats(rows * 20 + 2, 13 + n);
+                float[] v = RandomTensors.randomFloats(n * hd + 5, 14 + rows);
+                float[] accA = RandomTensors.randomFloats(rows * hd, 15);
+                float[] accB = accA.clone();
+                float[] start = accA.clone();
+                scalar.weightedRows(p, 2, rows, 20, v, 5, hd, n, accA, 0, hd);
+                vector.weightedRows(p, 2, rows, 20, v, 5, hd, n, accB, 0, hd);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(accA, accB, bits + " rows " + rows + " n " + n);
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < hd; c++) {
+                        double want = start[r * hd + c];
+                        double abs = Math.abs(want);
+                        for (int s = 0; s < Math.min(n, 20); s++) {
+                            want += (double) p[2 + r * 20 + s] * v[5 + s * hd + c];
+                            abs += Math.abs((double) p[2 + r * 20 + s] * v[5 + s * hd + c]);
+                        }
+                        if (n <= 20) {
+                            assertEquals(want, accA[r * hd + c], (n + 1) * Math.pow(2, -23) * abs + 1e-30);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {128, 256, 512})
     void kernelsHandTheirOwnOps(int bits) {
