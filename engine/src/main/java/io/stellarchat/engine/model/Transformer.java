@@ -308,21 +308,7 @@ public final class Transformer {
                 int pos = positions[i0 + j];
                 int qBase = (i0 + j) * qDim + g * group * hd;
                 for (int h = 0; h < group; h++) {
-                    int so = (j * group + h) * span;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int t = 0; t <= pos; t++) {
-                        max = Math.max(max, scores[so + t]);
-                    }
-                    double sum = 0;
-                    for (int t = 0; t <= pos; t++) {
-                        float e = (float) Math.exp(scores[so + t] - max);
-                        scores[so + t] = e;
-                        sum += e;
-                    }
-                    float inv = (float) (1.0 / sum);
-                    for (int t = 0; t <= pos; t++) {
-                        scores[so + t] *= inv;
-                    }
+                    ops.softmax(scores, (j * group + h) * span, pos + 1); // deterministic exp (FloatOps.exp)
                     java.util.Arrays.fill(att, qBase + h * hd, qBase + (h + 1) * hd, 0f);
                 }
             }

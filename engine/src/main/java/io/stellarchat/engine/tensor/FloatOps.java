@@ -93,6 +93,33 @@ public final class FloatOps {
         rmsnorm(out, 0, x, 0, weight, 0, eps, n);
     }
 
+    // exp: x = n ln2 + r (n rounded to nearest with the 1.5 * 2^23 trick, ln2 split in two for an exact-ish r),
+    // e^r by its Taylor polynomial to r^7 in Horner form (|r| <= ln2/2: relative error below 2e-7), times 2^n
+    // built in the exponent bits. Every step is a float operation or a fused multiply-add with one rounding, so
+    // the vector form (VectorFloatOps.exp) gives the same bits lane for lane, whenever and wherever it runs: the
+    // JDK's lanewise EXP does not (its results change when C2 compiles the loop, and the scalar tails used
+    // Math.exp), which made attention and the encoder's outputs depend on warm-up and on the row's length.
+    static final float EXP_LO = -87.33654f; // e^x still a normal float
+    static final float EXP_HI = 88.0f;      // 2^127 at most
+    static final float LOG2E = 1.44269504f;
+    static final float ROUND_MAGIC = 0x1.8p23f;
+    static final float LN2_HI = 0.693359375f;
+    static final float LN2_LO = -2.12194440e-4f;
+    static final float[] EXP_POLY = {1f / 5040, 1f / 720, 1f / 120, 1f / 24, 1f / 6, 0.5f, 1f, 1f};
+
+    /** e^x for x clamped to [{@value #EXP_LO}, {@value #EXP_HI}], within 2e-7 relative; the vector twin's bits. */
+    public static float exp(float x) {
+        x = Math.min(Math.max(x, EXP_LO), EXP_HI);
+        float n = Math.fma(x, LOG2E, ROUND_MAGIC) - ROUND_MAGIC;
+        float r = Math.fma(-n, LN2_HI, x);
+        r = Math.fma(-n, LN2_LO, r);
+        float p = EXP_POLY[0];
+        for (int i = 1; i < EXP_POLY.length; i++) {
+            p = Math.fma(p, r, EXP_POLY[i]);
+        }
+        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
     /** Softmax of {@code x[off .. off+n)} in place (max-subtracted, so large logits do not overflow). */
     public void softmax(float[] x, int off, int n) {
         if (n == 0) {
@@ -108,7 +135,7 @@ public final class FloatOps {
         } else {
             sum = 0f;
             for (int i = 0; i < n; i++) {
-                float e = (float) Math.exp(x[off + i] - max);
+                float e = exp(x[off + i] - max);
                 x[off + i] = e;
                 sum += e;
             }
@@ -222,7 +249,7 @@ public final class FloatOps {
         }
         for (int i = 0; i < n; i++) {
             float v = x[off + i];
-            x[off + i] = v / (1f + (float) Math.exp(-v));
+            x[off + i] = v / (1f + exp(-v));
         }
     }
 
@@ -242,8 +269,8 @@ public final class FloatOps {
     }
 
     static float geluScalar(float v) {
-        float u = GELU_C * (v + GELU_A * v * v * v);
-        float t = 1f - 2f / (1f + (float) Math.exp(2f * u));
+        float u = (v * v * v * GELU_A + v) * GELU_C; // the vector form's operations, in its order
+        float t = 1f - 2f / (exp(2f * u) + 1f);
         return 0.5f * v * (1f + t);
     }
 

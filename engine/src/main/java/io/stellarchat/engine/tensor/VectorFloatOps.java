@@ -1,6 +1,7 @@
 package io.stellarchat.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -50,13 +51,13 @@ final class VectorFloatOps {
         int upper = species.loopBound(n);
         int i = 0;
         for (; i < upper; i += species.length()) {
-            FloatVector e = FloatVector.fromArray(species, x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(species, FloatVector.fromArray(species, x, off + i).sub(max));
             e.intoArray(x, off + i);
             acc = acc.add(e);
         }
         float sum = VectorKernels.sumLanes(acc);
         for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
+            float e = FloatOps.exp(x[off + i] - max);
             x[off + i] = e;
             sum += e;
         }
@@ -87,6 +88,22 @@ final class VectorFloatOps {
         for (; i < n; i++) {
             y[yOff + i] += a * x[xOff + i];
         }
+    }
+
+    /** {@link FloatOps#exp} lane for lane (the same operations, so the same bits). */
+    static FloatVector exp(VectorSpecies<Float> species, FloatVector x) {
+        x = x.max(FloatOps.EXP_LO).min(FloatOps.EXP_HI);
+        FloatVector n = x.fma(FloatVector.broadcast(species, FloatOps.LOG2E), FloatVector.broadcast(species, FloatOps.ROUND_MAGIC))
+                .sub(FloatOps.ROUND_MAGIC);
+        FloatVector nn = n.neg();
+        FloatVector r = nn.fma(FloatVector.broadcast(species, FloatOps.LN2_HI), x);
+        r = nn.fma(FloatVector.broadcast(species, FloatOps.LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(species, FloatOps.EXP_POLY[0]);
+        for (int i = 1; i < FloatOps.EXP_POLY.length; i++) {
+            p = p.fma(r, FloatVector.broadcast(species, FloatOps.EXP_POLY[i]));
+        }
+        IntVector bits = (IntVector) n.convert(VectorOperators.F2I, 0);
+        return p.mul(bits.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
     }
 
     // Rows in groups of four share each key vector; the tail of n is stored through a mask.
@@ -197,11 +214,11 @@ final class VectorFloatOps {
         int i = 0;
         for (; i < upper; i += species.length()) {
             FloatVector v = FloatVector.fromArray(species, x, off + i);
-            v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(x, off + i);
+            v.div(exp(species, v.neg()).add(1f)).intoArray(x, off + i);
         }
         for (; i < n; i++) {
             float v = x[off + i];
-            x[off + i] = v / (1f + (float) Math.exp(-v));
+            x[off + i] = v / (1f + FloatOps.exp(-v));
         }
     }
 
@@ -212,7 +229,7 @@ final class VectorFloatOps {
         for (; i < upper; i += species.length()) {
             FloatVector v = FloatVector.fromArray(species, x, off + i);
             FloatVector u = v.mul(v).mul(v).mul(FloatOps.GELU_A).add(v).mul(FloatOps.GELU_C);
-            FloatVector e = u.mul(2f).lanewise(VectorOperators.EXP).add(1f); // 1 + exp(2u)
+            FloatVector e = exp(species, u.mul(2f)).add(1f); // 1 + exp(2u)
             FloatVector t = FloatVector.broadcast(species, 2f).div(e).neg().add(1f); // tanh(u)
             v.mul(0.5f).mul(t.add(1f)).intoArray(x, off + i);
         }
