@@ -105,19 +105,24 @@ public final class FloatOps {
     static final float ROUND_MAGIC = 0x1.8p23f;
     static final float LN2_HI = 0.693359375f;
     static final float LN2_LO = -2.12194440e-4f;
-    static final float[] EXP_POLY = {1f / 5040, 1f / 720, 1f / 120, 1f / 24, 1f / 6, 0.5f, 1f, 1f};
+    static final int ROUND_MAGIC_BITS = Float.floatToRawIntBits(ROUND_MAGIC);
 
     /** e^x for x clamped to [{@value #EXP_LO}, {@value #EXP_HI}], within 2e-7 relative; the vector twin's bits. */
     public static float exp(float x) {
         x = Math.min(Math.max(x, EXP_LO), EXP_HI);
-        float n = Math.fma(x, LOG2E, ROUND_MAGIC) - ROUND_MAGIC;
-        float r = Math.fma(-n, LN2_HI, x);
-        r = Math.fma(-n, LN2_LO, r);
-        float p = EXP_POLY[0];
-        for (int i = 1; i < EXP_POLY.length; i++) {
-            p = Math.fma(p, r, EXP_POLY[i]);
-        }
-        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+        float t = Math.fma(x, LOG2E, ROUND_MAGIC); // n in its low mantissa bits
+        float nn = -(t - ROUND_MAGIC);
+        float r = Math.fma(nn, LN2_HI, x);
+        r = Math.fma(nn, LN2_LO, r);
+        float p = 1f / 5040;
+        p = Math.fma(p, r, 1f / 720);
+        p = Math.fma(p, r, 1f / 120);
+        p = Math.fma(p, r, 1f / 24);
+        p = Math.fma(p, r, 1f / 6);
+        p = Math.fma(p, r, 0.5f);
+        p = Math.fma(p, r, 1f);
+        p = Math.fma(p, r, 1f);
+        return p * Float.intBitsToFloat((Float.floatToRawIntBits(t) - (ROUND_MAGIC_BITS - 127)) << 23);
     }
 
     /** Softmax of {@code x[off .. off+n)} in place (max-subtracted, so large logits do not overflow). */

@@ -51,7 +51,7 @@ final class VectorFloatOps {
         int upper = species.loopBound(n);
         int i = 0;
         for (; i < upper; i += species.length()) {
-            FloatVector e = exp(species, FloatVector.fromArray(species, x, off + i).sub(max));
+            FloatVector e = exp(k, FloatVector.fromArray(species, x, off + i).sub(max));
             e.intoArray(x, off + i);
             acc = acc.add(e);
         }
@@ -90,20 +90,31 @@ final class VectorFloatOps {
         }
     }
 
-    /** {@link FloatOps#exp} lane for lane (the same operations, so the same bits). */
-    static FloatVector exp(VectorSpecies<Float> species, FloatVector x) {
-        x = x.max(FloatOps.EXP_LO).min(FloatOps.EXP_HI);
-        FloatVector n = x.fma(FloatVector.broadcast(species, FloatOps.LOG2E), FloatVector.broadcast(species, FloatOps.ROUND_MAGIC))
-                .sub(FloatOps.ROUND_MAGIC);
-        FloatVector nn = n.neg();
+    /**
+     * {@link FloatOps#exp} lane for lane (the same operations, so the same bits). The species comes from
+     * {@code k.species()} like every loop here (a species passed as a plain argument left C2 without a constant
+     * and the whole function ran the Vector API's Java fallback); 2^n is built from the rounding sum's own bits
+     * (its low bits hold n), with no float-to-int conversion.
+     */
+    static FloatVector exp(VectorKernels k, FloatVector v) {
+        VectorSpecies<Float> species = k.species();
+        FloatVector x = v.max(FloatOps.EXP_LO).min(FloatOps.EXP_HI);
+        FloatVector t = x.fma(FloatVector.broadcast(species, FloatOps.LOG2E), FloatVector.broadcast(species, FloatOps.ROUND_MAGIC));
+        FloatVector nn = t.sub(FloatOps.ROUND_MAGIC).neg();
         FloatVector r = nn.fma(FloatVector.broadcast(species, FloatOps.LN2_HI), x);
         r = nn.fma(FloatVector.broadcast(species, FloatOps.LN2_LO), r);
-        FloatVector p = FloatVector.broadcast(species, FloatOps.EXP_POLY[0]);
-        for (int i = 1; i < FloatOps.EXP_POLY.length; i++) {
-            p = p.fma(r, FloatVector.broadcast(species, FloatOps.EXP_POLY[i]));
-        }
-        IntVector bits = (IntVector) n.convert(VectorOperators.F2I, 0);
-        return p.mul(bits.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        FloatVector p = FloatVector.broadcast(species, 1f / 5040);
+        p = p.fma(r, FloatVector.broadcast(species, 1f / 720));
+        p = p.fma(r, FloatVector.broadcast(species, 1f / 120));
+        p = p.fma(r, FloatVector.broadcast(species, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(species, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(species, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(species, 1f));
+        p = p.fma(r, FloatVector.broadcast(species, 1f));
+        IntVector bits = (IntVector) t.viewAsIntegralLanes();
+        FloatVector scale = (FloatVector) bits.sub(FloatOps.ROUND_MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+                .viewAsFloatingLanes();
+        return p.mul(scale);
     }
 
     // Rows in groups of four share each key vector; the tail of n is stored through a mask.
@@ -214,7 +225,7 @@ final class VectorFloatOps {
         int i = 0;
         for (; i < upper; i += species.length()) {
             FloatVector v = FloatVector.fromArray(species, x, off + i);
-            v.div(exp(species, v.neg()).add(1f)).intoArray(x, off + i);
+            v.div(exp(k, v.neg()).add(1f)).intoArray(x, off + i);
         }
         for (; i < n; i++) {
             float v = x[off + i];
@@ -229,7 +240,7 @@ final class VectorFloatOps {
         for (; i < upper; i += species.length()) {
             FloatVector v = FloatVector.fromArray(species, x, off + i);
             FloatVector u = v.mul(v).mul(v).mul(FloatOps.GELU_A).add(v).mul(FloatOps.GELU_C);
-            FloatVector e = exp(species, u.mul(2f)).add(1f); // 1 + exp(2u)
+            FloatVector e = exp(k, u.mul(2f)).add(1f); // 1 + exp(2u)
             FloatVector t = FloatVector.broadcast(species, 2f).div(e).neg().add(1f); // tanh(u)
             v.mul(0.5f).mul(t.add(1f)).intoArray(x, off + i);
         }
