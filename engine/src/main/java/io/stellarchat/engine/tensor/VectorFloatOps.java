@@ -111,9 +111,11 @@ final class VectorFloatOps {
         p = p.fma(r, FloatVector.broadcast(species, 0.5f));
         p = p.fma(r, FloatVector.broadcast(species, 1f));
         p = p.fma(r, FloatVector.broadcast(species, 1f));
-        IntVector bits = (IntVector) t.viewAsIntegralLanes();
+        // reinterpretShape with the kernels' constant species (not viewAs...Lanes, whose result class C2 could not
+        // see: the multiply below then ran the Java fallback)
+        IntVector bits = (IntVector) t.reinterpretShape(k.ints(), 0);
         FloatVector scale = (FloatVector) bits.sub(FloatOps.ROUND_MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23)
-                .viewAsFloatingLanes();
+                .reinterpretShape(species, 0);
         return p.mul(scale);
     }
 
@@ -154,38 +156,52 @@ final class VectorFloatOps {
         }
     }
 
-    // Rows in groups of four share each value vector; a tail of hd goes through a mask.
+    // Rows in groups of four share each value vector; a tail of hd (none for the usual head sizes) goes through a
+    // mask, whole vectors through plain loads and stores (a masked load in the loop cost as much as the fma).
     static void weightedRows(VectorKernels k, float[] p, int pOff, int rows, int pStride, float[] v, int vOff, int hd,
                              int n, float[] acc, int accOff, int accStride) {
         VectorSpecies<Float> species = k.species();
-        for (int c = 0; c < hd; c += species.length()) {
-            VectorMask<Float> m = species.indexInRange(c, hd);
+        int whole = species.loopBound(hd);
+        for (int c = 0; c < whole; c += species.length()) {
             int r = 0;
             for (; r + 4 <= rows; r += 4) {
                 int o = accOff + r * accStride + c;
                 int p0 = pOff + r * pStride;
-                FloatVector a0 = FloatVector.fromArray(species, acc, o, m);
-                FloatVector a1 = FloatVector.fromArray(species, acc, o + accStride, m);
-                FloatVector a2 = FloatVector.fromArray(species, acc, o + 2 * accStride, m);
-                FloatVector a3 = FloatVector.fromArray(species, acc, o + 3 * accStride, m);
+                FloatVector a0 = FloatVector.fromArray(species, acc, o);
+                FloatVector a1 = FloatVector.fromArray(species, acc, o + accStride);
+                FloatVector a2 = FloatVector.fromArray(species, acc, o + 2 * accStride);
+                FloatVector a3 = FloatVector.fromArray(species, acc, o + 3 * accStride);
                 for (int s = 0; s < n; s++) {
-                    FloatVector vv = FloatVector.fromArray(species, v, vOff + s * hd + c, m);
+                    FloatVector vv = FloatVector.fromArray(species, v, vOff + s * hd + c);
                     a0 = vv.fma(FloatVector.broadcast(species, p[p0 + s]), a0);
                     a1 = vv.fma(FloatVector.broadcast(species, p[p0 + pStride + s]), a1);
                     a2 = vv.fma(FloatVector.broadcast(species, p[p0 + 2 * pStride + s]), a2);
                     a3 = vv.fma(FloatVector.broadcast(species, p[p0 + 3 * pStride + s]), a3);
                 }
-                a0.intoArray(acc, o, m);
-                a1.intoArray(acc, o + accStride, m);
-                a2.intoArray(acc, o + 2 * accStride, m);
-                a3.intoArray(acc, o + 3 * accStride, m);
+                a0.intoArray(acc, o);
+                a1.intoArray(acc, o + accStride);
+                a2.intoArray(acc, o + 2 * accStride);
+                a3.intoArray(acc, o + 3 * accStride);
             }
             for (; r < rows; r++) {
                 int o = accOff + r * accStride + c;
                 int p0 = pOff + r * pStride;
+                FloatVector a0 = FloatVector.fromArray(species, acc, o);
+                for (int s = 0; s < n; s++) {
+                    a0 = FloatVector.fromArray(species, v, vOff + s * hd + c).fma(FloatVector.broadcast(species, p[p0 + s]), a0);
+                }
+                a0.intoArray(acc, o);
+            }
+        }
+        if (whole < hd) {
+            VectorMask<Float> m = species.indexInRange(whole, hd);
+            for (int r = 0; r < rows; r++) {
+                int o = accOff + r * accStride + whole;
+                int p0 = pOff + r * pStride;
                 FloatVector a0 = FloatVector.fromArray(species, acc, o, m);
                 for (int s = 0; s < n; s++) {
-                    a0 = FloatVector.fromArray(species, v, vOff + s * hd + c, m).fma(FloatVector.broadcast(species, p[p0 + s]), a0);
+                    a0 = FloatVector.fromArray(species, v, vOff + s * hd + whole, m)
+                            .fma(FloatVector.broadcast(species, p[p0 + s]), a0);
                 }
                 a0.intoArray(acc, o, m);
             }
