@@ -85,7 +85,7 @@ public record ServeArgs(URI url, Path model, List<String> serverSets, String mod
               --deadline        per request, e.g. 60s or 500ms (default: 300s; overload: 60s)
               --baseline        requests of a single-client run first, the baseline of the ratios
                                 (default: 2 for stream with several clients and for overload; 0 skips)
-              --warmup          untimed requests first (default: 1)
+              --warmup          untimed requests first (default: 1; session: 3, each of a turn's size)
               --model-name      the request's model field (default: the first of GET /v1/models)
               --seed            seed of the prompt text (default: 7)
               --json            also write the results as JSON to FILE
@@ -132,7 +132,7 @@ public record ServeArgs(URI url, Path model, List<String> serverSets, String mod
         int turns = 10;
         Duration deadline = null;
         Integer baseline = null;
-        int warmup = 1;
+        Integer warmup = null;
         long seed = 7;
         Path json = null;
         boolean completionsApi = false;
@@ -180,7 +180,7 @@ public record ServeArgs(URI url, Path model, List<String> serverSets, String mod
         return new ServeArgs(url, model, sets, modelName, scenario, c,
                 requests != null ? requests : overload ? 1 : 4, promptTokens, maxTokens, sharedPrefix, historyTokens,
                 turns, deadline != null ? deadline : overload ? Duration.ofSeconds(60) : Duration.ofSeconds(300),
-                base, warmup, seed, json, completionsApi);
+                base, warmup != null ? warmup : scenario == Scenario.SESSION ? 3 : 1, seed, json, completionsApi);
     }
 
     private static URI url(String v) {
