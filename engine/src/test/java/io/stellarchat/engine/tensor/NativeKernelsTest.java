@@ -207,28 +207,6 @@ class NativeKernelsTest {
     }
 
     @Test
-    void q6_KEqualsTheScalarTwinBitForBitOnAnyData() {
-        for (String level : List.of("avx2", "avx512vnni")) {
-            if (library(level).isEmpty()) {
-                continue;
-            }
-            Kernels nat = nativeKernels(level);
-            Kernels scalar = Kernels.scalar();
-            try (Arena arena = Arena.ofConfined()) {
-                int rows = 21;
-                int cols = 2048;
-                Tensor w = RandomTensors.random(arena, GgmlType.Q6_K, rows, cols, 61);
-                QuantizedRows x = nat.quantize(QuantizedRows.Format.Q8_K, RandomTensors.gaussian(5 * cols, 1.0, 6), 5, cols);
-                float[] want = new float[5 * rows];
-                float[] got = new float[5 * rows];
-                scalar.matMul(w, x, want, 0, rows);
-                nat.matMul(w, x, got, 0, rows);
-                assertArrayEquals(want, got, level);
-            }
-        }
-    }
-
-    @Test
     void otherTypesAndFloatActivationsStayOnTheJavaKernels() {
         Kernels nat = nativeKernels(best());
         assertFalse(nat.integerPrompt(GgmlType.Q5_K));
@@ -246,8 +224,10 @@ class NativeKernelsTest {
         }
     }
 
-    @Test
-    void q4_KEqualsTheScalarTwinBitForBitAtEveryLevelAndBatch() {
+    /** The K-quants take the scalar twin's float order: equal to it bit for bit, at both levels, for any batch. */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_K", "Q6_K"})
+    void kQuantsEqualTheScalarTwinBitForBitAtEveryLevelAndBatch(GgmlType type) {
         for (String level : List.of("avx2", "avx512vnni")) {
             if (library(level).isEmpty()) {
                 continue;
@@ -256,19 +236,20 @@ class NativeKernelsTest {
             Kernels scalar = Kernels.scalar();
             try (Arena arena = Arena.ofConfined()) {
                 int rows = 21;
-                int cols = 1280; // five super-blocks
-                Tensor w = RandomTensors.random(arena, GgmlType.Q4_K, rows, cols, 62);
-                for (int n : new int[] {1, 3, 4, 8, 13}) { // tiles of 8, 4 and 1
+                int cols = type == GgmlType.Q6_K ? 2048 : 1280; // eight and five super-blocks
+                Tensor w = RandomTensors.random(arena, type, rows, cols, 60 + type.id());
+                for (int n : new int[] {1, 3, 4, 5, 8, 13}) { // tiles of 8, 4 and 1
                     QuantizedRows x = nat.quantize(QuantizedRows.Format.Q8_K, RandomTensors.gaussian(n * cols, 1.0, n), n, cols);
                     float[] want = new float[n * rows];
                     float[] got = new float[n * rows];
                     scalar.matMul(w, x, want, 0, rows);
                     nat.matMul(w, x, got, 0, 7);
                     nat.matMul(w, x, got, 7, rows);
-                    assertArrayEquals(want, got, level + " n=" + n);
+                    assertArrayEquals(want, got, level + " " + type + " n=" + n);
                     float[] alone = new float[rows];
                     nat.matVec(w, x, n - 1, alone, 0, 0, rows);
-                    assertArrayEquals(java.util.Arrays.copyOfRange(want, (n - 1) * rows, n * rows), alone, level + " n=" + n);
+                    assertArrayEquals(java.util.Arrays.copyOfRange(want, (n - 1) * rows, n * rows), alone,
+                            level + " " + type + " n=" + n);
                 }
             }
         }
